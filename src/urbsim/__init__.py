@@ -1,0 +1,1 @@
+"""urbsim: agent-based simulation of urban lifestyle-milieu dynamics."""

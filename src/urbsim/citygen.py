@@ -1,0 +1,116 @@
+"""Cities made from a seed: the embedded default city and a grid for the Schelling case."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+from scipy.spatial import Delaunay
+
+from urbsim.city import PERIODS, City
+from urbsim.milieus import SEGMENTS
+from urbsim.params import CityParams
+
+# Base rent per dwelling and month (EUR) in the centre, per segment; falls outwards.
+# Prior, of the order of German big-city rents for a 70 m2 flat (owner costs imputed).
+CENTRE_RENT = np.array([480.0, 980.0, 1150.0, 1500.0])
+
+# Segment mix (social, private, owner flat, single family) at the centre and at the edge.
+MIX_CENTRE = np.array([0.10, 0.62, 0.25, 0.03])
+MIX_EDGE = np.array([0.08, 0.22, 0.15, 0.55])
+MIX_ESTATE = np.array([0.55, 0.35, 0.08, 0.02])  # large post-war social-housing estate
+
+
+def synthetic(households: int = 120_000, params: CityParams | None = None, seed: int = 0) -> City:
+    """A German-style city of ``households`` households, reproducible from ``seed``.
+
+    Neighbourhoods are jittered points in a disc of radius ``sqrt(households) / 55`` km (about
+    6.3 km for 120k households), linked by a Delaunay triangulation (long outer edges dropped).
+    Districts are a centre plus sectors of the outer ring. Gradients from centre to edge:
+    density and old stock (pre-1949) and amenities in the centre, 1950–1979 single-family
+    estates on the edge, rents falling outwards; ``social_estates`` outer neighbourhoods are
+    large social-housing estates. Dwellings total ``households / (1 - vacancy)``.
+    """
+    p = params or CityParams()
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 0x0C17]))
+    n = p.neighbourhoods
+    radius = max(np.sqrt(households) / 55.0, 1.0)
+    # Sunflower (Vogel) spiral: even coverage of the disc, then jitter.
+    k = np.arange(n) + 0.5
+    r = np.sqrt(k / n)
+    theta = k * np.pi * (3 - np.sqrt(5))
+    xy = np.column_stack([r * np.cos(theta), r * np.sin(theta)])
+    xy += rng.normal(0, 0.25 / np.sqrt(n), xy.shape)
+    r = np.clip(np.hypot(*xy.T), 0, 1)
+    pos = xy * radius
+
+    g = nx.Graph()
+    # Districts: a centre (inner ~12 % of neighbourhoods) plus equal-angle sectors.
+    n_sec = max(p.districts - 1, 0)
+    ang = (np.arctan2(xy[:, 1], xy[:, 0]) + np.pi) / (2 * np.pi)
+    inner = r <= np.sqrt(0.12) if n_sec else np.ones(n, bool)
+    sector = np.minimum((ang * max(n_sec, 1)).astype(int), max(n_sec, 1) - 1)
+    names = ["Mitte"] + [f"Bezirk {i + 1}" for i in range(n_sec)]
+    district = np.where(inner, 0, sector + 1)
+
+    weight = 1.8 - 1.3 * r + rng.uniform(-0.15, 0.15, n)  # dwelling density
+    total = int(round(households / (1 - p.vacancy)))
+    t = r[:, None]
+    mix = (1 - t) * MIX_CENTRE + t * MIX_EDGE
+    outer = np.flatnonzero((r > 0.5) & (r < 0.85))
+    estates = rng.choice(outer, size=min(p.social_estates, len(outer)), replace=False)
+    mix[estates] = MIX_ESTATE
+    weight[estates] *= 2.0  # estates are dense
+    dwellings = weight / weight.sum() * total
+    mix += rng.uniform(0, 0.03, mix.shape)
+    mix /= mix.sum(1, keepdims=True)
+    cap = np.round(dwellings[:, None] * mix).astype(np.int64)
+    prestige = rng.normal(0, 0.08, n)  # villa quarters and neglected corners
+    rent = CENTRE_RENT * (1.0 - 0.35 * t) * (1 + prestige[:, None])
+    rent[estates] *= 0.85
+    amenity = np.clip(0.85 - 0.6 * r + prestige + rng.normal(0, 0.05, n), 0.05, 0.95)
+    period = np.where(r < 0.35, 0, np.where(r > 0.7, 1, np.where(rng.random(n) < 0.5, 1, 2)))
+    period[estates] = 1
+    newbuild = rng.choice(np.flatnonzero(r > 0.6), size=max(1, n // 30), replace=False)
+    period[newbuild] = 3
+
+    ids = [f"N{i:03d}" for i in range(n)]
+    for i, v in enumerate(ids):
+        attrs = {s: int(cap[i, j]) for j, s in enumerate(SEGMENTS)}
+        attrs |= {f"rent_{s}": round(float(rent[i, j]), 2) for j, s in enumerate(SEGMENTS)}
+        g.add_node(v, district=names[district[i]], x=float(pos[i, 0]), y=float(pos[i, 1]),
+                   amenity=float(amenity[i]), period=PERIODS[period[i]], **attrs)
+    tri = Delaunay(pos)
+    edges = {tuple(sorted((a, b))) for s in tri.simplices for a, b in
+             ((s[0], s[1]), (s[1], s[2]), (s[0], s[2]))}
+    lengths = {e: float(np.hypot(*(pos[e[0]] - pos[e[1]]))) for e in edges}
+    cutoff = 2.5 * np.median(list(lengths.values()))
+    for (a, b), d in sorted(lengths.items()):
+        if d <= cutoff:
+            g.add_edge(ids[a], ids[b], distance=round(d, 4))
+    for (a, b), d in sorted(lengths.items(), key=lambda kv: kv[1]):  # keep it connected
+        if not nx.has_path(g, ids[a], ids[b]):
+            g.add_edge(ids[a], ids[b], distance=round(d, 4))
+    return City.from_graph(g, source="synthetic city", districts=tuple(names))
+
+
+def grid(width: int, height: int, torus: bool = False, moore: bool = True) -> City:
+    """A ``width x height`` grid of cells with one dwelling each (Schelling's city).
+
+    With ``moore=True`` diagonal neighbours are adjacent, so that the ball of radius r hops is
+    the Moore neighbourhood of range r (Chebyshev distance).
+    """
+    g = nx.Graph()
+    for x in range(width):
+        for y in range(height):
+            g.add_node(f"{x},{y}", district="grid", x=float(x), y=float(y), private=1,
+                       rent_private=0.0)
+    steps = [(1, 0), (0, 1), (1, 1), (1, -1)] if moore else [(1, 0), (0, 1)]
+    for x in range(width):
+        for y in range(height):
+            for dx, dy in steps:
+                u, v = x + dx, y + dy
+                if torus:
+                    u, v = u % width, v % height
+                if 0 <= u < width and 0 <= v < height and (u, v) != (x, y):
+                    g.add_edge(f"{x},{y}", f"{u},{v}", distance=1.0)
+    return City.from_graph(g, source=f"grid {width}x{height}")

@@ -1,0 +1,17 @@
+"""The one error type for bad input: it names the file and the key, in one line."""
+
+from __future__ import annotations
+
+
+class InputError(ValueError):
+    """Bad user input (a file, a key or a value), reported as ``file: key: message``.
+
+    Args:
+        message: what was expected, in plain words.
+        source: the file (or other origin) the value came from, if any.
+        key: the dotted path of the offending key, if any.
+    """
+
+    def __init__(self, message: str, source: object = None, key: str | None = None) -> None:
+        self.message, self.source, self.key = message, source, key
+        super().__init__(": ".join(str(p) for p in (source, key, message) if p))

@@ -1,0 +1,66 @@
+"""Residential satisfaction: the utility a household draws from a dwelling in a neighbourhood.
+
+``pref`` is an ``(M, 6)`` matrix of milieu parameters, columns :data:`HOMOPHILY`,
+:data:`TOLERANCE`, :data:`DIVERSITY`, :data:`STATUS`, :data:`AMENITY`, :data:`RENT`.
+For household of milieu ``m`` with income ``y`` at node ``n``, segment ``s``::
+
+    U =  homophily[m] * (a - tolerance[m])          affinity to the perceived neighbours
+       + diversity[m] * (div - 0.5)                  Simpson diversity, normalised to 0..1
+       + status_pref[m] * (st - status[m])           neighbourhood minus own status (0..1)
+       + amenity[m] * (amenity[n] - 0.5)
+       - rent[m] * max(0, rent[n, s] / y - acceptable_burden)
+       + segment_pref[m, s]
+
+``a`` is the affinity-weighted share of the perceived neighbours (or their weighted count when
+``count_mode``); the household itself is excluded from its own neighbourhood (``excl`` is its
+own ring-0 weight when ``n`` is where it lives, else 0). Every term is zero where a household
+is content, so ``U < 0`` means dissatisfied. An empty neighbourhood is neutral.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+HOMOPHILY, TOLERANCE, DIVERSITY, STATUS, AMENITY, RENT = range(6)
+
+
+@njit(cache=True, inline="always")
+def utility(m, y, n, s, excl, cw, tot, sum_st, sum_sq, aff, amenity, rent, pref, status,
+            seg_pref, count_mode, acceptable_burden):
+    """Utility of node ``n``, segment ``s`` for a household of milieu ``m``, income ``y``."""
+    n_m = cw.shape[1]
+    t = tot[n] - excl
+    if t > 1e-9:
+        a = aff[n, m] - excl
+        if not count_mode:
+            a /= t
+        st = (sum_st[n] - excl * status[m]) / t
+        c = cw[n, m]
+        sq = (sum_sq[n] - 2.0 * excl * c + excl * excl) / (t * t)
+        div = (1.0 - sq) / (1.0 - 1.0 / n_m) if n_m > 1 else 0.0
+    else:
+        a = 0.0 if count_mode else pref[m, TOLERANCE]
+        st = status[m]
+        div = 0.5
+    burden = rent[n, s] / y - acceptable_burden
+    return (pref[m, HOMOPHILY] * (a - pref[m, TOLERANCE])
+            + pref[m, DIVERSITY] * (div - 0.5)
+            + pref[m, STATUS] * (st - status[m])
+            + pref[m, AMENITY] * (amenity[n] - 0.5)
+            - pref[m, RENT] * max(0.0, burden)
+            + seg_pref[m, s])
+
+
+@njit(cache=True, parallel=True)
+def current(active, milieu, node, segment, income, w0, cw, tot, sum_st, sum_sq, aff,
+            amenity, rent, pref, status, seg_pref, count_mode, acceptable_burden):
+    """Satisfaction of every household with its current home (NaN for empty slots)."""
+    h = active.shape[0]
+    out = np.full(h, np.nan)
+    for i in prange(h):
+        if active[i]:
+            out[i] = utility(milieu[i], income[i], node[i], segment[i], w0, cw, tot, sum_st,
+                             sum_sq, aff, amenity, rent, pref, status, seg_pref, count_mode,
+                             acceptable_burden)
+    return out

@@ -1,0 +1,358 @@
+"""UrbanModel: one ``mesa.Model`` step is one year, in seven phases run by numba kernels.
+
+1. composition — integer counts per neighbourhood x milieu (kept up to date on every move)
+   and the perceived composition within the radius (:mod:`urbsim.kernels.composition`);
+2. satisfaction — every household's utility of its home (:mod:`urbsim.kernels.satisfaction`);
+3. move decision — life course, dissatisfaction, rent (:mod:`urbsim.kernels.moving`);
+4. search and choice — movers in random order (:mod:`urbsim.kernels.choice`);
+5. housing market — rents, then construction and conversion policies
+   (:mod:`urbsim.kernels.market`, :mod:`urbsim.policies`);
+6. turnover — departures, newcomers (who search like movers), ageing
+   (:mod:`urbsim.kernels.turnover`);
+7. participation — the dialogue events of this step (:mod:`urbsim.kernels.participation`),
+   with feedback on engagement, attachment and amenities.
+
+Policy switches and dialogue events are Mesa events, scheduled half a step before the step
+they act in. Every step is recorded (:mod:`urbsim.recorder`); :meth:`UrbanModel.dataset`
+returns the run as an ``xarray.Dataset``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import mesa
+from mesa.time import Schedule
+import numpy as np
+import xarray as xr
+
+from urbsim import households as hh_mod
+from urbsim import indicators, policies
+from urbsim.city import City
+from urbsim.citygen import synthetic
+from urbsim.errors import InputError
+from urbsim.kernels import choice, composition, fenwick, market, moving, participation, rng
+from urbsim.kernels import satisfaction as sat
+from urbsim.kernels import turnover
+from urbsim.milieus import SEGMENTS, MilieuSet
+from urbsim.milieus import load as load_milieus
+from urbsim.params import Construction, DialogueEvent, ModelParams, UnlockUnderused
+from urbsim.recorder import Recorder, canonical_json, provenance
+
+
+class UrbanModel(mesa.Model):
+    """The urbsim engine as a Mesa model.
+
+    Args:
+        params: model parameters (defaults: :class:`~urbsim.params.ModelParams`).
+        city: the city; default the synthetic city for ``params.households``.
+        milieus: a :class:`~urbsim.milieus.MilieuSet`, or the name/path of one.
+        seed: non-negative integer seed; ``None`` draws one (recorded in the dataset).
+        expected_steps: preallocation hint for the recorder.
+
+    Raises:
+        InputError: parameters that do not fit the city or milieu set (unknown milieu codes,
+            districts, neighbourhoods, channels; more households than dwellings).
+    """
+
+    def __init__(self, params: ModelParams | None = None, *, city: City | None = None,
+                 milieus: MilieuSet | str = "vhw11", seed: int | None = 0,
+                 expected_steps: int = 50) -> None:
+        if seed is not None and (not isinstance(seed, int | np.integer) or seed < 0):
+            raise InputError(f"expected a non-negative integer, got {seed!r}", None, "seed")
+        super().__init__(rng=seed)
+        self.seed = int(seed) if seed is not None else int(self.rng.integers(2**62))
+        self.params = p = params or ModelParams()
+        self.milieus = ms = milieus if isinstance(milieus, MilieuSet) else load_milieus(milieus)
+        self.city = city or synthetic(p.households, p.city, seed=p.city.seed)
+        c = self.city
+        self._check(p, ms, c)
+
+        m = len(ms)
+        self.affinity = ms.affinity(p.satisfaction.affinity_scale)
+        if p.satisfaction.affinity == "identity":
+            self.affinity = np.eye(m)
+        self.status = ms.status01.copy()
+        self.pref = np.column_stack([ms.homophily, ms.tolerance, ms.diversity_pref,
+                                     ms.status_pref, ms.amenity_pref, ms.rent_sensitivity])
+        self.log_median = hh_mod.log_median_income(ms, p)
+        self.engagement0 = hh_mod.engagement_baseline(ms)
+        self.base_logit = np.log(ms.turnout / (1 - ms.turnout))
+        weights = np.asarray(p.satisfaction.ring_weights)
+        self.ball_ptr, self.ball_idx, hop = c.hops(len(weights) - 1)
+        self.ball_w = weights[hop]
+        self.w0 = float(weights[0])
+        if p.choice.local_share > 0:
+            self.search = c.search_kernel(p.choice.search_distance, p.choice.distance_decay)
+        else:
+            self.search = (np.zeros(c.n + 1, np.int64), np.zeros(1, np.int64), np.ones(1))
+
+        self.capacity = c.capacity.copy()
+        self.base_rent = c.base_rent.copy()
+        self.rent = c.base_rent.copy()
+        self.amenity = c.amenity.copy()
+        self.households = h = hh_mod.create(c, ms, p, self.seed, p.turnover.attachment_growth)
+        self.counts = composition.counts(h.node, h.milieu, h.active, c.n, m)
+        self.occ = composition.occupancy(h.node, h.segment, h.active, c.n, len(SEGMENTS))
+        self.unlock_carry = np.zeros(c.n)
+
+        self.active_policies: list = []
+        self.events_now: list[DialogueEvent] = []
+        self._callbacks: list = []  # Mesa holds weak references to event callbacks
+        self._schedule(p)
+
+        sizes = {"neighbourhood": c.n, "milieu": m, "segment": len(SEGMENTS),
+                 "district": len(c.districts)}
+        self.recorder = Recorder(sizes, expected_steps)
+        self._flows = self._zero_flows()
+        self._record(satisfaction=self._satisfaction())
+
+    # ------------------------------------------------------------------ set-up
+    @staticmethod
+    def _check(p: ModelParams, ms: MilieuSet, c: City) -> None:
+        for code in p.turnover.trend:
+            if code not in ms.codes:
+                raise InputError(f"unknown milieu {code!r}; known: {', '.join(ms.codes)}",
+                                 None, f"turnover.trend.{code}")
+        for i, e in enumerate(p.events):
+            c.mask(e.districts, e.neighbourhoods, key=f"events[{i}].")
+            for ch in e.channels:
+                if ch not in ms.channels:
+                    raise InputError(f"unknown channel {ch!r}; known: {', '.join(ms.channels)}",
+                                     None, f"events[{i}].channels.{ch}")
+        for i, pol in enumerate(p.policies):
+            if isinstance(pol, Construction):
+                c.mask(pol.districts, pol.neighbourhoods, key=f"policies[{i}].")
+            if pol.end is not None and pol.end < pol.start:
+                raise InputError("end before start", None, f"policies[{i}].end")
+
+    def _schedule(self, p: ModelParams) -> None:
+        """Put policy switches and dialogue events on Mesa's event list (time t - 0.5 acts
+        in step t, which Mesa runs at time t)."""
+        def at(time: float, fn) -> None:
+            self._callbacks.append(fn)
+            self.schedule_event(fn, at=time)
+
+        for pol in p.policies:
+            at(pol.start - 0.5, partial(self._switch, pol, True))
+            if pol.end is not None:
+                at(pol.end + 0.5, partial(self._switch, pol, False))
+        for e in p.events:
+            announce = partial(self._announce, e)
+            if e.every is None:
+                at(e.step - 0.5, announce)
+            else:
+                self._callbacks.append(announce)
+                end = None if e.until is None else e.until - 0.5
+                self.schedule_recurring(announce, Schedule(interval=e.every, start=e.step - 0.5,
+                                                           end=end))
+
+    def _switch(self, policy, on: bool) -> None:
+        if on:
+            self.active_policies.append(policy)
+        else:
+            self.active_policies.remove(policy)
+
+    def _announce(self, event: DialogueEvent) -> None:
+        self.events_now.append(event)
+
+    # ------------------------------------------------------------------ the step
+    def step(self) -> None:
+        """One year: the seven phases, then record."""
+        p, c, h, t = self.params, self.city, self.households, self.steps
+        self._flows = self._zero_flows()
+        self._ensure_slots()
+        agg = self._perceived()
+        s = self._satisfaction(agg)                                              # 2
+        flags = moving.decide(self.seed, t, h.active, h.milieu, h.node, h.segment, h.income,
+                              h.age, h.attachment, s, self.rent, self.milieus.mobility,
+                              np.asarray(p.moving.age_mobility), p.moving.attachment_damping,
+                              p.moving.dissatisfaction_gain, p.moving.max_burden,
+                              p.moving.forced_rate)                              # 3
+        movers = np.flatnonzero(flags)
+        self._relocate(movers, flags[movers], agg, rng.CHOICE, t)                # 4
+        upper, cap = policies.rent_bounds(self.active_policies, p.market.ceiling)
+        self.rent = market.update_rents(self.rent, self.base_rent, self.capacity, self.occ,
+                                        p.market.vacancy_target, p.market.adjustment,
+                                        p.market.max_change, p.market.floor, upper, cap,
+                                        p.market.social_fixed)                   # 5
+        for pol in self.active_policies:
+            if isinstance(pol, Construction):
+                policies.build(pol, c, self.capacity, self.base_rent, self.rent)
+            elif isinstance(pol, UnlockUnderused):
+                policies.unlock(pol, c, self.capacity, self.base_rent, self.rent,
+                                self.unlock_carry)
+        self._turnover(t)                                                        # 6
+        self._participation(t)                                                   # 7
+        self._record(satisfaction=self._satisfaction())
+
+    def _perceived(self) -> tuple:
+        return composition.perceived(self.counts, self.ball_ptr, self.ball_idx, self.ball_w,
+                                     self.status, self.affinity)
+
+    def _satisfaction(self, agg: tuple | None = None) -> np.ndarray:
+        h, ps = self.households, self.params.satisfaction
+        cw, tot, sum_st, sum_sq, aff = agg if agg is not None else self._perceived()
+        return sat.current(h.active, h.milieu, h.node, h.segment, h.income, self.w0, cw, tot,
+                           sum_st, sum_sq, aff, self.amenity, self.rent, self.pref, self.status,
+                           self.milieus.segment_pref, ps.composition == "count",
+                           ps.acceptable_burden)
+
+    def _relocate(self, who: np.ndarray, forced: np.ndarray, agg: tuple, stream: int,
+                  t: int) -> np.ndarray:
+        """Run search and choice for households ``who`` in a random order; book the flows."""
+        p, h = self.params, self.households
+        keys = rng.uniforms(self.seed, t, rng.ORDER + 100 * stream, len(h), 0)[who]
+        perm = np.argsort(keys, kind="stable")
+        order, forced = who[perm], forced[perm]
+        tree = fenwick.build((self.capacity - self.occ).ravel())
+        ms = self.milieus
+        res = choice.relocate(
+            self.seed, t, stream, order, forced, h.milieu, h.node, h.segment, h.income, h.years,
+            h.attachment, h.active, self.counts, self.occ, self.capacity, tree, *agg,
+            self.ball_ptr, self.ball_idx, self.ball_w, self.w0, *self.search, self.amenity,
+            self.rent, self.pref, self.status, self.affinity, ms.segment_pref,
+            p.satisfaction.composition == "count", p.satisfaction.acceptable_burden,
+            p.choice.candidates, p.choice.local_share, p.choice.logit_scale, p.choice.move_cost,
+            p.choice.consider_staying, p.choice.social_income_limit, p.moving.max_burden)
+        m = len(ms)
+        mil = h.milieu[order]
+        f = self._flows
+        if stream == rng.CHOICE:
+            f["moves"] += np.bincount(mil[res == choice.MOVED], minlength=m)
+            f["displaced"] += np.bincount(mil[forced == 2], minlength=m)
+            f["out_migrants"] += np.bincount(mil[res == choice.LEFT], minlength=m)
+        else:
+            f["in_migrants"] += np.bincount(mil[res == choice.MOVED], minlength=m)
+        return res
+
+    def _turnover(self, t: int) -> None:
+        p, h, m = self.params.turnover, self.households, len(self.milieus)
+        leave = np.flatnonzero(turnover.departures(self.seed, t, h.active, h.age, p.out_rate,
+                                                   p.death_rate))
+        np.subtract.at(self.counts, (h.node[leave], h.milieu[leave]), 1)
+        np.subtract.at(self.occ, (h.node[leave], h.segment[leave]), 1)
+        h.active[leave] = False
+        h.node[leave] = -1
+        self._flows["out_migrants"] += np.bincount(h.milieu[leave], minlength=m)
+        n_in = int(round(self._flows["out_migrants"].sum() * p.in_ratio))
+        self._ensure_slots(n_in)
+        slots = np.flatnonzero(~h.active)[:n_in]
+        mix = self.milieus.share * np.exp(np.array([p.trend.get(c, 0.0)
+                                                    for c in self.milieus.codes]) * t)
+        turnover.newcomers(self.seed, t, rng.IN, slots, np.cumsum(mix / mix.sum()),
+                           np.cumsum(turnover.NEWCOMER_AGE), self.log_median,
+                           self.params.income.sigma, h.milieu, h.income, h.age, h.years,
+                           h.attachment, h.engagement, self.engagement0)
+        h.size[slots] = 1 + (h.age[slots] == 1)  # prior: newcomers are small households
+        self._relocate(slots, np.full(len(slots), 2, np.int8), self._perceived(),
+                       rng.NEWCOMER_CHOICE, t)
+        turnover.age_households(self.seed, t, h.active, h.age, h.years, h.attachment,
+                                p.ageing, p.attachment_growth)
+
+    def _participation(self, t: int) -> None:
+        pp, h, c, ms = self.params.participation, self.households, self.city, self.milieus
+        a = h.active
+        h.engagement[a] += pp.engagement_decay * (self.engagement0[h.milieu[a]] - h.engagement[a])
+        events, self.events_now = self.events_now, []
+        masks = [c.mask(e.districts, e.neighbourhoods) for e in events]
+        formats = np.array([m for e, m in zip(events, masks, strict=True)
+                            if e.format != "election"]).reshape(-1, c.n)
+        n_formats = formats.sum(0)
+        f = self._flows
+        for k, (e, scope) in enumerate(zip(events, masks, strict=True)):
+            competing = (np.maximum(n_formats - 1, 0) if e.format != "election"
+                         else np.zeros(c.n, np.int64)).astype(np.float64)
+            excess = np.where(a, h.engagement - self.engagement0[h.milieu], 0.0)
+            node = np.where(a, h.node, 0)
+            residents = np.bincount(node, weights=a.astype(float), minlength=c.n)
+            neighbours = np.bincount(node, weights=excess, minlength=c.n) / np.maximum(residents, 1)
+            gain = ms.channel_gain @ np.array([e.channels.get(ch, 0.0) for ch in ms.channels])
+            out = participation.take_part(
+                self.seed, t, k, a, h.milieu, node, h.engagement, self.engagement0,
+                self.base_logit, gain, pp.format_shift[e.format], scope, competing, neighbours,
+                pp.social_influence, pp.engagement_weight, pp.fatigue, e.format == "panel",
+                e.invite_share)
+            took = out == 2
+            reached = out >= 1
+            np.add.at(f["participants"], (h.node[took], h.milieu[took]), 1)
+            np.add.at(f["reached"], (h.node[reached], h.milieu[reached]), 1)
+            if e.format == "panel":
+                f["invited"] += np.bincount(h.milieu[reached], minlength=len(ms))
+                f["accepted"] += np.bincount(h.milieu[took], minlength=len(ms))
+            h.engagement[took] += pp.engagement_gain * (1 - h.engagement[took])
+            h.attachment[took] += pp.attachment_gain * (1 - h.attachment[took])
+            if e.amenity_budget > 0 and took.any():
+                part = np.bincount(h.node[took], minlength=c.n)
+                self.amenity = np.minimum(1.0, self.amenity + e.amenity_budget * part / part.sum())
+
+    def _ensure_slots(self, extra: int = 0) -> None:
+        """Keep enough household slots for every dwelling plus ``extra`` newcomers."""
+        h = self.households
+        need = max(int(self.capacity.sum()), int(h.active.sum()) + extra)
+        if need > len(h):
+            h.grow(need - len(h))
+
+    # ------------------------------------------------------------------ recording
+    def _zero_flows(self) -> dict[str, np.ndarray]:
+        n, m = self.city.n, len(self.milieus)
+        return {k: np.zeros(m, np.int64) for k in
+                ("moves", "displaced", "in_migrants", "out_migrants", "invited", "accepted")} | {
+            "participants": np.zeros((n, m), np.int64), "reached": np.zeros((n, m), np.int64)}
+
+    def _record(self, satisfaction: np.ndarray) -> None:
+        h, c, f = self.households, self.city, self._flows
+        a = h.active
+        m = len(self.milieu_codes)
+        sat_sum = np.bincount(h.milieu[a], weights=satisfaction[a], minlength=m)
+        sat_n = np.bincount(h.milieu[a], minlength=m)
+        seg = indicators.segregation(self.counts)
+        d = len(c.districts)
+        by = [indicators.segregation(self.counts[c.district == k]) for k in range(d)]
+        part, reach = f["participants"].sum(0), f["reached"].sum(0)
+        self.recorder.record({
+            "households": self.counts, "dwellings": self.capacity,
+            "vacant": self.capacity - self.occ, "rent": self.rent, "amenity": self.amenity,
+            "satisfaction": np.divide(sat_sum, sat_n, out=np.full(m, np.nan), where=sat_n > 0),
+            **f,
+            "turnout": part.sum() / reach.sum() if reach.sum() else np.nan,
+            "representation_gap": indicators.representation_gap(part, reach),
+            **seg,
+            **{f"district_{k}": np.array([b[k] for b in by]) for k in seg},
+        })
+
+    @property
+    def milieu_codes(self) -> tuple[str, ...]:
+        """Milieu codes in index order."""
+        return self.milieus.codes
+
+    def dataset(self) -> xr.Dataset:
+        """The run so far as an ``xarray.Dataset`` with provenance attributes."""
+        c = self.city
+        coords = {
+            "neighbourhood": list(c.ids), "milieu": list(self.milieus.codes),
+            "segment": list(SEGMENTS), "district": list(c.districts),
+            "neighbourhood_district": ("neighbourhood", [c.districts[i] for i in c.district]),
+            "x": ("neighbourhood", c.pos[:, 0]), "y": ("neighbourhood", c.pos[:, 1]),
+        }
+        params = canonical_json({"params": self.params.model_dump(mode="json"),
+                                 "milieus": self.milieus.name, "city": _city_digest(c)})
+        return self.recorder.to_dataset(coords, provenance(self.seed, params,
+                                                           {"milieu_set": self.milieus.name}))
+
+    def run(self, steps: int) -> xr.Dataset:
+        """Advance ``steps`` steps and return :meth:`dataset`."""
+        for _ in range(steps):
+            self.step()
+        return self.dataset()
+
+
+def _city_digest(c: City) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for a in (c.capacity, c.base_rent, c.amenity, c.period, c.district, c.indptr, c.indices,
+              c.distance):
+        h.update(np.ascontiguousarray(a).tobytes())
+    h.update("\x00".join(c.ids).encode())
+    return h.hexdigest()[:16]

@@ -1,0 +1,222 @@
+"""Model parameters: one frozen, validated pydantic model per step phase.
+
+Every field has a description, a range and a default. Defaults are priors reasoned from the
+domain brief unless the description names a source; the calibration step fits them. The
+scenario files of ``scenarios/`` are validated against these models.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Step = Annotated[int, Field(ge=1, description="model step (year), 1-based")]
+Prob = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+class CityParams(_Frozen):
+    """The synthetic default city (ignored when a city is loaded from files)."""
+
+    neighbourhoods: int = Field(90, ge=4, le=100_000, description="number of neighbourhoods")
+    districts: int = Field(10, ge=1, le=1000, description="number of districts (centre + sectors)")
+    vacancy: float = Field(0.03, ge=0.0, le=0.5,
+                           description="share of dwellings left vacant at the start")
+    social_estates: int = Field(3, ge=0, le=1000,
+                                description="large social-housing estates on the outer ring")
+    seed: int = Field(0, ge=0, description="seed of the city layout (fixed across run seeds)")
+
+
+class IncomeParams(_Frozen):
+    """Household net income per month (EUR): log-normal around a status-dependent median."""
+
+    median: float = Field(2600.0, gt=0, description="median at middle status (EUR/month)")
+    status_slope: float = Field(0.45, ge=0, le=3,
+                                description="log-income change per unit of Sinus status")
+    sigma: float = Field(0.35, ge=0, le=2, description="log-normal spread within a milieu")
+
+
+class SatisfactionParams(_Frozen):
+    """Residential satisfaction: how a household values a place (see kernels/satisfaction.py)."""
+
+    ring_weights: tuple[float, ...] = Field(
+        (1.0, 0.3), min_length=1, max_length=6,
+        description="weight of the own neighbourhood (index 0) and of the rings 1, 2, ... hops "
+                    "away in the perceived composition; its length - 1 is the radius",
+    )
+    composition: Literal["share", "count"] = Field(
+        "share", description="compare tolerance with the affinity share, or with the weighted "
+                             "count of like neighbours (the Schelling benchmark's rule)")
+    affinity: Literal["sinus", "identity"] = Field(
+        "sinus", description="graded affinity from Sinus-map distance, or same-milieu only")
+    affinity_scale: float = Field(1.0, gt=0, le=10,
+                                  description="Sinus-map distance at which affinity falls to 1/e")
+    acceptable_burden: float = Field(0.30, ge=0, le=2,
+                                     description="rent/income share above which rent hurts")
+
+
+class MovingParams(_Frozen):
+    """Move decisions: life course, dissatisfaction and forced moves (displacement)."""
+
+    dissatisfaction_gain: float = Field(
+        0.5, ge=0, le=1e12,
+        description="move probability from dissatisfaction is 1 - exp(-gain * max(0, -S))")
+    max_burden: float = Field(0.45, gt=0, le=5,
+                              description="rent/income above which a move is forced")
+    forced_rate: Prob = Field(0.5, description="yearly probability to move when forced")
+    attachment_damping: Prob = Field(
+        0.6, description="how far full attachment damps voluntary moves (0 none, 1 entirely)")
+    age_mobility: tuple[float, float, float, float] = Field(
+        (2.0, 1.0, 0.5, 0.3),
+        description="multiplier of a milieu's base mobility per age class "
+                    "(18-29, 30-44, 45-64, 65+)")
+
+
+class ChoiceParams(_Frozen):
+    """Search and choice of a dwelling (multinomial logit over sampled vacancies)."""
+
+    candidates: int = Field(10, ge=1, le=200, description="vacant dwellings sampled per mover")
+    local_share: Prob = Field(0.5, description="share of candidates sampled near the current "
+                                               "home (distance decay); the rest city-wide")
+    search_distance: float = Field(3.0, gt=0, description="max network distance (km) of local search")
+    distance_decay: float = Field(1.0, gt=0, description="distance (km) at which the local "
+                                                         "sampling weight falls to 1/e")
+    logit_scale: float = Field(2.0, ge=0, le=1e6, description="multinomial logit scale (0: random)")
+    move_cost: float = Field(0.2, ge=0, le=100, description="utility bonus of staying put")
+    consider_staying: bool = Field(True, description="voluntary movers may keep their dwelling "
+                                                     "when nothing sampled is better")
+    social_income_limit: float = Field(
+        2200.0, ge=0, description="income (EUR/month) at or below which a household may rent "
+                                  "social housing (Wohnberechtigungsschein)")
+
+
+class MarketParams(_Frozen):
+    """Rents follow demand pressure: vacancy against a target, within bounds."""
+
+    vacancy_target: float = Field(0.03, gt=0, lt=1, description="vacancy at which rents hold")
+    adjustment: float = Field(0.1, ge=0, le=10, description="rent change per unit relative gap "
+                                                            "(target - vacancy) / target")
+    max_change: float = Field(0.05, ge=0, le=1, description="max relative rent change per year")
+    floor: float = Field(0.6, gt=0, le=1, description="lowest rent as a multiple of the base rent")
+    ceiling: float = Field(3.0, ge=1, le=100, description="highest rent as a multiple of base")
+    social_fixed: bool = Field(True, description="social rents stay at their base rent")
+
+
+class TurnoverParams(_Frozen):
+    """Migration across the city boundary, and ageing."""
+
+    out_rate: Prob = Field(0.045, description="yearly probability to leave the city")
+    death_rate: Prob = Field(0.04, description="yearly probability a 65+ household dissolves")
+    in_ratio: float = Field(1.0, ge=0, le=10, description="in-migration attempts per departure")
+    trend: dict[str, float] = Field(
+        default_factory=dict, description="yearly log-change of a milieu's share among "
+                                          "in-migrants, by milieu code (e.g. {PRE = 0.02})")
+    ageing: Prob = Field(1 / 12, description="yearly probability to move up one age class")
+    attachment_growth: Prob = Field(0.1, description="yearly growth of attachment to the "
+                                                     "neighbourhood (share of the gap to 1)")
+
+
+class ParticipationParams(_Frozen):
+    """Taking part in dialogue events (see kernels/participation.py)."""
+
+    format_shift: dict[str, float] = Field(
+        default_factory=lambda: {"election": 0.0, "open": -4.0, "panel": -3.0,
+                                 "continuous": -3.5},
+        description="logit shift of each format against election turnout")
+    social_influence: float = Field(1.5, ge=-10, le=10,
+                                    description="logit gain per unit of neighbours' mean "
+                                                "engagement above their milieu baseline")
+    engagement_weight: float = Field(2.0, ge=0, le=20,
+                                     description="logit gain per unit own engagement above baseline")
+    fatigue: float = Field(0.5, ge=0, le=10,
+                           description="logit loss per competing format in the same step")
+    engagement_gain: Prob = Field(0.3, description="engagement gained by taking part (share of gap to 1)")
+    engagement_decay: Prob = Field(0.1, description="yearly return of engagement to its baseline")
+    attachment_gain: Prob = Field(0.2, description="attachment gained by taking part")
+
+    @model_validator(mode="after")
+    def _formats(self) -> ParticipationParams:
+        missing = {"election", "open", "panel", "continuous"} - set(self.format_shift)
+        if missing:
+            raise ValueError(f"format_shift lacks {sorted(missing)}")
+        return self
+
+
+class DialogueEvent(_Frozen):
+    """A participation event: an election, an open format, a random-selection panel or a
+    continuous neighbourhood format, possibly recurring."""
+
+    name: str = Field("event", description="label in outputs")
+    format: Literal["election", "open", "panel", "continuous"] = Field(description="format")
+    step: Step
+    every: int | None = Field(None, ge=1, description="repeat every N steps")
+    until: int | None = Field(None, ge=1, description="last step of a recurring event")
+    districts: tuple[str, ...] = Field((), description="districts reached (empty: all)")
+    neighbourhoods: tuple[str, ...] = Field((), description="neighbourhoods reached (empty: all)")
+    channels: dict[str, float] = Field(default_factory=dict,
+                                       description="outreach intensity per channel (0..3)")
+    invite_share: Prob = Field(0.0, description="panel: share of households invited at random")
+    amenity_budget: float = Field(0.0, ge=0, le=1,
+                                  description="amenity investment steered to where participants live")
+
+    def steps(self, last: int) -> list[int]:  # used by the reference model and docs
+        """The steps (<= last) at which the event takes place."""
+        if self.every is None:
+            return [self.step] if self.step <= last else []
+        return list(range(self.step, min(last, self.until or last) + 1, self.every))
+
+
+class _Policy(_Frozen):
+    start: Step
+    end: int | None = Field(None, ge=1, description="last step in force (none: to the end)")
+
+
+class RentCap(_Policy):
+    """Cap on rent increases (Mietpreisbremse) and on the rent level."""
+
+    kind: Literal["rent_cap"] = "rent_cap"
+    max_increase: float = Field(0.02, ge=0, le=1, description="max yearly relative increase")
+    max_factor: float = Field(1.2, ge=0.1, le=100, description="max rent as multiple of base rent")
+
+
+class Construction(_Policy):
+    """New dwellings per step in named neighbourhoods or districts, with a social quota."""
+
+    kind: Literal["construction"] = "construction"
+    districts: tuple[str, ...] = ()
+    neighbourhoods: tuple[str, ...] = ()
+    dwellings: int = Field(100, ge=0, le=10_000_000, description="new dwellings per step in total")
+    segment: Literal["private", "owner_flat", "single_family"] = "private"
+    social_quota: Prob = Field(0.0, description="share built as social rental")
+
+
+class UnlockUnderused(_Policy):
+    """Advice and incentives for older owners: single-family homes in the given building
+    period yield an extra separate flat (private rental) at the given yearly rate."""
+
+    kind: Literal["unlock_underused"] = "unlock_underused"
+    period: Literal["pre1949", "1950-1979", "1980-2009", "new"] = "1950-1979"
+    rate: Prob = Field(0.01, description="share of such homes converted per year")
+
+
+Policy = Annotated[RentCap | Construction | UnlockUnderused, Field(discriminator="kind")]
+
+
+class ModelParams(_Frozen):
+    """Everything the engine needs besides the city and the milieu set."""
+
+    households: int = Field(120_000, ge=1, le=50_000_000, description="initial households")
+    city: CityParams = CityParams()
+    income: IncomeParams = IncomeParams()
+    satisfaction: SatisfactionParams = SatisfactionParams()
+    moving: MovingParams = MovingParams()
+    choice: ChoiceParams = ChoiceParams()
+    market: MarketParams = MarketParams()
+    turnover: TurnoverParams = TurnoverParams()
+    participation: ParticipationParams = ParticipationParams()
+    events: tuple[DialogueEvent, ...] = ()
+    policies: tuple[Policy, ...] = ()
