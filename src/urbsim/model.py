@@ -36,7 +36,7 @@ from urbsim.kernels import satisfaction as sat
 from urbsim.kernels import turnover
 from urbsim.milieus import SEGMENTS, MilieuSet
 from urbsim.milieus import load as load_milieus
-from urbsim.params import Construction, DialogueEvent, ModelParams, UnlockUnderused
+from urbsim.params import FORMATS, Construction, DialogueEvent, ModelParams, UnlockUnderused
 from urbsim.recorder import Recorder, canonical_json, provenance
 
 
@@ -102,7 +102,7 @@ class UrbanModel(mesa.Model):
         self._schedule(p)
 
         sizes = {"neighbourhood": c.n, "milieu": m, "segment": len(SEGMENTS),
-                 "district": len(c.districts)}
+                 "district": len(c.districts), "format": len(FORMATS)}
         self.recorder = Recorder(sizes, expected_steps)
         self._flows = self._zero_flows()
         self._record(satisfaction=self._satisfaction())
@@ -277,6 +277,9 @@ class UrbanModel(mesa.Model):
             reached = out >= 1
             np.add.at(f["participants"], (h.node[took], h.milieu[took]), 1)
             np.add.at(f["reached"], (h.node[reached], h.milieu[reached]), 1)
+            fi = FORMATS.index(e.format)
+            f["format_participants"][fi] += took.sum()
+            f["format_reached"][fi] += reached.sum()
             if e.format == "panel":
                 f["invited"] += np.bincount(h.milieu[reached], minlength=len(ms))
                 f["accepted"] += np.bincount(h.milieu[took], minlength=len(ms))
@@ -298,7 +301,9 @@ class UrbanModel(mesa.Model):
         n, m = self.city.n, len(self.milieus)
         return {k: np.zeros(m, np.int64) for k in
                 ("moves", "displaced", "in_migrants", "out_migrants", "invited", "accepted")} | {
-            "participants": np.zeros((n, m), np.int64), "reached": np.zeros((n, m), np.int64)}
+            "participants": np.zeros((n, m), np.int64), "reached": np.zeros((n, m), np.int64),
+            "format_participants": np.zeros(len(FORMATS), np.int64),
+            "format_reached": np.zeros(len(FORMATS), np.int64)}
 
     def _record(self, satisfaction: np.ndarray) -> None:
         h, c, f = self.households, self.city, self._flows
@@ -321,6 +326,46 @@ class UrbanModel(mesa.Model):
             **{f"district_{k}": np.array([b[k] for b in by]) for k in seg},
         })
 
+    def check_state(self) -> list[str]:
+        """Violated invariants of the current state (empty when all hold): capacity never
+        exceeded, counts equal the household arrays, population accounting, rents within
+        bounds, no NaN, shares within 0..1."""
+        h, c, p = self.households, self.city, self.params
+        a = h.active
+        bad = []
+        if (self.occ > self.capacity).any() or (self.occ < 0).any():
+            bad.append("occupancy outside 0..capacity")
+        m = len(self.milieus)
+        if not np.array_equal(self.counts, composition.counts(h.node, h.milieu, a, c.n, m)):
+            bad.append("composition counts differ from the household arrays")
+        occ = composition.occupancy(h.node, h.segment, a, c.n, len(SEGMENTS))
+        if not np.array_equal(self.occ, occ):
+            bad.append("occupancy differs from the household arrays")
+        if (h.node[a] < 0).any() or (h.node[~a] != -1).any():
+            bad.append("active households without a home, or inactive ones with one")
+        rec = self.recorder.data
+        if self.recorder.n >= 2:
+            t = self.recorder.n - 1
+            prev = rec["households"][t - 1].sum()
+            flow = rec["in_migrants"][t].sum() - rec["out_migrants"][t].sum()
+            if prev + flow != a.sum():
+                bad.append(f"population accounting: {prev} + {flow} != {a.sum()}")
+        lo = p.market.floor * self.base_rent - 1e-9
+        hi = p.market.ceiling * self.base_rent + 1e-9
+        if (self.rent < lo).any() or (self.rent > hi).any():
+            bad.append("rents outside [floor, ceiling] x base rent")
+        for name in ("income", "attachment", "engagement"):
+            v = getattr(h, name)[a]
+            if not np.isfinite(v).all():
+                bad.append(f"non-finite {name}")
+        for name, v in (("attachment", h.attachment[a]), ("engagement", h.engagement[a]),
+                        ("amenity", self.amenity)):
+            if (v < 0).any() or (v > 1).any():
+                bad.append(f"{name} outside 0..1")
+        if not np.isfinite(self.rent).all():
+            bad.append("non-finite rent")
+        return bad
+
     @property
     def milieu_codes(self) -> tuple[str, ...]:
         """Milieu codes in index order."""
@@ -331,7 +376,7 @@ class UrbanModel(mesa.Model):
         c = self.city
         coords = {
             "neighbourhood": list(c.ids), "milieu": list(self.milieus.codes),
-            "segment": list(SEGMENTS), "district": list(c.districts),
+            "segment": list(SEGMENTS), "district": list(c.districts), "format": list(FORMATS),
             "neighbourhood_district": ("neighbourhood", [c.districts[i] for i in c.district]),
             "x": ("neighbourhood", c.pos[:, 0]), "y": ("neighbourhood", c.pos[:, 1]),
         }

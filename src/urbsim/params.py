@@ -11,6 +11,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+FORMATS = ("election", "open", "panel", "continuous")
+"""Dialogue formats: general election, open participation format, random-selection citizen
+panel (Zufallsbürger), continuous neighbourhood format with a local anchor."""
+
 Step = Annotated[int, Field(ge=1, description="model step (year), 1-based")]
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 
@@ -124,8 +128,8 @@ class ParticipationParams(_Frozen):
     """Taking part in dialogue events (see kernels/participation.py)."""
 
     format_shift: dict[str, float] = Field(
-        default_factory=lambda: {"election": 0.0, "open": -4.0, "panel": -3.0,
-                                 "continuous": -3.5},
+        default_factory=lambda: {"election": 0.0, "open": -5.0, "panel": -3.0,
+                                 "continuous": -4.5},
         description="logit shift of each format against election turnout")
     social_influence: float = Field(1.5, ge=-10, le=10,
                                     description="logit gain per unit of neighbours' mean "
@@ -220,3 +224,14 @@ class ModelParams(_Frozen):
     participation: ParticipationParams = ParticipationParams()
     events: tuple[DialogueEvent, ...] = ()
     policies: tuple[Policy, ...] = ()
+
+
+def baseline() -> ModelParams:
+    """The built-in baseline: defaults plus the usual municipal dialogue calendar — a
+    city-wide election every 4 years (from step 2) and a yearly open participation format
+    announced in print and online. Scenario files replace this in later versions."""
+    return ModelParams(events=(
+        DialogueEvent(name="election", format="election", step=2, every=4),
+        DialogueEvent(name="open format", format="open", step=1, every=1,
+                      channels={"print": 1.0, "online": 1.0}),
+    ))

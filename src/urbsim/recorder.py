@@ -32,6 +32,8 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "reached": (("neighbourhood", "milieu"), "i4", "households reached (in scope or invited)"),
     "invited": (("milieu",), "i4", "households invited to a random-selection panel"),
     "accepted": (("milieu",), "i4", "panel invitations accepted"),
+    "format_participants": (("format",), "i4", "participations by event format"),
+    "format_reached": (("format",), "i4", "households reached by event format"),
     "turnout": ((), "f8", "participants / reached over the step's events (NaN: no event)"),
     "representation_gap": ((), "f8",
                            "1/2 sum |participant share - reached share| by milieu (NaN: none)"),

@@ -1,0 +1,3 @@
+from urbsim.cli import app
+
+app(prog_name="urbsim")

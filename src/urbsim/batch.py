@@ -1,0 +1,64 @@
+"""A keyword wrapper of :class:`~urbsim.model.UrbanModel` for ``mesa.batch_run``.
+
+Nested parameters are flat keywords with ``__`` between the levels, e.g.
+``choice__candidates=5`` or ``participation__fatigue=1.0``::
+
+    from mesa.batchrunner import batch_run
+    from urbsim.batch import BatchModel
+    rows = batch_run(BatchModel, {"households": 2000, "choice__candidates": [3, 10]},
+                     rng=[1, 2], max_steps=10, number_processes=1)
+
+Each step, population, moves, displacement, segregation and turnout are collected by a
+``mesa.DataCollector``.
+"""
+
+from __future__ import annotations
+
+import mesa
+
+from urbsim.model import UrbanModel
+from urbsim.params import ModelParams, baseline
+
+
+def params_from_flat(base: ModelParams | None = None, **flat: object) -> ModelParams:
+    """``base`` with ``a__b=value`` keywords applied (validated like any parameters)."""
+    data = (base or baseline()).model_dump()
+    for key, value in flat.items():
+        *path, last = key.split("__")
+        node = data
+        for part in path:
+            if not isinstance(node.get(part), dict):
+                raise TypeError(f"unknown parameter {key!r}")
+            node = node[part]
+        if last not in node:
+            raise TypeError(f"unknown parameter {key!r}")
+        node[last] = value
+    return ModelParams.model_validate(data)
+
+
+class BatchModel(UrbanModel):
+    """UrbanModel with flat keyword parameters and a Mesa DataCollector.
+
+    Args:
+        rng: seed (``mesa.batch_run`` passes it as ``rng``).
+        milieus: milieu set name or path.
+        **flat: parameters, see :func:`params_from_flat`.
+    """
+
+    def __init__(self, rng: int | None = None, milieus: str = "vhw11", **flat: object) -> None:
+        super().__init__(params_from_flat(**flat), milieus=milieus, seed=rng)
+        self.datacollector = mesa.DataCollector(model_reporters={
+            "households": lambda m: int(m.counts.sum()),
+            "moves": lambda m: int(m.recorder.data["moves"][m.recorder.n - 1].sum()),
+            "displaced": lambda m: int(m.recorder.data["displaced"][m.recorder.n - 1].sum()),
+            "multigroup_dissimilarity":
+                lambda m: float(m.recorder.data["multigroup_dissimilarity"][m.recorder.n - 1]),
+            "theil_h": lambda m: float(m.recorder.data["theil_h"][m.recorder.n - 1]),
+            "turnout": lambda m: float(m.recorder.data["turnout"][m.recorder.n - 1]),
+        })
+        self.datacollector.collect(self)
+
+    def step(self) -> None:
+        """One model step, then collect."""
+        super().step()
+        self.datacollector.collect(self)

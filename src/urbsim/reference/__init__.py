@@ -1,0 +1,11 @@
+"""A plain-Python, agent-per-household implementation of the urbsim rules.
+
+:class:`ReferenceModel` runs the same seven phases as the numba engine
+:class:`urbsim.model.UrbanModel`, with each household a Mesa ``CellAgent`` living in a cell of
+a Mesa ``Network`` (one cell per neighbourhood). It is slow and meant to be read: it documents
+the rules, and the tests check that both implementations agree in distribution.
+"""
+
+from urbsim.reference.model import Household, ReferenceModel
+
+__all__ = ["Household", "ReferenceModel"]

@@ -1,0 +1,73 @@
+"""Segregation indices equal pysal `segregation`'s to 1e-9 (the oracle)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from urbsim import indicators
+
+seg = pytest.importorskip("segregation")
+from segregation.multigroup import MultiDissim, MultiInfoTheory  # noqa: E402
+from segregation.singlegroup import Dissim, Isolation  # noqa: E402
+
+counts_strategy = st.integers(2, 12).flatmap(lambda units: st.integers(2, 6).flatmap(
+    lambda groups: arrays(np.int64, (units, groups), elements=st.integers(1, 500))))
+
+
+def oracle(counts: np.ndarray) -> dict:
+    cols = [f"g{k}" for k in range(counts.shape[1])]
+    df = pd.DataFrame(counts, columns=cols)
+    df["total"] = df[cols].sum(axis=1)
+    out = {"multigroup_dissimilarity": MultiDissim(df, cols).statistic,
+           "theil_h": MultiInfoTheory(df, cols).statistic, "dissimilarity": [], "isolation": []}
+    for c in cols:
+        out["dissimilarity"].append(Dissim(df, c, "total").statistic)
+        out["isolation"].append(Isolation(df, c, "total").statistic)
+    return out
+
+
+def assert_matches(counts: np.ndarray) -> None:
+    ours, theirs = indicators.segregation(counts), oracle(counts)
+    for key, value in theirs.items():
+        np.testing.assert_allclose(ours[key], value, rtol=0, atol=1e-9, err_msg=key)
+
+
+@settings(max_examples=60, deadline=None)
+@given(counts_strategy)
+def test_indices_match_pysal_on_generated_counts(counts):
+    assert_matches(counts)
+
+
+def test_indices_match_pysal_on_a_model_run(small_city):
+    from conftest import small_params
+
+    from urbsim.model import UrbanModel
+
+    ds = UrbanModel(small_params(), city=small_city, seed=3).run(3)
+    counts = ds.households.isel(step=-1).values
+    assert_matches(counts)
+    np.testing.assert_allclose(ds.theil_h.isel(step=-1), oracle(counts)["theil_h"], atol=1e-9)
+    mitte = (ds.neighbourhood_district == "Mitte").values
+    np.testing.assert_allclose(ds.district_multigroup_dissimilarity.sel(step=3, district="Mitte"),
+                               oracle(counts[mitte])["multigroup_dissimilarity"], atol=1e-9)
+
+
+def test_known_values():
+    two = np.array([[10, 0], [0, 10]])
+    assert indicators.multigroup_dissimilarity(two) == 1.0
+    assert indicators.theil_h(two) == pytest.approx(1.0)
+    even = np.array([[5, 5], [5, 5]])
+    assert indicators.dissimilarity(even).tolist() == [0.0, 0.0]
+    assert np.isnan(indicators.dissimilarity(np.array([[3, 0], [4, 0]]))).all()
+
+
+def test_representation_gap():
+    assert indicators.representation_gap([1, 1], [5, 5]) == 0.0
+    assert indicators.representation_gap([1, 0], [0, 1]) == 1.0
+    assert indicators.representation_gap([3, 1], [1, 1]) == pytest.approx(0.25)
+    assert np.isnan(indicators.representation_gap([0, 0], [1, 1]))
