@@ -45,7 +45,6 @@ def test_indices_match_pysal_on_generated_counts(counts):
 
 def test_indices_match_pysal_on_a_model_run(small_city):
     from conftest import small_params
-
     from urbsim.model import UrbanModel
 
     ds = UrbanModel(small_params(), city=small_city, seed=3).run(3)

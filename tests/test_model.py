@@ -11,15 +11,24 @@ import mesa
 import numpy as np
 import pytest
 import xarray as xr
-from conftest import small_params
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import small_params
 from urbsim.citygen import synthetic
 from urbsim.errors import InputError
 from urbsim.model import UrbanModel
-from urbsim.params import (ChoiceParams, CityParams, Construction, DialogueEvent, MarketParams,
-                           MovingParams, RentCap, TurnoverParams, UnlockUnderused)
+from urbsim.params import (
+    ChoiceParams,
+    CityParams,
+    Construction,
+    DialogueEvent,
+    MarketParams,
+    MovingParams,
+    RentCap,
+    TurnoverParams,
+    UnlockUnderused,
+)
 
 
 def run_checked(model: UrbanModel, steps: int) -> xr.Dataset:

@@ -233,6 +233,7 @@ def _num(attrs: dict, name: str, source: str, key: str, default: float | None = 
     except (TypeError, ValueError):
         raise InputError(f"expected a number, got {v!r}", source, f"{key}.{name}") from None
     if not np.isfinite(f) or not lo <= f <= hi:
-        rng = f"[{lo}, {hi}]" if np.isfinite(hi) else f">= {lo}"
-        raise InputError(f"expected a finite number {rng}, got {v!r}", source, f"{key}.{name}")
+        bounds = (f" in [{lo}, {hi}]" if np.isfinite(hi) else f" >= {lo}" if np.isfinite(lo)
+                  else "")
+        raise InputError(f"expected a finite number{bounds}, got {v!r}", source, f"{key}.{name}")
     return f

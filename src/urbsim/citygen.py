@@ -53,7 +53,7 @@ def synthetic(households: int = 120_000, params: CityParams | None = None, seed:
     district = np.where(inner, 0, sector + 1)
 
     weight = 1.8 - 1.3 * r + rng.uniform(-0.15, 0.15, n)  # dwelling density
-    total = int(round(households / (1 - p.vacancy)))
+    total = round(households / (1 - p.vacancy))
     t = r[:, None]
     mix = (1 - t**2) * MIX_CENTRE + t**2 * MIX_EDGE  # the edge mix only near the edge
     outer = np.flatnonzero((r > 0.5) & (r < 0.85))

@@ -22,18 +22,26 @@ from __future__ import annotations
 from functools import partial
 
 import mesa
-from mesa.time import Schedule
 import numpy as np
 import xarray as xr
+from mesa.time import Schedule
 
 from urbsim import households as hh_mod
 from urbsim import indicators, policies
 from urbsim.city import City
 from urbsim.citygen import synthetic
 from urbsim.errors import InputError
-from urbsim.kernels import choice, composition, fenwick, market, moving, participation, rng
+from urbsim.kernels import (
+    choice,
+    composition,
+    fenwick,
+    market,
+    moving,
+    participation,
+    rng,
+    turnover,
+)
 from urbsim.kernels import satisfaction as sat
-from urbsim.kernels import turnover
 from urbsim.milieus import SEGMENTS, MilieuSet
 from urbsim.milieus import load as load_milieus
 from urbsim.params import FORMATS, Construction, DialogueEvent, ModelParams, UnlockUnderused
@@ -235,7 +243,7 @@ class UrbanModel(mesa.Model):
         h.active[leave] = False
         h.node[leave] = -1
         self._flows["out_migrants"] += np.bincount(h.milieu[leave], minlength=m)
-        n_in = int(round(self._flows["out_migrants"].sum() * p.in_ratio))
+        n_in = round(self._flows["out_migrants"].sum() * p.in_ratio)
         self._ensure_slots(n_in)
         slots = np.flatnonzero(~h.active)[:n_in]
         mix = self.milieus.share * np.exp(np.array([p.trend.get(c, 0.0)

@@ -13,8 +13,13 @@ import numpy as np
 from urbsim.city import City
 from urbsim.citygen import grid
 from urbsim.milieus import MilieuSet, from_dict
-from urbsim.params import (ChoiceParams, ModelParams, MovingParams, SatisfactionParams,
-                           TurnoverParams)
+from urbsim.params import (
+    ChoiceParams,
+    ModelParams,
+    MovingParams,
+    SatisfactionParams,
+    TurnoverParams,
+)
 
 
 def milieus(threshold: float) -> MilieuSet:

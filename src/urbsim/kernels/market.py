@@ -9,7 +9,6 @@ to at most ``cap_increase``; the rent then stays within ``[floor, upper] x base 
 
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 
