@@ -120,7 +120,7 @@ def test_identical_with_one_and_two_numba_threads(tmp_path):
 def test_events_reach_the_right_households(small_city):
     ds = UrbanModel(small_params(), city=small_city, seed=2).run(4)
     fr = ds.format_reached.to_pandas()
-    assert fr.loc[2, "election"] == ds.households.isel(step=1).sum()  # city-wide, all reached
+    assert fr.loc[2, "election"] == ds.households.sel(step=2).sum()  # city-wide: all reached
     assert fr.loc[1, "election"] == 0 and fr.loc[3, "panel"] > 0
     mitte = ds.neighbourhood_district == "Mitte"
     # the anchored format reaches Mitte only: nobody outside Mitte was reached at step 4

@@ -13,21 +13,18 @@
    with feedback on engagement, attachment and amenities.
 
 Policy switches and dialogue events are Mesa events, scheduled half a step before the step
-they act in. Every step is recorded (:mod:`urbsim.recorder`); :meth:`UrbanModel.dataset`
+they act in (:mod:`urbsim.calendar`). Every step is recorded (:mod:`urbsim.recorder`); :meth:`UrbanModel.dataset`
 returns the run as an ``xarray.Dataset``.
 """
 
 from __future__ import annotations
 
-from functools import partial
-
-import mesa
 import numpy as np
 import xarray as xr
-from mesa.time import Schedule
 
 from urbsim import households as hh_mod
 from urbsim import indicators, policies
+from urbsim.calendar import Calendar
 from urbsim.city import City
 from urbsim.citygen import synthetic
 from urbsim.errors import InputError
@@ -44,11 +41,11 @@ from urbsim.kernels import (
 from urbsim.kernels import satisfaction as sat
 from urbsim.milieus import SEGMENTS, MilieuSet
 from urbsim.milieus import load as load_milieus
-from urbsim.params import FORMATS, Construction, DialogueEvent, ModelParams, UnlockUnderused
+from urbsim.params import FORMATS, Construction, ModelParams, UnlockUnderused
 from urbsim.recorder import Recorder, canonical_json, provenance
 
 
-class UrbanModel(mesa.Model):
+class UrbanModel(Calendar):
     """The urbsim engine as a Mesa model.
 
     Args:
@@ -104,10 +101,7 @@ class UrbanModel(mesa.Model):
         self.occ = composition.occupancy(h.node, h.segment, h.active, c.n, len(SEGMENTS))
         self.unlock_carry = np.zeros(c.n)
 
-        self.active_policies: list = []
-        self.events_now: list[DialogueEvent] = []
-        self._callbacks: list = []  # Mesa holds weak references to event callbacks
-        self._schedule(p)
+        self.schedule_calendar(p)
 
         sizes = {"neighbourhood": c.n, "milieu": m, "segment": len(SEGMENTS),
                  "district": len(c.districts), "format": len(FORMATS)}
@@ -133,36 +127,6 @@ class UrbanModel(mesa.Model):
                 c.mask(pol.districts, pol.neighbourhoods, key=f"policies[{i}].")
             if pol.end is not None and pol.end < pol.start:
                 raise InputError("end before start", None, f"policies[{i}].end")
-
-    def _schedule(self, p: ModelParams) -> None:
-        """Put policy switches and dialogue events on Mesa's event list (time t - 0.5 acts
-        in step t, which Mesa runs at time t)."""
-        def at(time: float, fn) -> None:
-            self._callbacks.append(fn)
-            self.schedule_event(fn, at=time)
-
-        for pol in p.policies:
-            at(pol.start - 0.5, partial(self._switch, pol, True))
-            if pol.end is not None:
-                at(pol.end + 0.5, partial(self._switch, pol, False))
-        for e in p.events:
-            announce = partial(self._announce, e)
-            if e.every is None:
-                at(e.step - 0.5, announce)
-            else:
-                self._callbacks.append(announce)
-                end = None if e.until is None else e.until - 0.5
-                self.schedule_recurring(announce, Schedule(interval=e.every, start=e.step - 0.5,
-                                                           end=end))
-
-    def _switch(self, policy, on: bool) -> None:
-        if on:
-            self.active_policies.append(policy)
-        else:
-            self.active_policies.remove(policy)
-
-    def _announce(self, event: DialogueEvent) -> None:
-        self.events_now.append(event)
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -262,7 +226,7 @@ class UrbanModel(mesa.Model):
         pp, h, c, ms = self.params.participation, self.households, self.city, self.milieus
         a = h.active
         h.engagement[a] += pp.engagement_decay * (self.engagement0[h.milieu[a]] - h.engagement[a])
-        events, self.events_now = self.events_now, []
+        events = self.take_events()
         masks = [c.mask(e.districts, e.neighbourhoods) for e in events]
         formats = np.array([m for e, m in zip(events, masks, strict=True)
                             if e.format != "election"]).reshape(-1, c.n)

@@ -10,7 +10,8 @@ there in proportion to its vacancies; otherwise a vacant dwelling uniformly from
 
 The options are the candidates with utility ``U`` (:func:`urbsim.kernels.satisfaction.utility`)
 and, for voluntary movers when ``consider_staying``, the current home at ``S + move_cost``.
-One option is chosen with probability ``exp(scale * U) / sum exp(scale * U)``. With no
+A household evaluating a place does not perceive itself there (its own ring weight at that
+place is taken out). One option is chosen with probability ``exp(scale * U) / sum exp(scale * U)``. With no
 acceptable candidate, a voluntary mover stays; a forced mover or an in-migrant (``node < 0``)
 leaves the city or does not come.
 """
@@ -24,6 +25,7 @@ from urbsim.kernels import composition, fenwick, rng
 from urbsim.kernels.satisfaction import utility
 
 STAYED, MOVED, LEFT = 0, 1, 2
+FORCED = 2  # value of ``forced`` for movers that may not stay (displaced, newcomers)
 SOCIAL = 0  # index of the social-rental segment
 
 
@@ -36,7 +38,7 @@ def relocate(seed, step, stream, order, forced, milieu, node, segment, income, y
     """Move the households ``order`` (in that order); returns STAYED/MOVED/LEFT per entry.
 
     Updates in place: household arrays, ``counts``, ``occ``, ``vac_tree`` and the perceived
-    aggregates. ``forced[j]`` marks movers that may not stay.
+    aggregates. ``forced[j] == FORCED`` marks movers that may not stay.
     """
     n_seg = capacity.shape[1]
     result = np.zeros(order.shape[0], np.int8)
@@ -75,15 +77,15 @@ def relocate(seed, step, stream, order, forced, milieu, node, segment, income, y
                 s = cell % n_seg
             if rent[n, s] > max_burden * y or (s == SOCIAL and y > social_limit):
                 continue
-            excl = w0 if n == home else 0.0
+            excl = composition.weight_in_ball(ball_ptr, ball_idx, ball_w, n, home)
             util[k] = utility(m, y, n, s, excl, cw, tot, sum_st, sum_sq, aff, amenity, rent,
                               pref, status, seg_pref, count_mode, acceptable_burden)
             cand_n[k] = n
             cand_s[k] = s
             k += 1
-        stay = home >= 0 and forced[j] == 0 and consider_staying
+        stay = home >= 0 and forced[j] != FORCED and consider_staying
         if k == 0:
-            if home >= 0 and forced[j] == 0:
+            if home >= 0 and forced[j] != FORCED:
                 result[j] = STAYED
                 continue
             result[j] = LEFT

@@ -84,3 +84,12 @@ def shift(cw, tot, sum_st, sum_sq, aff, ball_ptr, ball_idx, ball_w, status, affi
             sum_sq[j] += (old + w) * (old + w) - old * old
             for a in range(m):
                 aff[j, a] += affinity[a, k] * w
+
+
+@njit(cache=True, inline="always")
+def weight_in_ball(ball_ptr, ball_idx, ball_w, node, other):
+    """Ring weight of ``other`` in the ball of ``node`` (0 when outside it or ``other < 0``)."""
+    for e in range(ball_ptr[node], ball_ptr[node + 1]):
+        if ball_idx[e] == other:
+            return ball_w[e]
+    return 0.0
