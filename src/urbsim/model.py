@@ -13,8 +13,9 @@
    with feedback on engagement, attachment and amenities.
 
 Policy switches and dialogue events are Mesa events, scheduled half a step before the step
-they act in (:mod:`urbsim.calendar`). Every step is recorded (:mod:`urbsim.recorder`); :meth:`UrbanModel.dataset`
-returns the run as an ``xarray.Dataset``.
+they act in (:mod:`urbsim.calendar`). Every step is recorded (:mod:`urbsim.recorder`);
+:meth:`UrbanModel.dataset` returns the run as an ``xarray.Dataset``. The set-up shared with the
+Mesa-agent reference is in :mod:`urbsim.world`.
 """
 
 from __future__ import annotations
@@ -24,10 +25,7 @@ import xarray as xr
 
 from urbsim import households as hh_mod
 from urbsim import indicators, policies
-from urbsim.calendar import Calendar
 from urbsim.city import City
-from urbsim.citygen import synthetic
-from urbsim.errors import InputError
 from urbsim.kernels import (
     choice,
     composition,
@@ -40,12 +38,12 @@ from urbsim.kernels import (
 )
 from urbsim.kernels import satisfaction as sat
 from urbsim.milieus import SEGMENTS, MilieuSet
-from urbsim.milieus import load as load_milieus
 from urbsim.params import FORMATS, Construction, ModelParams, UnlockUnderused
 from urbsim.recorder import Recorder, canonical_json, provenance
+from urbsim.world import World
 
 
-class UrbanModel(Calendar):
+class UrbanModel(World):
     """The urbsim engine as a Mesa model.
 
     Args:
@@ -63,25 +61,9 @@ class UrbanModel(Calendar):
     def __init__(self, params: ModelParams | None = None, *, city: City | None = None,
                  milieus: MilieuSet | str = "vhw11", seed: int | None = 0,
                  expected_steps: int = 50) -> None:
-        if seed is not None and (not isinstance(seed, int | np.integer) or seed < 0):
-            raise InputError(f"expected a non-negative integer, got {seed!r}", None, "seed")
-        super().__init__(rng=seed)
-        self.seed = int(seed) if seed is not None else int(self.rng.integers(2**62))
-        self.params = p = params or ModelParams()
-        self.milieus = ms = milieus if isinstance(milieus, MilieuSet) else load_milieus(milieus)
-        self.city = city or synthetic(p.households, p.city, seed=p.city.seed)
-        c = self.city
-        self._check(p, ms, c)
-
+        super().__init__(params, city=city, milieus=milieus, seed=seed)
+        p, c, ms = self.params, self.city, self.milieus
         m = len(ms)
-        self.affinity = ms.affinity(p.satisfaction.affinity_scale)
-        if p.satisfaction.affinity == "identity":
-            self.affinity = np.eye(m)
-        self.status = ms.status01.copy()
-        self.pref = np.column_stack([ms.homophily, ms.tolerance, ms.diversity_pref,
-                                     ms.status_pref, ms.amenity_pref, ms.rent_sensitivity])
-        self.log_median = hh_mod.log_median_income(ms, p)
-        self.engagement0 = hh_mod.engagement_baseline(ms)
         self.base_logit = np.log(ms.turnout / (1 - ms.turnout))
         weights = np.asarray(p.satisfaction.ring_weights)
         self.ball_ptr, self.ball_idx, hop = c.hops(len(weights) - 1)
@@ -92,16 +74,9 @@ class UrbanModel(Calendar):
         else:
             self.search = (np.zeros(c.n + 1, np.int64), np.zeros(1, np.int64), np.ones(1))
 
-        self.capacity = c.capacity.copy()
-        self.base_rent = c.base_rent.copy()
-        self.rent = c.base_rent.copy()
-        self.amenity = c.amenity.copy()
         self.households = h = hh_mod.create(c, ms, p, self.seed, p.turnover.attachment_growth)
         self.counts = composition.counts(h.node, h.milieu, h.active, c.n, m)
         self.occ = composition.occupancy(h.node, h.segment, h.active, c.n, len(SEGMENTS))
-        self.unlock_carry = np.zeros(c.n)
-
-        self.schedule_calendar(p)
 
         sizes = {"neighbourhood": c.n, "milieu": m, "segment": len(SEGMENTS),
                  "district": len(c.districts), "format": len(FORMATS)}
@@ -110,24 +85,6 @@ class UrbanModel(Calendar):
         self._record(satisfaction=self._satisfaction())
 
     # ------------------------------------------------------------------ set-up
-    @staticmethod
-    def _check(p: ModelParams, ms: MilieuSet, c: City) -> None:
-        for code in p.turnover.trend:
-            if code not in ms.codes:
-                raise InputError(f"unknown milieu {code!r}; known: {', '.join(ms.codes)}",
-                                 None, f"turnover.trend.{code}")
-        for i, e in enumerate(p.events):
-            c.mask(e.districts, e.neighbourhoods, key=f"events[{i}].")
-            for ch in e.channels:
-                if ch not in ms.channels:
-                    raise InputError(f"unknown channel {ch!r}; known: {', '.join(ms.channels)}",
-                                     None, f"events[{i}].channels.{ch}")
-        for i, pol in enumerate(p.policies):
-            if isinstance(pol, Construction):
-                c.mask(pol.districts, pol.neighbourhoods, key=f"policies[{i}].")
-            if pol.end is not None and pol.end < pol.start:
-                raise InputError("end before start", None, f"policies[{i}].end")
-
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
         """One year: the seven phases, then record."""

@@ -33,16 +33,13 @@ from mesa.discrete_space import CellAgent, Network
 
 from urbsim import households as hh_mod
 from urbsim import indicators, policies
-from urbsim.calendar import Calendar
 from urbsim.city import City
-from urbsim.citygen import synthetic
-from urbsim.errors import InputError
 from urbsim.kernels.turnover import NEWCOMER_AGE  # a prior (constant), not a kernel
 from urbsim.milieus import SEGMENTS, MilieuSet
-from urbsim.milieus import load as load_milieus
-from urbsim.model import UrbanModel, _city_digest
+from urbsim.model import _city_digest
 from urbsim.params import FORMATS, Construction, ModelParams, UnlockUnderused
 from urbsim.recorder import Recorder, canonical_json, provenance
+from urbsim.world import World
 
 STAY, VOLUNTARY, FORCED = 0, 1, 2  # move decisions
 STAYED, MOVED, LEFT = 0, 1, 2  # outcomes of search and choice
@@ -190,7 +187,7 @@ class Household(CellAgent):
         self.attachment += p.attachment_growth * (1.0 - self.attachment)
 
 
-class ReferenceModel(Calendar):
+class ReferenceModel(World):
     """The urbsim rules in plain Python with Mesa agents (slow; for reading and testing).
 
     Args:
@@ -207,26 +204,8 @@ class ReferenceModel(Calendar):
     def __init__(self, params: ModelParams | None = None, *, city: City | None = None,
                  milieus: MilieuSet | str = "vhw11", seed: int | None = 0,
                  expected_steps: int = 50) -> None:
-        if seed is not None and (not isinstance(seed, int | np.integer) or seed < 0):
-            raise InputError(f"expected a non-negative integer, got {seed!r}", None, "seed")
-        super().__init__(rng=seed)
-        self.seed = int(seed) if seed is not None else int(self.rng.integers(2**62))
-        self.params = p = params or ModelParams()
-        self.milieus = ms = milieus if isinstance(milieus, MilieuSet) else load_milieus(milieus)
-        self.city = c = city or synthetic(p.households, p.city, seed=p.city.seed)
-        UrbanModel._check(p, ms, c)
-
-        self.affinity = (np.eye(len(ms)) if p.satisfaction.affinity == "identity"
-                         else ms.affinity(p.satisfaction.affinity_scale))
-        self.status = ms.status01
-        self.pref = np.column_stack([ms.homophily, ms.tolerance, ms.diversity_pref,
-                                     ms.status_pref, ms.amenity_pref, ms.rent_sensitivity])
-        self.log_median = hh_mod.log_median_income(ms, p)
-        self.engagement0 = hh_mod.engagement_baseline(ms)
-        self.capacity, self.base_rent = c.capacity.copy(), c.base_rent.copy()
-        self.rent, self.amenity = c.base_rent.copy(), c.amenity.copy()
-        self.unlock_carry = np.zeros(c.n)
-
+        super().__init__(params, city=city, milieus=milieus, seed=seed)
+        p, c, ms = self.params, self.city, self.milieus
         self.space = Network(c.graph, layout=None, random=self.random)
         self.cells = [self.space[v] for v in c.ids]
         self.node_of = {cell: i for i, cell in enumerate(self.cells)}
@@ -241,7 +220,6 @@ class ReferenceModel(Calendar):
                       engagement=float(h.engagement[i]))
         self.counts, self.occupied = self.tally()
 
-        self.schedule_calendar(p)
         self.recorder = Recorder({"neighbourhood": c.n, "milieu": len(ms),
                                   "segment": len(SEGMENTS), "district": len(c.districts),
                                   "format": len(FORMATS)}, expected_steps)

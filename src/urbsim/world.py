@@ -1,0 +1,76 @@
+"""What every implementation of the rules starts from: validated parameters, the milieu set,
+the city, the derived preference arrays, the housing stock, and the calendar of policies and
+events. :class:`urbsim.model.UrbanModel` and :class:`urbsim.reference.ReferenceModel` build on it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from urbsim import households as hh_mod
+from urbsim.calendar import Calendar
+from urbsim.city import City
+from urbsim.citygen import synthetic
+from urbsim.errors import InputError
+from urbsim.milieus import MilieuSet
+from urbsim.milieus import load as load_milieus
+from urbsim.params import Construction, ModelParams
+
+
+class World(Calendar):
+    """Shared set-up of a run (a ``mesa.Model`` seeded with ``seed``).
+
+    Args:
+        params: model parameters (defaults: :class:`~urbsim.params.ModelParams`).
+        city: the city; default the synthetic city for ``params.households``.
+        milieus: a :class:`~urbsim.milieus.MilieuSet`, or the name/path of one.
+        seed: non-negative integer seed; ``None`` draws one (recorded in the dataset).
+
+    Raises:
+        InputError: a bad seed, or parameters that do not fit the city or milieu set (unknown
+            milieu codes, districts, neighbourhoods, channels; a policy ending before it starts).
+    """
+
+    def __init__(self, params: ModelParams | None = None, *, city: City | None = None,
+                 milieus: MilieuSet | str = "vhw11", seed: int | None = 0) -> None:
+        if seed is not None and (not isinstance(seed, int | np.integer) or seed < 0):
+            raise InputError(f"expected a non-negative integer, got {seed!r}", None, "seed")
+        super().__init__(rng=seed)
+        self.seed = int(seed) if seed is not None else int(self.rng.integers(2**62))
+        self.params = p = params or ModelParams()
+        self.milieus = ms = milieus if isinstance(milieus, MilieuSet) else load_milieus(milieus)
+        self.city = c = city or synthetic(p.households, p.city, seed=p.city.seed)
+        check(p, ms, c)
+
+        self.affinity = (np.eye(len(ms)) if p.satisfaction.affinity == "identity"
+                         else ms.affinity(p.satisfaction.affinity_scale))
+        self.status = ms.status01
+        self.pref = np.column_stack([ms.homophily, ms.tolerance, ms.diversity_pref,
+                                     ms.status_pref, ms.amenity_pref, ms.rent_sensitivity])
+        self.log_median = hh_mod.log_median_income(ms, p)
+        self.engagement0 = hh_mod.engagement_baseline(ms)
+        self.capacity = c.capacity.copy()
+        self.base_rent = c.base_rent.copy()
+        self.rent = c.base_rent.copy()
+        self.amenity = c.amenity.copy()
+        self.unlock_carry = np.zeros(c.n)
+        self.schedule_calendar(p)
+
+
+def check(p: ModelParams, ms: MilieuSet, c: City) -> None:
+    """Raise :class:`InputError` where parameters name what the city or milieus lack."""
+    for code in p.turnover.trend:
+        if code not in ms.codes:
+            raise InputError(f"unknown milieu {code!r}; known: {', '.join(ms.codes)}",
+                             None, f"turnover.trend.{code}")
+    for i, e in enumerate(p.events):
+        c.mask(e.districts, e.neighbourhoods, key=f"events[{i}].")
+        for ch in e.channels:
+            if ch not in ms.channels:
+                raise InputError(f"unknown channel {ch!r}; known: {', '.join(ms.channels)}",
+                                 None, f"events[{i}].channels.{ch}")
+    for i, pol in enumerate(p.policies):
+        if isinstance(pol, Construction):
+            c.mask(pol.districts, pol.neighbourhoods, key=f"policies[{i}].")
+        if pol.end is not None and pol.end < pol.start:
+            raise InputError("end before start", None, f"policies[{i}].end")
