@@ -21,7 +21,6 @@ Mesa-agent reference is in :mod:`urbsim.world`.
 from __future__ import annotations
 
 import numpy as np
-import xarray as xr
 
 from urbsim import households as hh_mod
 from urbsim import indicators, policies
@@ -39,7 +38,7 @@ from urbsim.kernels import (
 from urbsim.kernels import satisfaction as sat
 from urbsim.milieus import SEGMENTS, MilieuSet
 from urbsim.params import FORMATS, Construction, ModelParams, UnlockUnderused
-from urbsim.recorder import Recorder, canonical_json, provenance
+from urbsim.recorder import Recorder
 from urbsim.world import World
 
 
@@ -47,10 +46,7 @@ class UrbanModel(World):
     """The urbsim engine as a Mesa model.
 
     Args:
-        params: model parameters (defaults: :class:`~urbsim.params.ModelParams`).
-        city: the city; default the synthetic city for ``params.households``.
-        milieus: a :class:`~urbsim.milieus.MilieuSet`, or the name/path of one.
-        seed: non-negative integer seed; ``None`` draws one (recorded in the dataset).
+        params, city, milieus, seed: as for :class:`~urbsim.world.World`.
         expected_steps: preallocation hint for the recorder.
 
     Raises:
@@ -226,14 +222,6 @@ class UrbanModel(World):
             h.grow(need - len(h))
 
     # ------------------------------------------------------------------ recording
-    def _zero_flows(self) -> dict[str, np.ndarray]:
-        n, m = self.city.n, len(self.milieus)
-        return {k: np.zeros(m, np.int64) for k in
-                ("moves", "displaced", "in_migrants", "out_migrants", "invited", "accepted")} | {
-            "participants": np.zeros((n, m), np.int64), "reached": np.zeros((n, m), np.int64),
-            "format_participants": np.zeros(len(FORMATS), np.int64),
-            "format_reached": np.zeros(len(FORMATS), np.int64)}
-
     def _record(self, satisfaction: np.ndarray) -> None:
         h, c, f = self.households, self.city, self._flows
         a = h.active
@@ -299,34 +287,3 @@ class UrbanModel(World):
     def milieu_codes(self) -> tuple[str, ...]:
         """Milieu codes in index order."""
         return self.milieus.codes
-
-    def dataset(self) -> xr.Dataset:
-        """The run so far as an ``xarray.Dataset`` with provenance attributes."""
-        c = self.city
-        coords = {
-            "neighbourhood": list(c.ids), "milieu": list(self.milieus.codes),
-            "segment": list(SEGMENTS), "district": list(c.districts), "format": list(FORMATS),
-            "neighbourhood_district": ("neighbourhood", [c.districts[i] for i in c.district]),
-            "x": ("neighbourhood", c.pos[:, 0]), "y": ("neighbourhood", c.pos[:, 1]),
-        }
-        params = canonical_json({"params": self.params.model_dump(mode="json"),
-                                 "milieus": self.milieus.name, "city": _city_digest(c)})
-        return self.recorder.to_dataset(coords, provenance(self.seed, params,
-                                                           {"milieu_set": self.milieus.name}))
-
-    def run(self, steps: int) -> xr.Dataset:
-        """Advance ``steps`` steps and return :meth:`dataset`."""
-        for _ in range(steps):
-            self.step()
-        return self.dataset()
-
-
-def _city_digest(c: City) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    for a in (c.capacity, c.base_rent, c.amenity, c.period, c.district, c.indptr, c.indices,
-              c.distance):
-        h.update(np.ascontiguousarray(a).tobytes())
-    h.update("\x00".join(c.ids).encode())
-    return h.hexdigest()[:16]

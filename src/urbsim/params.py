@@ -167,12 +167,6 @@ class DialogueEvent(_Frozen):
     amenity_budget: float = Field(0.0, ge=0, le=1,
                                   description="amenity investment steered to where participants live")
 
-    def steps(self, last: int) -> list[int]:  # used by the reference model and docs
-        """The steps (<= last) at which the event takes place."""
-        if self.every is None:
-            return [self.step] if self.step <= last else []
-        return list(range(self.step, min(last, self.until or last) + 1, self.every))
-
 
 class _Policy(_Frozen):
     start: Step

@@ -5,16 +5,20 @@ events. :class:`urbsim.model.UrbanModel` and :class:`urbsim.reference.ReferenceM
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
+import xarray as xr
 
 from urbsim import households as hh_mod
 from urbsim.calendar import Calendar
 from urbsim.city import City
 from urbsim.citygen import synthetic
 from urbsim.errors import InputError
-from urbsim.milieus import MilieuSet
+from urbsim.milieus import SEGMENTS, MilieuSet
 from urbsim.milieus import load as load_milieus
-from urbsim.params import Construction, ModelParams
+from urbsim.params import FORMATS, Construction, ModelParams
+from urbsim.recorder import canonical_json, provenance
 
 
 class World(Calendar):
@@ -30,6 +34,9 @@ class World(Calendar):
         InputError: a bad seed, or parameters that do not fit the city or milieu set (unknown
             milieu codes, districts, neighbourhoods, channels; a policy ending before it starts).
     """
+
+    implementation = "engine"
+    """Recorded in the dataset's attributes."""
 
     def __init__(self, params: ModelParams | None = None, *, city: City | None = None,
                  milieus: MilieuSet | str = "vhw11", seed: int | None = 0) -> None:
@@ -56,6 +63,36 @@ class World(Calendar):
         self.unlock_carry = np.zeros(c.n)
         self.schedule_calendar(p)
 
+    def _zero_flows(self) -> dict[str, np.ndarray]:
+        """Empty per-step flow counters (the flow variables of the recorder)."""
+        n, m = self.city.n, len(self.milieus)
+        return {k: np.zeros(m, np.int64) for k in
+                ("moves", "displaced", "in_migrants", "out_migrants", "invited", "accepted")} | {
+            "participants": np.zeros((n, m), np.int64), "reached": np.zeros((n, m), np.int64),
+            "format_participants": np.zeros(len(FORMATS), np.int64),
+            "format_reached": np.zeros(len(FORMATS), np.int64)}
+
+    def dataset(self) -> xr.Dataset:
+        """The run so far as an ``xarray.Dataset`` with provenance attributes."""
+        c = self.city
+        coords = {
+            "neighbourhood": list(c.ids), "milieu": list(self.milieus.codes),
+            "segment": list(SEGMENTS), "district": list(c.districts), "format": list(FORMATS),
+            "neighbourhood_district": ("neighbourhood", [c.districts[i] for i in c.district]),
+            "x": ("neighbourhood", c.pos[:, 0]), "y": ("neighbourhood", c.pos[:, 1]),
+        }
+        params = canonical_json({"params": self.params.model_dump(mode="json"),
+                                 "milieus": self.milieus.name, "city": _city_digest(c)})
+        return self.recorder.to_dataset(coords, provenance(self.seed, params,
+                                                           {"milieu_set": self.milieus.name,
+                                                            "implementation": self.implementation}))
+
+    def run(self, steps: int) -> xr.Dataset:
+        """Advance ``steps`` steps and return :meth:`dataset`."""
+        for _ in range(steps):
+            self.step()
+        return self.dataset()
+
 
 def check(p: ModelParams, ms: MilieuSet, c: City) -> None:
     """Raise :class:`InputError` where parameters name what the city or milieus lack."""
@@ -74,3 +111,12 @@ def check(p: ModelParams, ms: MilieuSet, c: City) -> None:
             c.mask(pol.districts, pol.neighbourhoods, key=f"policies[{i}].")
         if pol.end is not None and pol.end < pol.start:
             raise InputError("end before start", None, f"policies[{i}].end")
+
+
+def _city_digest(c: City) -> str:
+    h = hashlib.sha256()
+    for a in (c.capacity, c.base_rent, c.amenity, c.period, c.district, c.indptr, c.indices,
+              c.distance):
+        h.update(np.ascontiguousarray(a).tobytes())
+    h.update("\x00".join(c.ids).encode())
+    return h.hexdigest()[:16]

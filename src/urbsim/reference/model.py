@@ -28,7 +28,6 @@ import math
 
 import networkx as nx
 import numpy as np
-import xarray as xr
 from mesa.discrete_space import CellAgent, Network
 
 from urbsim import households as hh_mod
@@ -36,9 +35,8 @@ from urbsim import indicators, policies
 from urbsim.city import City
 from urbsim.kernels.turnover import NEWCOMER_AGE  # a prior (constant), not a kernel
 from urbsim.milieus import SEGMENTS, MilieuSet
-from urbsim.model import _city_digest
 from urbsim.params import FORMATS, Construction, ModelParams, UnlockUnderused
-from urbsim.recorder import Recorder, canonical_json, provenance
+from urbsim.recorder import Recorder
 from urbsim.world import World
 
 STAY, VOLUNTARY, FORCED = 0, 1, 2  # move decisions
@@ -191,15 +189,14 @@ class ReferenceModel(World):
     """The urbsim rules in plain Python with Mesa agents (slow; for reading and testing).
 
     Args:
-        params: model parameters (defaults: :class:`~urbsim.params.ModelParams`).
-        city: the city; default the synthetic city for ``params.households``.
-        milieus: a :class:`~urbsim.milieus.MilieuSet`, or the name/path of one.
-        seed: non-negative integer seed; ``None`` draws one (recorded in the dataset).
+        params, city, milieus, seed: as for :class:`~urbsim.world.World`.
         expected_steps: preallocation hint for the recorder.
 
     Raises:
         InputError: parameters that do not fit the city or milieu set (as for UrbanModel).
     """
+
+    implementation = "reference"
 
     def __init__(self, params: ModelParams | None = None, *, city: City | None = None,
                  milieus: MilieuSet | str = "vhw11", seed: int | None = 0,
@@ -427,14 +424,6 @@ class ReferenceModel(World):
                          for cell in self.cells])
 
     # ------------------------------------------------------------------ recording
-    def _zero_flows(self) -> dict[str, np.ndarray]:
-        n, m = self.city.n, len(self.milieus)
-        return {k: np.zeros(m, np.int64) for k in
-                ("moves", "displaced", "in_migrants", "out_migrants", "invited", "accepted")} | {
-            "participants": np.zeros((n, m), np.int64), "reached": np.zeros((n, m), np.int64),
-            "format_participants": np.zeros(len(FORMATS), np.int64),
-            "format_reached": np.zeros(len(FORMATS), np.int64)}
-
     def _record(self) -> None:
         """Record the state and this step's flows (same variables as UrbanModel)."""
         c, f, m = self.city, self.flows, len(self.milieus)
@@ -457,23 +446,3 @@ class ReferenceModel(World):
             **seg,
             **{f"district_{k}": np.array([b[k] for b in by]) for k in seg},
         })
-
-    def dataset(self) -> xr.Dataset:
-        """The run so far as an ``xarray.Dataset`` of the same form as UrbanModel's."""
-        c = self.city
-        coords = {
-            "neighbourhood": list(c.ids), "milieu": list(self.milieus.codes),
-            "segment": list(SEGMENTS), "district": list(c.districts), "format": list(FORMATS),
-            "neighbourhood_district": ("neighbourhood", [c.districts[i] for i in c.district]),
-            "x": ("neighbourhood", c.pos[:, 0]), "y": ("neighbourhood", c.pos[:, 1]),
-        }
-        params = canonical_json({"params": self.params.model_dump(mode="json"),
-                                 "milieus": self.milieus.name, "city": _city_digest(c)})
-        return self.recorder.to_dataset(coords, provenance(
-            self.seed, params, {"milieu_set": self.milieus.name, "implementation": "reference"}))
-
-    def run(self, steps: int) -> xr.Dataset:
-        """Advance ``steps`` steps and return :meth:`dataset`."""
-        for _ in range(steps):
-            self.step()
-        return self.dataset()
