@@ -7,14 +7,14 @@ import pytest
 from urbsim.citygen import synthetic
 from urbsim.params import CityParams, DialogueEvent, ModelParams
 
-SMALL_EVENTS = (
-    DialogueEvent(name="election", format="election", step=2, every=3),
-    DialogueEvent(name="open", format="open", step=1, every=2,
-                  channels={"print": 1.0, "outreach": 1.0}, amenity_budget=0.2),
-    DialogueEvent(name="panel", format="panel", step=3, invite_share=0.3),
-    DialogueEvent(name="anchor", format="continuous", step=2, every=1, districts=("Mitte",),
-                  channels={"local_anchor": 2.0}),
-)
+SMALL_EVENTS = {
+    "election": DialogueEvent(format="election", step=2, every=3),
+    "open": DialogueEvent(format="open", step=1, every=2, channels={"print": 1.0, "outreach": 1.0},
+                          amenity_budget=0.2),
+    "panel": DialogueEvent(format="panel", step=3, invite_share=0.3),
+    "anchor": DialogueEvent(format="continuous", step=2, every=1, districts=("Mitte",),
+                            channels={"local_anchor": 2.0}),
+}
 
 
 def small_params(households: int = 3000, **update) -> ModelParams:

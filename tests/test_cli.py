@@ -1,11 +1,19 @@
-"""The command line, end to end."""
+"""The command line, end to end (real processes where it matters)."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
+import numpy as np
+import pytest
 import xarray as xr
+from typer.testing import CliRunner
+
+from urbsim.cli import app
+from urbsim.scenario import shipped_dir
+
+SMALL = ("--households", "3000", "--steps", "3")
 
 
 def urbsim(*args: str, **kw) -> subprocess.CompletedProcess:
@@ -13,32 +21,141 @@ def urbsim(*args: str, **kw) -> subprocess.CompletedProcess:
                           text=True, **kw)
 
 
-def test_run_prints_a_summary_and_writes_atomically(tmp_path):
-    out = tmp_path / "run.nc"
-    r = urbsim("run", "--steps", "3", "--households", "4000", "--seed", "2", "--out", str(out))
+def _data(ds: xr.Dataset) -> xr.Dataset:
+    return ds.drop_attrs()
+
+
+def test_run_seeds_in_parallel_equals_serial_and_writes_atomically(tmp_path):
+    two = tmp_path / "two.nc"
+    r = urbsim("run", str(shipped_dir() / "random_panels.toml"), "--seeds", "2", "--seed", "5",
+               *SMALL, "--workers", "2", "--out", str(two))
     assert r.returncode == 0, r.stderr
-    assert "multigroup dissimilarity" in r.stdout and "4,000 households" in r.stdout
+    assert "random_panels · 3,000 households" in r.stdout and "95% CI" in r.stdout
+    assert "panel acceptance (%)" in r.stdout and f"wrote {two}" in r.stderr
+    one = tmp_path / "one.zarr"
+    r = urbsim("run", "random_panels", "--seeds", "2", "--seed", "5", *SMALL, "--workers", "1",
+               "--out", str(one))
+    assert r.returncode == 0, r.stderr
+    with xr.open_dataset(two) as a:
+        b = xr.open_zarr(one, consolidated=False).load()
+        assert a.seed.values.tolist() == [5, 6] and a.sizes["step"] == 4
+        xr.testing.assert_identical(_data(a.load()), _data(b))
+        assert not a.households.sel(seed=5).equals(a.households.sel(seed=6))
+        assert list(a.attrs["seeds"]) == [5, 6] and "params" in a.attrs
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["one.zarr", "two.nc"]  # no temporaries
+
+
+def test_default_output_never_replaces_an_earlier_run(tmp_path):
+    for _ in range(2):
+        r = urbsim("run", "baseline", "--households", "2000", "--steps", "1", cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in (tmp_path / "results").iterdir()) == [
+        "baseline-2.zarr", "baseline.zarr"]
+
+
+def test_overwrite_replaces_an_existing_output(tmp_path):
+    out = tmp_path / "run.nc"
+    out.write_text("old")
+    r = CliRunner().invoke(app, ["run", "baseline", "--households", "2000", "--steps", "1",
+                                 "--out", str(out), "--overwrite"])
+    assert r.exit_code == 0, r.output
     with xr.open_dataset(out) as ds:
-        assert ds.sizes["step"] == 4 and ds.attrs["seed"] == 2
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.nc"]  # no temporary left
+        assert ds.sizes["seed"] == 1
 
 
-def test_zarr_output(tmp_path):
-    out = tmp_path / "run.zarr"
-    assert urbsim("run", "--steps", "1", "--households", "3000", "--out", str(out)).returncode == 0
-    assert xr.open_zarr(out, consolidated=False).sizes["step"] == 2
+def test_compare_scenarios_prints_verdicts_and_writes_a_plot(tmp_path):
+    page = tmp_path / "cmp.html"
+    r = urbsim("compare", "baseline", "rent_cap", "--seeds", "3", *SMALL, "--plot", str(page))
+    assert r.returncode == 0, r.stderr
+    assert "rent_cap against baseline" in r.stdout
+    rent = next(ln for ln in r.stdout.splitlines() if "mean private rent" in ln)
+    assert "clearly lower" in rent
+    html = page.read_text(encoding="utf-8")
+    assert "Bokeh" in html and "mean private rent (EUR/month)" in html and "rent_cap" in html
+    assert "cdn.bokeh.org" not in html  # works offline
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp.html"]
 
 
-def test_bad_input_exits_2_with_one_line(tmp_path):
-    out = tmp_path / "never.nc"
-    r = urbsim("run", "--steps", "1", "--milieus", str(tmp_path / "missing.toml"), "--out",
-               str(out))
-    assert r.returncode == 2
-    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1 and "missing.toml" in lines[0] and "Traceback" not in r.stderr
-    assert not out.exists()
+def test_compare_stored_results_pairs_by_seed(tmp_path):
+    a, b = tmp_path / "a.zarr", tmp_path / "b.nc"
+    runner = CliRunner()
+    for name, out in (("baseline", a), ("outreach", b)):
+        r = runner.invoke(app, ["run", name, "--seeds", "3", *SMALL, "--workers", "1",
+                                "--out", str(out)])
+        assert r.exit_code == 0, r.output
+    r = runner.invoke(app, ["compare", str(a), str(b)])
+    assert r.exit_code == 0, r.output
+    assert "b against a" in r.stdout and "3 seeds (0..2)" in r.stdout
+    line = next(ln for ln in r.stdout.splitlines() if "turnout open formats" in ln)
+    assert "clearly higher" in line
+    # a scenario against a stored result: the scenario runs with the stored seeds and size
+    r = runner.invoke(app, ["compare", str(a), "baseline", "--workers", "1"])
+    assert r.exit_code == 0, r.output
+    verdicts = [ln for ln in r.stdout.splitlines() if "│" in ln and "indicator" not in ln]
+    assert verdicts and all("identical in every seed" in ln or "only in" in ln
+                            for ln in verdicts if "n/a" not in ln)
 
 
-def test_help_is_quick_and_lists_run():
+def test_compare_without_common_seeds_says_so(tmp_path):
+    a, b = tmp_path / "a.nc", tmp_path / "b.nc"
+    runner = CliRunner()
+    for seed, out in (("0", a), ("10", b)):
+        assert runner.invoke(app, ["run", "baseline", "--seeds", "2", "--seed", seed, *SMALL,
+                                   "--workers", "1", "--out", str(out)]).exit_code == 0
+    r = runner.invoke(app, ["compare", str(a), str(b)])
+    assert r.exit_code == 0 and "Welch" in r.stderr
+
+
+def test_validate_reports_each_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[moving]\nforced_rate = 2\n")
+    r = CliRunner().invoke(app, ["validate", str(shipped_dir() / "social_quota.toml"), str(bad)])
+    assert r.exit_code == 2
+    assert "ok: " in r.stdout and "policies: new_construction" in r.stdout
+    assert "bad.toml: moving.forced_rate" in r.stderr
+
+
+def test_schema_prints_the_reference():
+    r = CliRunner().invoke(app, ["schema"])
+    assert r.exit_code == 0 and "| `moving.forced_rate` | number | >= 0, <= 1 | `0.5` |" in r.stdout
+
+
+def test_internal_errors_exit_1_with_a_traceback(monkeypatch):
+    import urbsim.runner
+
+    def broken(*a, **k):
+        raise RuntimeError("kaputt")
+
+    monkeypatch.setattr(urbsim.runner, "run_seeds", broken)
+    r = CliRunner().invoke(app, ["run", "baseline", *SMALL, "--out", "never.nc"])
+    assert r.exit_code == 1 and "Traceback" in r.stderr and "kaputt" in r.stderr
+    assert "internal error" in r.stderr
+
+
+def test_usage_errors_exit_2():
+    assert urbsim("run", "--seeds", "0").returncode == 2
+    assert urbsim("frobnicate").returncode == 2
+
+
+def test_help_imports_nothing_heavy():
+    """`urbsim --help` stays quick because the engine is imported lazily."""
+    code = ("import sys, urbsim.cli; heavy = {'numpy', 'xarray', 'numba', 'mesa', 'pydantic'}"
+            " & set(sys.modules); assert not heavy, heavy")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
     r = urbsim("--help")
-    assert r.returncode == 0 and "run" in r.stdout
+    assert r.returncode == 0
+    for command in ("run", "compare", "validate", "schema"):
+        assert command in r.stdout
+
+
+@pytest.mark.parametrize("seed", [3])
+def test_run_summary_matches_the_stored_dataset(tmp_path, seed):
+    out = tmp_path / "r.nc"
+    r = CliRunner().invoke(app, ["run", "baseline", *SMALL, "--seed", str(seed), "--out",
+                                 str(out)])
+    assert r.exit_code == 0, r.output
+    from urbsim.summary import headline
+    with xr.open_dataset(out) as ds:
+        moves = float(headline(ds.load())["moves"].item())
+    line = next(ln for ln in r.stdout.splitlines() if "moves per year" in ln)
+    assert np.isclose(float(line.split("│")[2].strip()), moves, rtol=5e-3)

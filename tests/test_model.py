@@ -72,14 +72,14 @@ def test_invariants_hold_for_generated_cities_and_parameters(
     n = max(1, int(occupancy * city.capacity.sum()))
     p = small_params(n).model_copy(update={
         "city": cp,
-        "events": (),
+        "events": {},
         "choice": ChoiceParams(candidates=candidates, local_share=local),
         "moving": MovingParams(max_burden=max_burden),
         "market": MarketParams(adjustment=adjustment, max_change=0.2),
         "turnover": TurnoverParams(in_ratio=in_ratio),
         "satisfaction": small_params().satisfaction.model_copy(
             update={"ring_weights": tuple(ring)}),
-        "policies": (Construction(start=2, end=3, dwellings=40, social_quota=0.5),),
+        "policies": {"build": Construction(start=2, end=3, dwellings=40, social_quota=0.5)},
     })
     run_checked(UrbanModel(p, city=city, seed=seed), 4)
 
@@ -101,9 +101,10 @@ def test_identical_with_one_and_two_numba_threads(tmp_path):
         import sys
         import numba
         from urbsim.model import UrbanModel
-        from urbsim.params import CityParams, ModelParams, baseline
+        from urbsim.params import CityParams
+        from urbsim.scenario import load
         assert numba.get_num_threads() == int(sys.argv[2])
-        p = baseline().model_copy(update={"households": 20000,
+        p = load("baseline").model_copy(update={"households": 20000,
                                           "city": CityParams(neighbourhoods=40)})
         UrbanModel(p, seed=11).run(6).assign_attrs(created="").to_netcdf(sys.argv[1])
     """)
@@ -136,7 +137,7 @@ def test_events_reach_the_right_households(small_city):
 
 def test_participation_feeds_back_on_engagement_and_amenity(small_city):
     base = small_params()
-    quiet = UrbanModel(base.model_copy(update={"events": ()}), city=small_city, seed=4)
+    quiet = UrbanModel(base.model_copy(update={"events": {}}), city=small_city, seed=4)
     busy = UrbanModel(base, city=small_city, seed=4)
     quiet.run(4)
     busy.run(4)
@@ -148,10 +149,11 @@ def test_participation_feeds_back_on_engagement_and_amenity(small_city):
 
 
 def test_construction_and_unlocking_add_dwellings(small_city):
-    p = small_params(events=(), policies=(
-        Construction(start=2, end=3, districts=("Mitte",), dwellings=101, social_quota=0.3),
-        UnlockUnderused(start=1, rate=0.1),
-    ))
+    p = small_params(events={}, policies={
+        "build": Construction(start=2, end=3, districts=("Mitte",), dwellings=101,
+                              social_quota=0.3),
+        "unlock": UnlockUnderused(start=1, rate=0.1),
+    })
     m = UrbanModel(p, city=small_city, seed=3)
     ds = run_checked(m, 4)
     built = ds.dwellings.sum("neighbourhood").to_pandas()
@@ -167,10 +169,10 @@ def test_construction_and_unlocking_add_dwellings(small_city):
 
 def test_rent_cap_bounds_rents(small_city):
     tight = MarketParams(vacancy_target=0.3, adjustment=2.0, max_change=0.5)  # rents want up
-    free = UrbanModel(small_params(events=(), market=tight), city=small_city, seed=5).run(5)
-    capped = UrbanModel(small_params(events=(), market=tight,
-                                     policies=(RentCap(start=1, max_increase=0.01,
-                                                       max_factor=1.04),)),
+    free = UrbanModel(small_params(events={}, market=tight), city=small_city, seed=5).run(5)
+    capped = UrbanModel(small_params(events={}, market=tight,
+                                     policies={"cap": RentCap(start=1, max_increase=0.01,
+                                                              max_factor=1.04)}),
                         city=small_city, seed=5).run(5)
     base = capped.rent.isel(step=0)
     ratio = (capped.rent / base).where(base > 0)
@@ -179,7 +181,7 @@ def test_rent_cap_bounds_rents(small_city):
 
 
 def test_rent_burden_forces_moves_recorded_as_displacement(small_city):
-    p = small_params(events=(), moving=MovingParams(max_burden=0.25, forced_rate=1.0))
+    p = small_params(events={}, moving=MovingParams(max_burden=0.25, forced_rate=1.0))
     ds = UrbanModel(p, city=small_city, seed=6).run(2)
     assert int(ds.displaced.sel(step=1).sum()) > 100
 
@@ -196,10 +198,10 @@ def test_provenance_attributes(small_city):
 
 @pytest.mark.parametrize(("kwargs", "key"), [
     ({"turnover": TurnoverParams(trend={"XYZ": 0.1})}, "turnover.trend.XYZ"),
-    ({"events": (DialogueEvent(format="open", step=1, districts=("Nowhere",)),)},
-     "events[0].districts"),
-    ({"events": (DialogueEvent(format="open", step=1, channels={"telepathy": 1.0}),)},
-     "events[0].channels.telepathy"),
+    ({"events": {"x": DialogueEvent(format="open", step=1, districts=("Nowhere",))}},
+     "events.x.districts"),
+    ({"events": {"x": DialogueEvent(format="open", step=1, channels={"telepathy": 1.0})}},
+     "events.x.channels.telepathy"),
     ({"households": 10**6}, "households"),
 ])
 def test_bad_parameters_name_the_key(small_city, kwargs, key):
@@ -208,9 +210,9 @@ def test_bad_parameters_name_the_key(small_city, kwargs, key):
 
 
 def test_trend_shifts_the_newcomer_mix(small_city):
-    p = small_params(events=(), turnover=TurnoverParams(trend={"PRE": 0.5}, out_rate=0.2))
+    p = small_params(events={}, turnover=TurnoverParams(trend={"PRE": 0.5}, out_rate=0.2))
     up = UrbanModel(p, city=small_city, seed=1).run(4)
-    flat = UrbanModel(small_params(events=(), turnover=TurnoverParams(out_rate=0.2)),
+    flat = UrbanModel(small_params(events={}, turnover=TurnoverParams(out_rate=0.2)),
                       city=small_city, seed=1).run(4)
     share = lambda ds: float(ds.in_migrants.sel(milieu="PRE").sum() / ds.in_migrants.sum())  # noqa: E731
     assert share(up) > 1.5 * share(flat)

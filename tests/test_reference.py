@@ -23,12 +23,12 @@ from urbsim.reference import ReferenceModel
 SEEDS = range(20)
 STEPS = 8
 CITY = CityParams(neighbourhoods=12, districts=3)
-EVENTS = (
-    DialogueEvent(name="election", format="election", step=2, every=2),
-    DialogueEvent(name="open", format="open", step=3, every=3, amenity_budget=0.05,
-                  channels={"outreach": 1.5, "local_anchor": 1.0}),
-    DialogueEvent(name="panel", format="panel", step=4, every=2, invite_share=0.2),
-)
+EVENTS = {
+    "election": DialogueEvent(format="election", step=2, every=2),
+    "open": DialogueEvent(format="open", step=3, every=3, amenity_budget=0.05,
+                          channels={"outreach": 1.5, "local_anchor": 1.0}),
+    "panel": DialogueEvent(format="panel", step=4, every=2, invite_share=0.2),
+}
 METRICS = ("multigroup_dissimilarity", "moves", "displaced", "turnout", "rent")
 
 
@@ -39,12 +39,12 @@ def city():
 
 @pytest.fixture(scope="module")
 def params(city) -> ModelParams:
-    return ModelParams(households=1500, city=CITY, events=EVENTS, policies=(
-        Construction(start=2, end=5, districts=(city.districts[1],), dwellings=30,
-                     social_quota=0.3),
-        UnlockUnderused(start=1, rate=0.03),
-        RentCap(start=6, max_increase=0.02, max_factor=1.3),
-    ))
+    return ModelParams(households=1500, city=CITY, events=EVENTS, policies={
+        "build": Construction(start=2, end=5, districts=(city.districts[1],), dwellings=30,
+                              social_quota=0.3),
+        "unlock": UnlockUnderused(start=1, rate=0.03),
+        "cap": RentCap(start=6, max_increase=0.02, max_factor=1.3),
+    })
 
 
 def _run(cls, params, city) -> list:

@@ -17,12 +17,17 @@ from __future__ import annotations
 import mesa
 
 from urbsim.model import UrbanModel
-from urbsim.params import ModelParams, baseline
+from urbsim.params import ModelParams
 
 
 def params_from_flat(base: ModelParams | None = None, **flat: object) -> ModelParams:
-    """``base`` with ``a__b=value`` keywords applied (validated like any parameters)."""
-    data = (base or baseline()).model_dump()
+    """``base`` (default: the shipped baseline scenario) with ``a__b=value`` keywords applied,
+    validated like any parameters."""
+    if base is None:
+        from urbsim.scenario import load
+
+        base = load("baseline").params()
+    data = base.model_dump()
     for key, value in flat.items():
         *path, last = key.split("__")
         node = data
@@ -41,12 +46,15 @@ class BatchModel(UrbanModel):
 
     Args:
         rng: seed (``mesa.batch_run`` passes it as ``rng``).
-        milieus: milieu set name or path.
+        scenario: the scenario the keywords change (file, or name of a shipped one).
         **flat: parameters, see :func:`params_from_flat`.
     """
 
-    def __init__(self, rng: int | None = None, milieus: str = "vhw11", **flat: object) -> None:
-        super().__init__(params_from_flat(**flat), milieus=milieus, seed=rng)
+    def __init__(self, rng: int | None = None, scenario: str = "baseline",
+                 **flat: object) -> None:
+        from urbsim.scenario import load
+
+        super().__init__(params_from_flat(load(scenario).params(), **flat), seed=rng)
         self.datacollector = mesa.DataCollector(model_reporters={
             "households": lambda m: int(m.counts.sum()),
             "moves": lambda m: int(m.recorder.data["moves"][m.recorder.n - 1].sum()),

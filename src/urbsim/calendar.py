@@ -29,11 +29,15 @@ class Calendar(mesa.Model):
             self._callbacks.append(fn)
             self.schedule_event(fn, at=time)
 
-        for pol in p.policies:
+        for pol in p.policies.values():
+            if not pol.enabled:
+                continue
             at(pol.start - 0.5, partial(self._switch, pol, True))
             if pol.end is not None:
                 at(pol.end + 0.5, partial(self._switch, pol, False))
-        for e in p.events:
+        for e in p.events.values():
+            if not e.enabled:
+                continue
             announce = partial(self.events_now.append, e)
             if e.every is None:
                 at(e.step - 0.5, announce)

@@ -24,8 +24,10 @@ import networkx as nx
 import numpy as np
 
 from urbsim.city import PERIODS, City, _num
+from urbsim.citygen import synthetic
 from urbsim.errors import InputError
 from urbsim.milieus import SEGMENTS
+from urbsim.params import CityParams
 
 NODE_COLUMNS = ("id", "district", "x", "y", *SEGMENTS, *(f"rent_{s}" for s in SEGMENTS))
 """Required columns of the node table."""
@@ -35,6 +37,16 @@ EDGE_COLUMNS = ("source", "target")
 """Required columns of the edge table (``distance`` is optional)."""
 
 type StrPath = str | PathLike[str]
+
+
+def load_city(households: int, params: CityParams) -> City:
+    """The city ``params`` describe: its files if it names any, else the synthetic city for
+    ``households`` (see :func:`urbsim.citygen.synthetic`)."""
+    if params.geojson is not None:
+        return load_geojson(params.geojson, scale=params.geojson_scale)
+    if params.nodes is not None:
+        return load_csv(params.nodes, params.edges)
+    return synthetic(households, params, seed=params.seed)
 
 
 def load_csv(nodes_path: StrPath, edges_path: StrPath,

@@ -1,16 +1,33 @@
-"""The ``urbsim`` command line. Imports of the engine are lazy so that ``--help`` is fast."""
+"""The ``urbsim`` command line.
+
+Exit codes: 0 ok, 2 bad input (one line ``error: file: key: what was expected``, nothing
+written), 1 internal error (a bug: the traceback is printed), 130 interrupted. Engine imports
+are lazy so that ``urbsim --help`` is quick.
+"""
 
 from __future__ import annotations
 
-import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="urbsim: agent-based simulation of urban milieu dynamics.")
+
+Scenario = Annotated[str, typer.Argument(
+    help="scenario file, or the name of a shipped one (baseline, rent_cap, ...)")]
+Seeds = Annotated[int, typer.Option(min=1, help="number of seeds (runs)")]
+FirstSeed = Annotated[int, typer.Option(min=0, help="first seed; runs use seed, seed+1, ...")]
+Steps = Annotated[int | None, typer.Option(min=1, help="years to simulate [default: the "
+                                                       "scenario's steps]")]
+Households = Annotated[int | None, typer.Option(min=1, help="households [default: the "
+                                                            "scenario's]")]
+Workers = Annotated[int | None, typer.Option(min=1, help="parallel processes [default: "
+                                                         "min(seeds, cores)]")]
 
 
 @app.callback()
@@ -20,70 +37,248 @@ def _main() -> None:
 
 @app.command()
 def run(
-    steps: Annotated[int, typer.Option(min=1, help="years to simulate")] = 20,
-    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
-    households: Annotated[int | None, typer.Option(min=1, help="households (default 120,000)")] = None,
-    milieus: Annotated[str, typer.Option(help="milieu set: vhw11, vhw13 or a TOML file")] = "vhw11",
-    out: Annotated[Path | None, typer.Option(help="write the dataset (.nc: netCDF, else zarr)")] = None,
+    scenario: Scenario = "baseline",
+    seeds: Seeds = 1,
+    seed: FirstSeed = 0,
+    steps: Steps = None,
+    households: Households = None,
+    out: Annotated[Path | None, typer.Option(
+        help="where to write the dataset: .nc for netCDF, else zarr [default: "
+             "results/<name>.zarr, or the next free name]")] = None,
+    workers: Workers = None,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing --out")] = False,
 ) -> None:
-    """Run the built-in baseline on the embedded default city and print a summary."""
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+    """Run a scenario over several seeds and print its headline indicators.
+
+    Writes one dataset with a seed dimension (zarr, or netCDF for .nc), atomically.
+    """
+    from urbsim import results
+
+    with _guard():
+        scn, n_steps = _scenario(scenario, households, steps)
+        if out is None:
+            out = results.free_path(Path("results") / f"{scn.name}.zarr")
+        results.check_target(out, overwrite)
+        ds = _simulate(scn, range(seed, seed + seeds), n_steps, workers)
+        _table(f"{scn.name} · {_title(ds)}", _headline_rows(ds))
+        results.write(ds, out, overwrite)
+        _err().print(f"wrote {out}", highlight=False)
+
+
+@app.command()
+def compare(
+    baseline: Annotated[str, typer.Argument(help="baseline: scenario file or name, or a stored "
+                                                 "result (.zarr / .nc)")],
+    other: Annotated[str, typer.Argument(help="the alternative: scenario or stored result")],
+    seeds: Annotated[int | None, typer.Option(min=1, help="seeds per scenario [default: a stored "
+                                                          "result's seeds, else 10]")] = None,
+    seed: FirstSeed = 0,
+    steps: Steps = None,
+    households: Households = None,
+    workers: Workers = None,
+    plot: Annotated[Path | None, typer.Option(help="write an HTML page of time series with "
+                                                   "95% bands")] = None,
+    last: Annotated[int, typer.Option(min=1, help="flows are averaged over the last N "
+                                                  "years")] = 10,
+) -> None:
+    """Compare two scenarios (or stored results) seed by seed.
+
+    Seed i of both draws the same random numbers where the scenarios do not differ, so the
+    paired differences, their 95% confidence intervals and the verdicts show the effect.
+    """
     from rich.table import Table
 
-    from urbsim.errors import InputError
-    from urbsim.model import UrbanModel
-    from urbsim.params import baseline
-    from urbsim.summary import headline
+    from urbsim import compare as cmp
+    from urbsim import results
+    from urbsim.summary import fmt
 
-    console = Console(stderr=True)
-    try:
-        params = baseline()
-        if households is not None:
-            params = params.model_copy(update={"households": households})
-        with console.status("building the city and placing households"):
-            model = UrbanModel(params, milieus=milieus, seed=seed, expected_steps=steps)
-    except InputError as e:
-        console.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    with Progress("[progress.description]{task.description}", BarColumn(),
-                  "{task.completed}/{task.total} steps", TimeElapsedColumn(),
-                  TimeRemainingColumn(), console=console, transient=True) as bar:
-        task = bar.add_task("simulating", total=steps)
-        for _ in range(steps):
-            model.step()
-            bar.advance(task)
-    ds = model.dataset()
-    table = Table(title=f"urbsim baseline · {int(ds.households.isel(step=0).sum()):,} households"
-                        f" · {len(ds.neighbourhood)} neighbourhoods · {steps} years · seed {seed}")
-    table.add_column("indicator")
-    table.add_column("value", justify="right")
-    for k, v in headline(ds).items():
-        table.add_row(k, f"{v:,.3f}" if abs(v) < 10 else f"{v:,.0f}")
-    Console().print(table)
-    if out is not None:
-        _write(ds, out)
-        console.print(f"wrote {out}")
-
-
-def _write(ds, out: Path) -> None:
-    """Write atomically: to a temporary sibling, then rename."""
-    import shutil
-    import tempfile
-
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        target = tmp / out.name
-        if out.suffix == ".nc":
-            ds.to_netcdf(target)
+    with _guard():
+        if plot is not None:
+            results.check_target(plot, overwrite=True)
+        stored = {a: results.read(Path(a)) for a in (baseline, other) if _is_result(a)}
+        ref = next(iter(stored.values()), None)
+        if seeds is None:
+            run_seeds = ref.seed.values.tolist() if ref is not None else list(range(seed, seed + 10))
         else:
-            ds.to_zarr(target, mode="w", consolidated=False)
-        if out.exists():
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
-        os.replace(target, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+            run_seeds = list(range(seed, seed + seeds))
+        if steps is None and ref is not None:
+            steps = ref.sizes["step"] - 1
+        if households is None and ref is not None:
+            households = int(ref.households.isel(step=0, seed=0).sum())
+        runs, names = {}, []
+        for arg in (baseline, other):
+            if arg in stored:
+                ds, name = stored[arg], Path(arg).stem
+            else:
+                scn, n_steps = _scenario(arg, households, steps)
+                ds, name = _simulate(scn, run_seeds, n_steps, workers), scn.name
+            names.append(name if name not in names else f"{name} (2)")
+            runs[names[-1]] = ds
+        a, b = runs.values()
+        if a.sizes["step"] != b.sizes["step"]:
+            from urbsim.errors import InputError
+            raise InputError(f"the two have {a.sizes['step'] - 1} and {b.sizes['step'] - 1} "
+                             "steps; compare runs of the same length", other, "steps")
+        diffs = cmp.differences(a, b, last)
+        table = Table(title=f"{names[1]} against {names[0]} · {_title(b)}")
+        for col in ("indicator", names[0], names[1], "difference [95% CI]", "verdict"):
+            table.add_column(col, justify="left" if col in ("indicator", "verdict") else "right")
+        for d in diffs:
+            table.add_row(d.label, fmt(d.base), fmt(d.other), d.interval, d.verdict)
+        _out().print(table)
+        if diffs and not diffs[0].paired:
+            _err().print("note: no common seeds, so the intervals are Welch's (unpaired)")
+        if plot is not None:
+            with _err().status("drawing the plots"):
+                cmp.plot(runs, plot, f"{names[1]} against {names[0]}")
+            _err().print(f"wrote {plot}", highlight=False)
+
+
+@app.command()
+def validate(files: Annotated[list[str], typer.Argument(help="scenario files")]) -> None:
+    """Check scenario files against the schema, their milieu set and their city."""
+    from urbsim import scenario as sc
+    from urbsim.errors import InputError
+
+    bad = 0
+    with _guard():
+        for f in files:
+            try:
+                scn = sc.validate(f)
+            except InputError as e:
+                _error(e)
+                bad += 1
+                continue
+            on = [k for k, e in scn.events.items() if e.enabled]
+            pol = [k for k, p in scn.policies.items() if p.enabled]
+            _out().print(f"ok: {f} ({scn.name}: {scn.households:,} households, {scn.steps} steps, "
+                         f"events: {', '.join(on) or 'none'}; policies: {', '.join(pol) or 'none'})",
+                         highlight=False, soft_wrap=True)
+    if bad:
+        raise typer.Exit(2)
+
+
+@app.command()
+def schema() -> None:
+    """Print the scenario file reference (Markdown) generated from the schema."""
+    from urbsim.schemadoc import markdown
+
+    sys.stdout.write(markdown())
+
+
+# ----------------------------------------------------------------------------- helpers
+def _scenario(arg: str, households: int | None, steps: int | None):
+    from urbsim import scenario as sc
+
+    scn = sc.load(arg)
+    if households is not None:
+        scn = scn.model_copy(update={"households": households})
+    sc.check(scn)
+    return scn, steps or scn.steps
+
+
+def _simulate(scn, seeds, steps: int, workers: int | None):
+    import os
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+    from urbsim.runner import run_seeds
+
+    seeds = list(seeds)
+    workers = workers or min(len(seeds), os.cpu_count() or 1)
+    with Progress(f"{scn.name} ({len(seeds)} seed{'s' * (len(seeds) > 1)}, {workers} "
+                  f"process{'es' * (workers > 1)})", BarColumn(), MofNCompleteColumn(),
+                  "steps", TimeElapsedColumn(), TimeRemainingColumn(), console=_err(),
+                  transient=True) as bar:
+        task = bar.add_task("", total=len(seeds) * steps)
+        return run_seeds(scn, seeds, steps, workers, on_step=lambda: bar.advance(task))
+
+
+def _headline_rows(ds):
+    from scipy import stats
+
+    from urbsim.summary import fmt, headline
+
+    h = headline(ds)
+    n = ds.sizes["seed"]
+    rows = []
+    for v in h.data_vars.values():
+        mean = float(v.mean())
+        if n > 1:
+            half = float(stats.t.ppf(0.975, n - 1) * v.std(ddof=1) / n**0.5)
+            rows.append((v.attrs["long_name"], fmt(mean), f"{fmt(mean - half)} to "
+                                                          f"{fmt(mean + half)}"))
+        else:
+            rows.append((v.attrs["long_name"], fmt(mean)))
+    return rows
+
+
+def _table(title: str, rows) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("indicator")
+    table.add_column("mean over seeds" if rows and len(rows[0]) > 2 else "value", justify="right")
+    if rows and len(rows[0]) > 2:
+        table.add_column("95% CI", justify="right")
+    for r in rows:
+        table.add_row(*r)
+    _out().print(table)
+
+
+def _title(ds) -> str:
+    s = ds.seed.values
+    seeds = f"seed {s[0]}" if len(s) == 1 else f"{len(s)} seeds ({s[0]}..{s[-1]})"
+    return (f"{int(ds.households.isel(step=0, seed=0).sum()):,} households · "
+            f"{ds.sizes['neighbourhood']} neighbourhoods · {ds.sizes['step'] - 1} years · {seeds}")
+
+
+def _is_result(arg: str) -> bool:
+    p = Path(arg)
+    return p.suffix in (".nc", ".zarr") or (p.is_dir() and (p / "zarr.json").exists())
+
+
+def _out():
+    """Standard output: the terminal's width, or 160 columns when piped (tables stay whole)."""
+    from rich.console import Console
+
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+
+
+def _err():
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
+
+def _error(e: Exception) -> None:
+    from rich.text import Text
+
+    _err().print(Text.assemble(("error: ", "bold red"), str(e)), soft_wrap=True)
+
+
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Bad input: one line, exit 2. Interrupted: exit 130. Anything else is a bug: exit 1."""
+    from urbsim.errors import InputError
+
+    try:
+        yield
+    except InputError as e:
+        _error(e)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        _err().print("interrupted; nothing written")
+        raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        _err().print("internal error: this is a bug in urbsim; please report it with the "
+                     "traceback above")
+        raise typer.Exit(1) from None
 
 
 def main() -> None:  # pragma: no cover - console entry

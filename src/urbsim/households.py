@@ -80,7 +80,8 @@ def create(city: City, milieus: MilieuSet, params: ModelParams, seed: int,
     n = params.households
     slots = int(city.capacity.sum())
     if n > slots:
-        raise InputError(f"{n} households do not fit into {slots} dwellings", "households")
+        raise InputError(f"expected at most {slots:,} (the dwellings of the city), got {n:,}",
+                         None, "households")
     u = lambda draw: rng.uniforms(seed, 0, rng.PLACEMENT + 100, slots, draw)  # noqa: E731
     m_count = len(milieus)
     quota = milieus.share * n

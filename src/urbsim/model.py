@@ -55,7 +55,7 @@ class UrbanModel(World):
     """
 
     def __init__(self, params: ModelParams | None = None, *, city: City | None = None,
-                 milieus: MilieuSet | str = "vhw11", seed: int | None = 0,
+                 milieus: MilieuSet | str | None = None, seed: int | None = 0,
                  expected_steps: int = 50) -> None:
         super().__init__(params, city=city, milieus=milieus, seed=seed)
         p, c, ms = self.params, self.city, self.milieus

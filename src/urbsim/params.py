@@ -20,7 +20,8 @@ Prob = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True,
+                              allow_inf_nan=False)
 
 
 class CityParams(_Frozen):
@@ -33,6 +34,21 @@ class CityParams(_Frozen):
     social_estates: int = Field(3, ge=0, le=1000,
                                 description="large social-housing estates on the outer ring")
     seed: int = Field(0, ge=0, description="seed of the city layout (fixed across run seeds)")
+    nodes: str | None = Field(None, description="CSV node table of a real city (with `edges`; "
+                                                "replaces the synthetic city, see cityio.py)")
+    edges: str | None = Field(None, description="CSV edge table of a real city (with `nodes`)")
+    geojson: str | None = Field(None, description="GeoJSON polygons of a real city (instead of "
+                                                  "`nodes`/`edges`; needs shapely)")
+    geojson_scale: float = Field(1.0, gt=0, description="factor from GeoJSON units to km "
+                                                        "(0.001 for metres)")
+
+    @model_validator(mode="after")
+    def _files(self) -> CityParams:
+        if (self.nodes is None) != (self.edges is None):
+            raise ValueError("give both `nodes` and `edges`, or neither")
+        if self.geojson is not None and self.nodes is not None:
+            raise ValueError("give either `geojson` or `nodes`/`edges`, not both")
+        return self
 
 
 class IncomeParams(_Frozen):
@@ -116,7 +132,7 @@ class TurnoverParams(_Frozen):
     out_rate: Prob = Field(0.045, description="yearly probability to leave the city")
     death_rate: Prob = Field(0.04, description="yearly probability a 65+ household dissolves")
     in_ratio: float = Field(1.0, ge=0, le=10, description="in-migration attempts per departure")
-    trend: dict[str, float] = Field(
+    trend: dict[str, Annotated[float, Field(ge=-1, le=1)]] = Field(
         default_factory=dict, description="yearly log-change of a milieu's share among "
                                           "in-migrants, by milieu code (e.g. {PRE = 0.02})")
     ageing: Prob = Field(1 / 12, description="yearly probability to move up one age class")
@@ -127,7 +143,7 @@ class TurnoverParams(_Frozen):
 class ParticipationParams(_Frozen):
     """Taking part in dialogue events (see kernels/participation.py)."""
 
-    format_shift: dict[str, float] = Field(
+    format_shift: dict[str, Annotated[float, Field(ge=-20, le=20)]] = Field(
         default_factory=lambda: {"election": 0.0, "open": -5.0, "panel": -3.0,
                                  "continuous": -4.5},
         description="logit shift of each format against election turnout")
@@ -152,16 +168,21 @@ class ParticipationParams(_Frozen):
 
 class DialogueEvent(_Frozen):
     """A participation event: an election, an open format, a random-selection panel or a
-    continuous neighbourhood format, possibly recurring."""
+    continuous neighbourhood format, possibly recurring. Events are named by their key in
+    ``ModelParams.events``."""
 
-    name: str = Field("event", description="label in outputs")
-    format: Literal["election", "open", "panel", "continuous"] = Field(description="format")
-    step: Step
+    enabled: bool = Field(True, description="false switches off an event inherited through "
+                                            "`extends`")
+    format: Literal["election", "open", "panel", "continuous"] = Field(
+        description="election: city-wide vote; open: open participation format; panel: "
+                    "random-selection citizen panel (Zufallsbürger); continuous: continuous "
+                    "neighbourhood format with a local anchor")
+    step: Step = Field(description="step (year) of the first occurrence")
     every: int | None = Field(None, ge=1, description="repeat every N steps")
     until: int | None = Field(None, ge=1, description="last step of a recurring event")
     districts: tuple[str, ...] = Field((), description="districts reached (empty: all)")
     neighbourhoods: tuple[str, ...] = Field((), description="neighbourhoods reached (empty: all)")
-    channels: dict[str, float] = Field(default_factory=dict,
+    channels: dict[str, Annotated[float, Field(ge=0, le=3)]] = Field(default_factory=dict,
                                        description="outreach intensity per channel (0..3)")
     invite_share: Prob = Field(0.0, description="panel: share of households invited at random")
     amenity_budget: float = Field(0.0, ge=0, le=1,
@@ -169,14 +190,22 @@ class DialogueEvent(_Frozen):
 
 
 class _Policy(_Frozen):
-    start: Step
+    enabled: bool = Field(True, description="false switches off a policy inherited through "
+                                            "`extends`")
+    start: Step = Field(description="first step (year) in force")
     end: int | None = Field(None, ge=1, description="last step in force (none: to the end)")
+
+    @model_validator(mode="after")
+    def _order(self) -> _Policy:
+        if self.end is not None and self.end < self.start:
+            raise ValueError(f"`end` ({self.end}) is before `start` ({self.start})")
+        return self
 
 
 class RentCap(_Policy):
     """Cap on rent increases (Mietpreisbremse) and on the rent level."""
 
-    kind: Literal["rent_cap"] = "rent_cap"
+    kind: Literal["rent_cap"] = Field("rent_cap", description="policy type")
     max_increase: float = Field(0.02, ge=0, le=1, description="max yearly relative increase")
     max_factor: float = Field(1.2, ge=0.1, le=100, description="max rent as multiple of base rent")
 
@@ -184,11 +213,13 @@ class RentCap(_Policy):
 class Construction(_Policy):
     """New dwellings per step in named neighbourhoods or districts, with a social quota."""
 
-    kind: Literal["construction"] = "construction"
-    districts: tuple[str, ...] = ()
-    neighbourhoods: tuple[str, ...] = ()
+    kind: Literal["construction"] = Field("construction", description="policy type")
+    districts: tuple[str, ...] = Field((), description="districts built in (empty and no "
+                                                       "neighbourhoods: all)")
+    neighbourhoods: tuple[str, ...] = Field((), description="neighbourhoods built in")
     dwellings: int = Field(100, ge=0, le=10_000_000, description="new dwellings per step in total")
-    segment: Literal["private", "owner_flat", "single_family"] = "private"
+    segment: Literal["private", "owner_flat", "single_family"] = Field(
+        "private", description="segment of the dwellings not built as social rental")
     social_quota: Prob = Field(0.0, description="share built as social rental")
 
 
@@ -196,8 +227,9 @@ class UnlockUnderused(_Policy):
     """Advice and incentives for older owners: single-family homes in the given building
     period yield an extra separate flat (private rental) at the given yearly rate."""
 
-    kind: Literal["unlock_underused"] = "unlock_underused"
-    period: Literal["pre1949", "1950-1979", "1980-2009", "new"] = "1950-1979"
+    kind: Literal["unlock_underused"] = Field("unlock_underused", description="policy type")
+    period: Literal["pre1949", "1950-1979", "1980-2009", "new"] = Field(
+        "1950-1979", description="building period of the single-family homes addressed")
     rate: Prob = Field(0.01, description="share of such homes converted per year")
 
 
@@ -208,6 +240,8 @@ class ModelParams(_Frozen):
     """Everything the engine needs besides the city and the milieu set."""
 
     households: int = Field(120_000, ge=1, le=50_000_000, description="initial households")
+    milieus: str = Field("vhw11", description="milieu set: a shipped name (vhw11, vhw13) or a "
+                                              "TOML file of the same form")
     city: CityParams = CityParams()
     income: IncomeParams = IncomeParams()
     satisfaction: SatisfactionParams = SatisfactionParams()
@@ -216,16 +250,8 @@ class ModelParams(_Frozen):
     market: MarketParams = MarketParams()
     turnover: TurnoverParams = TurnoverParams()
     participation: ParticipationParams = ParticipationParams()
-    events: tuple[DialogueEvent, ...] = ()
-    policies: tuple[Policy, ...] = ()
+    events: dict[str, DialogueEvent] = Field(
+        default_factory=dict, description="dialogue events by name, in order")
+    policies: dict[str, Policy] = Field(
+        default_factory=dict, description="housing policies by name, in order")
 
-
-def baseline() -> ModelParams:
-    """The built-in baseline: defaults plus the usual municipal dialogue calendar — a
-    city-wide election every 4 years (from step 2) and a yearly open participation format
-    announced in print and online. Scenario files replace this in later versions."""
-    return ModelParams(events=(
-        DialogueEvent(name="election", format="election", step=2, every=4),
-        DialogueEvent(name="open format", format="open", step=1, every=1,
-                      channels={"print": 1.0, "online": 1.0}),
-    ))

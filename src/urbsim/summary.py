@@ -1,4 +1,10 @@
-"""Headline indicators of a run, as a dict of floats (for tables, comparisons and tests)."""
+"""Headline indicators of runs: per step (:func:`series`) and as one figure per run
+(:func:`headline`), for tables, comparisons, plots and tests.
+
+Both work on a dataset of one run or of many (a ``seed`` dimension, or any other). Flows
+(moves, migration, turnout, representation) are averaged over the last ``last`` steps of a run;
+states (vacancy, rents, segregation) are taken at its end.
+"""
 
 from __future__ import annotations
 
@@ -6,41 +12,92 @@ import numpy as np
 import xarray as xr
 
 LOW_STATUS = ("PRE", "HKON")
-"""Milieus used as the proxy for low-status households (SGB-II recipients) in D_low."""
+"""Milieus used as the proxy for low-status households (SGB-II recipients) in ``d_low``."""
+
+LABELS = {
+    "moves": "moves per year (% of households)",
+    "displaced": "displaced per year (% of households)",
+    "in_migrants": "in-migrants per year",
+    "out_migrants": "out-migrants per year",
+    "vacancy": "vacancy (%)",
+    "rent_private": "mean private rent (EUR/month)",
+    "multigroup_dissimilarity": "multigroup dissimilarity",
+    "theil_h": "Theil H",
+    "d_low": "D low-status (PRE+HKON)",
+    "turnout_election": "turnout election (%)",
+    "turnout_open": "turnout open formats (%)",
+    "turnout_panel": "panel acceptance (%)",
+    "turnout_continuous": "turnout continuous formats (%)",
+    "representation_gap": "representation gap (0..1)",
+}
+"""Plain-language label of each indicator of :func:`series`."""
+
+FLOWS = {"moves", "displaced", "in_migrants", "out_migrants", "turnout_election", "turnout_open",
+         "turnout_panel", "turnout_continuous", "representation_gap"}
+"""Indicators averaged over the last steps; all others are read at the end."""
 
 
-def headline(ds: xr.Dataset, last: int = 10) -> dict[str, float]:
-    """Headline indicators; flows are averaged over the last ``last`` steps (or fewer)."""
-    steps = ds.step.values
-    window = ds.sel(step=steps[max(1, len(steps) - last):]) if len(steps) > 1 else ds
-    end = ds.isel(step=-1)
-    households = float(end.households.sum())
-    pop = window.households.sum(("neighbourhood", "milieu"))
-    low = [m for m in LOW_STATUS if m in ds.milieu.values]
-    counts = end.households.values
-    if low:
-        from urbsim.indicators import dissimilarity
-        idx = [list(ds.milieu.values).index(m) for m in low]
-        two = np.column_stack([counts[:, idx].sum(1), np.delete(counts, idx, axis=1).sum(1)])
-        d_low = float(dissimilarity(two)[0])
-    else:
-        d_low = float("nan")
-    fmt = window.format_participants.sum("step") / window.format_reached.sum("step")
-    return {
-        "households": households,
-        "moves per year (% of households)": float((window.moves.sum("milieu") / pop).mean() * 100),
-        "displaced per year": float(window.displaced.sum("milieu").mean()),
-        "in-migrants per year": float(window.in_migrants.sum("milieu").mean()),
-        "out-migrants per year": float(window.out_migrants.sum("milieu").mean()),
-        "vacancy (%)": float(end.vacant.sum() / end.dwellings.sum() * 100),
-        "mean rent private (EUR/month)": float(
-            (end.rent * end.dwellings).sel(segment="private").sum()
-            / end.dwellings.sel(segment="private").sum()),
-        "multigroup dissimilarity": float(end.multigroup_dissimilarity),
-        "Theil H": float(end.theil_h),
-        "D low-status (PRE+HKON)": d_low,
-        **{f"turnout {f} (%)": float(fmt.sel(format=f) * 100)
-           for f in fmt.format.values if window.format_reached.sel(format=f).sum() > 0},
-        "representation gap (mean)": float(window.representation_gap.mean())
-        if window.representation_gap.notnull().any() else float("nan"),
-    }
+def series(ds: xr.Dataset) -> xr.Dataset:
+    """Headline indicators per step (NaN where undefined, e.g. turnout without an event)."""
+    pop = ds.households.sum(("neighbourhood", "milieu"))
+    reached = ds.format_reached.where(ds.format_reached > 0)
+    turnout = ds.format_participants / reached * 100
+    private = (ds.rent * ds.dwellings).sel(segment="private").sum("neighbourhood")
+    out = xr.Dataset({
+        "moves": ds.moves.sum("milieu") / pop * 100,
+        "displaced": ds.displaced.sum("milieu") / pop * 100,
+        "in_migrants": ds.in_migrants.sum("milieu"),
+        "out_migrants": ds.out_migrants.sum("milieu"),
+        "vacancy": ds.vacant.sum(("neighbourhood", "segment"))
+        / ds.dwellings.sum(("neighbourhood", "segment")) * 100,
+        "rent_private": private / ds.dwellings.sel(segment="private").sum("neighbourhood"),
+        "multigroup_dissimilarity": ds.multigroup_dissimilarity,
+        "theil_h": ds.theil_h,
+        "d_low": _d_low(ds),
+        **{f"turnout_{f}": turnout.sel(format=f, drop=True) for f in ds.format.values},
+        "representation_gap": ds.representation_gap,
+    })
+    for k, v in out.items():
+        v.attrs["long_name"] = LABELS[k]
+    return out
+
+
+def headline(ds: xr.Dataset, last: int = 10) -> xr.Dataset:
+    """One value per run and indicator: flows averaged over the last ``last`` steps (skipping
+    steps where they are undefined), states at the end. Indicators undefined in every run
+    (e.g. a format that never took place) are dropped."""
+    s = series(ds)
+    window = s.isel(step=slice(max(1, s.sizes["step"] - last), None))
+    out = xr.Dataset({k: window[k].mean("step") if k in FLOWS else s[k].isel(step=-1, drop=True)
+                      for k in s.data_vars})
+    out = out.drop_vars([k for k in out.data_vars if bool(out[k].isnull().all())])
+    for k, v in out.items():
+        v.attrs["long_name"] = LABELS[k]
+    return out
+
+
+def _d_low(ds: xr.Dataset) -> xr.DataArray:
+    from urbsim.indicators import dissimilarity
+
+    low = ds.milieu.isin(list(LOW_STATUS))
+    if not bool(low.any()):
+        return xr.full_like(ds.theil_h, np.nan)
+    counts = ds.households
+    two = xr.concat([counts.where(low).sum("milieu"), counts.where(~low).sum("milieu")],
+                    dim="group")
+    return xr.apply_ufunc(lambda c: dissimilarity(c)[0], two,
+                          input_core_dims=[["neighbourhood", "group"]], vectorize=True)
+
+
+def fmt(x: float, sign: bool = False, scale: float | None = None) -> str:
+    """A number for a table: thousands separators from 100, else three significant digits
+    (of ``scale`` if given, so that numbers shown together share their decimals)."""
+    if not np.isfinite(x):
+        return "n/a"
+    ref = abs(x) if scale is None else abs(scale)
+    if ref >= 100:
+        return f"{x:+,.0f}" if sign else f"{x:,.0f}"
+    if ref == 0:
+        return "0"
+    digits = min(6, max(0, 2 - int(np.floor(np.log10(ref)))))
+    return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"

@@ -13,7 +13,7 @@ import xarray as xr
 from urbsim import households as hh_mod
 from urbsim.calendar import Calendar
 from urbsim.city import City
-from urbsim.citygen import synthetic
+from urbsim.cityio import load_city
 from urbsim.errors import InputError
 from urbsim.milieus import SEGMENTS, MilieuSet
 from urbsim.milieus import load as load_milieus
@@ -26,8 +26,10 @@ class World(Calendar):
 
     Args:
         params: model parameters (defaults: :class:`~urbsim.params.ModelParams`).
-        city: the city; default the synthetic city for ``params.households``.
-        milieus: a :class:`~urbsim.milieus.MilieuSet`, or the name/path of one.
+        city: the city; default the one ``params.city`` describes (the synthetic city for
+            ``params.households``, or city files).
+        milieus: a :class:`~urbsim.milieus.MilieuSet`, or the name/path of one; default
+            ``params.milieus``.
         seed: non-negative integer seed; ``None`` draws one (recorded in the dataset).
 
     Raises:
@@ -39,14 +41,15 @@ class World(Calendar):
     """Recorded in the dataset's attributes."""
 
     def __init__(self, params: ModelParams | None = None, *, city: City | None = None,
-                 milieus: MilieuSet | str = "vhw11", seed: int | None = 0) -> None:
+                 milieus: MilieuSet | str | None = None, seed: int | None = 0) -> None:
         if seed is not None and (not isinstance(seed, int | np.integer) or seed < 0):
             raise InputError(f"expected a non-negative integer, got {seed!r}", None, "seed")
         super().__init__(rng=seed)
         self.seed = int(seed) if seed is not None else int(self.rng.integers(2**62))
         self.params = p = params or ModelParams()
-        self.milieus = ms = milieus if isinstance(milieus, MilieuSet) else load_milieus(milieus)
-        self.city = c = city or synthetic(p.households, p.city, seed=p.city.seed)
+        self.milieus = ms = (milieus if isinstance(milieus, MilieuSet)
+                             else load_milieus(milieus or p.milieus))
+        self.city = c = city or load_city(p.households, p.city)
         check(p, ms, c)
 
         self.affinity = (np.eye(len(ms)) if p.satisfaction.affinity == "identity"
@@ -100,17 +103,15 @@ def check(p: ModelParams, ms: MilieuSet, c: City) -> None:
         if code not in ms.codes:
             raise InputError(f"unknown milieu {code!r}; known: {', '.join(ms.codes)}",
                              None, f"turnover.trend.{code}")
-    for i, e in enumerate(p.events):
-        c.mask(e.districts, e.neighbourhoods, key=f"events[{i}].")
+    for name, e in p.events.items():
+        c.mask(e.districts, e.neighbourhoods, key=f"events.{name}.")
         for ch in e.channels:
             if ch not in ms.channels:
                 raise InputError(f"unknown channel {ch!r}; known: {', '.join(ms.channels)}",
-                                 None, f"events[{i}].channels.{ch}")
-    for i, pol in enumerate(p.policies):
+                                 None, f"events.{name}.channels.{ch}")
+    for name, pol in p.policies.items():
         if isinstance(pol, Construction):
-            c.mask(pol.districts, pol.neighbourhoods, key=f"policies[{i}].")
-        if pol.end is not None and pol.end < pol.start:
-            raise InputError("end before start", None, f"policies[{i}].end")
+            c.mask(pol.districts, pol.neighbourhoods, key=f"policies.{name}.")
 
 
 def _city_digest(c: City) -> str:

@@ -1,0 +1,301 @@
+"""Scenario files: TOML validated against the parameter schema, with ``extends`` inheritance.
+
+A scenario is a :class:`~urbsim.params.ModelParams` plus what to run (:class:`Scenario`).
+A file may say ``extends = "baseline.toml"`` (relative to itself) and then state only what
+differs: tables merge key by key, any other value (numbers, strings, lists) replaces the
+inherited one. Events and policies are tables keyed by name, so a scenario adds an event by a
+new name, changes an inherited one by naming it, and switches one off with
+``enabled = false``. New names come after the inherited ones, which keeps the inherited events'
+random streams (common random numbers, see :mod:`urbsim.kernels.rng`).
+
+Paths in a file (``extends``, ``milieus`` unless a shipped name, ``city.nodes``, ``city.edges``,
+``city.geojson``) are relative to that file. Values are checked strictly: a string is not a
+number, a number is not a string.
+
+Every problem raises :class:`~urbsim.errors.InputError` as one line
+``file: dotted.key: what was expected``, naming the file in the ``extends`` chain that set the
+key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import tomllib
+import types
+import typing
+from importlib import resources
+from pathlib import Path
+
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError
+
+from urbsim.errors import InputError
+from urbsim.params import ModelParams
+
+PATH_KEYS = (("extends",), ("milieus",), ("city", "nodes"), ("city", "edges"), ("city", "geojson"))
+"""Keys whose string values are paths relative to the file that states them."""
+
+
+class Scenario(ModelParams):
+    """A scenario file: model parameters, plus its name, question and run length."""
+
+    name: str = Field("", max_length=200, description="short name (default: the file name)")
+    description: str = Field("", max_length=5000, description="the question the scenario answers")
+    extends: str | None = Field(None, description="scenario file this one builds on (relative "
+                                                  "path); it then states only what differs")
+    steps: int = Field(20, ge=1, le=1000, description="years to simulate (`--steps` overrides)")
+
+    _origins: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @property
+    def path(self) -> str:
+        """The file this scenario was loaded from."""
+        return self._origins.get("", "<scenario>")
+
+    def origin(self, key: str | None) -> str:
+        """The file that set a dotted ``key`` (or a table above it), else :attr:`path`."""
+        return _origin(self._origins, key or "")
+
+    def params(self) -> ModelParams:
+        """The model parameters alone (without name, description, extends and steps)."""
+        return ModelParams.model_validate(self.model_dump(include=set(ModelParams.model_fields)))
+
+
+def shipped_dir() -> Path:
+    """The shipped scenarios: the repository's ``scenarios/`` (source checkouts and editable
+    installs) or the copy packaged into the wheel."""
+    repo = Path(__file__).resolve().parents[2] / "scenarios"
+    return repo if repo.is_dir() else Path(str(resources.files("urbsim") / "scenarios"))
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A scenario path; a bare name such as ``baseline`` means the shipped scenario."""
+    p = Path(name_or_path)
+    if p.suffix == "" and not p.exists() and (shipped := shipped_dir() / f"{p}.toml").is_file():
+        return shipped
+    return p
+
+
+def load(path: str | Path) -> Scenario:
+    """Read, merge (``extends``) and validate a scenario file.
+
+    Raises:
+        InputError: an unreadable file, a TOML syntax error, an ``extends`` loop, an unknown
+            key (with a suggestion), a wrong type or an out-of-range value.
+    """
+    path = resolve(path)
+    data, origins = _read_chain(path, ())
+    data.pop("extends", None)
+    data.setdefault("name", path.stem)
+    try:
+        scn = Scenario.model_validate_json(json.dumps(data, default=str), strict=True)
+    except ValidationError as e:
+        key, message = _describe(e)
+        raise InputError(message, _origin(origins | {"": str(path)}, key), key) from None
+    scn._origins = origins | {"": str(path)}
+    return scn
+
+
+def check(scn: Scenario) -> None:
+    """Check a scenario against its milieu set and city (names of milieus, districts,
+    neighbourhoods, channels; households against dwellings). Builds the city, not a model."""
+    from urbsim import world
+    from urbsim.cityio import load_city
+    from urbsim.milieus import available
+    from urbsim.milieus import load as load_milieus
+
+    for key in ("milieus", "city.nodes", "city.edges", "city.geojson"):
+        value = scn.milieus if key == "milieus" else getattr(scn.city, key[5:])
+        if value is not None and value not in available() and not Path(value).is_file():
+            shipped = f" or a shipped set ({', '.join(available())})" if key == "milieus" else ""
+            raise InputError(f"no such file: {value}; expected a file{shipped}",
+                             scn.origin(key), key)
+    try:
+        ms = load_milieus(scn.milieus)
+        city = load_city(scn.households, scn.city)
+        world.check(scn, ms, city)
+        slots = int(city.capacity.sum())
+        if scn.households > slots:
+            raise InputError(f"expected at most {slots:,} (the dwellings of the city), "
+                             f"got {scn.households:,}", None, "households")
+    except InputError as e:
+        if e.source is None:
+            raise InputError(e.message, scn.origin(e.key), e.key) from None
+        raise
+
+
+def validate(path: str | Path) -> Scenario:
+    """:func:`load` then :func:`check`: everything short of running."""
+    scn = load(path)
+    check(scn)
+    return scn
+
+
+# ----------------------------------------------------------------------------- reading
+def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, str]]:
+    """The merged data of ``path`` and its ancestors, and the file that set each key."""
+    if any(path.resolve() == p.resolve() for p in chain):
+        loop = " -> ".join(p.name for p in (*chain, path))
+        raise InputError(f"`extends` loop: {loop}", chain[-1], "extends")
+    data = _read_toml(path)
+    for keys in PATH_KEYS:
+        _resolve_path(data, keys, path.parent)
+    own = _flatten(data)
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, dict.fromkeys(own, str(path))
+    if not isinstance(parent, str):
+        raise InputError(f"expected a file name, got {parent!r}", path, "extends")
+    ppath = Path(parent)
+    if not ppath.is_file():
+        what = "a directory" if ppath.is_dir() else "no such file"
+        raise InputError(f"{what}: {parent}; expected a scenario file (relative to this one)",
+                         path, "extends")
+    base, origins = _read_chain(ppath, (*chain, path))
+    return _merge(base, data), origins | dict.fromkeys(own, str(path))
+
+
+def _read_toml(path: Path) -> dict:
+    if path.is_dir():
+        raise InputError("is a directory; expected a scenario TOML file", path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file; expected a scenario TOML file (shipped: "
+                         f"{', '.join(sorted(p.stem for p in shipped_dir().glob('*.toml')))})",
+                         path) from None
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", path) from None
+    if b"\x00" in raw:
+        raise InputError("is a binary file; expected a scenario TOML file", path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 text (byte {e.start}); expected a scenario TOML file",
+                         path) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"TOML syntax error: {e}", path) from None
+
+
+def _resolve_path(data: dict, keys: tuple[str, ...], base: Path) -> None:
+    *up, last = keys
+    node = data
+    for k in up:
+        node = node.get(k)
+        if not isinstance(node, dict):
+            return
+    value = node.get(last)
+    if not isinstance(value, str):
+        return
+    if keys == ("milieus",):
+        from urbsim.milieus import available
+        if value in available():
+            return
+    node[last] = str(base / value)
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _flatten(data: dict, prefix: str = "") -> list[str]:
+    keys = []
+    for k, v in data.items():
+        key = f"{prefix}{k}"
+        keys.append(key)
+        if isinstance(v, dict):
+            keys += _flatten(v, key + ".")
+    return keys
+
+
+def _origin(origins: dict[str, str], key: str) -> str:
+    """The file that set ``key`` or the nearest table above it (``origins[""]``: the top file)."""
+    parts = key.replace("[", ".[").split(".")
+    for n in range(len(parts), 0, -1):
+        if (k := ".".join(parts[:n])) in origins:
+            return origins[k]
+    return origins[""]
+
+
+# ----------------------------------------------------------------------------- errors
+def _describe(e: ValidationError) -> tuple[str, str]:
+    """``(dotted key, message)`` of the first validation error."""
+    err = e.errors(include_url=False)[0]
+    key, model = _walk(err["loc"])
+    kind, value = err["type"], err.get("input")
+    if kind == "extra_forbidden":
+        name = key.rsplit(".", 1)[-1]
+        known = list(model.model_fields) if model else []
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+        message = f"unknown key; {hint}"
+    elif kind == "missing":
+        message = "required key is missing"
+    elif kind == "union_tag_invalid":
+        key += ".kind"
+        message = f"expected one of {err['ctx']['expected_tags']}, got {err['ctx']['tag']!r}"
+    else:
+        message = err["msg"].removeprefix("Value error, ")
+        for old, new in _WORDING:
+            message = message.replace(old, new)
+        if kind != "value_error":
+            message += f", got {_short(value)}"
+    more = len(e.errors()) - 1
+    return key, message + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
+
+
+_WORDING = (("Input should be", "expected"), ("a valid integer", "an integer"), ("a valid ", "a "),
+            ("an object", "a table"), ("dictionary", "table"), ("array", "list"),
+            ("greater than or equal to", "a value >="),
+            ("less than or equal to", "a value <="), ("greater than", "a value >"),
+            ("less than", "a value <"))
+
+
+def _walk(loc: tuple) -> tuple[str, type[BaseModel] | None]:
+    """The dotted key of a pydantic error location (union tags dropped), and the model class
+    holding its last part."""
+    ann: object = Scenario
+    parts: list[str] = []
+    holder: type[BaseModel] | None = None
+    for item in loc:
+        ann = _unwrap(ann)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            holder = ann
+            parts.append(str(item))
+            field = ann.model_fields.get(str(item))
+            ann = field.annotation if field else None
+        elif typing.get_origin(ann) is dict:
+            parts.append(str(item))
+            ann = typing.get_args(ann)[1]
+        elif typing.get_origin(ann) is tuple:
+            parts[-1] += f"[{item}]"
+            args = typing.get_args(ann)
+            ann = args[0] if len(args) == 2 and args[1] is Ellipsis else None
+        elif typing.get_origin(ann) in (typing.Union, types.UnionType):
+            members = [_unwrap(a) for a in typing.get_args(ann)]
+            ann = next((m for m in members if isinstance(m, type) and issubclass(m, BaseModel)
+                        and _tag(m) == item), None)
+        else:
+            break
+    return ".".join(parts), holder
+
+
+def _unwrap(ann: object) -> object:
+    while typing.get_origin(ann) is typing.Annotated:
+        ann = typing.get_args(ann)[0]
+    return ann
+
+
+def _tag(model: type[BaseModel]) -> object:
+    field = model.model_fields.get("kind")
+    return field.default if field else None
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

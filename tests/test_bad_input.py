@@ -1,0 +1,122 @@
+"""Bad input through the command line: one line naming the file and the dotted key, exit 2,
+no traceback, nothing written. One case per kind of mistake."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from urbsim.cli import app
+
+SCENARIO = "scenario.toml"
+EVENT = '[events.x]\nformat = "open"\nstep = 1\n'
+MILIEUS = (
+    'name = "two"\nchannels = []\n'
+    + "".join(f'[[milieu]]\ncode = "{c}"\nname = "{c}"\nshare = {s}\nvalues = 1.0\nstatus = 1.0\n'
+              "turnout = 0.7\nhomophily = 1.0\ntolerance = 0.3\ndiversity_pref = 0.0\n"
+              "status_pref = 0.0\namenity_pref = 0.0\nrent_sensitivity = 1.0\n"
+              "segment_pref = [0, 0, 0, 0]\nmobility = 0.1\nchannels = []\n"
+              for c, s in (("A", 0.5), ("B", 0.3)))
+)
+NODES = ("id,district,x,y,social,private,owner_flat,single_family,"
+         "rent_social,rent_private,rent_owner_flat,rent_single_family\n"
+         "a,D,0,0,10,10,0,0,400,600,0,0\nb,D,1,0,10,{b},0,0,400,600,0,0\n")
+EDGES = "source,target\na,b\n"
+
+# id: (files to write, the file `urbsim run` is given, fragments the error line must contain)
+CASES = {
+    "toml-syntax": ({SCENARIO: "steps = \n"}, SCENARIO, ["TOML syntax error", "line 1"]),
+    "unknown-key": ({SCENARIO: "stepz = 3\n"}, SCENARIO, ["stepz", "did you mean 'steps'"]),
+    "unknown-nested-key": ({SCENARIO: "[moving]\nforced_rat = 1\n"}, SCENARIO,
+                           ["moving.forced_rat", "did you mean 'forced_rate'"]),
+    "unknown-key-no-match": ({SCENARIO: "[market]\nzzz = 1\n"}, SCENARIO,
+                             ["market.zzz", "known keys: vacancy_target"]),
+    "string-for-integer": ({SCENARIO: 'steps = "ten"\n'}, SCENARIO,
+                           ["steps", "expected an integer", "'ten'"]),
+    "boolean-for-number": ({SCENARIO: "[moving]\nforced_rate = true\n"}, SCENARIO,
+                           ["moving.forced_rate", "expected a number"]),
+    "number-for-table": ({SCENARIO: "moving = 3\n"}, SCENARIO, ["moving", "expected a table"]),
+    "above-range": ({SCENARIO: "[moving]\nforced_rate = 1.5\n"}, SCENARIO,
+                    ["moving.forced_rate", "<= 1", "1.5"]),
+    "below-range": ({SCENARIO: "households = -5\n"}, SCENARIO, ["households", ">= 1"]),
+    "not-finite": ({SCENARIO: "[choice]\nsearch_distance = inf\n"}, SCENARIO,
+                   ["choice.search_distance", "finite"]),
+    "list-item-type": ({SCENARIO: '[satisfaction]\nring_weights = [1, "a"]\n'}, SCENARIO,
+                       ["satisfaction.ring_weights[1]", "expected a number"]),
+    "unknown-format": ({SCENARIO: '[events.x]\nformat = "townhall"\nstep = 1\n'}, SCENARIO,
+                       ["events.x.format", "'panel'", "'townhall'"]),
+    "missing-required": ({SCENARIO: '[events.x]\nformat = "open"\n'}, SCENARIO,
+                         ["events.x.step", "missing"]),
+    "channel-out-of-range": ({SCENARIO: EVENT + "channels = { print = 5 }\n"}, SCENARIO,
+                             ["events.x.channels.print", "<= 3"]),
+    "unknown-policy-kind": ({SCENARIO: '[policies.x]\nkind = "rentcap"\nstart = 1\n'}, SCENARIO,
+                            ["policies.x.kind", "'rent_cap'", "'rentcap'"]),
+    "end-before-start": ({SCENARIO: '[policies.x]\nkind = "rent_cap"\nstart = 5\nend = 2\n'},
+                         SCENARIO, ["policies.x", "before"]),
+    "unknown-district": ({SCENARIO: EVENT + 'districts = ["Nowhere"]\n'}, SCENARIO,
+                         ["events.x.districts", "unknown district 'Nowhere'", "Mitte"]),
+    "unknown-neighbourhood": (
+        {SCENARIO: '[policies.x]\nkind = "construction"\nstart = 1\nneighbourhoods = ["N999"]\n'},
+        SCENARIO, ["policies.x.neighbourhoods", "'N999'"]),
+    "unknown-channel": ({SCENARIO: EVENT + "channels = { telepathy = 1 }\n"}, SCENARIO,
+                        ["events.x.channels.telepathy", "known: print"]),
+    "unknown-milieu": ({SCENARIO: "[turnover]\ntrend = { XYZ = 0.1 }\n"}, SCENARIO,
+                       ["turnover.trend.XYZ", "unknown milieu", "PRE"]),
+    "shares-do-not-sum": ({SCENARIO: 'milieus = "two.toml"\n', "two.toml": MILIEUS}, SCENARIO,
+                          ["two.toml", "milieu.share", "sum to 0.800"]),
+    "missing-milieu-file": ({SCENARIO: 'milieus = "nowhere.toml"\n'}, SCENARIO,
+                            ["milieus", "no such file", "vhw11"]),
+    "missing-city-files": ({SCENARIO: '[city]\nnodes = "n.csv"\nedges = "e.csv"\n'}, SCENARIO,
+                           ["city.nodes", "no such file"]),
+    "nodes-without-edges": ({SCENARIO: '[city]\nnodes = "n.csv"\n'}, SCENARIO,
+                            ["city", "both `nodes` and `edges`"]),
+    "bad-city-value": ({SCENARIO: '[city]\nnodes = "n.csv"\nedges = "e.csv"\n',
+                        "n.csv": NODES.format(b="x"), "e.csv": EDGES}, SCENARIO,
+                       ["n.csv", "private", "'x'"]),
+    "too-many-households": ({SCENARIO: 'households = 100\n[city]\nnodes = "n.csv"\n'
+                                       'edges = "e.csv"\n',
+                             "n.csv": NODES.format(b=10), "e.csv": EDGES}, SCENARIO,
+                            ["households", "at most 40"]),
+    "missing-file": ({}, "absent.toml", ["absent.toml", "no such file"]),
+    "directory": ({"folder/x.toml": "steps = 2\n"}, "folder", ["folder", "is a directory"]),
+    "binary-file": ({SCENARIO: b"\x89PNG\r\n\x1a\n\x00\x00"}, SCENARIO, ["binary"]),
+    "not-utf8": ({SCENARIO: "name = 'M\xfcnster'\n".encode("latin-1")}, SCENARIO, ["not UTF-8"]),
+    "extends-missing": ({SCENARIO: 'extends = "base.toml"\n'}, SCENARIO,
+                        ["extends", "no such file", "base.toml"]),
+    "extends-not-a-string": ({SCENARIO: "extends = 3\n"}, SCENARIO, ["extends", "file name"]),
+    "extends-itself": ({SCENARIO: f'extends = "{SCENARIO}"\n'}, SCENARIO, ["extends", "loop"]),
+    "extends-loop": ({SCENARIO: 'extends = "b.toml"\n', "b.toml": f'extends = "{SCENARIO}"\n'},
+                     SCENARIO, ["b.toml", "extends", f"loop: {SCENARIO} -> b.toml -> {SCENARIO}"]),
+    "error-in-parent": ({SCENARIO: 'extends = "base.toml"\nsteps = 3\n',
+                         "base.toml": "[moving]\nforced_rate = 2\n"}, SCENARIO,
+                        ["base.toml", "moving.forced_rate"]),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_bad_input(tmp_path, monkeypatch, case):
+    files, target, fragments = CASES[case]
+    for name, content in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    monkeypatch.chdir(tmp_path)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    r = CliRunner().invoke(app, ["run", target, "--steps", "1", "--households", "2000",
+                                 "--out", "out.zarr"])
+    assert r.exit_code == 2, r.output
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, r.stderr
+    assert lines[0].startswith("error: ") and "Traceback" not in r.output
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # nothing written
+
+
+def test_existing_output_is_kept(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out.nc").write_text("precious")
+    r = CliRunner().invoke(app, ["run", "baseline", "--steps", "1", "--households", "2000",
+                                 "--out", "out.nc"])
+    assert r.exit_code == 2 and "out.nc: exists" in r.stderr and "--overwrite" in r.stderr
+    assert (tmp_path / "out.nc").read_text() == "precious"

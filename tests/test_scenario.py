@@ -1,0 +1,144 @@
+"""Scenario files: the shipped ones, `extends`, relative paths, the schema reference."""
+
+from __future__ import annotations
+
+import typing
+
+import numpy as np
+import pytest
+from pydantic import BaseModel
+
+from urbsim import scenario as sc
+from urbsim.citygen import synthetic
+from urbsim.cityio import save_csv
+from urbsim.compare import differences
+from urbsim.model import UrbanModel
+from urbsim.params import CityParams
+from urbsim.runner import run_seeds
+from urbsim.schemadoc import markdown
+
+SHIPPED = sorted(p.stem for p in sc.shipped_dir().glob("*.toml"))
+HOUSEHOLDS = 12_000
+
+
+@pytest.fixture(scope="module")
+def small_runs():
+    """Every shipped scenario, 12,000 households, 4 years, seed 1."""
+    out = {}
+    for name in SHIPPED:
+        scn = sc.load(name).model_copy(update={"households": HOUSEHOLDS})
+        out[name] = UrbanModel(scn, seed=1).run(4)
+    return out
+
+
+def test_at_least_six_policy_scenarios_each_stating_its_question():
+    assert "baseline" in SHIPPED and len(SHIPPED) >= 7
+    for name in SHIPPED:
+        path = sc.shipped_dir() / f"{name}.toml"
+        head = path.read_text(encoding="utf-8").split("\n\n")[0].splitlines()
+        assert all(line.startswith("#") for line in head), name
+        opening = " ".join(head)
+        assert "Question:" in opening and "?" in opening, name
+        scn = sc.validate(path)
+        assert scn.name == name and scn.description
+        if name != "baseline":
+            assert 'extends = "baseline.toml"' in path.read_text(encoding="utf-8")
+
+
+def test_extends_merges_tables_and_switches_events_off():
+    base, outreach, local = sc.load("baseline"), sc.load("outreach"), sc.load("continuous_local")
+    assert outreach.events["open_format"].channels == {
+        "print": 1.0, "online": 1.0, "social_media": 1.0, "outreach": 2.0, "local_anchor": 1.0}
+    assert outreach.events["election"] == base.events["election"]
+    assert outreach.moving == base.moving and outreach.households == base.households
+    assert not local.events["open_format"].enabled
+    assert list(local.events) == ["election", "open_format", "anchored"]  # inherited first
+    assert outreach.origin("events.open_format.channels.outreach").endswith("outreach.toml")
+    assert outreach.origin("events.election.every").endswith("baseline.toml")
+
+
+@pytest.mark.parametrize(("name", "lever"), [
+    ("baseline", lambda ds, base: int(ds.format_reached.sel(format="open").sum()) > 0),
+    ("outreach", lambda ds, base: float(ds.format_participants.sel(format="open").sum())
+     > float(base.format_participants.sel(format="open").sum())),
+    ("random_panels", lambda ds, base: int(ds.invited.sum()) > 0 and int(ds.accepted.sum()) > 0),
+    ("continuous_local", lambda ds, base: int(ds.format_reached.sel(format="open").sum()) == 0
+     and int(ds.format_participants.sel(format="continuous").sum()) > 0),
+    ("many_formats", lambda ds, base: np.allclose(  # four formats, each reaching everyone
+        ds.format_reached.sel(format="open")[1:], 4 * ds.households.sum(
+            ("neighbourhood", "milieu"))[1:], rtol=0.02)),
+    ("social_quota", lambda ds, base: int(ds.dwellings.sel(segment="social").isel(step=-1).sum())
+     - int(base.dwellings.sel(segment="social").isel(step=-1).sum()) == 3 * 180),
+    ("rent_cap", lambda ds, base: bool((ds.rent / ds.rent.isel(step=0)).sel(segment="private")
+                                        .max() <= 1.1 + 1e-9)),
+    ("unlock_underused", lambda ds, base: int(ds.dwellings.sel(segment="private")
+                                              .isel(step=-1).sum())
+     > int(base.dwellings.sel(segment="private").isel(step=-1).sum())),
+    ("inner_development", lambda ds, base: int(
+        (ds.dwellings - base.dwellings).isel(step=-1).sel(
+            neighbourhood=["N001", "N004", "N007", "N009"]).sum()) == 2 * 400),
+])
+def test_each_scenario_pulls_its_lever(small_runs, name, lever):
+    assert lever(small_runs[name], small_runs["baseline"])
+
+
+def test_paths_are_relative_to_the_file_that_states_them(tmp_path):
+    city = synthetic(3000, CityParams(neighbourhoods=12, districts=3), seed=4)
+    (tmp_path / "data").mkdir()
+    save_csv(city, tmp_path / "data" / "nodes.csv", tmp_path / "data" / "edges.csv")
+    (tmp_path / "data" / "base.toml").write_text(
+        'households = 2500\nmilieus = "vhw13"\n[city]\nnodes = "nodes.csv"\nedges = "edges.csv"\n')
+    (tmp_path / "run.toml").write_text('extends = "data/base.toml"\nsteps = 2\n')
+    scn = sc.validate(tmp_path / "run.toml")
+    assert scn.city.nodes == str(tmp_path / "data" / "nodes.csv") and scn.steps == 2
+    ds = UrbanModel(scn, seed=0).run(1)
+    assert ds.sizes["neighbourhood"] == 12 and ds.sizes["milieu"] == 13
+    np.testing.assert_array_equal(ds.dwellings.isel(step=0), city.capacity)
+
+
+def test_common_random_numbers_make_paired_differences_sharp(tmp_path):
+    (tmp_path / "same.toml").write_text(f'extends = "{sc.shipped_dir() / "baseline.toml"}"\n')
+    (tmp_path / "cap.toml").write_text(
+        f'extends = "{sc.shipped_dir() / "baseline.toml"}"\n'
+        '[policies.cap]\nkind = "rent_cap"\nstart = 1\nmax_factor = 1.05\n')
+    load = lambda f: sc.load(f).model_copy(update={"households": 3000})  # noqa: E731
+    base = run_seeds(load("baseline"), range(5), 4)
+    same = run_seeds(load(tmp_path / "same.toml"), range(5), 4)
+    assert all(d.verdict == "identical in every seed" for d in differences(base, same))
+    cap = run_seeds(load(tmp_path / "cap.toml"), range(5), 4)
+    d = {x.indicator: x for x in differences(base, cap)}
+    assert d["rent_private"].high < 0 and d["rent_private"].verdict.startswith("clearly lower")
+    unpaired = {x.indicator: x for x in differences(base, cap.assign_coords(seed=cap.seed + 100))}
+    assert d["moves"].paired and not unpaired["moves"].paired
+    for k in ("moves", "turnout_election", "turnout_open", "representation_gap"):
+        assert d[k].high - d[k].low < 0.5 * (unpaired[k].high - unpaired[k].low), k
+
+
+def test_schema_reference_is_up_to_date():
+    path = sc.shipped_dir().parent / "docs" / "scenario-schema.md"
+    assert path.read_text(encoding="utf-8") == markdown(), "run: urbsim schema > " + str(path)
+
+
+def _models(model: type[BaseModel], seen: set) -> None:
+    for name, f in model.model_fields.items():
+        assert f.description or _is_section(f.annotation), f"{model.__name__}.{name}"
+        for m in _nested(f.annotation):
+            if m not in seen:
+                seen.add(m)
+                _models(m, seen)
+
+
+def _is_section(ann) -> bool:
+    return isinstance(ann, type) and issubclass(ann, BaseModel) and bool(ann.__doc__)
+
+
+def _nested(ann) -> list:
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return [ann]
+    return [m for a in typing.get_args(ann) for m in _nested(a)]
+
+
+def test_every_key_has_a_description():
+    seen: set = set()
+    _models(sc.Scenario, seen)
+    assert len(seen) >= 12  # sections, events and the three policy kinds were walked
