@@ -119,7 +119,7 @@ def compare(
             from urbsim.errors import InputError
             raise InputError(f"the two have {a.sizes['step'] - 1} and {b.sizes['step'] - 1} "
                              "steps; compare runs of the same length", other, "steps")
-        diffs = cmp.differences(a, b, last)
+        diffs = cmp.differences(a, b, last, (names[0], names[1]))
         table = Table(title=f"{names[1]} against {names[0]} · {_title(b)}")
         for col in ("indicator", names[0], names[1], "difference [95% CI]", "verdict"):
             table.add_column(col, justify="left" if col in ("indicator", "verdict") else "right")

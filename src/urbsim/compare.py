@@ -32,6 +32,7 @@ class Difference:
     high: float
     seeds: int
     paired: bool
+    names: tuple[str, str] = ("baseline", "other")
 
     @property
     def interval(self) -> str:
@@ -46,7 +47,7 @@ class Difference:
     def verdict(self) -> str:
         """The difference in plain words."""
         if not np.isfinite(self.base) or not np.isfinite(self.other):
-            return f"only in the {'baseline' if np.isfinite(self.base) else 'other'}"
+            return f"only in {self.names[0] if np.isfinite(self.base) else self.names[1]}"
         if self.paired and self.low == self.high == self.diff == 0.0:
             return "identical in every seed"
         if self.seeds < 2:
@@ -58,7 +59,8 @@ class Difference:
         return "no clear difference"
 
 
-def differences(base: xr.Dataset, other: xr.Dataset, last: int = 10) -> list[Difference]:
+def differences(base: xr.Dataset, other: xr.Dataset, last: int = 10,
+                names: tuple[str, str] = ("baseline", "other")) -> list[Difference]:
     """Headline indicators of both (runs along ``seed``) and their differences."""
     hb, ho = headline(base, last), headline(other, last)
     common = sorted(set(hb.seed.values.tolist()) & set(ho.seed.values.tolist()))
@@ -70,7 +72,7 @@ def differences(base: xr.Dataset, other: xr.Dataset, last: int = 10) -> list[Dif
             b = ho[k].values if k in ho else np.array([np.nan])
             out.append(Difference(k, LABELS[k], float(np.nanmean(a)) if k in hb else np.nan,
                                   float(np.nanmean(b)) if k in ho else np.nan, np.nan, np.nan,
-                                  np.nan, 0, paired))
+                                  np.nan, 0, paired, names))
             continue
         a, b = hb[k].values, ho[k].values
         if paired:
@@ -89,7 +91,7 @@ def differences(base: xr.Dataset, other: xr.Dataset, last: int = 10) -> list[Dif
         diff = float(b.mean() - a.mean()) if n else np.nan
         half = float(stats.t.ppf(0.975, dof) * se) if n > 1 and se > 0 else 0.0
         out.append(Difference(k, LABELS[k], float(a.mean()), float(b.mean()),
-                              diff, diff - half, diff + half, n, paired))
+                              diff, diff - half, diff + half, n, paired, names))
     return out
 
 

@@ -39,8 +39,10 @@ PATH_KEYS = (("extends",), ("milieus",), ("city", "nodes"), ("city", "edges"), (
 class Scenario(ModelParams):
     """A scenario file: model parameters, plus its name, question and run length."""
 
-    name: str = Field("", max_length=200, description="short name (default: the file name)")
-    description: str = Field("", max_length=5000, description="the question the scenario answers")
+    name: str = Field("", max_length=200, description="short name (default: the file name; "
+                                                      "not inherited)")
+    description: str = Field("", max_length=5000, description="what the scenario changes, in a "
+                                                              "sentence (not inherited)")
     extends: str | None = Field(None, description="scenario file this one builds on (relative "
                                                   "path); it then states only what differs")
     steps: int = Field(20, ge=1, le=1000, description="years to simulate (`--steps` overrides)")
@@ -85,8 +87,9 @@ def load(path: str | Path) -> Scenario:
     """
     path = resolve(path)
     data, origins = _read_chain(path, ())
-    data.pop("extends", None)
-    data.setdefault("name", path.stem)
+    for key, default in (("name", path.stem), ("description", "")):  # not inherited
+        if origins.get(key) != str(path):
+            data[key] = default
     try:
         scn = Scenario.model_validate_json(json.dumps(data, default=str), strict=True)
     except ValidationError as e:
