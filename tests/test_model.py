@@ -120,7 +120,7 @@ def test_identical_with_one_and_two_numba_threads(tmp_path):
 
 def test_events_reach_the_right_households(small_city):
     ds = UrbanModel(small_params(), city=small_city, seed=2).run(4)
-    fr = ds.format_reached.to_pandas()
+    fr = ds.reached.sum(("neighbourhood", "milieu")).to_pandas()
     assert fr.loc[2, "election"] == ds.households.sel(step=2).sum()  # city-wide: all reached
     assert fr.loc[1, "election"] == 0 and fr.loc[3, "panel"] > 0
     mitte = ds.neighbourhood_district == "Mitte"
@@ -129,7 +129,7 @@ def test_events_reach_the_right_households(small_city):
     invited = int(ds.invited.sel(step=3).sum())
     assert 0.25 < invited / int(ds.households.sel(step=2).sum()) < 0.35
     assert 0 <= int(ds.accepted.sel(step=3).sum()) <= invited
-    turnout = ds.format_participants / ds.format_reached
+    turnout = ds.participants.sum(("neighbourhood", "milieu")) / ds.reached.sum(("neighbourhood", "milieu"))
     assert 0.5 < float(turnout.sel(step=2, format="election")) < 0.95
     assert float(turnout.sel(step=1, format="open")) < 0.2
     assert np.isnan(ds.turnout.sel(step=0)) and np.isfinite(ds.representation_gap.sel(step=2))

@@ -58,14 +58,14 @@ def test_extends_merges_tables_and_switches_events_off():
 
 
 @pytest.mark.parametrize(("name", "lever"), [
-    ("baseline", lambda ds, base: int(ds.format_reached.sel(format="open").sum()) > 0),
-    ("outreach", lambda ds, base: float(ds.format_participants.sel(format="open").sum())
-     > float(base.format_participants.sel(format="open").sum())),
+    ("baseline", lambda ds, base: int(ds.reached.sel(format="open").sum()) > 0),
+    ("outreach", lambda ds, base: float(ds.participants.sel(format="open").sum())
+     > float(base.participants.sel(format="open").sum())),
     ("random_panels", lambda ds, base: int(ds.invited.sum()) > 0 and int(ds.accepted.sum()) > 0),
-    ("continuous_local", lambda ds, base: int(ds.format_reached.sel(format="open").sum()) == 0
-     and int(ds.format_participants.sel(format="continuous").sum()) > 0),
+    ("continuous_local", lambda ds, base: int(ds.reached.sel(format="open").sum()) == 0
+     and int(ds.participants.sel(format="continuous").sum()) > 0),
     ("many_formats", lambda ds, base: np.allclose(  # four formats, each reaching everyone
-        ds.format_reached.sel(format="open")[1:], 4 * ds.households.sum(
+        ds.reached.sum(("neighbourhood", "milieu")).sel(format="open")[1:], 4 * ds.households.sum(
             ("neighbourhood", "milieu"))[1:], rtol=0.02)),
     ("social_quota", lambda ds, base: int(ds.dwellings.sel(segment="social").isel(step=-1).sum())
      - int(base.dwellings.sel(segment="social").isel(step=-1).sum()) == 3 * 180),

@@ -17,7 +17,7 @@ from __future__ import annotations
 import mesa
 
 from urbsim.model import UrbanModel
-from urbsim.params import ModelParams
+from urbsim.params import ModelParams, update
 
 
 def params_from_flat(base: ModelParams | None = None, **flat: object) -> ModelParams:
@@ -27,18 +27,10 @@ def params_from_flat(base: ModelParams | None = None, **flat: object) -> ModelPa
         from urbsim.scenario import load
 
         base = load("baseline").params()
-    data = base.model_dump()
-    for key, value in flat.items():
-        *path, last = key.split("__")
-        node = data
-        for part in path:
-            if not isinstance(node.get(part), dict):
-                raise TypeError(f"unknown parameter {key!r}")
-            node = node[part]
-        if last not in node:
-            raise TypeError(f"unknown parameter {key!r}")
-        node[last] = value
-    return ModelParams.model_validate(data)
+    try:
+        return update(base, {k.replace("__", "."): v for k, v in flat.items()})
+    except KeyError as e:
+        raise TypeError(f"unknown parameter {e.args[0].replace('.', '__')!r}") from None
 
 
 class BatchModel(UrbanModel):

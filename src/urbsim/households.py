@@ -30,7 +30,6 @@ from urbsim.params import ModelParams
 
 HOUSEHOLD_SIZE = np.array([0.41, 0.34, 0.12, 0.09, 0.04])
 AGE_CLASSES = ("18-29", "30-44", "45-64", "65+")
-STATUS_MATCH_WIDTH = 0.2  # std. dev. of the status match in placement (rank units), prior
 
 
 @dataclass(eq=False)
@@ -95,7 +94,8 @@ def create(city: City, milieus: MilieuSet, params: ModelParams, seed: int,
     mean_age = 2.6 - 0.7 * milieus.position[milieu, 0]
     age = np.clip(np.round(mean_age + 0.9 * z[::-1]), 0, 3).astype(np.int64)
     size = np.searchsorted(np.cumsum(HOUSEHOLD_SIZE), u(3) * 0.999999, side="right") + 1
-    mean_years = np.minimum(1 / np.maximum(milieus.mobility[milieu], 1 / 30), 30)
+    mobility = milieus.mobility[milieu] * params.moving.mobility_scale
+    mean_years = np.minimum(1 / np.maximum(mobility, 1 / 30), 30)
     years = np.minimum(np.floor(-np.log(1 - u(4)) * mean_years), 60).astype(np.int64)
     attachment = 1 - (1 - attachment_growth) ** years
     active = np.zeros(slots, bool)
@@ -104,7 +104,7 @@ def create(city: City, milieus: MilieuSet, params: ModelParams, seed: int,
     rent_level = (city.base_rent * city.capacity).sum(1) / np.maximum(city.capacity.sum(1), 1)
     rank = np.argsort(np.argsort(rent_level, kind="stable"), kind="stable") / max(city.n - 1, 1)
     match = np.exp(-((rank[None, :] - milieus.status01[:, None]) ** 2)
-                   / (2 * STATUS_MATCH_WIDTH**2))
+                   / (2 * params.placement.status_match_width**2))
     weight = (city.capacity[None, :, :] * match[:, :, None]
               * np.exp(milieus.segment_pref)[:, None, :])
     pref_cum = np.cumsum(weight.reshape(m_count, -1), axis=1)

@@ -90,7 +90,8 @@ class UrbanModel(World):
         agg = self._perceived()
         s = self._satisfaction(agg)                                              # 2
         flags = moving.decide(self.seed, t, h.active, h.milieu, h.node, h.segment, h.income,
-                              h.age, h.attachment, s, self.rent, self.milieus.mobility,
+                              h.age, h.attachment, s, self.rent,
+                              self.milieus.mobility * p.moving.mobility_scale,
                               np.asarray(p.moving.age_mobility), p.moving.attachment_damping,
                               p.moving.dissatisfaction_gain, p.moving.max_burden,
                               p.moving.forced_rate)                              # 3
@@ -200,11 +201,9 @@ class UrbanModel(World):
                 e.invite_share)
             took = out == 2
             reached = out >= 1
-            np.add.at(f["participants"], (h.node[took], h.milieu[took]), 1)
-            np.add.at(f["reached"], (h.node[reached], h.milieu[reached]), 1)
             fi = FORMATS.index(e.format)
-            f["format_participants"][fi] += took.sum()
-            f["format_reached"][fi] += reached.sum()
+            np.add.at(f["participants"][fi], (h.node[took], h.milieu[took]), 1)
+            np.add.at(f["reached"][fi], (h.node[reached], h.milieu[reached]), 1)
             if e.format == "panel":
                 f["invited"] += np.bincount(h.milieu[reached], minlength=len(ms))
                 f["accepted"] += np.bincount(h.milieu[took], minlength=len(ms))
@@ -231,7 +230,7 @@ class UrbanModel(World):
         seg = indicators.segregation(self.counts)
         d = len(c.districts)
         by = [indicators.segregation(self.counts[c.district == k]) for k in range(d)]
-        part, reach = f["participants"].sum(0), f["reached"].sum(0)
+        part, reach = f["participants"].sum((0, 1)), f["reached"].sum((0, 1))
         self.recorder.record({
             "households": self.counts, "dwellings": self.capacity,
             "vacant": self.capacity - self.occ, "rent": self.rent, "amenity": self.amenity,

@@ -60,6 +60,15 @@ class IncomeParams(_Frozen):
     sigma: float = Field(0.35, ge=0, le=2, description="log-normal spread within a milieu")
 
 
+class PlacementParams(_Frozen):
+    """The initial population: households take dwellings whose neighbourhood rent rank matches
+    their milieu's status (see households.py)."""
+
+    status_match_width: float = Field(
+        0.2, gt=0, le=10, description="spread of the status match in rent-rank units: smaller "
+                                      "starts the city more segregated")
+
+
 class SatisfactionParams(_Frozen):
     """Residential satisfaction: how a household values a place (see kernels/satisfaction.py)."""
 
@@ -82,6 +91,9 @@ class SatisfactionParams(_Frozen):
 class MovingParams(_Frozen):
     """Move decisions: life course, dissatisfaction and forced moves (displacement)."""
 
+    mobility_scale: float = Field(1.0, ge=0, le=20,
+                                  description="multiplier of every milieu's base mobility "
+                                              "(life-course moves)")
     dissatisfaction_gain: float = Field(
         0.5, ge=0, le=1e12,
         description="move probability from dissatisfaction is 1 - exp(-gain * max(0, -S))")
@@ -244,6 +256,7 @@ class ModelParams(_Frozen):
                                               "TOML file of the same form")
     city: CityParams = CityParams()
     income: IncomeParams = IncomeParams()
+    placement: PlacementParams = PlacementParams()
     satisfaction: SatisfactionParams = SatisfactionParams()
     moving: MovingParams = MovingParams()
     choice: ChoiceParams = ChoiceParams()
@@ -255,3 +268,25 @@ class ModelParams(_Frozen):
     policies: dict[str, Policy] = Field(
         default_factory=dict, description="housing policies by name, in order")
 
+
+
+def update[P: BaseModel](params: P, values: dict[str, object]) -> P:
+    """``params`` with values set by dotted path (``{"moving.mobility_scale": 1.5}``, also into
+    tables: ``"participation.format_shift.open"``), validated again.
+
+    Raises:
+        KeyError: a path that names no parameter.
+        pydantic.ValidationError: a value out of range.
+    """
+    data = params.model_dump()
+    for key, value in values.items():
+        *path, last = key.split(".")
+        node = data
+        for part in path:
+            if not isinstance(node.get(part), dict):
+                raise KeyError(key)
+            node = node[part]
+        if last not in node:
+            raise KeyError(key)
+        node[last] = value
+    return type(params).model_validate(data)

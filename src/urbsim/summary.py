@@ -40,8 +40,8 @@ FLOWS = {"moves", "displaced", "in_migrants", "out_migrants", "turnout_election"
 def series(ds: xr.Dataset) -> xr.Dataset:
     """Headline indicators per step (NaN where undefined, e.g. turnout without an event)."""
     pop = ds.households.sum(("neighbourhood", "milieu"))
-    reached = ds.format_reached.where(ds.format_reached > 0)
-    turnout = ds.format_participants / reached * 100
+    by_format = ds.reached.sum(("neighbourhood", "milieu"))
+    turnout = ds.participants.sum(("neighbourhood", "milieu")) / by_format.where(by_format > 0) * 100
     private = (ds.rent * ds.dwellings).sel(segment="private").sum("neighbourhood")
     out = xr.Dataset({
         "moves": ds.moves.sum("milieu") / pop * 100,

@@ -71,9 +71,8 @@ class World(Calendar):
         n, m = self.city.n, len(self.milieus)
         return {k: np.zeros(m, np.int64) for k in
                 ("moves", "displaced", "in_migrants", "out_migrants", "invited", "accepted")} | {
-            "participants": np.zeros((n, m), np.int64), "reached": np.zeros((n, m), np.int64),
-            "format_participants": np.zeros(len(FORMATS), np.int64),
-            "format_reached": np.zeros(len(FORMATS), np.int64)}
+            "participants": np.zeros((len(FORMATS), n, m), np.int64),
+            "reached": np.zeros((len(FORMATS), n, m), np.int64)}
 
     def dataset(self) -> xr.Dataset:
         """The run so far as an ``xarray.Dataset`` with provenance attributes."""

@@ -118,7 +118,8 @@ class Household(CellAgent):
                 and rent < p.forced_rate):
             return FORCED
         keep = 1.0 - p.attachment_damping * self.attachment
-        p_life = md.milieus.mobility[self.milieu] * p.age_mobility[self.age] * keep
+        p_life = (md.milieus.mobility[self.milieu] * p.mobility_scale * p.age_mobility[self.age]
+                  * keep)
         p_dissat = (1.0 - math.exp(-p.dissatisfaction_gain * max(0.0, -satisfaction))) * keep
         return VOLUNTARY if life < p_life or dissat < p_dissat else STAY
 
@@ -401,10 +402,8 @@ class ReferenceModel(World):
                      + pp.engagement_weight * (hh.engagement - self.engagement0[m])
                      - pp.fatigue * competing[n])
                 yes = self.rng.random() < 1 / (1 + math.exp(-x))
-                f["reached"][n, m] += 1
-                f["participants"][n, m] += yes
-                f["format_reached"][fi] += 1
-                f["format_participants"][fi] += yes
+                f["reached"][fi, n, m] += 1
+                f["participants"][fi, n, m] += yes
                 if panel:
                     f["invited"][m] += 1
                     f["accepted"][m] += yes
@@ -435,7 +434,7 @@ class ReferenceModel(World):
         sat_n = np.bincount(milieu, minlength=m)
         seg = indicators.segregation(counts)
         by = [indicators.segregation(counts[c.district == k]) for k in range(len(c.districts))]
-        part, reach = f["participants"].sum(0), f["reached"].sum(0)
+        part, reach = f["participants"].sum((0, 1)), f["reached"].sum((0, 1))
         self.recorder.record({
             "households": counts, "dwellings": self.capacity, "vacant": self.capacity - occupied,
             "rent": self.rent, "amenity": self.amenity,
