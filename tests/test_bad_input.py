@@ -47,6 +47,8 @@ CASES = {
                        ["events.x.format", "'panel'", "'townhall'"]),
     "missing-required": ({SCENARIO: '[events.x]\nformat = "open"\n'}, SCENARIO,
                          ["events.x.step", "missing"]),
+    "unknown-format-shift": ({SCENARIO: "[participation.format_shift]\ntownhall = -2\n"},
+                             SCENARIO, ["participation", "unknown format ['townhall']"]),
     "channel-out-of-range": ({SCENARIO: EVENT + "channels = { print = 5 }\n"}, SCENARIO,
                              ["events.x.channels.print", "<= 3"]),
     "unknown-policy-kind": ({SCENARIO: '[policies.x]\nkind = "rentcap"\nstart = 1\n'}, SCENARIO,

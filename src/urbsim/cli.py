@@ -159,6 +159,93 @@ def validate(files: Annotated[list[str], typer.Argument(help="scenario files")])
 
 
 @app.command()
+def calibrate(
+    config: Annotated[Path, typer.Argument(help="calibration config")] = Path(
+        "calibration/config.toml"),
+    check: Annotated[bool, typer.Option("--check", help="check the shipped baseline against "
+                                                        "every target instead of fitting")] = False,
+    report: Annotated[Path | None, typer.Option(help="with --check: write an HTML report")] = None,
+    workers: Workers = None,
+) -> None:
+    """Fit the baseline's free parameters to published targets (optuna, resumable).
+
+    With --check: run the shipped baseline over the check seeds and compare every target;
+    exit code 3 if a required target fails.
+    """
+    import os
+
+    from rich.table import Table
+
+    from urbsim import calibration as cal_mod
+    from urbsim.summary import fmt
+
+    with _guard():
+        if report is not None:
+            from urbsim import results
+
+            results.check_target(report, overwrite=True)
+        cal = cal_mod.load(config)
+        if not check:
+            _fit(cal)
+            return
+        with _err().status(f"running {', '.join(cal.config.runs)} over "
+                           f"{len(cal.config.check.seeds)} seeds"):
+            rows = cal_mod.check(cal, workers or min(2, os.cpu_count() or 1))
+        table = Table(title=f"calibration check · reference city {cal.config.city} · seeds "
+                            f"{list(cal.config.check.seeds)}")
+        for col in ("target", "model (range over seeds)", "published ± tolerance", "unit", ""):
+            table.add_column(col, justify="right" if "±" in col or "model" in col else "left")
+        for r in rows:
+            table.add_row(r.name, f"{fmt(r.mean)} ({fmt(r.low)}..{fmt(r.high)})",
+                          f"{fmt(r.target)} ± {fmt(r.tolerance)}", r.unit,
+                          r.verdict)
+        _out().print(table)
+        labels = cal_mod.labels(cal)
+        kinds = [v.split(":")[0] for v in labels.values()]
+        _out().print(f"{len(labels)} parameters: {kinds.count('calibrated')} calibrated, "
+                     f"{kinds.count('sourced')} sourced, {kinds.count('prior')} prior, "
+                     f"{sum(k not in ('calibrated', 'sourced', 'prior') for k in kinds)} unlabelled")
+        if report is not None:
+            with _err().status("writing the report"):
+                cal_mod.report(cal, rows, report)
+            _err().print(f"wrote {report}", highlight=False)
+    gaps = [r.name for r in rows if r.verdict == "gap"]
+    if gaps:
+        _err().print(f"known gaps (not required, see targets.toml): {', '.join(gaps)}",
+                     highlight=False)
+    failed = [r.name for r in rows if r.verdict == "FAIL"]
+    if failed:
+        _err().print(f"failed: {', '.join(failed)}", highlight=False)
+        raise typer.Exit(3)
+
+
+def _fit(cal) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.table import Table
+
+    from urbsim import calibration as cal_mod
+
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  "trials", TimeElapsedColumn(), console=_err()) as bar:
+        task = bar.add_task("fitting", total=cal.config.fit.trials)
+
+        def on_trial(done: int, total: int, best: float) -> None:
+            bar.update(task, completed=done, description=f"fitting (best loss {best:.2f})")
+
+        record = cal_mod.fit(cal, on_trial)
+    table = Table(title=f"fitted · loss {record['best_loss']:.3f} · {record['trials']} trials")
+    for col in ("parameter", "value", "acceptable (loss within +4)", "identified"):
+        table.add_column(col)
+    for k, v in record["best"].items():
+        s = record.get("slices", {}).get(k, {})
+        table.add_row(k, f"{v:.4g}", "{:.3g} .. {:.3g}".format(*s["acceptable"]) if s else "",
+                      ("yes" if s["identified"] else "weakly") if s else "")
+    _out().print(table)
+    _err().print(f"wrote {cal.file(cal.config.fitted)} and {cal.file(cal.config.record)}",
+                 highlight=False)
+
+
+@app.command()
 def schema() -> None:
     """Print the scenario file reference (Markdown) generated from the schema."""
     from urbsim.schemadoc import markdown

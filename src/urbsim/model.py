@@ -196,8 +196,10 @@ class UrbanModel(World):
             gain = ms.channel_gain @ np.array([e.channels.get(ch, 0.0) for ch in ms.channels])
             out = participation.take_part(
                 self.seed, t, k, a, h.milieu, node, h.engagement, self.engagement0,
-                self.base_logit, gain, pp.format_shift[e.format], scope, competing, neighbours,
-                pp.social_influence, pp.engagement_weight, pp.fatigue, e.format == "panel",
+                self.base_logit * (1.0 if e.format == "election" else pp.propensity_contrast),
+                gain, pp.format_shift[e.format], scope, competing, neighbours,
+                pp.social_influence, self.context(self.counts), pp.engagement_weight, pp.fatigue,
+                e.format == "panel",
                 e.invite_share)
             took = out == 2
             reached = out >= 1

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 FORMATS = ("election", "open", "panel", "continuous")
 """Dialogue formats: general election, open participation format, random-selection citizen
 panel (Zufallsbürger), continuous neighbourhood format with a local anchor."""
+
+FORMAT_SHIFT = {"election": 0.0, "open": -5.0, "panel": -3.0, "continuous": -4.5}
+"""Default logit shift of each format against election turnout (priors)."""
 
 Step = Annotated[int, Field(ge=1, description="model step (year), 1-based")]
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -156,12 +159,20 @@ class ParticipationParams(_Frozen):
     """Taking part in dialogue events (see kernels/participation.py)."""
 
     format_shift: dict[str, Annotated[float, Field(ge=-20, le=20)]] = Field(
-        default_factory=lambda: {"election": 0.0, "open": -5.0, "panel": -3.0,
-                                 "continuous": -4.5},
-        description="logit shift of each format against election turnout")
+        default_factory=lambda: dict(FORMAT_SHIFT),
+        description="logit shift of each format against election turnout (formats not "
+                    "given keep their default)")
+    propensity_contrast: float = Field(
+        1.0, ge=0, le=3, description="how far milieu differences in election turnout carry "
+                                     "over to the other formats: their logit uses contrast x "
+                                     "logit(turnout) (elections: 1)")
     social_influence: float = Field(1.5, ge=-10, le=10,
                                     description="logit gain per unit of neighbours' mean "
                                                 "engagement above their milieu baseline")
+    neighbourhood_context: float = Field(
+        0.0, ge=0, le=20, description="logit gain per unit of the neighbourhood's mean status "
+                                      "above the city's (0..1 status scale): the contextual "
+                                      "effect of living in a better-off neighbourhood")
     engagement_weight: float = Field(2.0, ge=0, le=20,
                                      description="logit gain per unit own engagement above baseline")
     fatigue: float = Field(0.5, ge=0, le=10,
@@ -172,10 +183,16 @@ class ParticipationParams(_Frozen):
 
     @model_validator(mode="after")
     def _formats(self) -> ParticipationParams:
-        missing = {"election", "open", "panel", "continuous"} - set(self.format_shift)
-        if missing:
-            raise ValueError(f"format_shift lacks {sorted(missing)}")
+        unknown = set(self.format_shift) - set(FORMATS)
+        if unknown:
+            raise ValueError(f"format_shift: unknown format {sorted(unknown)}; known: "
+                             f"{', '.join(FORMATS)}")
         return self
+
+    @field_validator("format_shift", mode="before")
+    @classmethod
+    def _fill(cls, value: object) -> object:
+        return {**FORMAT_SHIFT, **value} if isinstance(value, dict) else value
 
 
 class DialogueEvent(_Frozen):

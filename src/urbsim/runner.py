@@ -52,14 +52,21 @@ def run_seeds(params: ModelParams, seeds: Sequence[int], steps: int, workers: in
     return ds.assign_attrs(seeds=seeds)
 
 
+def worker_pool(workers: int, steps_done=None) -> ProcessPoolExecutor:
+    """Spawned worker processes with ``cpu_count // workers`` numba threads each; if given,
+    ``steps_done`` (a spawn-context queue) receives an item per finished step of
+    :func:`run_one` called with ``on_step=report_step``."""
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    return ProcessPoolExecutor(workers, mp_context=get_context("spawn"),
+                               initializer=_init_worker, initargs=(steps_done, threads))
+
+
 def _parallel(params: ModelParams, seeds: list[int], steps: int, workers: int,
               on_step: Callable[[], None] | None) -> list[xr.Dataset]:
-    ctx = get_context("spawn")
-    steps_done = ctx.Queue()
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
-                             initargs=(steps_done, threads)) as pool:
-        futures = {pool.submit(run_one, params, s, steps, _report): i for i, s in enumerate(seeds)}
+    steps_done = get_context("spawn").Queue()
+    with worker_pool(workers, steps_done) as pool:
+        futures = {pool.submit(run_one, params, s, steps, report_step): i
+                   for i, s in enumerate(seeds)}
         runs: list[xr.Dataset | None] = [None] * len(seeds)
         pending = set(futures)
         try:
@@ -93,5 +100,6 @@ def _init_worker(q, threads: int) -> None:
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
 
 
-def _report() -> None:
+def report_step() -> None:
+    """In a worker of :func:`worker_pool`: report one finished step."""
     _progress.put(1)

@@ -58,6 +58,10 @@ class Scenario(ModelParams):
         """The file that set a dotted ``key`` (or a table above it), else :attr:`path`."""
         return _origin(self._origins, key or "")
 
+    def stated_in(self, key: str) -> str | None:
+        """The file that states ``key`` itself (not a table above it), if any."""
+        return self._origins.get(key)
+
     def params(self) -> ModelParams:
         """The model parameters alone (without name, description, extends and steps)."""
         return ModelParams.model_validate(self.model_dump(include=set(ModelParams.model_fields)))
@@ -93,7 +97,7 @@ def load(path: str | Path) -> Scenario:
     try:
         scn = Scenario.model_validate_json(json.dumps(data, default=str), strict=True)
     except ValidationError as e:
-        key, message = _describe(e)
+        key, message = describe_error(e, Scenario)
         raise InputError(message, _origin(origins | {"": str(path)}, key), key) from None
     scn._origins = origins | {"": str(path)}
     return scn
@@ -140,7 +144,7 @@ def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, st
     if any(path.resolve() == p.resolve() for p in chain):
         loop = " -> ".join(p.name for p in (*chain, path))
         raise InputError(f"`extends` loop: {loop}", chain[-1], "extends")
-    data = _read_toml(path)
+    data = read_toml(path)
     for keys in PATH_KEYS:
         _resolve_path(data, keys, path.parent)
     own = _flatten(data)
@@ -158,24 +162,25 @@ def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, st
     return _merge(base, data), origins | dict.fromkeys(own, str(path))
 
 
-def _read_toml(path: Path) -> dict:
+def read_toml(path: Path, what: str = "scenario TOML file") -> dict:
+    """Parse a TOML file; a missing, unreadable, binary or malformed file raises
+    :class:`InputError` saying it expected ``what``."""
     if path.is_dir():
-        raise InputError("is a directory; expected a scenario TOML file", path)
+        raise InputError(f"is a directory; expected a {what}", path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise InputError("no such file; expected a scenario TOML file (shipped: "
-                         f"{', '.join(sorted(p.stem for p in shipped_dir().glob('*.toml')))})",
-                         path) from None
+        shipped = ("" if what != "scenario TOML file" else " (shipped: " + ", ".join(
+            sorted(p.stem for p in shipped_dir().glob("*.toml"))) + ")")
+        raise InputError(f"no such file; expected a {what}{shipped}", path) from None
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", path) from None
     if b"\x00" in raw:
-        raise InputError("is a binary file; expected a scenario TOML file", path)
+        raise InputError(f"is a binary file; expected a {what}", path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 text (byte {e.start}); expected a scenario TOML file",
-                         path) from None
+        raise InputError(f"not UTF-8 text (byte {e.start}); expected a {what}", path) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -226,10 +231,10 @@ def _origin(origins: dict[str, str], key: str) -> str:
 
 
 # ----------------------------------------------------------------------------- errors
-def _describe(e: ValidationError) -> tuple[str, str]:
-    """``(dotted key, message)`` of the first validation error."""
+def describe_error(e: ValidationError, root: type[BaseModel]) -> tuple[str, str]:
+    """``(dotted key, message)`` of the first error of validating ``root``, in plain words."""
     err = e.errors(include_url=False)[0]
-    key, model = _walk(err["loc"])
+    key, model = _walk(err["loc"], root)
     kind, value = err["type"], err.get("input")
     if kind == "extra_forbidden":
         name = key.rsplit(".", 1)[-1]
@@ -259,10 +264,10 @@ _WORDING = (("Input should be", "expected"), ("a valid integer", "an integer"), 
             ("less than", "a value <"))
 
 
-def _walk(loc: tuple) -> tuple[str, type[BaseModel] | None]:
+def _walk(loc: tuple, root: type[BaseModel]) -> tuple[str, type[BaseModel] | None]:
     """The dotted key of a pydantic error location (union tags dropped), and the model class
     holding its last part."""
-    ann: object = Scenario
+    ann: object = root
     parts: list[str] = []
     holder: type[BaseModel] | None = None
     for item in loc:

@@ -74,6 +74,15 @@ class World(Calendar):
             "participants": np.zeros((len(FORMATS), n, m), np.int64),
             "reached": np.zeros((len(FORMATS), n, m), np.int64)}
 
+    def context(self, counts: np.ndarray) -> np.ndarray:
+        """Participation logit per neighbourhood from its mean resident status against the
+        city's (``participation.neighbourhood_context``)."""
+        residents = counts.sum(1)
+        status = counts @ self.status / np.maximum(residents, 1)
+        city = counts.sum(0) @ self.status / max(residents.sum(), 1)
+        return self.params.participation.neighbourhood_context * np.where(residents > 0,
+                                                                          status - city, 0.0)
+
     def dataset(self) -> xr.Dataset:
         """The run so far as an ``xarray.Dataset`` with provenance attributes."""
         c = self.city

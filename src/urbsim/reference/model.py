@@ -390,6 +390,7 @@ class ReferenceModel(World):
         for e, scope in zip(events, scopes, strict=True):
             competing = np.maximum(formats - 1, 0) if e.format != "election" else 0 * formats
             neighbours = self._excess_engagement()
+            context = self.context(self.tally()[0])
             channels = ms.channel_gain @ [e.channels.get(ch, 0.0) for ch in ms.channels]
             panel, fi = e.format == "panel", FORMATS.index(e.format)
             took = []
@@ -397,8 +398,10 @@ class ReferenceModel(World):
                 n, m = hh.node, hh.milieu
                 if not scope[n] or (panel and self.rng.random() >= e.invite_share):
                     continue
-                x = (math.log(ms.turnout[m] / (1 - ms.turnout[m])) + pp.format_shift[e.format]
-                     + channels[m] + pp.social_influence * neighbours[n]
+                contrast = 1.0 if e.format == "election" else pp.propensity_contrast
+                x = (contrast * math.log(ms.turnout[m] / (1 - ms.turnout[m]))
+                     + pp.format_shift[e.format]
+                     + channels[m] + pp.social_influence * neighbours[n] + context[n]
                      + pp.engagement_weight * (hh.engagement - self.engagement0[m])
                      - pp.fatigue * competing[n])
                 yes = self.rng.random() < 1 / (1 + math.exp(-x))
