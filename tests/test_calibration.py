@@ -122,9 +122,9 @@ def test_small_fit_writes_fitted_values_and_resumes(tmp_path):
     (tmp_path / "config.toml").write_text(config.format(n=5))
     record = cal_mod.fit(cal_mod.load(tmp_path / "config.toml"), slices=True)
     assert record["trials"] == 5  # resumed: two more, not five more
-    study = optuna.load_study(study_name=record["study"],
-                              storage=f"sqlite:///{tmp_path / 'study.db'}")
-    assert len(study.trials) == 5
+    storage = optuna.storages.RDBStorage(f"sqlite:///{tmp_path / 'study.db'}")
+    assert len(optuna.load_study(study_name=record["study"], storage=storage).trials) == 5
+    storage.engine.dispose()
     fitted = sc.load(tmp_path / "small.toml")
     assert fitted.moving.mobility_scale == pytest.approx(record["best"]["moving.mobility_scale"],
                                                          rel=1e-5)

@@ -205,11 +205,22 @@ def fit(cal: Calibration, on_trial: Callable[[int, int, float], None] | None = N
     """
     import optuna
 
-    from urbsim.runner import worker_pool
 
     c = cal.config
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    storage = f"sqlite:///{cal.file(c.storage).resolve()}"
+    storage = optuna.storages.RDBStorage(f"sqlite:///{cal.file(c.storage).resolve()}")
+    try:
+        return _optimise(cal, storage, on_trial, slices)
+    finally:
+        storage.engine.dispose()  # close the SQLite connections now, not at garbage collection
+
+
+def _optimise(cal: Calibration, storage, on_trial, slices: bool) -> dict:
+    import optuna
+
+    from urbsim.runner import worker_pool
+
+    c = cal.config
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     sampler = optuna.samplers.CmaEsSampler(seed=c.fit.sampler_seed,
                                            warn_independent_sampling=False)
