@@ -22,7 +22,7 @@ import json
 import os
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +106,8 @@ class Calibration:
     path: Path
     config: Config
     targets: tg.Targets
+    scenarios: dict[str, sc.Scenario] = field(default_factory=dict)
+    """The runs' scenarios, loaded and checked once (see :func:`_scenario`)."""
 
     def file(self, name: str) -> Path:
         return self.path.parent / name
@@ -367,9 +369,12 @@ def labels(cal: Calibration) -> dict[str, str]:
 
 # ----------------------------------------------------------------------------- helpers
 def _scenario(cal: Calibration, run: str) -> sc.Scenario:
-    scn = sc.load(cal.file(cal.config.runs[run].scenario))
-    sc.check(scn)
-    return scn
+    """The scenario of a run, loaded and checked on first use (not once per trial)."""
+    if run not in cal.scenarios:
+        scn = sc.load(cal.file(cal.config.runs[run].scenario))
+        sc.check(scn)
+        cal.scenarios[run] = scn
+    return cal.scenarios[run]
 
 
 def _get(params, key: str):

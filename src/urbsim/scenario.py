@@ -271,7 +271,7 @@ def _walk(loc: tuple, root: type[BaseModel]) -> tuple[str, type[BaseModel] | Non
     parts: list[str] = []
     holder: type[BaseModel] | None = None
     for item in loc:
-        ann = _unwrap(ann)
+        ann = unwrap(ann)
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             holder = ann
             parts.append(str(item))
@@ -285,7 +285,7 @@ def _walk(loc: tuple, root: type[BaseModel]) -> tuple[str, type[BaseModel] | Non
             args = typing.get_args(ann)
             ann = args[0] if len(args) == 2 and args[1] is Ellipsis else None
         elif typing.get_origin(ann) in (typing.Union, types.UnionType):
-            members = [_unwrap(a) for a in typing.get_args(ann)]
+            members = [unwrap(a) for a in typing.get_args(ann)]
             ann = next((m for m in members if isinstance(m, type) and issubclass(m, BaseModel)
                         and _tag(m) == item), None)
         else:
@@ -293,7 +293,8 @@ def _walk(loc: tuple, root: type[BaseModel]) -> tuple[str, type[BaseModel] | Non
     return ".".join(parts), holder
 
 
-def _unwrap(ann: object) -> object:
+def unwrap(ann: object) -> object:
+    """``X`` of ``Annotated[X, ...]`` (nested), else ``ann``."""
     while typing.get_origin(ann) is typing.Annotated:
         ann = typing.get_args(ann)[0]
     return ann

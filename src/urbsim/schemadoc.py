@@ -15,6 +15,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from urbsim.scenario import Scenario
+from urbsim.scenario import unwrap as _unwrap
 
 HEADER = """# Scenario file reference
 
@@ -120,12 +121,6 @@ def _toml(v: object) -> str:
 
 def _doc(model: type[BaseModel]) -> str:
     return " ".join((model.__doc__ or "").split())
-
-
-def _unwrap(ann: object) -> object:
-    while typing.get_origin(ann) is typing.Annotated:
-        ann = typing.get_args(ann)[0]
-    return ann
 
 
 def _is_model(ann: object) -> bool:
