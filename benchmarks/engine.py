@@ -34,9 +34,10 @@ def main() -> None:
     a = ap.parse_args()
 
     from urbsim.model import UrbanModel
-    from urbsim.params import CityParams, baseline
+    from urbsim.params import CityParams
+    from urbsim.scenario import load
 
-    params = baseline().model_copy(update={
+    params = load("baseline").model_copy(update={
         "households": a.households, "city": CityParams(neighbourhoods=a.neighbourhoods)})
     UrbanModel(params, seed=0).run(2)  # warm-up: compile or load every kernel
     setup, steps = [], []
