@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from urbsim import scenario as sc
 from urbsim import targets as tg
 from urbsim.errors import InputError
-from urbsim.params import update
+from urbsim.params import get, update
 
 SLICE_POINTS = 7
 """Grid points per parameter in the loss slices."""
@@ -161,7 +161,7 @@ def load(path: str | Path) -> Calibration:
         scn = _scenario(cal, run)
         for key in config.parameters:
             try:
-                update(scn, {key: _get(scn, key)})
+                update(scn, {key: get(scn, key)})
             except KeyError:
                 raise InputError("no such parameter", path, f"parameters.{key}") from None
             where = scn.stated_in(key)
@@ -231,7 +231,7 @@ def _optimise(cal: Calibration, storage, on_trial, slices: bool) -> dict:
     done = len([t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
     if not study.trials:  # the first trial: the current values (priors or the last fit)
         base = _scenario(cal, next(iter(c.runs)))
-        study.enqueue_trial({k: float(np.clip(_get(base, k), b.low, b.high))
+        study.enqueue_trial({k: float(np.clip(get(base, k), b.low, b.high))
                              for k, b in c.parameters.items()})
     with worker_pool(c.fit.workers) as pool:
         def objective(trial) -> float:
@@ -377,13 +377,6 @@ def _scenario(cal: Calibration, run: str) -> sc.Scenario:
     return cal.scenarios[run]
 
 
-def _get(params, key: str):
-    node = params.model_dump()
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise KeyError(key)
-        node = node[part]
-    return node
 
 
 def _leaves(data: dict, prefix: str = "") -> list[str]:

@@ -1,7 +1,8 @@
 """The ``urbsim`` command line.
 
 Exit codes: 0 ok, 2 bad input (one line ``error: file: key: what was expected``, nothing
-written), 1 internal error (a bug: the traceback is printed), 130 interrupted. Engine imports
+written), 1 internal error (a bug: the traceback is printed), 3 a failed calibration target,
+4 experiment runs that failed after their retries, 130 interrupted. Engine imports
 are lazy so that ``urbsim --help`` is quick.
 """
 
@@ -243,6 +244,121 @@ def _fit(cal) -> None:
     _out().print(table)
     _err().print(f"wrote {cal.file(cal.config.fitted)} and {cal.file(cal.config.record)}",
                  highlight=False)
+
+
+@app.command()
+def experiment(
+    file: Annotated[Path, typer.Argument(help="experiment file (experiments/*.toml)")],
+    out: Annotated[Path | None, typer.Option(
+        help="the zarr store [default: results/<name>.zarr]; an existing store of the same "
+             "experiment is resumed")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="local worker processes [default: one per core]")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786) instead of a "
+             "local cluster; its workers must see --out")] = None,
+    threads: Annotated[int | None, typer.Option(
+        min=1, help="numba threads per worker [default: cores // workers; 1 on a cluster]")] = None,
+    retries: Annotated[int, typer.Option(min=0, help="retries of a failed run")] = 2,
+    overwrite: Annotated[bool, typer.Option(help="start a new store instead of resuming")] = False,
+    dashboard: Annotated[bool, typer.Option(help="serve the Dask dashboard and print its "
+                                                 "link")] = False,
+) -> None:
+    """Run an experiment (scenarios × design × seeds) on Dask into one zarr store.
+
+    Each finished run is written at once; the same command again resumes, skipping runs that
+    are done and trying failed ones again. Exit 4 when runs failed after their retries.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    from urbsim.experiment import plan as pl
+    from urbsim.experiment import sweep
+
+    with _guard():
+        with _err().status(f"checking {file}"):
+            plan = pl.load(file)
+        out = out or Path("results") / f"{plan.name}.zarr"
+        if not out.exists() or overwrite:
+            from urbsim.results import check_target
+
+            check_target(out, overwrite=True)
+        ns, nd, nr = plan.shape
+        _err().print(f"{plan.name}: {plan.total:,} runs = {ns} scenario{'s' * (ns > 1)} × "
+                     f"{nd} design point{'s' * (nd > 1)} × {nr} seed{'s' * (nr > 1)}, "
+                     f"{plan.steps} years each → {out}", highlight=False)
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            "runs", TextColumn("{task.fields[failed]}", style="red"),
+                            TimeElapsedColumn(), TimeRemainingColumn(), console=_err())
+        task = progress.add_task("starting the cluster", total=plan.total, failed="")
+
+        def on_start(s) -> None:
+            where = f"{s.workers} worker{'s' * (s.workers > 1)}" if s.workers else "all done"
+            if s.resumed:
+                _err().print(f"resuming: {s.skipped:,} of {s.total:,} runs already done",
+                             highlight=False)
+            if s.dashboard:
+                _err().print(f"Dask dashboard: {s.dashboard}", highlight=False)
+            progress.update(task, description=where, completed=s.skipped)
+
+        def on_progress(done: int, failed: int) -> None:
+            progress.update(task, advance=1, failed=f"{failed} failed" if failed else "")
+
+        try:
+            with progress:
+                result = sweep.run(plan, out, workers=workers, scheduler=scheduler,
+                                   threads=threads, overwrite=overwrite, retries=retries,
+                                   dashboard=dashboard, on_start=on_start,
+                                   on_progress=on_progress)
+        except KeyboardInterrupt:
+            _err().print(f"interrupted; finished runs are kept in {out}: run the same command "
+                         f"again to resume")
+            raise typer.Exit(130) from None
+        _err().print(f"{result.done:,} runs in {result.seconds:.1f} s"
+                     + (f" ({result.skipped:,} were done before)" if result.skipped else "")
+                     + f"; store: {out}", highlight=False)
+        if result.failed:
+            for (i, j, k), message in result.failures[:5]:
+                _err().print(f"failed: scenario {list(plan.scenarios)[i]}, point {j}, seed "
+                             f"{plan.seeds[k]}: {message}", highlight=False)
+            _err().print(f"{result.failed} run{'s' * (result.failed > 1)} failed; run the same "
+                         f"command again to retry them", highlight=False)
+            raise typer.Exit(4)
+
+
+@app.command()
+def analyze(
+    store: Annotated[Path, typer.Argument(help="experiment store (from urbsim experiment)")],
+    out: Annotated[Path | None, typer.Option(
+        help="HTML report [default: the store's name with .html]")] = None,
+    outputs: Annotated[str | None, typer.Option(
+        help="indicators to analyse, comma-separated [default: the experiment's "
+             "analysis.outputs]")] = None,
+    last: Annotated[int | None, typer.Option(
+        min=1, help="flows are averaged over the last N years [default: the experiment's]")] = None,
+) -> None:
+    """Sensitivity indices (Sobol, Morris with SALib), policy tables against the baseline and
+    figures of an experiment store; tables here, everything in an HTML page."""
+    from rich.table import Table
+
+    from urbsim.experiment import analysis
+
+    with _guard():
+        out = out or store.with_suffix(".html")
+        with _err().status(f"analysing {store}"):
+            report = analysis.analyze(store, outputs.split(",") if outputs else None, last)
+        _out().print(report.title, highlight=False)
+        for note in report.notes:
+            _out().print(f"  {note}", highlight=False)
+        for t in report.tables:
+            table = Table(title=t.title)
+            for i, c in enumerate(t.columns):
+                table.add_column(c, justify="left" if i == 0 or c == "verdict" else "right")
+            for r in t.rows:
+                table.add_row(*r)
+            _out().print(table)
+        with _err().status("drawing the figures"):
+            analysis.save(report, out)
+        _err().print(f"wrote {out}", highlight=False)
 
 
 @app.command()

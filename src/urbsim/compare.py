@@ -62,7 +62,13 @@ class Difference:
 def differences(base: xr.Dataset, other: xr.Dataset, last: int = 10,
                 names: tuple[str, str] = ("baseline", "other")) -> list[Difference]:
     """Headline indicators of both (runs along ``seed``) and their differences."""
-    hb, ho = headline(base, last), headline(other, last)
+    return contrast(headline(base, last), headline(other, last), names)
+
+
+def contrast(hb: xr.Dataset, ho: xr.Dataset,
+             names: tuple[str, str] = ("baseline", "other")) -> list[Difference]:
+    """:func:`differences` of headline indicators (one value per ``seed``), e.g. from
+    :func:`urbsim.summary.reduce`."""
     common = sorted(set(hb.seed.values.tolist()) & set(ho.seed.values.tolist()))
     paired = len(common) > 0
     out = []

@@ -307,3 +307,17 @@ def update[P: BaseModel](params: P, values: dict[str, object]) -> P:
             raise KeyError(key)
         node[last] = value
     return type(params).model_validate(data)
+
+
+def get(params: BaseModel, key: str) -> object:
+    """The value at a dotted ``key`` (as for :func:`update`).
+
+    Raises:
+        KeyError: a path that names no parameter.
+    """
+    node = params.model_dump()
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise KeyError(key)
+        node = node[part]
+    return node

@@ -7,6 +7,7 @@ preallocated (and doubled when a run goes on past the expected length).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import subprocess
@@ -98,6 +99,7 @@ def canonical_json(obj: object) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
 
 
+@functools.cache
 def _version(pkg: str) -> str:
     try:
         return metadata.version(pkg)
@@ -105,8 +107,10 @@ def _version(pkg: str) -> str:
         return "unknown"
 
 
+@functools.cache
 def git_commit() -> str:
-    """The source tree's git commit (``+dirty`` when modified), or ``"unknown"``."""
+    """The source tree's git commit (``+dirty`` when modified), or ``"unknown"``; read once per
+    process (the code a process runs is the code it loaded)."""
     root = Path(__file__).resolve().parents[2]
     if not (root / ".git").exists():
         return "unknown"

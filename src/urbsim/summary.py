@@ -38,55 +38,67 @@ FLOWS = {"moves", "displaced", "in_migrants", "out_migrants", "turnout_election"
 
 
 def series(ds: xr.Dataset) -> xr.Dataset:
-    """Headline indicators per step (NaN where undefined, e.g. turnout without an event)."""
-    pop = ds.households.sum(("neighbourhood", "milieu"))
-    by_format = ds.reached.sum(("neighbourhood", "milieu"))
-    turnout = ds.participants.sum(("neighbourhood", "milieu")) / by_format.where(by_format > 0) * 100
-    private = (ds.rent * ds.dwellings).sel(segment="private").sum("neighbourhood")
-    out = xr.Dataset({
-        "moves": ds.moves.sum("milieu") / pop * 100,
-        "displaced": ds.displaced.sum("milieu") / pop * 100,
-        "in_migrants": ds.in_migrants.sum("milieu"),
-        "out_migrants": ds.out_migrants.sum("milieu"),
-        "vacancy": ds.vacant.sum(("neighbourhood", "segment"))
-        / ds.dwellings.sum(("neighbourhood", "segment")) * 100,
-        "rent_private": private / ds.dwellings.sel(segment="private").sum("neighbourhood"),
-        "multigroup_dissimilarity": ds.multigroup_dissimilarity,
-        "theil_h": ds.theil_h,
-        "d_low": _d_low(ds),
-        **{f"turnout_{f}": turnout.sel(format=f, drop=True) for f in ds.format.values},
-        "representation_gap": ds.representation_gap,
-    })
-    for k, v in out.items():
-        v.attrs["long_name"] = LABELS[k]
-    return out
+    """Headline indicators per step (NaN where undefined, e.g. turnout without an event).
+
+    Computed on the numpy arrays (every variable of a run dataset shares the leading dims:
+    ``step`` and, for many runs, ``seed`` and others), so that it costs little per run.
+    """
+    lead = [d for d in ds.households.dims if d not in ("neighbourhood", "milieu")]
+
+    def a(name: str) -> np.ndarray:
+        v = ds[name]
+        return v.transpose(*lead, *(d for d in v.dims if d not in lead)).values
+
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hh = a("households")
+        pop = hh.sum((-2, -1))
+        reached = a("reached").sum((-2, -1))
+        turnout = a("participants").sum((-2, -1)) / np.where(reached > 0, reached, np.nan) * 100
+        private = list(ds.segment.values).index("private")
+        dwellings, vacant = a("dwellings"), a("vacant")
+        low = np.isin(ds.milieu.values, LOW_STATUS)
+        values = {
+            "moves": a("moves").sum(-1) / pop * 100,
+            "displaced": a("displaced").sum(-1) / pop * 100,
+            "in_migrants": a("in_migrants").sum(-1),
+            "out_migrants": a("out_migrants").sum(-1),
+            "vacancy": vacant.sum((-2, -1)) / dwellings.sum((-2, -1)) * 100,
+            "rent_private": (a("rent") * dwellings)[..., private].sum(-1)
+            / dwellings[..., private].sum(-1),
+            "multigroup_dissimilarity": a("multigroup_dissimilarity"),
+            "theil_h": a("theil_h"),
+            "d_low": _d_two(hh[..., low].sum(-1), hh[..., ~low].sum(-1)) if low.any()
+            else np.full(pop.shape, np.nan),
+            **{f"turnout_{f}": turnout[..., i] for i, f in enumerate(ds.format.values)},
+            "representation_gap": a("representation_gap"),
+        }
+    coords = {k: c for k, c in ds.coords.items() if set(c.dims) <= set(lead)}
+    return xr.Dataset({k: xr.DataArray(v, dims=lead, attrs={"long_name": LABELS[k]})
+                       for k, v in values.items()}, coords=coords)
 
 
 def headline(ds: xr.Dataset, last: int = 10) -> xr.Dataset:
     """One value per run and indicator: flows averaged over the last ``last`` steps (skipping
     steps where they are undefined), states at the end. Indicators undefined in every run
     (e.g. a format that never took place) are dropped."""
-    s = series(ds)
+    return reduce(series(ds), last)
+
+
+def reduce(s: xr.Dataset, last: int = 10) -> xr.Dataset:
+    """:func:`headline` from indicators per step (the output of :func:`series`, or any subset
+    of it, e.g. as kept by an experiment)."""
     window = s.isel(step=slice(max(1, s.sizes["step"] - last), None))
     out = xr.Dataset({k: window[k].mean("step") if k in FLOWS else s[k].isel(step=-1, drop=True)
                       for k in s.data_vars})
     out = out.drop_vars([k for k in out.data_vars if bool(out[k].isnull().all())])
     for k, v in out.items():
-        v.attrs["long_name"] = LABELS[k]
+        v.attrs["long_name"] = LABELS.get(k, k)
     return out
 
 
-def _d_low(ds: xr.Dataset) -> xr.DataArray:
-    from urbsim.indicators import dissimilarity
-
-    low = ds.milieu.isin(list(LOW_STATUS))
-    if not bool(low.any()):
-        return xr.full_like(ds.theil_h, np.nan)
-    counts = ds.households
-    two = xr.concat([counts.where(low).sum("milieu"), counts.where(~low).sum("milieu")],
-                    dim="group")
-    return xr.apply_ufunc(lambda c: dissimilarity(c)[0], two,
-                          input_core_dims=[["neighbourhood", "group"]], vectorize=True)
+def _d_two(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Dissimilarity of two groups with counts by neighbourhood on the last axis."""
+    return 0.5 * np.abs(a / a.sum(-1, keepdims=True) - b / b.sum(-1, keepdims=True)).sum(-1)
 
 
 def fmt(x: float, sign: bool = False, scale: float | None = None) -> str:

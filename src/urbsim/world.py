@@ -85,16 +85,9 @@ class World(Calendar):
 
     def dataset(self) -> xr.Dataset:
         """The run so far as an ``xarray.Dataset`` with provenance attributes."""
-        c = self.city
-        coords = {
-            "neighbourhood": list(c.ids), "milieu": list(self.milieus.codes),
-            "segment": list(SEGMENTS), "district": list(c.districts), "format": list(FORMATS),
-            "neighbourhood_district": ("neighbourhood", [c.districts[i] for i in c.district]),
-            "x": ("neighbourhood", c.pos[:, 0]), "y": ("neighbourhood", c.pos[:, 1]),
-        }
         params = canonical_json({"params": self.params.model_dump(mode="json"),
-                                 "milieus": self.milieus.name, "city": _city_digest(c)})
-        return self.recorder.to_dataset(coords, provenance(self.seed, params,
+                                 "milieus": self.milieus.name, "city": _city_digest(self.city)})
+        return self.recorder.to_dataset(coords(self.city, self.milieus), provenance(self.seed, params,
                                                            {"milieu_set": self.milieus.name,
                                                             "implementation": self.implementation}))
 
@@ -103,6 +96,16 @@ class World(Calendar):
         for _ in range(steps):
             self.step()
         return self.dataset()
+
+
+def coords(c: City, ms: MilieuSet) -> dict:
+    """The coordinates of a run's dataset besides ``step``."""
+    return {
+        "neighbourhood": list(c.ids), "milieu": list(ms.codes),
+        "segment": list(SEGMENTS), "district": list(c.districts), "format": list(FORMATS),
+        "neighbourhood_district": ("neighbourhood", [c.districts[i] for i in c.district]),
+        "x": ("neighbourhood", c.pos[:, 0]), "y": ("neighbourhood", c.pos[:, 1]),
+    }
 
 
 def check(p: ModelParams, ms: MilieuSet, c: City) -> None:

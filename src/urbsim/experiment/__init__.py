@@ -1,0 +1,5 @@
+"""Batch experiments: scenarios × parameter design × seeds, run on Dask into one zarr store.
+
+``spec`` (the file schema) → ``design`` (points) → ``plan`` (runs and seeds) → ``sweep`` (Dask)
+→ ``store`` (zarr regions) → ``analysis`` (SALib indices, policy tables, figures).
+"""

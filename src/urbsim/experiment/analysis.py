@@ -1,0 +1,281 @@
+"""What an experiment store says: sensitivity indices, policy effects, tables and figures.
+
+Every run is reduced to headline figures first (:func:`urbsim.summary.reduce`: flows averaged
+over the last years, states at the end), then by design:
+
+* ``sobol``: first-order and total Sobol indices with 95 % bootstrap intervals (SALib) of the
+  seed-averaged output; ``morris``: mu*, its interval and sigma (SALib); ``lhs``: Spearman rank
+  correlations; ``grid``: the mean of each output at each value of each parameter;
+* several scenarios and one design point: each scenario against the baseline, paired by seed
+  (common random numbers), with 95 % intervals and verdicts (:func:`urbsim.compare.contrast`).
+
+Seed noise is reported with the indices (its share of the variance of single runs): indices
+of an output that is mostly noise say little, and more seeds or samples are needed.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy import stats
+
+from urbsim.compare import contrast
+from urbsim.errors import InputError
+from urbsim.experiment import design as dsg
+from urbsim.experiment import store
+from urbsim.experiment.spec import Analysis, Design
+from urbsim.summary import LABELS, fmt, reduce
+
+
+@dataclass
+class Table:
+    """A result table: formatted ``rows`` for people, ``data`` (numbers) for code."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    data: pd.DataFrame
+
+
+@dataclass
+class Report:
+    """Everything :func:`analyze` found."""
+
+    title: str
+    notes: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    figures: list = field(default_factory=list)
+    """holoviews objects, saved by :func:`save`."""
+
+    def table(self, title_start: str) -> Table:
+        """The first table whose title starts with ``title_start``."""
+        return next(t for t in self.tables if t.title.startswith(title_start))
+
+
+def analyze(path: str | Path, outputs: list[str] | None = None, last: int | None = None,
+            ) -> Report:
+    """Analyse the store at ``path`` (defaults from the experiment's ``[analysis]``).
+
+    Raises:
+        InputError: not a store; an output it does not keep; a Sobol or Morris design with
+            runs not done (their estimators need every point).
+    """
+    import hvplot.pandas  # noqa: F401 - registers .hvplot and loads holoviews' bokeh backend
+
+    path = Path(path)
+    ds = store.load(path)
+    attrs = ds.attrs
+    cfg = Analysis.model_validate_json(attrs["analysis"])
+    method = Design.model_validate_json(attrs["design"]).method
+    outputs = list(outputs or cfg.outputs)
+    kept = [k for k in ds.data_vars if k in LABELS]
+    for k in outputs:
+        if k not in kept:
+            raise InputError(f"{k!r} is not kept in this store (kept: {', '.join(kept)})", path,
+                             "outputs")
+    status = ds.status.values
+    h = reduce(ds[kept].load(), last or cfg.last).where(ds.status == store.DONE)
+    report = Report(f"{attrs['name']} · {method} design · {ds.sizes['scenario']} scenario(s) × "
+                    f"{ds.sizes['sample']} point(s) × {ds.sizes['seed']} seeds · "
+                    f"{attrs['steps']} years")
+    n_done, n_failed = int((status == store.DONE).sum()), int((status == store.FAILED).sum())
+    report.notes.append(f"{n_done} of {status.size} runs done" +
+                        (f", {n_failed} failed (see the store's `error`)" if n_failed else ""))
+    if method in ("sobol", "morris") and n_done < status.size:
+        raise InputError(f"{status.size - n_done} of {status.size} runs are not done; a "
+                         f"{method} analysis needs every run: run the experiment again to finish "
+                         f"it", path)
+    labels = {k: p.get("label") or k for k, p in json.loads(attrs["parameters"]).items()}
+    if ds.sizes["scenario"] > 1 and ds.sizes["sample"] == 1:
+        _policies(report, h.isel(sample=0), attrs["baseline"], outputs)
+    for scenario in ds.scenario.values if method != "none" else []:
+        hs = h.sel(scenario=scenario)
+        for k in outputs:
+            if k not in hs:
+                report.notes.append(f"{LABELS[k]}: undefined in {scenario} (never happens)")
+                continue
+            _noise(report, hs[k], scenario, k)
+            args = (report, hs[k], ds, labels, scenario, k)
+            {"sobol": _sobol, "morris": _morris, "lhs": _lhs, "grid": _grid}[method](*args)
+    return report
+
+
+def _noise(report: Report, y: xr.DataArray, scenario: str, k: str) -> None:
+    total = float(y.var(ddof=1))
+    if y.sizes["seed"] > 1 and total > 0:
+        share = float(y.var("seed", ddof=1).mean()) / total
+        report.notes.append(f"{scenario} · {LABELS[k]}: seed noise is {share:.0%} of the variance "
+                            f"of single runs")
+
+
+def _policies(report: Report, h: xr.Dataset, base: str, outputs: list[str]) -> None:
+    import holoviews as hv
+
+    for k in outputs:
+        records = []
+        for other in h.scenario.values:
+            if other == base:
+                continue
+            d = next((d for d in contrast(h.sel(scenario=base), h.sel(scenario=other),
+                                          (base, other)) if d.indicator == k), None)
+            if d is not None:
+                records.append((other, d))
+        if not records:
+            continue
+        data = pd.DataFrame([{"scenario": s, "baseline": d.base, "value": d.other,
+                              "difference": d.diff, "low": d.low, "high": d.high,
+                              "seeds": d.seeds, "verdict": d.verdict} for s, d in records])
+        rows = [[s, fmt(d.base), fmt(d.other), d.interval, d.verdict] for s, d in records]
+        report.tables.append(Table(f"{LABELS[k]}: scenarios against {base}",
+                                   ["scenario", base, "scenario", "difference [95% CI]",
+                                    "verdict"], rows, data))
+        err = hv.ErrorBars((data.scenario, data.difference, data.difference - data.low,
+                            data.high - data.difference), kdims="scenario",
+                           vdims=["difference", "neg", "pos"])
+        dots = hv.Scatter(data, "scenario", "difference").opts(size=9)
+        report.figures.append((hv.HLine(0).opts(color="grey", line_dash="dashed") * err * dots)
+                              .opts(title=f"{LABELS[k]}: difference to {base} (95% CI)",
+                                    width=560, height=320, xrotation=30,
+                                    ylabel="difference"))
+
+
+def _seed_mean(y: xr.DataArray) -> np.ndarray:
+    return y.mean("seed").values
+
+
+def _sobol(report, y, ds, labels, scenario, k) -> None:
+    from SALib.analyze import sobol
+
+    names = list(ds.parameter.values)
+    second = json.loads(ds.attrs["design"])["second_order"]
+    yy = _seed_mean(y)
+    if not np.all(np.isfinite(yy)) or np.ptp(yy) == 0:
+        report.notes.append(f"{scenario} · {LABELS[k]}: constant or undefined; no Sobol indices")
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        si = sobol.analyze(dsg.problem(names), yy, calc_second_order=second, conf_level=0.95,
+                           num_resamples=1000, seed=int(ds.attrs["root_seed"]))
+    data = pd.DataFrame({"parameter": names, "label": [labels[n] for n in names],
+                         "S1": si["S1"], "S1_conf": si["S1_conf"], "ST": si["ST"],
+                         "ST_conf": si["ST_conf"]}).sort_values("ST", ascending=False)
+    rows = [[r.label, f"{r.S1:.2f} ± {r.S1_conf:.2f}", f"{r.ST:.2f} ± {r.ST_conf:.2f}"]
+            for r in data.itertuples()]
+    report.tables.append(Table(f"Sobol indices of {LABELS[k]} ({scenario})",
+                               ["parameter", "first order S1 ± 95%", "total ST ± 95%"], rows,
+                               data))
+    report.figures.append(_bars(data, ["S1", "ST"], f"Sobol indices: {LABELS[k]} ({scenario})"))
+
+
+def _morris(report, y, ds, labels, scenario, k) -> None:
+    from SALib.analyze import morris
+
+    names = list(ds.parameter.values)
+    yy = _seed_mean(y)
+    levels = json.loads(ds.attrs["design"])["levels"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mi = morris.analyze(dsg.problem(names), ds.unit.values, yy, num_levels=levels,
+                            conf_level=0.95, num_resamples=1000, seed=int(ds.attrs["root_seed"]))
+    data = pd.DataFrame({"parameter": names, "label": [labels[n] for n in names],
+                         "mu_star": mi["mu_star"], "mu_star_conf": mi["mu_star_conf"],
+                         "mu": mi["mu"], "sigma": mi["sigma"]}).sort_values("mu_star",
+                                                                             ascending=False)
+    rows = [[r.label, f"{fmt(r.mu_star)} ± {fmt(r.mu_star_conf)}", fmt(r.mu, sign=True),
+             fmt(r.sigma)] for r in data.itertuples()]
+    report.tables.append(Table(f"Morris elementary effects on {LABELS[k]} ({scenario}; per "
+                               f"unit range)", ["parameter", "mu* ± 95%", "mu", "sigma"], rows,
+                               data))
+    report.figures.append(_bars(data, ["mu_star"], f"Morris mu*: {LABELS[k]} ({scenario})"))
+
+
+def _lhs(report, y, ds, labels, scenario, k) -> None:
+    import holoviews as hv
+
+    yy = _seed_mean(y)
+    records, plots = [], []
+    for j, name in enumerate(ds.parameter.values):
+        x = ds.value.values[:, j]
+        ok = np.isfinite(yy)
+        rho, p = stats.spearmanr(x[ok], yy[ok]) if ok.sum() > 2 else (np.nan, np.nan)
+        records.append({"parameter": name, "label": labels[name], "rho": rho, "p": p})
+        plots.append(hv.Scatter((x, yy), labels[name], LABELS[k]).opts(width=300, height=240))
+    data = pd.DataFrame(records)
+    rows = [[r.label, fmt(r.rho, sign=True), f"{r.p:.3g}"] for r in data.itertuples()]
+    report.tables.append(Table(f"Spearman rank correlation with {LABELS[k]} ({scenario})",
+                               ["parameter", "rho", "p"], rows, data))
+    report.figures.append(hv.Layout(plots).cols(3).opts(
+        title=f"{LABELS[k]} by parameter ({scenario}; seed means)"))
+
+
+def _grid(report, y, ds, labels, scenario, k) -> None:
+    import holoviews as hv
+
+    records = []
+    for j, name in enumerate(ds.parameter.values):
+        x = ds.value.values[:, j]
+        for v in np.unique(x):
+            sel = y.isel(sample=np.flatnonzero(x == v)).values.ravel()
+            sel = sel[np.isfinite(sel)]
+            n = len(sel)
+            half = stats.t.ppf(0.975, n - 1) * sel.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+            records.append({"parameter": name, "label": labels[name], "value": v,
+                            "mean": sel.mean() if n else np.nan, "low": sel.mean() - half
+                            if n else np.nan, "high": sel.mean() + half if n else np.nan,
+                            "runs": n})
+    data = pd.DataFrame(records)
+    rows = [[r.label, fmt(r.value), fmt(r.mean), f"{fmt(r.low)} to {fmt(r.high)}", str(r.runs)]
+            for r in data.itertuples()]
+    report.tables.append(Table(f"{LABELS[k]} by parameter value ({scenario}; mean over the "
+                               f"other parameters and seeds)",
+                               ["parameter", "value", "mean", "95% CI", "runs"], rows, data))
+    plots = []
+    for name, d in data.groupby("parameter", sort=False):
+        lab = labels[name]
+        plots.append((hv.Area((d.value, d.low, d.high), lab, ["low", "high"]).opts(alpha=0.25)
+                      * hv.Curve((d.value, d["mean"]), lab, LABELS[k])
+                      * hv.Scatter((d.value, d["mean"]), lab, LABELS[k]).opts(size=7))
+                     .opts(width=300, height=240))
+    report.figures.append(hv.Layout(plots).cols(3).opts(
+        title=f"{LABELS[k]} by parameter value ({scenario}; 95% CI)"))
+
+
+def _bars(data: pd.DataFrame, columns: list[str], title: str):
+    """One bar chart per index column, with its 95 % interval."""
+    import holoviews as hv
+    import hvplot.pandas  # noqa: F401 - registers .hvplot
+
+    panels = []
+    for c in columns:
+        d = data[["label", c, f"{c}_conf"]].rename(columns={"label": "parameter"})
+        panels.append((d.hvplot.bar(x="parameter", y=c, alpha=0.7)
+                       * d.hvplot.errorbars(x="parameter", y=c, yerr1=f"{c}_conf"))
+                      .opts(width=420, height=320, xrotation=30, title=c))
+    return hv.Layout(panels).cols(len(panels)).opts(title=title)
+
+
+def save(report: Report, path: Path) -> None:
+    """The report as one HTML page (tables and figures; bokeh resources inline, works
+    offline), written atomically."""
+    import panel as pn
+    from bokeh.resources import INLINE
+
+    parts = [pn.pane.Markdown(f"# {report.title}\n\n" + "\n".join(f"- {n}" for n in report.notes))]
+    for t in report.tables:
+        parts.append(pn.pane.Markdown(f"### {t.title}\n\n" + _markdown(t)))
+    parts += [pn.pane.HoloViews(f, backend="bokeh") for f in report.figures]
+    tmp = path.with_name(f".{path.stem}.tmp.html")
+    pn.Column(*parts).save(tmp, resources=INLINE, title=report.title)
+    tmp.replace(path)
+
+
+def _markdown(t: Table) -> str:
+    lines = ["| " + " | ".join(t.columns) + " |", "|" + "---|" * len(t.columns)]
+    lines += ["| " + " | ".join(r) + " |" for r in t.rows]
+    return "\n".join(lines)

@@ -1,0 +1,200 @@
+"""An experiment file resolved into runs: scenarios × design points × seeds.
+
+Run ``(i, j, k)`` is scenario ``i`` with design point ``j`` and seed ``k``. Seeds come from
+the experiment's ``root_seed`` through ``numpy.random.SeedSequence`` (spawn key ``(0, k)``;
+the design's own random numbers use ``(1,)``), and seed ``k`` is the same in every scenario
+and design point: common random numbers, so that differences between scenarios or points
+are little disturbed by noise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import ValidationError
+
+from urbsim import scenario as sc
+from urbsim.errors import InputError
+from urbsim.experiment import design
+from urbsim.experiment.spec import Experiment
+from urbsim.params import ModelParams, get, update
+
+FORMAT = "urbsim-experiment/1"
+"""Store layout version; part of the digest."""
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """A validated experiment, ready to run."""
+
+    path: Path
+    spec: Experiment
+    scenarios: dict[str, ModelParams]
+    steps: int
+    values: np.ndarray
+    """Design points × parameters (one empty row without a design)."""
+    unit: np.ndarray | None
+    """The design points in the unit hypercube (lhs, sobol, morris)."""
+    seeds: np.ndarray
+    coords: dict
+    """Coordinates of the kept fields (neighbourhood, milieu, ...), from the first scenario."""
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return tuple(self.spec.parameters)
+
+    @property
+    def baseline(self) -> str:
+        return self.spec.baseline or next(iter(self.scenarios))
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """(scenarios, design points, seeds)."""
+        return len(self.scenarios), len(self.values), len(self.seeds)
+
+    @property
+    def total(self) -> int:
+        return int(np.prod(self.shape))
+
+    def runs(self) -> Iterator[tuple[int, int, int]]:
+        """Every run, seed by seed (a sweep stopped early has whole replications)."""
+        ns, nd, nr = self.shape
+        for k in range(nr):
+            for j in range(nd):
+                for i in range(ns):
+                    yield i, j, k
+
+    def overrides(self, j: int) -> dict[str, float | int]:
+        """The parameter values of design point ``j`` by dotted key."""
+        return {key: int(v) if p.integer else float(v) for (key, p), v in
+                zip(self.spec.parameters.items(), self.values[j], strict=True)}
+
+    def params(self, i: int, j: int) -> ModelParams:
+        """The model parameters of scenario ``i`` at design point ``j``."""
+        return update(list(self.scenarios.values())[i], self.overrides(j))
+
+    @property
+    def digest(self) -> str:
+        """Hash of everything that determines the runs' results: a store made for another
+        digest is not resumed."""
+        blob = json.dumps({
+            "format": FORMAT, "steps": self.steps, "parameters": self.parameters,
+            "scenarios": {k: p.model_dump(mode="json") for k, p in self.scenarios.items()},
+            "values": self.values.tolist(), "seeds": self.seeds.tolist(),
+            "indicators": self.spec.output.indicators, "fields": self.spec.output.field_names,
+        }, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def seeds(root_seed: int, n: int) -> np.ndarray:
+    """The run seeds of replications ``0 .. n-1``."""
+    return np.array([np.random.SeedSequence(root_seed, spawn_key=(0, k)).generate_state(1)[0]
+                     for k in range(n)], dtype=np.int64)
+
+
+def load(path: str | Path) -> Plan:
+    """Read and check an experiment file, its scenarios and its design.
+
+    Raises:
+        InputError: naming the experiment file and key, or the scenario file at fault.
+    """
+    path = Path(path)
+    data = sc.read_toml(path, "experiment TOML file")
+    try:
+        spec = Experiment.model_validate_json(json.dumps(data, default=str), strict=True)
+    except ValidationError as e:
+        key, message = sc.describe_error(e, Experiment)
+        if not key and ": " in message:  # a check across keys names its key first
+            key, message = message.split(": ", 1)
+        raise InputError(message, path, key) from None
+    if not spec.name:
+        spec = spec.model_copy(update={"name": path.stem})
+    scenarios = _scenarios(path, spec)
+    if spec.baseline is not None and spec.baseline not in scenarios:
+        raise InputError(f"not one of the scenarios ({', '.join(scenarios)})", path, "baseline")
+    first = next(iter(scenarios.values()))
+    steps = spec.steps or first.steps
+    params = {name: s.params() for name, s in scenarios.items()}
+    design_seed = int(np.random.SeedSequence(spec.root_seed, spawn_key=(1,)).generate_state(1)[0])
+    names = list(spec.parameters)
+    unit = design.unit(spec.design, names, design_seed)
+    if unit is not None:
+        values = design.scale(spec.parameters, unit)
+    elif spec.design.method == "grid":
+        values = design.grid(spec.parameters)
+    else:
+        values = np.zeros((1, 0))
+    _check_values(path, spec, params, values)
+    return Plan(path, spec, params, steps, values, unit, seeds(spec.root_seed, spec.seeds),
+                _field_coords(path, spec, params))
+
+
+def _scenarios(path: Path, spec: Experiment) -> dict[str, sc.Scenario]:
+    out: dict[str, sc.Scenario] = {}
+    for i, name in enumerate(spec.scenarios):
+        local = path.parent / name
+        target = local if local.exists() or local.suffix else sc.resolve(name)
+        if not Path(target).is_file():
+            raise InputError(f"no such scenario file or shipped scenario {name!r}", path,
+                             f"scenarios[{i}]")
+        scn = sc.load(target)
+        if spec.households is not None:
+            scn = scn.model_copy(update={"households": spec.households})
+        sc.check(scn)
+        if scn.name in out:
+            raise InputError(f"a second scenario named {scn.name!r}", path, f"scenarios[{i}]")
+        out[scn.name] = scn
+    return out
+
+
+def _check_values(path: Path, spec: Experiment, params: dict[str, ModelParams],
+                  values: np.ndarray) -> None:
+    """Every varied key exists and is a number in every scenario, and the smallest and the
+    largest value of the design are valid there."""
+    for j, (key, p) in enumerate(spec.parameters.items()):
+        for name, base in params.items():
+            try:
+                current = get(base, key)
+            except KeyError:
+                raise InputError(f"no such parameter in scenario {name!r}", path,
+                                 f"parameters.{key}") from None
+            if isinstance(current, bool) or not isinstance(current, int | float):
+                raise InputError(f"not a number in scenario {name!r} (it is "
+                                 f"{type(current).__name__}); only numbers can be varied", path,
+                                 f"parameters.{key}")
+            for v in (values[:, j].min(), values[:, j].max()):
+                try:
+                    update(base, {key: int(v) if p.integer else float(v)})
+                except ValidationError as e:
+                    _, message = sc.describe_error(e, ModelParams)
+                    raise InputError(f"value {v:g} is not valid in scenario {name!r}: "
+                                     f"{message}", path, f"parameters.{key}") from None
+
+
+def _field_coords(path: Path, spec: Experiment, params: dict[str, ModelParams]) -> dict:
+    if not spec.output.field_names:
+        return {}
+    import xarray as xr
+
+    from urbsim.cityio import load_city
+    from urbsim.milieus import load as load_milieus
+    from urbsim.world import coords
+
+    out = None
+    for i, p in enumerate(params.values()):
+        c = coords(load_city(p.households, p.city), load_milieus(p.milieus))
+        if out is not None and not xr.Dataset(coords=c).identical(xr.Dataset(coords=out)):
+            raise InputError("its city or milieus differ from the first scenario's, so fields "
+                             "cannot share a store; keep indicators only (output.fields = [])",
+                             path, f"scenarios[{i}]")
+        out = c
+    return out

@@ -1,0 +1,176 @@
+"""The experiment store: one zarr store holding every run of an experiment.
+
+Layout (dims ``scenario × sample × seed`` for runs, then ``indicator``/``step`` and the kept
+fields' own dims)::
+
+    indicators   (scenario, sample, seed, indicator, step)   headline indicators per step
+    <field>      (scenario, sample, seed, step, ...)          kept recorded variables
+    status       (scenario, sample, seed)                     0 pending, 1 done, 2 failed
+    error        (scenario, sample, seed)                     the error of a failed run
+    value, unit  (sample, parameter)                          the design points
+
+The template (metadata, coordinates, design) is written first, to a temporary sibling renamed
+into place. Each run is one chunk of every run array, so workers write finished runs into
+their own regions concurrently; a run's ``status`` is set last. zarr writes each chunk to a
+temporary file and renames it, so a killed writer leaves either the old or the new chunk,
+never a torn one. No timestamps are stored, so a resumed store is bitwise identical to one
+written in one go.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from urbsim.errors import InputError
+from urbsim.experiment.plan import FORMAT, Plan
+from urbsim.recorder import VARIABLES, git_commit
+
+PENDING, DONE, FAILED = 0, 1, 2
+RUN_DIMS = ("scenario", "sample", "seed")
+ERROR_LENGTH = 300
+"""Characters of a failed run's error kept in the store."""
+
+
+def template(plan: Plan) -> xr.Dataset:
+    """The store's dataset with lazy (unwritten) run arrays."""
+    import dask.array as da
+
+    ns, nd, nr = plan.shape
+    steps = plan.steps + 1
+    indicators = plan.spec.output.indicators
+    run = {"scenario": list(plan.scenarios), "sample": np.arange(nd), "seed": plan.seeds}
+    data = {
+        "indicators": (("scenario", "sample", "seed", "indicator", "step"),
+                       da.full((ns, nd, nr, len(indicators), steps), np.nan,
+                               chunks=(1, 1, 1, len(indicators), steps))),
+        "status": (RUN_DIMS, da.zeros((ns, nd, nr), dtype="i1", chunks=1),
+                   {"description": "0 pending, 1 done, 2 failed"}),
+        "error": (RUN_DIMS, da.full((ns, nd, nr), "", dtype=f"<U{ERROR_LENGTH}", chunks=1),
+                  {"description": "error of a failed run"}),
+        "value": (("sample", "parameter"), plan.values, {"description": "design points"}),
+    }
+    if plan.unit is not None:
+        data["unit"] = (("sample", "parameter"), plan.unit,
+                        {"description": "design points in the unit hypercube"})
+    coords = {**run, "step": np.arange(steps), "indicator": list(indicators),
+              "parameter": list(plan.parameters)}
+    for name in plan.spec.output.field_names:
+        dims, dtype, description = VARIABLES[name]
+        sizes = [len(plan.coords[d]) for d in dims]
+        data[name] = (("scenario", "sample", "seed", "step", *dims),
+                      da.zeros((ns, nd, nr, steps, *sizes), dtype=dtype,
+                               chunks=(1, 1, 1, steps, *sizes)), {"description": description})
+        coords |= {k: v for k, v in plan.coords.items()
+                   if k in dims or (isinstance(v, tuple) and v[0] in dims)}
+    spec = plan.spec
+    attrs = {
+        "format": FORMAT, "digest": plan.digest, "name": spec.name,
+        "description": spec.description, "baseline": plan.baseline, "steps": plan.steps,
+        "root_seed": spec.root_seed, "design": spec.design.model_dump_json(),
+        "parameters": json.dumps({k: p.model_dump(mode="json", exclude_none=True)
+                                  for k, p in spec.parameters.items()}),
+        "analysis": spec.analysis.model_dump_json(), "experiment_file": str(plan.path),
+        "scenario_params": json.dumps({k: p.model_dump(mode="json")
+                                       for k, p in plan.scenarios.items()}, sort_keys=True),
+        "git_commit": git_commit(),
+    }
+    return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def create(path: Path, plan: Plan) -> None:
+    """Write the template of a new store at ``path`` (replacing what is there)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    try:
+        ds = template(plan)
+        exact = {k: {"_FillValue": None} for k, v in ds.data_vars.items() if v.dtype.kind != "f"}
+        ds.to_zarr(tmp / path.name, compute=False, mode="w-", consolidated=False, zarr_format=3,
+                   encoding=exact)  # integers and strings: no missing-value mask
+        if path.exists():
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        os.replace(tmp / path.name, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def attach(path: Path, plan: Plan) -> None:
+    """Check that the store at ``path`` was started by this experiment and this code."""
+    attrs = _attrs(path)
+    if attrs.get("digest") != plan.digest:
+        raise InputError("holds another experiment (the experiment file, a scenario it uses or "
+                         "the calibrated baseline changed since it was started); pass "
+                         "--overwrite to start again, or --out to write elsewhere", path)
+    if attrs.get("git_commit") != git_commit():
+        raise InputError(f"was started by urbsim at commit {attrs.get('git_commit')}, this is "
+                         f"{git_commit()}: resuming would mix two versions of the model; pass "
+                         f"--overwrite to start again, or --out to write elsewhere", path)
+
+
+def _attrs(path: Path) -> dict:
+    import zarr
+
+    try:
+        attrs = dict(zarr.open_group(path, mode="r").attrs)
+    except Exception as e:
+        raise InputError(f"not an urbsim experiment store: {type(e).__name__}", path) from None
+    if attrs.get("format") != FORMAT:
+        raise InputError(f"not an urbsim experiment store (format {attrs.get('format')!r}, "
+                         f"expected {FORMAT!r})", path)
+    return attrs
+
+
+def status(path: Path) -> np.ndarray:
+    """Status of every run (:data:`PENDING`, :data:`DONE`, :data:`FAILED`)."""
+    import zarr
+
+    return zarr.open_array(path / "status", mode="r")[...]
+
+
+@functools.lru_cache(maxsize=4)
+def _arrays(path: str, digest: str) -> dict:
+    """The store's arrays, opened once per process and store (metadata only; ``digest`` tells
+    a store replaced at the same path apart)."""
+    import zarr
+
+    group = zarr.open_group(path, mode="r+")
+    return {name: arr for name, arr in group.arrays()}
+
+
+def write_run(path: Path, digest: str, index: tuple[int, int, int], indicators: np.ndarray,
+              fields: dict[str, np.ndarray]) -> None:
+    """Write one finished run into its region, then mark it done."""
+    arrays = _arrays(str(path), digest)
+    for name, values in fields.items():
+        arrays[name][index] = values
+    arrays["indicators"][index] = indicators
+    arrays["status"][index] = DONE
+
+
+def mark(path: Path, digest: str, index: tuple[int, int, int], state: int,
+         error: str = "") -> None:
+    """Set a run's status and error (the client records failures, and clears them before a
+    failed run is tried again)."""
+    arrays = _arrays(str(path), digest)
+    arrays["error"][index] = error[:ERROR_LENGTH]
+    arrays["status"][index] = state
+
+
+def load(path: str | Path) -> xr.Dataset:
+    """The store as a dataset (lazy): one variable per indicator with dims ``scenario, sample,
+    seed, step``, the kept fields, ``status``, ``error`` and the design. Runs not done are NaN
+    (indicators) or 0 (fields)."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError("no such experiment store", path)
+    _attrs(path)
+    ds = xr.open_zarr(path, consolidated=False)
+    out = ds.drop_vars("indicators").merge(ds.indicators.to_dataset("indicator"))
+    return out.drop_vars("indicator", errors="ignore")

@@ -1,0 +1,189 @@
+"""Running an experiment on Dask: a ``LocalCluster`` by default, or any cluster by address.
+
+The client submits runs (at most a few per worker thread at a time, so its memory stays flat
+whatever the size of the sweep); each worker runs its run and writes it into the store
+itself; the client only records failures. A run that raises is retried (``retries``), then
+recorded as failed with its error while the sweep goes on; a run whose worker dies is
+rescheduled by Dask on another worker. Starting again resumes: runs already done are skipped.
+
+Workers use one Dask thread each and an explicit number of numba threads (a plugin sets it on
+every worker, also on workers that join or restart later). Runs within a worker process are
+serialised by a lock, because numba's parallel kernels must not be entered from two Python
+threads at once (a cluster started with several threads per worker stays safe). Kernels come
+from numba's on-disk cache, compiled once and loaded once per worker process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from distributed.diagnostics.plugin import WorkerPlugin
+
+from urbsim.experiment import store
+from urbsim.experiment.plan import Plan
+from urbsim.params import ModelParams, update
+
+_LOCK = threading.Lock()
+
+
+@dataclass
+class Outcome:
+    """What a sweep did."""
+
+    total: int
+    skipped: int
+    done: int = 0
+    failed: int = 0
+    seconds: float = 0.0
+    failures: list[tuple[tuple[int, int, int], str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Start:
+    """Reported once the store is ready and the cluster is up."""
+
+    total: int
+    skipped: int
+    resumed: bool
+    workers: int
+    dashboard: str | None
+
+
+def execute(path: str, digest: str, index: tuple[int, int, int], params: ModelParams,
+            overrides: dict, seed: int, steps: int, indicators: tuple[str, ...],
+            fields: tuple[str, ...]) -> tuple[int, int, int]:
+    """On a worker: one run, written into its region of the store."""
+    from urbsim.runner import run_one
+    from urbsim.summary import series
+
+    with _LOCK:
+        ds = run_one(update(params, overrides) if overrides else params, seed, steps)
+    s = series(ds)
+    values = np.stack([s[k].values for k in indicators])
+    store.write_run(Path(path), digest, index, values, {f: ds[f].values for f in fields})
+    return index
+
+
+def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | None = None,
+        threads: int | None = None, overwrite: bool = False, retries: int = 2,
+        dashboard: bool = False, on_start: Callable[[Start], None] | None = None,
+        on_progress: Callable[[int, int], None] | None = None) -> Outcome:
+    """Run (or resume) every run of ``plan`` not yet done in the store at ``path``.
+
+    Args:
+        workers: local worker processes (default: one per core); ignored with ``scheduler``.
+        scheduler: address of a running Dask scheduler (``tcp://host:8786``); its workers
+            must see ``path`` (a shared file system).
+        threads: numba threads per worker (default: cores // workers locally, 1 on a cluster).
+        overwrite: start a new store even if ``path`` holds one.
+        retries: further attempts of a run that raised, before it is recorded as failed.
+        on_progress: called with (runs done, runs failed) after every run.
+    """
+    resumed = path.exists() and not overwrite
+    if resumed:
+        store.attach(path, plan)
+    else:
+        store.create(path, plan)
+    state = store.status(path)
+    todo = [idx for idx in plan.runs() if state[idx] != store.DONE]
+    out = Outcome(plan.total, plan.total - len(todo))
+    for idx in todo:
+        if state[idx] == store.FAILED:  # tried again; cleared so that a success leaves no trace
+            store.mark(path, plan.digest, idx, store.PENDING)
+    t0 = time.perf_counter()
+    if not todo:
+        if on_start is not None:
+            on_start(Start(plan.total, out.skipped, resumed, 0, None))
+        return out
+    with connect(workers, scheduler, threads, dashboard) as client:
+        nthreads = sum(client.nthreads().values()) or 1
+        if on_start is not None:
+            on_start(Start(plan.total, out.skipped, resumed, len(client.nthreads()),
+                           client.dashboard_link if dashboard else None))
+        _submit_all(client, plan, path, todo, retries, 2 * nthreads + 2, out, on_progress)
+    out.seconds = time.perf_counter() - t0
+    return out
+
+
+def _submit_all(client, plan: Plan, path: Path, todo: list, retries: int, window: int,
+                out: Outcome, on_progress) -> None:
+    from distributed import as_completed
+
+    params = list(plan.scenarios.values())
+    spec = plan.spec.output
+
+    def submit(idx):
+        i, j, k = idx
+        return client.submit(execute, str(path), plan.digest, idx, params[i], plan.overrides(j),
+                             int(plan.seeds[k]), plan.steps, spec.indicators, spec.field_names,
+                             key=f"urbsim-run-{i}-{j}-{k}-{plan.digest}", retries=retries,
+                             pure=False)
+
+    pending = iter(todo)
+    first = [submit(idx) for _, idx in zip(range(window), pending, strict=False)]
+    index = {f.key: idx for f, idx in zip(first, todo, strict=False)}
+    queue = as_completed(first)
+    try:
+        for future in queue:
+            idx = index.pop(future.key)
+            if future.status == "finished":
+                out.done += 1
+            else:
+                error = future.exception()
+                message = f"{type(error).__name__}: {error}"
+                store.mark(path, plan.digest, idx, store.FAILED, message)
+                out.failed += 1
+                out.failures.append((idx, message))
+            del future
+            nxt = next(pending, None)
+            if nxt is not None:
+                f = submit(nxt)
+                index[f.key] = nxt
+                queue.add(f)
+            if on_progress is not None:
+                on_progress(out.done, out.failed)
+    except BaseException:
+        client.cancel(list(queue.futures))
+        raise
+
+
+class NumbaThreads(WorkerPlugin):
+    """Dask worker plugin: set numba's thread count on every worker."""
+
+    name = "urbsim-numba-threads"
+
+    def __init__(self, threads: int) -> None:
+        self.threads = threads
+
+    def setup(self, worker) -> None:
+        import numba
+
+        numba.set_num_threads(max(1, min(self.threads, numba.config.NUMBA_NUM_THREADS)))
+
+
+@contextlib.contextmanager
+def connect(workers: int | None, scheduler: str | None, threads: int | None,
+            dashboard: bool = False) -> Iterator:
+    """A Dask client: to ``scheduler``, or to a new ``LocalCluster`` of ``workers`` processes
+    with one thread each (closed on exit)."""
+    from distributed import Client, LocalCluster
+
+    if scheduler is not None:
+        with Client(scheduler) as client:
+            client.register_plugin(NumbaThreads(threads or 1))
+            yield client
+        return
+    workers = workers or os.cpu_count() or 1
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=":0" if dashboard else None,
+                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
+        client.register_plugin(NumbaThreads(threads or max(1, (os.cpu_count() or 1) // workers)))
+        yield client
