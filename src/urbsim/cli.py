@@ -269,7 +269,14 @@ def experiment(
     Each finished run is written at once; the same command again resumes, skipping runs that
     are done and trying failed ones again. Exit 4 when runs failed after their retries.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     from urbsim.experiment import plan as pl
     from urbsim.experiment import sweep
