@@ -95,17 +95,71 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", CASES, ids=list(CASES))
-def test_bad_input(tmp_path, monkeypatch, case):
-    files, target, fragments = CASES[case]
+EXPERIMENT = "experiment.toml"
+EXP = 'scenarios = ["baseline"]\nseeds = 2\nsteps = 2\nhouseholds = 2000\n'
+SOBOL = EXP + '[design]\nmethod = "sobol"\nsamples = 4\n'
+VARY = '[parameters."moving.mobility_scale"]\nlow = 1.0\nhigh = 2.0\n'
+
+# id: (files, the experiment file given, fragments of the error line)
+EXPERIMENT_CASES = {
+    "exp-unknown-key": ({EXPERIMENT: EXP + "replications = 3\n"}, EXPERIMENT,
+                        ["replications", "unknown key"]),
+    "exp-missing-seeds": ({EXPERIMENT: 'scenarios = ["baseline"]\n'}, EXPERIMENT,
+                          ["seeds", "missing"]),
+    "exp-unknown-method": ({EXPERIMENT: EXP + '[design]\nmethod = "fast"\n'}, EXPERIMENT,
+                           ["design.method", "'sobol'", "'fast'"]),
+    "exp-sobol-not-power-of-2": ({EXPERIMENT: EXP + '[design]\nmethod = "sobol"\nsamples = 6\n'
+                                  + VARY}, EXPERIMENT, ["design.samples", "power of 2"]),
+    "exp-design-without-parameters": ({EXPERIMENT: SOBOL}, EXPERIMENT,
+                                      ["parameters", "needs parameters"]),
+    "exp-parameters-without-design": ({EXPERIMENT: EXP + VARY}, EXPERIMENT,
+                                      ["design.method", "need a design"]),
+    "exp-bounds-reversed": ({EXPERIMENT: SOBOL + '[parameters."moving.mobility_scale"]\n'
+                             'low = 2.0\nhigh = 1.0\n'}, EXPERIMENT,
+                            ["parameters.moving.mobility_scale", "low < high"]),
+    "exp-normal-without-sd": ({EXPERIMENT: SOBOL + '[parameters."moving.mobility_scale"]\n'
+                               'dist = "normal"\nlow = 1.0\nhigh = 2.0\nmean = 1.5\n'},
+                              EXPERIMENT, ["parameters.moving.mobility_scale", "mean and sd"]),
+    "exp-values-in-sobol": ({EXPERIMENT: SOBOL + '[parameters."moving.mobility_scale"]\n'
+                             'values = [1, 2]\n'}, EXPERIMENT,
+                            ["parameters.moving.mobility_scale", "for a grid"]),
+    "exp-unknown-parameter": ({EXPERIMENT: SOBOL + '[parameters."moving.speed"]\nlow = 1\n'
+                               'high = 2\n'}, EXPERIMENT,
+                              ["parameters.moving.speed", "no such parameter", "'baseline'"]),
+    "exp-not-a-number": ({EXPERIMENT: SOBOL + '[parameters."milieus"]\nlow = 1\nhigh = 2\n'},
+                         EXPERIMENT, ["parameters.milieus", "not a number"]),
+    "exp-value-out-of-range": ({EXPERIMENT: SOBOL + '[parameters."moving.forced_rate"]\n'
+                                'low = 0.5\nhigh = 1.5\n'}, EXPERIMENT,
+                               ["parameters.moving.forced_rate", "not valid", "<= 1"]),
+    "exp-unknown-scenario": ({EXPERIMENT: 'scenarios = ["baseline", "utopia"]\nseeds = 1\n'},
+                             EXPERIMENT, ["scenarios[1]", "'utopia'"]),
+    "exp-bad-scenario-file": ({EXPERIMENT: 'scenarios = ["s.toml"]\nseeds = 1\n',
+                               "s.toml": "[moving]\nforced_rate = 2\n"}, EXPERIMENT,
+                              ["s.toml", "moving.forced_rate"]),
+    "exp-duplicate-scenario": ({EXPERIMENT: 'scenarios = ["baseline", "baseline"]\nseeds = 1\n'},
+                               EXPERIMENT, ["scenarios[1]", "a second scenario"]),
+    "exp-baseline-not-listed": ({EXPERIMENT: EXP + 'baseline = "rent_cap"\n'}, EXPERIMENT,
+                                ["baseline", "not one of the scenarios"]),
+    "exp-unknown-indicator": ({EXPERIMENT: EXP + '[output]\nindicators = ["happiness"]\n'},
+                              EXPERIMENT, ["output.indicators[0]", "'happiness'"]),
+    "exp-unknown-field": ({EXPERIMENT: EXP + '[output]\nfields = ["wealth"]\n'}, EXPERIMENT,
+                          ["output.fields[0]", "'wealth'"]),
+    "exp-analysis-not-kept": ({EXPERIMENT: EXP + '[output]\nindicators = ["moves"]\n'},
+                              EXPERIMENT, ["analysis.outputs[0]", "not kept"]),
+    "exp-syntax": ({EXPERIMENT: "seeds = [\n"}, EXPERIMENT, ["TOML syntax error"]),
+    "exp-missing-file": ({}, "absent.toml", ["absent.toml", "no such file",
+                                             "experiment TOML file"]),
+}
+
+
+def _check(tmp_path, monkeypatch, files, args, fragments):
     for name, content in files.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(content if isinstance(content, bytes) else content.encode())
     monkeypatch.chdir(tmp_path)
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
-    r = CliRunner().invoke(app, ["run", target, "--steps", "1", "--households", "2000",
-                                 "--out", "out.zarr"])
+    r = CliRunner().invoke(app, args)
     assert r.exit_code == 2, r.output
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1, r.stderr
@@ -113,6 +167,19 @@ def test_bad_input(tmp_path, monkeypatch, case):
     for fragment in fragments:
         assert fragment in lines[0]
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # nothing written
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_bad_input(tmp_path, monkeypatch, case):
+    files, target, fragments = CASES[case]
+    _check(tmp_path, monkeypatch, files, ["run", target, "--steps", "1", "--households", "2000",
+                                          "--out", "out.zarr"], fragments)
+
+
+@pytest.mark.parametrize("case", EXPERIMENT_CASES, ids=list(EXPERIMENT_CASES))
+def test_bad_experiment(tmp_path, monkeypatch, case):
+    files, target, fragments = EXPERIMENT_CASES[case]
+    _check(tmp_path, monkeypatch, files, ["experiment", target, "--out", "out.zarr"], fragments)
 
 
 def test_existing_output_is_kept(tmp_path, monkeypatch):

@@ -130,6 +130,9 @@ class Experiment(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Experiment:
+        for i, k in enumerate(self.analysis.outputs):
+            if k not in self.output.indicators:
+                raise ValueError(f"analysis.outputs[{i}]: {k!r} is not kept (output.indicators)")
         d = self.design
         if d.method == "none":
             if self.parameters:
@@ -149,7 +152,4 @@ class Experiment(_Strict):
             raise ValueError(f"design.samples: a Sobol design needs a power of 2, got {d.samples}")
         if d.method == "morris" and d.levels % 2:
             raise ValueError(f"design.levels: Morris needs an even number, got {d.levels}")
-        for i, k in enumerate(self.analysis.outputs):
-            if k not in self.output.indicators:
-                raise ValueError(f"analysis.outputs[{i}]: {k!r} is not kept (output.indicators)")
         return self

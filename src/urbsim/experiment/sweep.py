@@ -183,7 +183,7 @@ def connect(workers: int | None, scheduler: str | None, threads: int | None,
         return
     workers = workers or os.cpu_count() or 1
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=":0" if dashboard else None,
+                      dashboard_address=":0", scheduler_kwargs={"dashboard": dashboard},
                       silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
         client.register_plugin(NumbaThreads(threads or max(1, (os.cpu_count() or 1) // workers)))
         yield client
