@@ -3,6 +3,7 @@ resume after SIGKILL, worker loss, failures, and the analysis (SALib against kno
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -150,7 +151,7 @@ def test_resume_skips_done_runs_and_refuses_another_experiment(reference, tmp_pa
 
 
 def test_client_killed_with_sigkill_resumes_to_the_same_store(reference, tmp_path):
-    p, ref, _ = reference
+    _, ref, _ = reference
     out = tmp_path / "killed.zarr"
     slow = write(tmp_path, SMALL.replace("seeds = 2", "seeds = 6"), "slow.toml")
     cmd = [sys.executable, "-m", "urbsim", "experiment", str(slow), "--out", str(out),
@@ -185,10 +186,8 @@ def test_client_killed_with_sigkill_resumes_to_the_same_store(reference, tmp_pat
 
 
 def _kill_group(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def test_a_worker_killed_mid_sweep_loses_no_run(reference, tmp_path):
@@ -223,7 +222,7 @@ def test_failed_runs_are_retried_recorded_and_redone(reference, tmp_path, monkey
     import urbsim.runner
 
     p, ref, _ = reference
-    real = urbsim.runner.run_one
+    real = urbsim.runner.simulate
     attempts: dict[int, int] = {}
     bad, flaky = int(p.seeds[1]), int(p.seeds[0])
 
@@ -236,14 +235,14 @@ def test_failed_runs_are_retried_recorded_and_redone(reference, tmp_path, monkey
     path = tmp_path / "failing.zarr"
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                       dashboard_address=":0") as cluster:
-        monkeypatch.setattr(urbsim.runner, "run_one", failing)
+        monkeypatch.setattr(urbsim.runner, "simulate", failing)
         out = sweep.run(p, path, scheduler=cluster.scheduler_address, retries=1)
         assert (out.done, out.failed) == (4, 4)  # the flaky run succeeded on its retry
         assert attempts[bad] == 8  # four runs, each tried twice
         ds = store.load(path)
         assert (ds.status.isel(seed=1).values == store.FAILED).all()
         assert (ds.error.isel(seed=1).values == f"RuntimeError: boom {bad}").all()
-        monkeypatch.setattr(urbsim.runner, "run_one", real)
+        monkeypatch.setattr(urbsim.runner, "simulate", real)
         again = sweep.run(p, path, scheduler=cluster.scheduler_address)
     assert (again.skipped, again.done, again.failed) == (4, 4, 0)
     assert tree(path) == tree(ref)  # the failures left no trace

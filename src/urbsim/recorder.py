@@ -69,6 +69,10 @@ class Recorder:
             self.data[k][self.n] = v
         self.n += 1
 
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The recorded steps of every variable (views, step first)."""
+        return {k: a[: self.n] for k, a in self.data.items()}
+
     def to_dataset(self, coords: dict, attrs: dict) -> xr.Dataset:
         """The recorded steps as a Dataset with the given coordinates and attributes."""
         data_vars = {

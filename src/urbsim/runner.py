@@ -14,17 +14,21 @@ import queue as queue_mod
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
+from typing import TYPE_CHECKING
 
 import xarray as xr
 
 from urbsim.params import ModelParams
 
+if TYPE_CHECKING:
+    from urbsim.model import UrbanModel
+
 _progress = None  # in a worker: the queue that receives one item per finished step
 
 
-def run_one(params: ModelParams, seed: int, steps: int,
-            on_step: Callable[[], None] | None = None) -> xr.Dataset:
-    """One run of ``steps`` steps; ``on_step`` is called after each step."""
+def simulate(params: ModelParams, seed: int, steps: int,
+             on_step: Callable[[], None] | None = None) -> UrbanModel:
+    """A model after ``steps`` steps; ``on_step`` is called after each step."""
     from urbsim.model import UrbanModel
 
     model = UrbanModel(params, seed=seed, expected_steps=steps)
@@ -32,7 +36,13 @@ def run_one(params: ModelParams, seed: int, steps: int,
         model.step()
         if on_step is not None:
             on_step()
-    return model.dataset()
+    return model
+
+
+def run_one(params: ModelParams, seed: int, steps: int,
+            on_step: Callable[[], None] | None = None) -> xr.Dataset:
+    """One run of ``steps`` steps as a dataset; ``on_step`` is called after each step."""
+    return simulate(params, seed, steps, on_step).dataset()
 
 
 def run_seeds(params: ModelParams, seeds: Sequence[int], steps: int, workers: int = 1,

@@ -38,43 +38,50 @@ FLOWS = {"moves", "displaced", "in_migrants", "out_migrants", "turnout_election"
 
 
 def series(ds: xr.Dataset) -> xr.Dataset:
-    """Headline indicators per step (NaN where undefined, e.g. turnout without an event).
-
-    Computed on the numpy arrays (every variable of a run dataset shares the leading dims:
-    ``step`` and, for many runs, ``seed`` and others), so that it costs little per run.
-    """
+    """Headline indicators per step (NaN where undefined, e.g. turnout without an event)."""
     lead = [d for d in ds.households.dims if d not in ("neighbourhood", "milieu")]
-
-    def a(name: str) -> np.ndarray:
-        v = ds[name]
-        return v.transpose(*lead, *(d for d in v.dims if d not in lead)).values
-
-    with np.errstate(invalid="ignore", divide="ignore"):
-        hh = a("households")
-        pop = hh.sum((-2, -1))
-        reached = a("reached").sum((-2, -1))
-        turnout = a("participants").sum((-2, -1)) / np.where(reached > 0, reached, np.nan) * 100
-        private = list(ds.segment.values).index("private")
-        dwellings, vacant = a("dwellings"), a("vacant")
-        low = np.isin(ds.milieu.values, LOW_STATUS)
-        values = {
-            "moves": a("moves").sum(-1) / pop * 100,
-            "displaced": a("displaced").sum(-1) / pop * 100,
-            "in_migrants": a("in_migrants").sum(-1),
-            "out_migrants": a("out_migrants").sum(-1),
-            "vacancy": vacant.sum((-2, -1)) / dwellings.sum((-2, -1)) * 100,
-            "rent_private": (a("rent") * dwellings)[..., private].sum(-1)
-            / dwellings[..., private].sum(-1),
-            "multigroup_dissimilarity": a("multigroup_dissimilarity"),
-            "theil_h": a("theil_h"),
-            "d_low": _d_two(hh[..., low].sum(-1), hh[..., ~low].sum(-1)) if low.any()
-            else np.full(pop.shape, np.nan),
-            **{f"turnout_{f}": turnout[..., i] for i, f in enumerate(ds.format.values)},
-            "representation_gap": a("representation_gap"),
-        }
+    arrays = {k: ds[k].transpose(*lead, *(d for d in ds[k].dims if d not in lead)).values
+              for k in NEEDS}
+    values = indicators(arrays, ds.milieu.values, ds.segment.values, ds.format.values)
     coords = {k: c for k, c in ds.coords.items() if set(c.dims) <= set(lead)}
     return xr.Dataset({k: xr.DataArray(v, dims=lead, attrs={"long_name": LABELS[k]})
                        for k, v in values.items()}, coords=coords)
+
+
+NEEDS = ("households", "reached", "participants", "dwellings", "vacant", "rent", "moves",
+         "displaced", "in_migrants", "out_migrants", "multigroup_dissimilarity", "theil_h",
+         "representation_gap")
+"""The recorded variables :func:`indicators` reads."""
+
+
+def indicators(a: dict[str, np.ndarray], milieus, segments, formats) -> dict[str, np.ndarray]:
+    """The numpy core of :func:`series`: recorded variables (:data:`NEEDS`) with any leading
+    dims (``step``, and for many runs ``seed`` and others) before their own, as a model's
+    recorder holds them; cheap enough to run once per run of a sweep."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        hh = a["households"]
+        pop = hh.sum((-2, -1))
+        reached = a["reached"].sum((-2, -1))
+        turnout = (a["participants"].sum((-2, -1)) / np.where(reached > 0, reached, np.nan)
+                   * 100)
+        private = list(segments).index("private")
+        dwellings = a["dwellings"]
+        low = np.isin(milieus, LOW_STATUS)
+        return {
+            "moves": a["moves"].sum(-1) / pop * 100,
+            "displaced": a["displaced"].sum(-1) / pop * 100,
+            "in_migrants": a["in_migrants"].sum(-1),
+            "out_migrants": a["out_migrants"].sum(-1),
+            "vacancy": a["vacant"].sum((-2, -1)) / dwellings.sum((-2, -1)) * 100,
+            "rent_private": (a["rent"] * dwellings)[..., private].sum(-1)
+            / dwellings[..., private].sum(-1),
+            "multigroup_dissimilarity": a["multigroup_dissimilarity"],
+            "theil_h": a["theil_h"],
+            "d_low": _d_two(hh[..., low].sum(-1), hh[..., ~low].sum(-1)) if low.any()
+            else np.full(pop.shape, np.nan),
+            **{f"turnout_{f}": turnout[..., i] for i, f in enumerate(formats)},
+            "representation_gap": a["representation_gap"],
+        }
 
 
 def headline(ds: xr.Dataset, last: int = 10) -> xr.Dataset:

@@ -6,8 +6,9 @@ itself; the client only records failures. A run that raises is retried (``retrie
 recorded as failed with its error while the sweep goes on; a run whose worker dies is
 rescheduled by Dask on another worker. Starting again resumes: runs already done are skipped.
 
-Workers use one Dask thread each and an explicit number of numba threads (a plugin sets it on
-every worker, also on workers that join or restart later). Runs within a worker process are
+Workers use one Dask thread each and an explicit number of numba threads (set by each run in
+the thread that runs it: numba's setting is per thread; local workers also start with
+``NUMBA_NUM_THREADS``, so numba starts no more threads than that). Runs within a worker process are
 serialised by a lock, because numba's parallel kernels must not be entered from two Python
 threads at once (a cluster started with several threads per worker stays safe). Kernels come
 from numba's on-disk cache, compiled once and loaded once per worker process.
@@ -25,11 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from distributed.diagnostics.plugin import WorkerPlugin
 
 from urbsim.experiment import store
 from urbsim.experiment.plan import Plan
-from urbsim.params import ModelParams, update
+from urbsim.milieus import SEGMENTS
+from urbsim.params import FORMATS, ModelParams, update
 
 _LOCK = threading.Lock()
 
@@ -59,16 +60,22 @@ class Start:
 
 def execute(path: str, digest: str, index: tuple[int, int, int], params: ModelParams,
             overrides: dict, seed: int, steps: int, indicators: tuple[str, ...],
-            fields: tuple[str, ...]) -> tuple[int, int, int]:
-    """On a worker: one run, written into its region of the store."""
-    from urbsim.runner import run_one
-    from urbsim.summary import series
+            fields: tuple[str, ...], threads: int) -> tuple[int, int, int]:
+    """On a worker: one run with ``threads`` numba threads, written into its region of the
+    store."""
+    import numba
+
+    from urbsim import runner
+    from urbsim.summary import indicators as compute
 
     with _LOCK:
-        ds = run_one(update(params, overrides) if overrides else params, seed, steps)
-    s = series(ds)
-    values = np.stack([s[k].values for k in indicators])
-    store.write_run(Path(path), digest, index, values, {f: ds[f].values for f in fields})
+        # numba's thread count is a per-thread setting: set it in the thread that runs
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+        model = runner.simulate(update(params, overrides) if overrides else params, seed, steps)
+    data = model.recorder.arrays()
+    values = compute(data, model.milieus.codes, SEGMENTS, FORMATS)
+    store.write_run(Path(path), digest, index, np.stack([values[k] for k in indicators]),
+                    {f: data[f] for f in fields})
     return index
 
 
@@ -103,18 +110,22 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
         if on_start is not None:
             on_start(Start(plan.total, out.skipped, resumed, 0, None))
         return out
+    local = scheduler is None
+    workers = workers or os.cpu_count() or 1
+    threads = threads or (max(1, (os.cpu_count() or 1) // workers) if local else 1)
     with connect(workers, scheduler, threads, dashboard) as client:
         nthreads = sum(client.nthreads().values()) or 1
         if on_start is not None:
             on_start(Start(plan.total, out.skipped, resumed, len(client.nthreads()),
                            client.dashboard_link if dashboard else None))
-        _submit_all(client, plan, path, todo, retries, 2 * nthreads + 2, out, on_progress)
+        _submit_all(client, plan, path, todo, retries, threads, 2 * nthreads + 2, out,
+                    on_progress)
     out.seconds = time.perf_counter() - t0
     return out
 
 
-def _submit_all(client, plan: Plan, path: Path, todo: list, retries: int, window: int,
-                out: Outcome, on_progress) -> None:
+def _submit_all(client, plan: Plan, path: Path, todo: list, retries: int, threads: int,
+                window: int, out: Outcome, on_progress) -> None:
     from distributed import as_completed
 
     params = list(plan.scenarios.values())
@@ -124,7 +135,7 @@ def _submit_all(client, plan: Plan, path: Path, todo: list, retries: int, window
         i, j, k = idx
         return client.submit(execute, str(path), plan.digest, idx, params[i], plan.overrides(j),
                              int(plan.seeds[k]), plan.steps, spec.indicators, spec.field_names,
-                             key=f"urbsim-run-{i}-{j}-{k}-{plan.digest}", retries=retries,
+                             threads, key=f"urbsim-run-{i}-{j}-{k}-{plan.digest}", retries=retries,
                              pure=False)
 
     pending = iter(todo)
@@ -155,35 +166,28 @@ def _submit_all(client, plan: Plan, path: Path, todo: list, retries: int, window
         raise
 
 
-class NumbaThreads(WorkerPlugin):
-    """Dask worker plugin: set numba's thread count on every worker."""
-
-    name = "urbsim-numba-threads"
-
-    def __init__(self, threads: int) -> None:
-        self.threads = threads
-
-    def setup(self, worker) -> None:
-        import numba
-
-        numba.set_num_threads(max(1, min(self.threads, numba.config.NUMBA_NUM_THREADS)))
+QUIET = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
+         "distributed.admin.system-monitor.interval": "2s"}
+"""Dask settings of the local cluster: runs are long CPU-bound tasks, and Dask's sampling
+profiler (every 10 ms) and event-loop checks (every 20 ms) took the GIL from them often enough
+to slow runs by ~10 % (benchmarks/experiment.py). Set them in your own Dask config for a
+cluster given by ``--scheduler``."""
 
 
 @contextlib.contextmanager
-def connect(workers: int | None, scheduler: str | None, threads: int | None,
-            dashboard: bool = False) -> Iterator:
+def connect(workers: int, scheduler: str | None, threads: int, dashboard: bool = False) -> Iterator:
     """A Dask client: to ``scheduler``, or to a new ``LocalCluster`` of ``workers`` processes
-    with one thread each (closed on exit)."""
+    with one Dask thread and at most ``threads`` numba threads each (closed on exit)."""
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
         with Client(scheduler) as client:
-            client.register_plugin(NumbaThreads(threads or 1))
             yield client
         return
-    workers = workers or os.cpu_count() or 1
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=":0", scheduler_kwargs={"dashboard": dashboard},
-                      silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
-        client.register_plugin(NumbaThreads(threads or max(1, (os.cpu_count() or 1) // workers)))
+    import dask
+
+    with dask.config.set(QUIET), LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
+            scheduler_kwargs={"dashboard": dashboard}, env={"NUMBA_NUM_THREADS": str(threads)},
+            silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
         yield client
