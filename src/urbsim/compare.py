@@ -46,6 +46,8 @@ class Difference:
     @property
     def verdict(self) -> str:
         """The difference in plain words."""
+        if not np.isfinite(self.base) and not np.isfinite(self.other):
+            return "in neither"
         if not np.isfinite(self.base) or not np.isfinite(self.other):
             return f"only in {self.names[0] if np.isfinite(self.base) else self.names[1]}"
         if self.paired and self.low == self.high == self.diff == 0.0:
@@ -107,9 +109,9 @@ PLOTTED = ("moves", "displaced", "vacancy", "rent_private", "multigroup_dissimil
 """Indicators drawn by :func:`plot` (those defined in either set of runs)."""
 
 
-def bands(ds: xr.Dataset) -> xr.Dataset:
-    """Per step: the mean over seeds and its 95 % confidence band (``*_low``, ``*_high``)."""
-    s = series(ds)
+def bands(s: xr.Dataset) -> xr.Dataset:
+    """Per step: the mean over seeds of indicators per step (:func:`urbsim.summary.series`)
+    and its 95 % confidence band (``*_low``, ``*_high``)."""
     n = s.count("seed")
     half = s.std("seed", ddof=1) / np.sqrt(n) * xr.apply_ufunc(
         lambda k: stats.t.ppf(0.975, np.maximum(k - 1, 1)), n)
@@ -128,7 +130,7 @@ def plot(runs: dict[str, xr.Dataset], path: Path, title: str) -> None:
 
     frames = []
     for name, ds in runs.items():
-        b = bands(ds).to_dataframe().reset_index()
+        b = bands(series(ds)).to_dataframe().reset_index()
         b["scenario"] = name
         frames.append(b)
     df = pd.concat(frames)

@@ -25,7 +25,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from urbsim.compare import contrast
+from urbsim.compare import bands, contrast
 from urbsim.errors import InputError
 from urbsim.experiment import design as dsg
 from urbsim.experiment import store
@@ -93,7 +93,8 @@ def analyze(path: str | Path, outputs: list[str] | None = None, last: int | None
                          f"it", path)
     labels = {k: p.get("label") or k for k, p in json.loads(attrs["parameters"]).items()}
     if ds.sizes["scenario"] > 1 and ds.sizes["sample"] == 1:
-        _policies(report, h.isel(sample=0), attrs["baseline"], outputs)
+        series = ds[outputs].isel(sample=0).where(ds.status.isel(sample=0) == store.DONE)
+        _policies(report, h.isel(sample=0), series, attrs["baseline"], outputs)
     for scenario in ds.scenario.values if method != "none" else []:
         hs = h.sel(scenario=scenario)
         for k in outputs:
@@ -114,13 +115,15 @@ def _noise(report: Report, y: xr.DataArray, scenario: str, k: str) -> None:
                             f"of single runs")
 
 
-def _policies(report: Report, h: xr.Dataset, base: str, outputs: list[str]) -> None:
+def _policies(report: Report, h: xr.Dataset, s: xr.Dataset, base: str,
+              outputs: list[str]) -> None:
+    """Per output: a table and a plot of each scenario against the baseline, and the series."""
     import holoviews as hv
 
     for k in outputs:
         records = []
         for other in h.scenario.values:
-            if other == base:
+            if other == base or h[k].sel(scenario=[base, other]).isnull().all():
                 continue
             d = next((d for d in contrast(h.sel(scenario=base), h.sel(scenario=other),
                                           (base, other)) if d.indicator == k), None)
@@ -143,6 +146,19 @@ def _policies(report: Report, h: xr.Dataset, base: str, outputs: list[str]) -> N
                               .opts(title=f"{LABELS[k]}: difference to {base} (95% CI)",
                                     width=560, height=320, xrotation=30,
                                     ylabel="difference"))
+        report.figures.append(_series(s[[k]], k))
+
+
+def _series(s: xr.Dataset, k: str):
+    """Mean per step over seeds by scenario, with 95 % bands."""
+    import hvplot.pandas  # noqa: F401 - registers .hvplot
+
+    df = bands(s).to_dataframe().reset_index().dropna(subset=[k])
+    band = df.hvplot.area(x="step", y=f"{k}_low", y2=f"{k}_high", by="scenario", alpha=0.2,
+                          line_width=0)
+    line = df.hvplot.line(x="step", y=k, by="scenario", ylabel=LABELS[k])
+    return (band * line).opts(title=f"{LABELS[k]} per year (mean over seeds, 95% band)",
+                              width=760, height=340, legend_position="right")
 
 
 def _seed_mean(y: xr.DataArray) -> np.ndarray:

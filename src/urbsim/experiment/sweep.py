@@ -153,7 +153,6 @@ def _submit_all(client, plan: Plan, path: Path, todo: list, retries: int, thread
                 store.mark(path, plan.digest, idx, store.FAILED, message)
                 out.failed += 1
                 out.failures.append((idx, message))
-            del future
             nxt = next(pending, None)
             if nxt is not None:
                 f = submit(nxt)
