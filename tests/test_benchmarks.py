@@ -15,3 +15,11 @@ def test_engine_benchmark_runs():
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "household-updates per second" in r.stdout
+
+
+def test_experiment_benchmark_runs():
+    r = subprocess.run([sys.executable, "-m", "benchmarks.experiment", "--runs", "4",
+                        "--households", "1500", "--steps", "2"],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "sweep / ideal:" in r.stdout and "(warm cluster)" in r.stdout

@@ -114,9 +114,11 @@ def test_common_random_numbers_make_paired_differences_sharp(tmp_path):
         assert d[k].high - d[k].low < 0.5 * (unpaired[k].high - unpaired[k].low), k
 
 
-def test_schema_reference_is_up_to_date():
-    path = sc.shipped_dir().parent / "docs" / "scenario-schema.md"
-    assert path.read_text(encoding="utf-8") == markdown(), "run: urbsim schema > " + str(path)
+@pytest.mark.parametrize("kind", ["scenario", "experiment"])
+def test_schema_reference_is_up_to_date(kind):
+    path = sc.shipped_dir().parent / "docs" / f"{kind}-schema.md"
+    assert path.read_text(encoding="utf-8") == markdown(kind), \
+        f"run: urbsim schema {kind} > {path}"
 
 
 def _models(model: type[BaseModel], seen: set) -> None:
@@ -139,6 +141,9 @@ def _nested(ann) -> list:
 
 
 def test_every_key_has_a_description():
+    from urbsim.experiment.spec import Experiment
+
     seen: set = set()
     _models(sc.Scenario, seen)
     assert len(seen) >= 12  # sections, events and the three policy kinds were walked
+    _models(Experiment, seen)

@@ -369,11 +369,15 @@ def analyze(
 
 
 @app.command()
-def schema() -> None:
-    """Print the scenario file reference (Markdown) generated from the schema."""
-    from urbsim.schemadoc import markdown
+def schema(kind: Annotated[str, typer.Argument(
+        help="scenario or experiment")] = "scenario") -> None:
+    """Print the scenario (or experiment) file reference (Markdown) generated from the schema."""
+    from urbsim.schemadoc import HEADERS, markdown
 
-    sys.stdout.write(markdown())
+    if kind not in HEADERS:
+        _error(ValueError(f"expected one of {', '.join(HEADERS)}, got {kind!r}"))
+        raise typer.Exit(2)
+    sys.stdout.write(markdown(kind))
 
 
 # ----------------------------------------------------------------------------- helpers

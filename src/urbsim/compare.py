@@ -141,7 +141,7 @@ def plot(runs: dict[str, xr.Dataset], path: Path, title: str) -> None:
         label = LABELS[k]
         d = df[["step", "scenario", k, f"{k}_low", f"{k}_high"]].dropna()
         band = d.hvplot.area(x="step", y=f"{k}_low", y2=f"{k}_high", by="scenario",
-                             alpha=0.25, line_width=0)
+                             alpha=0.25, line_width=0, stacked=False)
         line = d.hvplot.line(x="step", y=k, by="scenario", ylabel=label, title=label)
         dots = d.hvplot.scatter(x="step", y=k, by="scenario", size=12)
         panels.append((band * line * dots).opts(legend_position="top_left", width=460,

@@ -1,7 +1,8 @@
 """The scenario schema reference (Markdown), generated from the pydantic models themselves.
 
-``urbsim schema > docs/scenario-schema.md`` regenerates the shipped reference; a test checks
-that the shipped file is up to date.
+``urbsim schema > docs/scenario-schema.md`` and ``urbsim schema experiment >
+docs/experiment-schema.md`` regenerate the shipped references; a test checks that they are up
+to date.
 """
 
 from __future__ import annotations
@@ -17,19 +18,32 @@ from pydantic_core import PydanticUndefined
 from urbsim.scenario import Scenario
 from urbsim.scenario import unwrap as _unwrap
 
-HEADER = """# Scenario file reference
+HEADERS = {
+    "scenario": """# Scenario file reference
 
 Generated from the schema by `urbsim schema` (do not edit by hand). A scenario is a TOML file;
 every key is optional and takes the default shown. `extends = "baseline.toml"` inherits another
 file: tables merge key by key, other values replace. `events.<name>` and `policies.<name>` are
 tables keyed by a name of your choice. Check a file with `urbsim validate FILE`.
-"""
+""",
+    "experiment": """# Experiment file reference
+
+Generated from the schema by `urbsim schema experiment` (do not edit by hand). An experiment
+file (`experiments/*.toml`) names scenarios, a parameter design, seeds and outputs; run it with
+`urbsim experiment FILE` and analyse the store with `urbsim analyze STORE`. `parameters.<key>`
+tables are keyed by a dotted scenario key (`"moving.mobility_scale"`, quoted in TOML).
+""",
+}
 
 
-def markdown() -> str:
-    """The whole reference."""
-    out = [HEADER]
-    _section(out, Scenario, "", "Top level")
+def markdown(kind: str = "scenario") -> str:
+    """The whole reference of scenario or experiment files."""
+    if kind == "experiment":
+        from urbsim.experiment.spec import Experiment as root
+    else:
+        root = Scenario
+    out = [HEADERS[kind]]
+    _section(out, root, "", "Top level")
     return "\n".join(out) + "\n"
 
 

@@ -138,14 +138,15 @@ def _policies(report: Report, h: xr.Dataset, s: xr.Dataset, base: str,
         report.tables.append(Table(f"{LABELS[k]}: scenarios against {base}",
                                    ["scenario", base, "scenario", "difference [95% CI]",
                                     "verdict"], rows, data))
-        err = hv.ErrorBars((data.scenario, data.difference, data.difference - data.low,
-                            data.high - data.difference), kdims="scenario",
-                           vdims=["difference", "neg", "pos"])
-        dots = hv.Scatter(data, "scenario", "difference").opts(size=9)
-        report.figures.append((hv.HLine(0).opts(color="grey", line_dash="dashed") * err * dots)
-                              .opts(title=f"{LABELS[k]}: difference to {base} (95% CI)",
-                                    width=560, height=320, xrotation=30,
-                                    ylabel="difference"))
+        ok = data.dropna(subset=["difference"]).assign(
+            neg=lambda d: d.difference - d.low, pos=lambda d: d.high - d.difference)
+        if len(ok):
+            report.figures.append(
+                (ok.hvplot.scatter(x="scenario", y="difference", size=60)
+                 * ok.hvplot.errorbars(x="scenario", y="difference", yerr1="neg", yerr2="pos")
+                 * hv.HLine(0).opts(color="grey", line_dash="dashed"))
+                .opts(title=f"{LABELS[k]}: difference to {base} (95% CI)", width=560,
+                      height=320, xrotation=30, ylabel="difference"))
         report.figures.append(_series(s[[k]], k))
 
 
@@ -155,7 +156,7 @@ def _series(s: xr.Dataset, k: str):
 
     df = bands(s).to_dataframe().reset_index().dropna(subset=[k])
     band = df.hvplot.area(x="step", y=f"{k}_low", y2=f"{k}_high", by="scenario", alpha=0.2,
-                          line_width=0)
+                          line_width=0, stacked=False)
     line = df.hvplot.line(x="step", y=k, by="scenario", ylabel=LABELS[k])
     return (band * line).opts(title=f"{LABELS[k]} per year (mean over seeds, 95% band)",
                               width=760, height=340, legend_position="right")
@@ -270,9 +271,10 @@ def _bars(data: pd.DataFrame, columns: list[str], title: str):
     panels = []
     for c in columns:
         d = data[["label", c, f"{c}_conf"]].rename(columns={"label": "parameter"})
+        d = d.iloc[::-1]  # largest on top once the axes are swapped
         panels.append((d.hvplot.bar(x="parameter", y=c, alpha=0.7)
                        * d.hvplot.errorbars(x="parameter", y=c, yerr1=f"{c}_conf"))
-                      .opts(width=420, height=320, xrotation=30, title=c))
+                      .opts(width=460, height=60 + 28 * len(d), invert_axes=True, title=c))
     return hv.Layout(panels).cols(len(panels)).opts(title=title)
 
 
@@ -285,7 +287,7 @@ def save(report: Report, path: Path) -> None:
     parts = [pn.pane.Markdown(f"# {report.title}\n\n" + "\n".join(f"- {n}" for n in report.notes))]
     for t in report.tables:
         parts.append(pn.pane.Markdown(f"### {t.title}\n\n" + _markdown(t)))
-    parts += [pn.pane.HoloViews(f, backend="bokeh") for f in report.figures]
+    parts += [pn.pane.HoloViews(f, backend="bokeh", linked_axes=False) for f in report.figures]
     tmp = path.with_name(f".{path.stem}.tmp.html")
     pn.Column(*parts).save(tmp, resources=INLINE, title=report.title)
     tmp.replace(path)
