@@ -2,16 +2,15 @@
 
 The client submits runs (at most a few per worker thread at a time, so its memory stays flat
 whatever the size of the sweep); each worker runs its run and writes it into the store
-itself; the client only records failures. A run that raises is retried (``retries``), then
-recorded as failed with its error while the sweep goes on; a run whose worker dies is
-rescheduled by Dask on another worker. Starting again resumes: runs already done are skipped.
+itself (:mod:`urbsim.experiment.worker`); the client only records failures. A run that raises
+is retried (``retries``), then recorded as failed with its error while the sweep goes on; a run
+whose worker dies is rescheduled by Dask on another worker. Starting again resumes: runs
+already done are skipped.
 
-Workers use one Dask thread each and an explicit number of numba threads (set by each run in
-the thread that runs it: numba's setting is per thread; local workers also start with
-``NUMBA_NUM_THREADS``, so numba starts no more threads than that). Runs within a worker process are
-serialised by a lock, because numba's parallel kernels must not be entered from two Python
-threads at once (a cluster started with several threads per worker stays safe). Kernels come
-from numba's on-disk cache, compiled once and loaded once per worker process.
+Workers use one Dask thread each and an explicit number of numba threads (local workers also
+start with ``NUMBA_NUM_THREADS``, so numba starts no more threads than that). Local workers
+preload :mod:`urbsim.experiment.worker`: they import the model and load the kernels from
+numba's cache while they start, and the client writes a new store's template meanwhile.
 """
 
 from __future__ import annotations
@@ -19,20 +18,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
-from urbsim.experiment import store
+from urbsim.experiment import store, worker
 from urbsim.experiment.plan import Plan
-from urbsim.milieus import SEGMENTS
-from urbsim.params import FORMATS, ModelParams, update
-
-_LOCK = threading.Lock()
 
 
 @dataclass
@@ -58,27 +51,6 @@ class Start:
     dashboard: str | None
 
 
-def execute(path: str, digest: str, index: tuple[int, int, int], params: ModelParams,
-            overrides: dict, seed: int, steps: int, indicators: tuple[str, ...],
-            fields: tuple[str, ...], threads: int) -> tuple[int, int, int]:
-    """On a worker: one run with ``threads`` numba threads, written into its region of the
-    store."""
-    import numba
-
-    from urbsim import runner
-    from urbsim.summary import indicators as compute
-
-    with _LOCK:
-        # numba's thread count is a per-thread setting: set it in the thread that runs
-        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
-        model = runner.simulate(update(params, overrides) if overrides else params, seed, steps)
-    data = model.recorder.arrays()
-    values = compute(data, model.milieus.codes, SEGMENTS, FORMATS)
-    store.write_run(Path(path), digest, index, np.stack([values[k] for k in indicators]),
-                    {f: data[f] for f in fields})
-    return index
-
-
 def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | None = None,
         threads: int | None = None, overwrite: bool = False, retries: int = 2,
         dashboard: bool = False, on_start: Callable[[Start], None] | None = None,
@@ -95,31 +67,36 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
         on_progress: called with (runs done, runs failed) after every run.
     """
     resumed = path.exists() and not overwrite
-    if resumed:
+    local = scheduler is None
+    workers = workers or os.cpu_count() or 1
+    threads = threads or (max(1, (os.cpu_count() or 1) // workers) if local else 1)
+    if resumed:  # checked before any cluster starts: a wrong store is refused at once
         store.attach(path, plan)
+        state = store.status(path)
+        todo = [idx for idx in plan.runs() if state[idx] != store.DONE]
+        for idx in todo:
+            if state[idx] == store.FAILED:  # tried again; cleared so a success leaves no trace
+                store.mark(path, plan.digest, idx, store.PENDING)
     else:
-        store.create(path, plan)
-    state = store.status(path)
-    todo = [idx for idx in plan.runs() if state[idx] != store.DONE]
+        todo = list(plan.runs())
     out = Outcome(plan.total, plan.total - len(todo))
-    for idx in todo:
-        if state[idx] == store.FAILED:  # tried again; cleared so that a success leaves no trace
-            store.mark(path, plan.digest, idx, store.PENDING)
     t0 = time.perf_counter()
     if not todo:
         if on_start is not None:
             on_start(Start(plan.total, out.skipped, resumed, 0, None))
         return out
-    local = scheduler is None
-    workers = workers or os.cpu_count() or 1
-    threads = threads or (max(1, (os.cpu_count() or 1) // workers) if local else 1)
-    with connect(workers, scheduler, threads, dashboard) as client:
-        nthreads = sum(client.nthreads().values()) or 1
-        if on_start is not None:
-            on_start(Start(plan.total, out.skipped, resumed, len(client.nthreads()),
-                           client.dashboard_link if dashboard else None))
-        _submit_all(client, plan, path, todo, retries, threads, 2 * nthreads + 2, out,
-                    on_progress)
+    with ThreadPoolExecutor(1) as pool:
+        # a new store's template is written while the cluster starts and its workers warm up
+        created = None if resumed else pool.submit(store.create, path, plan)
+        with connect(workers, scheduler, threads, dashboard) as client:
+            if created is not None:
+                created.result()
+            nthreads = sum(client.nthreads().values()) or 1
+            if on_start is not None:
+                on_start(Start(plan.total, out.skipped, resumed, len(client.nthreads()),
+                               client.dashboard_link if dashboard else None))
+            _submit_all(client, plan, path, todo, retries, threads, 2 * nthreads + 2, out,
+                        on_progress)
     out.seconds = time.perf_counter() - t0
     return out
 
@@ -133,10 +110,10 @@ def _submit_all(client, plan: Plan, path: Path, todo: list, retries: int, thread
 
     def submit(idx):
         i, j, k = idx
-        return client.submit(execute, str(path), plan.digest, idx, params[i], plan.overrides(j),
-                             int(plan.seeds[k]), plan.steps, spec.indicators, spec.field_names,
-                             threads, key=f"urbsim-run-{i}-{j}-{k}-{plan.digest}", retries=retries,
-                             pure=False)
+        return client.submit(worker.execute, str(path), plan.digest, idx, params[i],
+                             plan.overrides(j), int(plan.seeds[k]), plan.steps, spec.indicators,
+                             spec.field_names, threads, key=f"urbsim-run-{i}-{j}-{k}-{plan.digest}",
+                             retries=retries, pure=False)
 
     pending = iter(todo)
     first = [submit(idx) for _, idx in zip(range(window), pending, strict=False)]
@@ -188,5 +165,6 @@ def connect(workers: int, scheduler: str | None, threads: int, dashboard: bool =
     with dask.config.set(QUIET), LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
             scheduler_kwargs={"dashboard": dashboard}, env={"NUMBA_NUM_THREADS": str(threads)},
-            silence_logs=logging.CRITICAL) as cluster, Client(cluster) as client:
+            preload=[worker.__name__], silence_logs=logging.CRITICAL) as cluster, \
+            Client(cluster) as client:
         yield client
