@@ -9,8 +9,10 @@ new name, changes an inherited one by naming it, and switches one off with
 random streams (common random numbers, see :mod:`urbsim.kernels.rng`).
 
 Paths in a file (``extends``, ``milieus`` unless a shipped name, ``city.nodes``, ``city.edges``,
-``city.geojson``) are relative to that file. Values are checked strictly: a string is not a
-number, a number is not a string.
+``city.geojson``) are relative to that file; ``extends = "baseline"`` (a bare name, no such file
+beside it) names a shipped scenario, so a file that builds on one runs from any folder.
+:func:`loads` reads a scenario from text (an upload), where no file path is accepted. Values are
+checked strictly: a string is not a number, a number is not a string.
 
 Every problem raises :class:`~urbsim.errors.InputError` as one line
 ``file: dotted.key: what was expected``, naming the file in the ``extends`` chain that set the
@@ -90,16 +92,58 @@ def load(path: str | Path) -> Scenario:
             key (with a suggestion), a wrong type or an out-of-range value.
     """
     path = resolve(path)
-    data, origins = _read_chain(path, ())
-    for key, default in (("name", path.stem), ("description", "")):  # not inherited
-        if origins.get(key) != str(path):
+    return _validate(*_read_chain(path, ()), str(path), path.stem)
+
+
+def loads(text: str, source: str) -> Scenario:
+    """A scenario from TOML text (an uploaded file named ``source``), parsed in memory.
+
+    No file path is taken from the text: ``extends`` must name a shipped scenario
+    (``"baseline"`` or ``"baseline.toml"``), ``milieus`` a shipped set, and a city cannot be
+    loaded from files.
+
+    Raises:
+        InputError: naming ``source`` (or the shipped file at fault) and the key.
+    """
+    from urbsim.milieus import available
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"TOML syntax error: {e}", source) from None
+    city = data.get("city")
+    for key in ("nodes", "edges", "geojson"):
+        if isinstance(city, dict) and key in city:
+            raise InputError("city files cannot be given here: upload a scenario of the "
+                             "default city", source, f"city.{key}")
+    milieus = data.get("milieus")
+    if milieus is not None and milieus not in available():
+        raise InputError(f"expected a shipped milieu set ({', '.join(available())}), got "
+                         f"{_short(milieus)}", source, "milieus")
+    parent = data.pop("extends", None)
+    origins = dict.fromkeys(_flatten(data), source)
+    if parent is not None:
+        name = parent.removesuffix(".toml") if isinstance(parent, str) else None
+        shipped = sorted(p.stem for p in shipped_dir().glob("*.toml"))
+        if name not in shipped:
+            raise InputError(f"expected the name of a shipped scenario ({', '.join(shipped)}), "
+                             f"got {_short(parent)}", source, "extends")
+        base, inherited = _read_chain(shipped_dir() / f"{name}.toml", ())
+        data, origins = _merge(base, data), inherited | origins
+    return _validate(data, origins, source, Path(source).stem)
+
+
+def _validate(data: dict, origins: dict[str, str], source: str, stem: str) -> Scenario:
+    """The merged ``data`` of a chain whose top file is ``source``, as a :class:`Scenario`."""
+    for key, default in (("name", stem), ("description", "")):  # not inherited
+        if origins.get(key) != source:
             data[key] = default
     try:
         scn = Scenario.model_validate_json(json.dumps(data, default=str), strict=True)
     except ValidationError as e:
         key, message = describe_error(e, Scenario)
-        raise InputError(message, _origin(origins | {"": str(path)}, key), key) from None
-    scn._origins = origins | {"": str(path)}
+        raise InputError(message, _origin(origins | {"": source}, key), key) from None
+    scn._origins = origins | {"": source}
     return scn
 
 
@@ -201,6 +245,10 @@ def _resolve_path(data: dict, keys: tuple[str, ...], base: Path) -> None:
         from urbsim.milieus import available
         if value in available():
             return
+    if keys == ("extends",) and Path(value).suffix == "" and not (base / value).exists() \
+            and (shipped := shipped_dir() / f"{value}.toml").is_file():
+        node[last] = str(shipped)
+        return
     node[last] = str(base / value)
 
 

@@ -10,7 +10,7 @@ already done are skipped.
 Workers use one Dask thread each and an explicit number of numba threads (local workers also
 start with ``NUMBA_NUM_THREADS``, so numba starts no more threads than that). Local workers
 preload :mod:`urbsim.experiment.worker`: they import the model and load the kernels from
-numba's cache while they start, and the client writes a new store's template meanwhile.
+numba's cache while they start, so the first run of a worker costs what the others do.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -78,6 +77,7 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
             if state[idx] == store.FAILED:  # tried again; cleared so a success leaves no trace
                 store.mark(path, plan.digest, idx, store.PENDING)
     else:
+        store.create(path, plan)
         todo = list(plan.runs())
     out = Outcome(plan.total, plan.total - len(todo))
     t0 = time.perf_counter()
@@ -85,18 +85,13 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
         if on_start is not None:
             on_start(Start(plan.total, out.skipped, resumed, 0, None))
         return out
-    with ThreadPoolExecutor(1) as pool:
-        # a new store's template is written while the cluster starts and its workers warm up
-        created = None if resumed else pool.submit(store.create, path, plan)
-        with connect(workers, scheduler, threads, dashboard) as client:
-            if created is not None:
-                created.result()
-            nthreads = sum(client.nthreads().values()) or 1
-            if on_start is not None:
-                on_start(Start(plan.total, out.skipped, resumed, len(client.nthreads()),
-                               client.dashboard_link if dashboard else None))
-            _submit_all(client, plan, path, todo, retries, threads, 2 * nthreads + 2, out,
-                        on_progress)
+    with connect(workers, scheduler, threads, dashboard) as client:
+        nthreads = sum(client.nthreads().values()) or 1
+        if on_start is not None:
+            on_start(Start(plan.total, out.skipped, resumed, len(client.nthreads()),
+                           client.dashboard_link if dashboard else None))
+        _submit_all(client, plan, path, todo, retries, threads, 2 * nthreads + 2, out,
+                    on_progress)
     out.seconds = time.perf_counter() - t0
     return out
 

@@ -8,7 +8,7 @@ thread that runs it.
 This module is also a Dask preload: a worker started with it (``LocalCluster(preload=...)``,
 or ``dask worker --preload urbsim.experiment.worker`` on a cluster) imports the model and
 loads every kernel from numba's cache while it starts, so that its first run costs no more
-than the others and the client can write the store's template meanwhile.
+than the others.
 """
 
 from __future__ import annotations
