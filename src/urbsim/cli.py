@@ -380,6 +380,37 @@ def schema(kind: Annotated[str, typer.Argument(
     sys.stdout.write(markdown(kind))
 
 
+@app.command()
+def workshop(
+    scenario: Annotated[str, typer.Option(
+        help="scenario to start from: a file, or the name of a shipped one")] = "baseline",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port to serve on")] = 5006,
+    host: Annotated[str, typer.Option(
+        help="address to bind; the default serves this machine only. Another address "
+             "(e.g. 0.0.0.0) makes the app reachable from the network")] = "127.0.0.1",
+    seeds: Annotated[int, typer.Option(min=1, max=12, help="seeds per run (changeable in "
+                                                           "the app)")] = 4,
+    households: Annotated[int, typer.Option(min=500, max=120_000, help="households per run "
+                                            "(changeable in the app)")] = 30_000,
+    steps: Annotated[int | None, typer.Option(min=2, max=40, help="years per run [default: "
+                                              "the scenario's]")] = None,
+    show: Annotated[bool, typer.Option(help="open a browser tab")] = False,
+) -> None:
+    """Serve the strategy-workshop app in the browser (Panel): levers, runs against the
+    baseline, maps, time series, downloads. Stops with Ctrl-C."""
+    with _guard():
+        from urbsim import scenario as sc
+        from urbsim.workshop.app import Settings, serve
+
+        scn = sc.load(scenario)
+        sc.check(scn)
+        settings = Settings(seeds, households, steps or min(max(scn.steps, 2), 40))
+        url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+        _err().print(f"urbsim workshop on {url} (computing the baseline in the background; "
+                     "Ctrl-C stops)", highlight=False)
+        serve(scn, settings, port=port, host=host, show=show)
+
+
 # ----------------------------------------------------------------------------- helpers
 def _scenario(arg: str, households: int | None, steps: int | None):
     from urbsim import scenario as sc

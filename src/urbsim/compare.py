@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
 from scipy import stats
 
 from urbsim.summary import LABELS, fmt, headline, series
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -120,34 +124,41 @@ def bands(s: xr.Dataset) -> xr.Dataset:
                      (mean + half.fillna(0)).rename({k: f"{k}_high" for k in s})])
 
 
+def frame(runs: dict[str, xr.Dataset]) -> pd.DataFrame:
+    """Indicators per step of each set of runs with their 95 % bands, in one long table with a
+    ``scenario`` column (for :func:`figure`)."""
+    import pandas as pd
+
+    frames = []
+    for name, s in runs.items():
+        b = bands(s if "households" not in s else series(s)).to_dataframe().reset_index()
+        b["scenario"] = name
+        frames.append(b)
+    return pd.concat(frames)
+
+
+def figure(df: pd.DataFrame, k: str, label: str):
+    """One indicator of :func:`frame` over time: a line per scenario with its 95 % band."""
+    import hvplot.pandas  # noqa: F401 - registers .hvplot
+
+    d = df[["step", "scenario", k, f"{k}_low", f"{k}_high"]].dropna()
+    band = d.hvplot.area(x="step", y=f"{k}_low", y2=f"{k}_high", by="scenario",
+                         alpha=0.25, line_width=0, stacked=False)
+    line = d.hvplot.line(x="step", y=k, by="scenario", ylabel=label, title=label)
+    dots = d.hvplot.scatter(x="step", y=k, by="scenario", size=12)
+    return (band * line * dots).opts(legend_position="top_left")
+
+
 def plot(runs: dict[str, xr.Dataset], path: Path, title: str) -> None:
     """An HTML page of the plotted indicators over time, one line per set of runs with its
     95 % band, written atomically (bokeh resources inline: the page works offline)."""
     import holoviews as hv
-    import hvplot.pandas  # noqa: F401 - registers .hvplot
-    import pandas as pd
     from bokeh.resources import INLINE
 
-    frames = []
-    for name, ds in runs.items():
-        b = bands(series(ds)).to_dataframe().reset_index()
-        b["scenario"] = name
-        frames.append(b)
-    df = pd.concat(frames)
-    panels = []
-    for k in PLOTTED:
-        if k not in df or df[k].isna().all():
-            continue
-        label = LABELS[k]
-        d = df[["step", "scenario", k, f"{k}_low", f"{k}_high"]].dropna()
-        band = d.hvplot.area(x="step", y=f"{k}_low", y2=f"{k}_high", by="scenario",
-                             alpha=0.25, line_width=0, stacked=False)
-        line = d.hvplot.line(x="step", y=k, by="scenario", ylabel=label, title=label)
-        dots = d.hvplot.scatter(x="step", y=k, by="scenario", size=12)
-        panels.append((band * line * dots).opts(legend_position="top_left", width=460,
-                                                height=300))
+    df = frame(runs)
+    panels = [figure(df, k, LABELS[k]).opts(width=460, height=300) for k in PLOTTED
+              if k in df and not df[k].isna().all()]
     layout = hv.Layout(panels).cols(2).opts(title=title)
     tmp = path.with_name(f".{path.stem}.tmp.html")
     hv.save(layout, tmp, backend="bokeh", resources=INLINE, title=title)
     tmp.replace(path)
-

@@ -25,7 +25,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from urbsim.compare import bands, contrast
+from urbsim.compare import bands, contrast, figure
 from urbsim.errors import InputError
 from urbsim.experiment import design as dsg
 from urbsim.experiment import store
@@ -152,14 +152,10 @@ def _policies(report: Report, h: xr.Dataset, s: xr.Dataset, base: str,
 
 def _series(s: xr.Dataset, k: str):
     """Mean per step over seeds by scenario, with 95 % bands."""
-    import hvplot.pandas  # noqa: F401 - registers .hvplot
-
-    df = bands(s).to_dataframe().reset_index().dropna(subset=[k])
-    band = df.hvplot.area(x="step", y=f"{k}_low", y2=f"{k}_high", by="scenario", alpha=0.2,
-                          line_width=0, stacked=False)
-    line = df.hvplot.line(x="step", y=k, by="scenario", ylabel=LABELS[k])
-    return (band * line).opts(title=f"{LABELS[k]} per year (mean over seeds, 95% band)",
-                              width=760, height=340, legend_position="right")
+    df = bands(s).to_dataframe().reset_index()
+    return figure(df, k, LABELS[k]).opts(
+        title=f"{LABELS[k]} per year (mean over seeds, 95% band)", width=760, height=340,
+        legend_position="right")
 
 
 def _seed_mean(y: xr.DataArray) -> np.ndarray:
