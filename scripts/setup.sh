@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Create .venv with a Python >= 3.12 and install urbsim with its pinned dependencies.
 # Idempotent: re-running only reinstalls when requirements.lock or pyproject.toml changed.
+# --tests also installs Debian's chromium for the browser tests (apt-get, as root or with sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,4 +41,17 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements.lock
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
   echo "$want" > "$stamp"
+fi
+
+if [ "${1:-}" = "--tests" ] && ! command -v chromium >/dev/null 2>&1; then
+  # Playwright drives Debian's chromium (executable_path); it never downloads a browser.
+  if command -v apt-get >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo -n"
+    echo "setup: installing Debian's chromium for the browser tests" >&2
+    $SUDO apt-get update -qq >/dev/null && \
+      DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null || \
+      echo "setup: could not install chromium; the browser tests will be skipped" >&2
+  else
+    echo "setup: no apt-get: install chromium yourself; the browser tests will be skipped" >&2
+  fi
 fi
