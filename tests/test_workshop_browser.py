@@ -1,8 +1,11 @@
 """The workshop app in a real browser: Debian's chromium driven by pytest-playwright against
 ``urbsim workshop`` served on loopback (tiny runs: 1,500 households, 2 seeds, 4 years).
 
-Screenshots go to ``$URBSIM_SCREENSHOTS`` (the README's come from
-``URBSIM_SCREENSHOTS=docs/screenshots``), else to pytest's temporary directory.
+Screenshots go to ``$URBSIM_SCREENSHOTS``, else to pytest's temporary directory. The README's
+come from these tests at workshop sizes::
+
+    URBSIM_SCREENSHOTS=docs/screenshots URBSIM_WORKSHOP_SIZE="30000 4 20" \
+        .venv/bin/python -m pytest tests/test_workshop_browser.py
 """
 
 from __future__ import annotations
@@ -27,7 +30,9 @@ if CHROMIUM is None:  # CI installs it (scripts/setup.sh); elsewhere say why the
     pytest.skip("Debian's chromium is not installed (apt-get install chromium)",
                 allow_module_level=True)
 
-WAIT = 120_000  # ms: the first run of a fresh server loads the kernels in a new process
+WAIT = 180_000  # ms: the first run of a fresh server loads the kernels in a new process
+SIZE = os.environ.get("URBSIM_WORKSHOP_SIZE", "1500 2 4").split()
+"""Households, seeds and years of the served app's runs."""
 
 
 @pytest.fixture(scope="session")
@@ -45,8 +50,9 @@ def server(tmp_path_factory):
         port = s.getsockname()[1]
     log = tmp_path_factory.mktemp("workshop") / "server.log"
     with log.open("w") as out:
+        households, seeds, steps = SIZE
         proc = subprocess.Popen([sys.executable, "-m", "urbsim", "workshop", "--port", str(port),
-                                 "--households", "1500", "--seeds", "2", "--steps", "4"],
+                                 "--households", households, "--seeds", seeds, "--steps", steps],
                                 stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
@@ -121,6 +127,7 @@ def test_a_lever_and_run_update_the_results(server, page, shots):
     assert cells[4] == "only in baseline+workshop"
     assert page.get_by_text("Random-selection citizen panel: households invited 2 %").is_visible()
     page.screenshot(path=shots / "workshop-panel.png", full_page=True)
+    page.locator(".lever-events-panel input[type=checkbox]").uncheck()
     for tab, name in (("Map", "map"), ("Over time", "series"), ("Who takes part", "part")):
         page.get_by_text(tab, exact=True).click()
         page.locator(".bk-Canvas:visible").first.wait_for(timeout=30_000)

@@ -144,7 +144,7 @@ def figure(df: pd.DataFrame, k: str, label: str):
     d = df[["step", "scenario", k, f"{k}_low", f"{k}_high"]].dropna()
     band = d.hvplot.area(x="step", y=f"{k}_low", y2=f"{k}_high", by="scenario",
                          alpha=0.25, line_width=0, stacked=False)
-    line = d.hvplot.line(x="step", y=k, by="scenario", ylabel=label, title=label)
+    line = d.hvplot.line(x="step", y=k, by="scenario", ylabel=label, title=label, xlabel="year")
     dots = d.hvplot.scatter(x="step", y=k, by="scenario", size=12)
     return (band * line * dots).opts(legend_position="top_left")
 

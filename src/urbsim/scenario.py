@@ -46,7 +46,9 @@ class Scenario(ModelParams):
     description: str = Field("", max_length=5000, description="what the scenario changes, in a "
                                                               "sentence (not inherited)")
     extends: str | None = Field(None, description="scenario file this one builds on (relative "
-                                                  "path); it then states only what differs")
+                                                  "path, or the bare name of a shipped scenario "
+                                                  "such as \"baseline\"); it then states only "
+                                                  "what differs")
     steps: int = Field(20, ge=1, le=1000, description="years to simulate (`--steps` overrides)")
 
     _origins: dict[str, str] = PrivateAttr(default_factory=dict)

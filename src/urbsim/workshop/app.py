@@ -316,14 +316,15 @@ class Workshop:
         if base is None or result is None:  # dropped from the cache meanwhile: run again
             self._request(show_progress=True)
             return
+        first = self.current is None
         self.current = (base, result, tried, settings)
         self.status.object = texts.t("finished", self.lang, seeds=settings.seeds,
                                      households=f"{settings.households:,}", steps=settings.steps)
         milieus = [str(m) for m in result.runs.milieu.values]
         self.map_milieu.options = milieus
-        if self.map_milieu.value not in milieus:
+        if first or self.map_milieu.value not in milieus:
             self.map_milieu.value = "PRE" if "PRE" in milieus else milieus[0]
-        self._render()
+        self._render(first)
 
     # ------------------------------------------------------------------ figures
     def _names(self) -> tuple[str, str]:
@@ -331,7 +332,7 @@ class Workshop:
         tried = self.current[2].name
         return base, tried if tried != "baseline" else texts.t("tried", self.lang)
 
-    def _render(self) -> None:
+    def _render(self, first: bool = False) -> None:
         if self.current is None:
             return
         base, tried, scn, _ = self.current
@@ -344,12 +345,12 @@ class Workshop:
         self.table.object = views.headline_table(self.rows, L, self._names()) + report._STYLE
         options = views.plotted(base, tried)
         self.series_what.options = {texts.indicator(k, L): k for k in options}
-        if self.series_what.value not in options:
+        if first or self.series_what.value not in options:
             self.series_what.value = "representation_gap" if "representation_gap" in options \
                 else options[0]
         held = views.formats_held(tried)
         self.part_format.options = {texts.pick(texts.FORMATS[f], L): f for f in held}
-        if self.part_format.value not in held and held:
+        if (first or self.part_format.value not in held) and held:
             self.part_format.value = "open" if "open" in held else held[0]
         self.mix_pane.object = views.milieu_mix(tried, L)
         self._draw_map()

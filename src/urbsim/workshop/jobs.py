@@ -144,7 +144,8 @@ class Runner:
 
     def submit(self, requests: list[Request]) -> Job | None:
         """A job computing what of ``requests`` is not cached (``None``: all cached)."""
-        todo = [r for r in requests if self.cache.get(r.key) is None]
+        unique = {r.key: r for r in requests}  # e.g. a tried scenario that is the baseline
+        todo = [r for r in unique.values() if self.cache.get(r.key) is None]
         if not todo:
             return None
         joint = "+".join(r.key for r in todo)
