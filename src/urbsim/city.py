@@ -9,19 +9,20 @@ Each node is a neighbourhood with attributes
 
 Edges are adjacency ties with a ``distance`` in km (default: Euclidean between positions).
 Neighbourhood *status* is not an attribute: it derives from the residents as the model runs.
-Build a City with :meth:`City.from_graph`, :func:`urbsim.citygen.synthetic`,
+Build a City with :meth:`City.from_graph`, :meth:`City.from_arrays` (vectorised, for generated
+cities: the graph is then built only when asked for), :func:`urbsim.citygen.synthetic`,
 :func:`urbsim.citygen.grid` or the loaders of :mod:`urbsim.cityio`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from urbsim.errors import InputError
 from urbsim.milieus import SEGMENTS
@@ -35,7 +36,8 @@ class City:
     """A validated neighbourhood network with array views (index = node order of ``ids``).
 
     Attributes:
-        graph: the networkx graph (node keys are the neighbourhood ids as strings).
+        graph: the networkx graph (node keys are the neighbourhood ids as strings; built on
+            first use for a city made by :meth:`from_arrays`).
         ids: neighbourhood ids.
         districts: district names, in order of first appearance.
         district: ``(N,)`` district index per neighbourhood.
@@ -47,7 +49,6 @@ class City:
         indptr, indices, distance: CSR adjacency with edge distances (km).
     """
 
-    graph: nx.Graph
     ids: tuple[str, ...]
     districts: tuple[str, ...]
     district: np.ndarray
@@ -59,6 +60,26 @@ class City:
     indptr: np.ndarray
     indices: np.ndarray
     distance: np.ndarray
+    _graph: nx.Graph | None = field(default=None, repr=False)
+
+    @cached_property
+    def graph(self) -> nx.Graph:
+        """The networkx graph, with the node and edge attributes of the module docstring."""
+        if self._graph is not None:
+            return self._graph
+        g = nx.Graph()
+        for i, v in enumerate(self.ids):
+            g.add_node(v, district=self.districts[self.district[i]], x=float(self.pos[i, 0]),
+                       y=float(self.pos[i, 1]), amenity=float(self.amenity[i]),
+                       period=PERIODS[self.period[i]],
+                       **{s: int(self.capacity[i, j]) for j, s in enumerate(SEGMENTS)},
+                       **{f"rent_{s}": float(self.base_rent[i, j]) for j, s in enumerate(SEGMENTS)})
+        for i in range(self.n):
+            for e in range(self.indptr[i], self.indptr[i + 1]):
+                j = self.indices[e]
+                if i < j:
+                    g.add_edge(self.ids[i], self.ids[j], distance=float(self.distance[e]))
+        return g
 
     @property
     def n(self) -> int:
@@ -144,8 +165,46 @@ class City:
             dist += [float(d), float(d)]
         adj = sp.csr_matrix((dist, (rows, cols)), shape=(n, n))
         adj.sort_indices()
-        return cls(graph=g, ids=ids, districts=tuple(seen), district=district, pos=pos,
+        return cls(ids=ids, districts=tuple(seen), district=district, pos=pos,
                    capacity=capacity, base_rent=base_rent, amenity=amenity, period=period,
+                   indptr=adj.indptr.astype(np.int64), indices=adj.indices.astype(np.int64),
+                   distance=adj.data.astype(np.float64), _graph=g)
+
+    @classmethod
+    def from_arrays(cls, ids, districts, district, pos, capacity, base_rent, edges, distance,
+                    amenity=None, period=None, source: str = "<arrays>") -> City:
+        """A city from arrays (vectorised; for generated cities such as grids).
+
+        Args:
+            ids: neighbourhood ids; districts: district names; district: ``(N,)`` index into
+            them; pos: ``(N, 2)``; capacity, base_rent: ``(N, 4)``; edges: ``(E, 2)`` node
+            index pairs (each tie once); distance: ``(E,)`` km; amenity: ``(N,)`` (default
+            0.5); period: ``(N,)`` index into :data:`PERIODS` (default 1980–2009).
+
+        Raises:
+            InputError: a disconnected network, or negative dwellings or rents.
+        """
+        n = len(ids)
+        capacity = np.asarray(capacity, np.int64)
+        base_rent = np.asarray(base_rent, np.float64)
+        if (capacity < 0).any() or (base_rent < 0).any():
+            raise InputError("negative dwellings or rents", source)
+        edges = np.asarray(edges, np.int64).reshape(-1, 2)
+        d = np.asarray(distance, np.float64)
+        adj = sp.csr_matrix((np.concatenate([d, d]), (np.concatenate([edges[:, 0], edges[:, 1]]),
+                                                      np.concatenate([edges[:, 1], edges[:, 0]]))),
+                            shape=(n, n))
+        adj.sort_indices()
+        parts, _ = connected_components(adj, directed=False)
+        if parts != 1:
+            raise InputError(f"the neighbourhood network is not connected: {parts} parts", source,
+                             "edges")
+        return cls(ids=tuple(str(i) for i in ids), districts=tuple(districts),
+                   district=np.asarray(district, np.int32), pos=np.asarray(pos, np.float64),
+                   capacity=capacity, base_rent=base_rent,
+                   amenity=np.full(n, 0.5) if amenity is None else np.asarray(amenity, float),
+                   period=np.full(n, PERIODS.index("1980-2009"), np.int8) if period is None
+                   else np.asarray(period, np.int8),
                    indptr=adj.indptr.astype(np.int64), indices=adj.indices.astype(np.int64),
                    distance=adj.data.astype(np.float64))
 

@@ -97,20 +97,25 @@ def grid(width: int, height: int, torus: bool = False, moore: bool = True) -> Ci
     """A ``width x height`` grid of cells with one dwelling each (Schelling's city).
 
     With ``moore=True`` diagonal neighbours are adjacent, so that the ball of radius r hops is
-    the Moore neighbourhood of range r (Chebyshev distance).
+    the Moore neighbourhood of range r (Chebyshev distance). Cell ``(x, y)`` has id ``"x,y"``
+    and index ``x * height + y``.
     """
-    g = nx.Graph()
-    for x in range(width):
-        for y in range(height):
-            g.add_node(f"{x},{y}", district="grid", x=float(x), y=float(y), private=1,
-                       rent_private=0.0)
-    steps = [(1, 0), (0, 1), (1, 1), (1, -1)] if moore else [(1, 0), (0, 1)]
-    for x in range(width):
-        for y in range(height):
-            for dx, dy in steps:
-                u, v = x + dx, y + dy
-                if torus:
-                    u, v = u % width, v % height
-                if 0 <= u < width and 0 <= v < height and (u, v) != (x, y):
-                    g.add_edge(f"{x},{y}", f"{u},{v}", distance=1.0)
-    return City.from_graph(g, source=f"grid {width}x{height}")
+    from urbsim.milieus import SEGMENTS
+
+    xs, ys = np.meshgrid(np.arange(width), np.arange(height), indexing="ij")
+    x, y = xs.ravel(), ys.ravel()
+    n = width * height
+    pairs = []
+    for dx, dy in ([(1, 0), (0, 1), (1, 1), (1, -1)] if moore else [(1, 0), (0, 1)]):
+        u, v = x + dx, y + dy
+        if torus:
+            u, v = u % width, v % height
+        ok = (u >= 0) & (u < width) & (v >= 0) & (v < height) & ((u != x) | (v != y))
+        pairs.append(np.stack([(x * height + y)[ok], (u * height + v)[ok]], 1))
+    edges = np.unique(np.sort(np.concatenate(pairs), 1), axis=0)  # a 2-wide torus repeats ties
+    capacity = np.zeros((n, len(SEGMENTS)), np.int64)
+    capacity[:, SEGMENTS.index("private")] = 1
+    return City.from_arrays([f"{a},{b}" for a, b in zip(x, y, strict=True)], ("grid",),
+                            np.zeros(n, np.int32), np.stack([x, y], 1).astype(float), capacity,
+                            np.zeros((n, len(SEGMENTS))), edges, np.ones(len(edges)),
+                            source=f"grid {width}x{height}")

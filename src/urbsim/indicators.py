@@ -11,61 +11,40 @@ the definitions of pysal ``segregation`` (the tests use it as the oracle):
   ``sum_i sum_g t_i p_ig ln(p_ig / P_g) / (T E)`` with ``E = -sum_g P_g ln P_g``;
 * isolation of group g (Massey & Denton): ``sum_i (x_ig / X_g) (x_ig / t_i)``.
 
-Values are NaN where undefined (a group absent from, or alone in, the area).
+Values are NaN where undefined (a group absent from, or alone in, the area). The sums run in
+the numba kernel :mod:`urbsim.kernels.segregation`, for many areas at once.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from urbsim.kernels import segregation as kernel
 
-def _shares(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    c = np.asarray(counts, dtype=np.float64)
-    t = c.sum(axis=1)
-    total = t.sum()
-    p = np.divide(c, t[:, None], out=np.zeros_like(c), where=t[:, None] > 0)
-    big_p = c.sum(axis=0) / total if total > 0 else np.full(c.shape[1], np.nan)
-    return t, p, big_p, total
+
+def _one(counts: np.ndarray) -> tuple:
+    c = np.ascontiguousarray(counts, dtype=np.float64)
+    return kernel.indices(c, np.zeros(c.shape[0], np.int64), 0)
 
 
 def dissimilarity(counts: np.ndarray) -> np.ndarray:
     """Dissimilarity of each group against all others, shape ``(groups,)``."""
-    t, p, big_p, total = _shares(counts)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        d = (t[:, None] * np.abs(p - big_p)).sum(axis=0) / (2 * total * big_p * (1 - big_p))
-    return np.where((big_p > 0) & (big_p < 1), d, np.nan)
+    return _one(counts)[0][0]
 
 
 def multigroup_dissimilarity(counts: np.ndarray) -> float:
     """Multigroup dissimilarity index (Sakoda)."""
-    t, p, big_p, total = _shares(counts)
-    i = (big_p * (1 - big_p)).sum()
-    if not total > 0 or not i > 0:
-        return np.nan
-    return float((t[:, None] * np.abs(p - big_p)).sum() / (2 * total * i))
+    return float(_one(counts)[1][0])
 
 
 def theil_h(counts: np.ndarray) -> float:
     """Theil's multigroup information-theory index H."""
-    t, p, big_p, total = _shares(counts)
-    present = big_p > 0
-    e = -(big_p[present] * np.log(big_p[present])).sum()
-    if not total > 0 or not e > 0:
-        return np.nan
-    pp, bp = p[:, present], big_p[present]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(pp > 0, pp * np.log(pp / bp), 0.0)
-    return float((t[:, None] * terms).sum() / (total * e))
+    return float(_one(counts)[2][0])
 
 
 def isolation(counts: np.ndarray) -> np.ndarray:
     """Isolation of each group, shape ``(groups,)``."""
-    c = np.asarray(counts, dtype=np.float64)
-    t = c.sum(axis=1)
-    x = c.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share_in_unit = np.divide(c, t[:, None], out=np.zeros_like(c), where=t[:, None] > 0)
-        return np.where(x > 0, (c / x * share_in_unit).sum(axis=0), np.nan)
+    return _one(counts)[3][0]
 
 
 def representation_gap(participants: np.ndarray, residents: np.ndarray) -> float:
@@ -81,6 +60,19 @@ def representation_gap(participants: np.ndarray, residents: np.ndarray) -> float
 def segregation(counts: np.ndarray) -> dict[str, np.ndarray | float]:
     """All segregation indices of one area: ``dissimilarity``, ``multigroup_dissimilarity``,
     ``theil_h``, ``isolation``."""
-    return {"dissimilarity": dissimilarity(counts),
-            "multigroup_dissimilarity": multigroup_dissimilarity(counts),
-            "theil_h": theil_h(counts), "isolation": isolation(counts)}
+    dis, multi, h, iso = _one(counts)
+    return {"dissimilarity": dis[0], "multigroup_dissimilarity": float(multi[0]),
+            "theil_h": float(h[0]), "isolation": iso[0]}
+
+
+def by_area(counts: np.ndarray, area: np.ndarray, n_areas: int
+            ) -> tuple[dict[str, np.ndarray | float], dict[str, np.ndarray]]:
+    """:func:`segregation` of all units together and of each area (``area[unit]`` in
+    ``0..n_areas-1``), in one pass: ``(city, per_area)`` with a leading area axis in
+    ``per_area``."""
+    c = np.ascontiguousarray(counts, dtype=np.float64)
+    dis, multi, h, iso = kernel.indices(c, np.asarray(area, np.int64), n_areas)
+    city = {"dissimilarity": dis[-1], "multigroup_dissimilarity": float(multi[-1]),
+            "theil_h": float(h[-1]), "isolation": iso[-1]}
+    return city, {"dissimilarity": dis[:-1], "multigroup_dissimilarity": multi[:-1],
+                  "theil_h": h[:-1], "isolation": iso[:-1]}

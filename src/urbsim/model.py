@@ -20,6 +20,8 @@ Mesa-agent reference is in :mod:`urbsim.world`.
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from urbsim import households as hh_mod
@@ -77,40 +79,62 @@ class UrbanModel(World):
         sizes = {"neighbourhood": c.n, "milieu": m, "segment": len(SEGMENTS),
                  "district": len(c.districts), "format": len(FORMATS)}
         self.recorder = Recorder(sizes, expected_steps)
+        self.timings: dict[str, float] = {}
+        """Seconds spent per phase over all steps so far (benchmarks/ profiles with it)."""
+        self._t = 0.0
         self._flows = self._zero_flows()
         self._record(satisfaction=self._satisfaction())
 
     # ------------------------------------------------------------------ set-up
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
-        """One year: the seven phases, then record."""
+        """One year: the seven phases, then record (seconds per phase add up in
+        :attr:`timings`)."""
         p, c, h, t = self.params, self.city, self.households, self.steps
+        lap = self._lap
+        lap(None)
         self._flows = self._zero_flows()
         self._ensure_slots()
         agg = self._perceived()
-        s = self._satisfaction(agg)                                              # 2
+        lap("composition")                                                       # 1
+        s = self._satisfaction(agg)
+        lap("satisfaction")                                                      # 2
         flags = moving.decide(self.seed, t, h.active, h.milieu, h.node, h.segment, h.income,
                               h.age, h.attachment, s, self.rent,
                               self.milieus.mobility * p.moving.mobility_scale,
                               np.asarray(p.moving.age_mobility), p.moving.attachment_damping,
                               p.moving.dissatisfaction_gain, p.moving.max_burden,
-                              p.moving.forced_rate)                              # 3
+                              p.moving.forced_rate)
         movers = np.flatnonzero(flags)
-        self._relocate(movers, flags[movers], agg, rng.CHOICE, t)                # 4
+        lap("moving")                                                            # 3
+        self._relocate(movers, flags[movers], agg, rng.CHOICE, t)
+        lap("choice")                                                            # 4
         upper, cap = policies.rent_bounds(self.active_policies, p.market.ceiling)
         self.rent = market.update_rents(self.rent, self.base_rent, self.capacity, self.occ,
                                         p.market.vacancy_target, p.market.adjustment,
                                         p.market.max_change, p.market.floor, upper, cap,
-                                        p.market.social_fixed)                   # 5
+                                        p.market.social_fixed)
         for pol in self.active_policies:
             if isinstance(pol, Construction):
                 policies.build(pol, c, self.capacity, self.base_rent, self.rent)
             elif isinstance(pol, UnlockUnderused):
                 policies.unlock(pol, c, self.capacity, self.base_rent, self.rent,
                                 self.unlock_carry)
-        self._turnover(t)                                                        # 6
-        self._participation(t)                                                   # 7
-        self._record(satisfaction=self._satisfaction())
+        lap("market")                                                            # 5
+        changed = self._turnover(t)
+        lap("turnover")                                                          # 6
+        self._participation(t)
+        lap("participation")                                                     # 7
+        # choice kept ``agg`` up to date move by move; turnover that changed nobody keeps it so
+        self._record(satisfaction=self._satisfaction(None if changed else agg))
+        lap("record")
+
+    def _lap(self, phase: str | None) -> None:
+        """Add the time since the last lap to ``timings[phase]``."""
+        now = time.perf_counter()
+        if phase is not None:
+            self.timings[phase] = self.timings.get(phase, 0.0) + now - self._t
+        self._t = now
 
     def _perceived(self) -> tuple:
         return composition.perceived(self.counts, self.ball_ptr, self.ball_idx, self.ball_w,
@@ -152,7 +176,8 @@ class UrbanModel(World):
             f["in_migrants"] += np.bincount(mil[res == choice.MOVED], minlength=m)
         return res
 
-    def _turnover(self, t: int) -> None:
+    def _turnover(self, t: int) -> bool:
+        """Departures, newcomers and ageing; whether anybody left or arrived."""
         p, h, m = self.params.turnover, self.households, len(self.milieus)
         leave = np.flatnonzero(turnover.departures(self.seed, t, h.active, h.age, p.out_rate,
                                                    p.death_rate))
@@ -171,28 +196,29 @@ class UrbanModel(World):
                            self.params.income.sigma, h.milieu, h.income, h.age, h.years,
                            h.attachment, h.engagement, self.engagement0)
         h.size[slots] = 1 + (h.age[slots] == 1)  # prior: newcomers are small households
-        self._relocate(slots, np.full(len(slots), 2, np.int8), self._perceived(),
-                       rng.NEWCOMER_CHOICE, t)
+        if len(slots):  # (a closed city, e.g. Schelling's, has none: no search to prepare)
+            self._relocate(slots, np.full(len(slots), 2, np.int8), self._perceived(),
+                           rng.NEWCOMER_CHOICE, t)
         turnover.age_households(self.seed, t, h.active, h.age, h.years, h.attachment,
                                 p.ageing, p.attachment_growth)
+        return len(leave) > 0 or len(slots) > 0
 
     def _participation(self, t: int) -> None:
         pp, h, c, ms = self.params.participation, self.households, self.city, self.milieus
         a = h.active
-        h.engagement[a] += pp.engagement_decay * (self.engagement0[h.milieu[a]] - h.engagement[a])
+        participation.decay(a, h.milieu, h.engagement, self.engagement0, pp.engagement_decay)
         events = self.take_events()
         masks = [c.mask(e.districts, e.neighbourhoods) for e in events]
         formats = np.array([m for e, m in zip(events, masks, strict=True)
                             if e.format != "election"]).reshape(-1, c.n)
         n_formats = formats.sum(0)
         f = self._flows
+        node = np.where(a, h.node, 0)
         for k, (e, scope) in enumerate(zip(events, masks, strict=True)):
             competing = (np.maximum(n_formats - 1, 0) if e.format != "election"
                          else np.zeros(c.n, np.int64)).astype(np.float64)
-            excess = np.where(a, h.engagement - self.engagement0[h.milieu], 0.0)
-            node = np.where(a, h.node, 0)
-            residents = np.bincount(node, weights=a.astype(float), minlength=c.n)
-            neighbours = np.bincount(node, weights=excess, minlength=c.n) / np.maximum(residents, 1)
+            neighbours = participation.neighbours(a, node, h.milieu, h.engagement,
+                                                  self.engagement0, c.n)
             gain = ms.channel_gain @ np.array([e.channels.get(ch, 0.0) for ch in ms.channels])
             out = participation.take_part(
                 self.seed, t, k, a, h.milieu, node, h.engagement, self.engagement0,
@@ -201,18 +227,16 @@ class UrbanModel(World):
                 pp.social_influence, self.context(self.counts), pp.engagement_weight, pp.fatigue,
                 e.format == "panel",
                 e.invite_share)
-            took = out == 2
-            reached = out >= 1
             fi = FORMATS.index(e.format)
-            np.add.at(f["participants"][fi], (h.node[took], h.milieu[took]), 1)
-            np.add.at(f["reached"][fi], (h.node[reached], h.milieu[reached]), 1)
+            took = np.zeros((c.n, len(ms)), np.int64)
+            participation.tally(out, node, h.milieu, took, f["reached"][fi], h.engagement,
+                                h.attachment, pp.engagement_gain, pp.attachment_gain)
+            f["participants"][fi] += took
             if e.format == "panel":
-                f["invited"] += np.bincount(h.milieu[reached], minlength=len(ms))
-                f["accepted"] += np.bincount(h.milieu[took], minlength=len(ms))
-            h.engagement[took] += pp.engagement_gain * (1 - h.engagement[took])
-            h.attachment[took] += pp.attachment_gain * (1 - h.attachment[took])
+                f["invited"] += np.bincount(h.milieu[out >= 1], minlength=len(ms))
+                f["accepted"] += took.sum(0)
             if e.amenity_budget > 0 and took.any():
-                part = np.bincount(h.node[took], minlength=c.n)
+                part = took.sum(1)
                 self.amenity = np.minimum(1.0, self.amenity + e.amenity_budget * part / part.sum())
 
     def _ensure_slots(self, extra: int = 0) -> None:
@@ -229,9 +253,7 @@ class UrbanModel(World):
         m = len(self.milieu_codes)
         sat_sum = np.bincount(h.milieu[a], weights=satisfaction[a], minlength=m)
         sat_n = np.bincount(h.milieu[a], minlength=m)
-        seg = indicators.segregation(self.counts)
-        d = len(c.districts)
-        by = [indicators.segregation(self.counts[c.district == k]) for k in range(d)]
+        seg, by = indicators.by_area(self.counts, c.district, len(c.districts))
         part, reach = f["participants"].sum((0, 1)), f["reached"].sum((0, 1))
         self.recorder.record({
             "households": self.counts, "dwellings": self.capacity,
@@ -241,7 +263,7 @@ class UrbanModel(World):
             "turnout": part.sum() / reach.sum() if reach.sum() else np.nan,
             "representation_gap": indicators.representation_gap(part, reach),
             **seg,
-            **{f"district_{k}": np.array([b[k] for b in by]) for k in seg},
+            **{f"district_{k}": v for k, v in by.items()},
         })
 
     def check_state(self) -> list[str]:

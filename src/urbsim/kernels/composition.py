@@ -16,7 +16,7 @@ They are rebuilt from the integer counts at each step and updated incrementally 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 
 @njit(cache=True)
@@ -39,23 +39,23 @@ def occupancy(node, segment, active, n_nodes, n_segments):
     return o
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def perceived(c, ball_ptr, ball_idx, ball_w, status, affinity):
-    """The perceived aggregates ``(cw, tot, sum_st, sum_sq, aff)`` from counts ``c``."""
+    """The perceived aggregates ``(cw, tot, sum_st, sum_sq, aff)`` from counts ``c`` (each
+    node's row is summed by one thread in ball order: the result does not depend on threads)."""
     n, m = c.shape
     cw = np.zeros((n, m))
-    for i in range(n):
+    tot = np.zeros(n)
+    sum_st = np.zeros(n)
+    sum_sq = np.zeros(n)
+    aff = np.zeros((n, m))
+    for i in prange(n):
         for e in range(ball_ptr[i], ball_ptr[i + 1]):
             w = ball_w[e]
             if w != 0.0:
                 j = ball_idx[e]
                 for k in range(m):
                     cw[i, k] += w * c[j, k]
-    tot = np.zeros(n)
-    sum_st = np.zeros(n)
-    sum_sq = np.zeros(n)
-    aff = np.zeros((n, m))
-    for i in range(n):
         for k in range(m):
             x = cw[i, k]
             tot[i] += x

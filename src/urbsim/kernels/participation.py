@@ -41,3 +41,40 @@ def take_part(seed, step, event, active, milieu, node, engagement, engagement0, 
         p = 1.0 / (1.0 + np.exp(-x))
         out[i] = 2 if rng.uniform(seed, step, rng.PARTICIPATION, i, 2 * event + 1) < p else 1
     return out
+
+
+@njit(cache=True)
+def decay(active, milieu, engagement, engagement0, rate):
+    """Engagement returns towards its milieu baseline by ``rate`` a year (in place)."""
+    for i in range(active.shape[0]):
+        if active[i]:
+            engagement[i] += rate * (engagement0[milieu[i]] - engagement[i])
+
+
+@njit(cache=True)
+def neighbours(active, node, milieu, engagement, engagement0, n_nodes):
+    """Mean engagement above the milieu baseline of the residents of each node (summed in
+    household order)."""
+    total = np.zeros(n_nodes)
+    residents = np.zeros(n_nodes)
+    for i in range(active.shape[0]):
+        if active[i]:
+            total[node[i]] += engagement[i] - engagement0[milieu[i]]
+            residents[node[i]] += 1.0
+    for n in range(n_nodes):
+        total[n] /= max(residents[n], 1.0)
+    return total
+
+
+@njit(cache=True)
+def tally(out, node, milieu, participants, reached, engagement, attachment, engagement_gain,
+          attachment_gain):
+    """Count reached households and participants per node × milieu (into the given arrays)
+    and let taking part raise engagement and attachment (in place)."""
+    for i in range(out.shape[0]):
+        if out[i] >= 1:
+            reached[node[i], milieu[i]] += 1
+        if out[i] == 2:
+            participants[node[i], milieu[i]] += 1
+            engagement[i] += engagement_gain * (1 - engagement[i])
+            attachment[i] += attachment_gain * (1 - attachment[i])

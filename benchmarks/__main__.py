@@ -1,0 +1,222 @@
+"""urbsim's benchmark suite: ``.venv/bin/python -m benchmarks [--quick] [--only NAME ...]``.
+
+Prints a table per benchmark and writes ``benchmarks/results.md`` (with the machine) unless
+``--out`` says otherwise. Every ratio compares two things measured in the same run.
+
+1. ``schelling``: Schelling per the ABMFrameworksComparison declaration (small: 40×40, 1,000
+   agents, radius 1, happy with ≥ 3 like neighbours; large: 100×100, 8,000 agents, radius 2,
+   ≥ 8), 20 steps, building the model plus the steps timed, median of ``--repeat`` seeded runs:
+   urbsim's engine in its Schelling configuration against plain Mesa 3.5
+   (``benchmarks/mesa_schelling.py``).
+2. ``scaling``: the full model (calibrated baseline) with 10k, 100k and 1M households on 1,000
+   neighbourhoods, 50 steps, each in a fresh process: wall time of the steps, household-updates
+   per second, peak memory (the process's maximum resident set).
+3. ``reference``: the engine against ``urbsim.reference`` (the same rules with Mesa agents),
+   5,000 households, 20 steps, building plus steps.
+4. ``profile``: share of the time per phase of the full model (100k households).
+
+``--quick`` runs everything at tiny sizes (the CI smoke test); its figures mean nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCHELLING = {"small": (40, 40, 1000, 3, 1), "large": (100, 100, 8000, 8, 2)}
+"""Declaration cases: width, height, agents, minimum like neighbours, radius."""
+PUBLISHED = "Agents.jl is 26.7× faster than Mesa 3.2 on the large Schelling case"
+"""From the ABMFrameworksComparison README's table (their machine, Mesa 3.2)."""
+
+
+def schelling(repeat: int, steps: int, quick: bool) -> list[dict]:
+    from benchmarks.mesa_schelling import SchellingModel
+    from urbsim import schelling as sch
+    from urbsim.model import UrbanModel
+
+    def engine(w, h, n, k, r, seed):
+        city, ms, params = sch.setup(w, h, agents=n, threshold=k, radius=r, mode="count")
+        model = UrbanModel(params, city=city, milieus=ms, seed=seed, expected_steps=steps)
+        for _ in range(steps):
+            model.step()
+        return model
+
+    def mesa(w, h, n, k, r, seed):
+        model = SchellingModel(w, h, n, k, r, seed=seed)
+        for _ in range(steps):
+            model.step()
+        return model
+
+    rows = []
+    cases = {"small": (12, 12, 60, 3, 1)} if quick else SCHELLING
+    engine(*cases[next(iter(cases))], 0)  # load the kernels
+    for name, case in cases.items():
+        times = {}
+        for label, run in (("urbsim", engine), ("Mesa", mesa)):
+            ts = []
+            for seed in range(repeat):
+                t = time.perf_counter()
+                run(*case, seed)
+                ts.append(time.perf_counter() - t)
+            times[label] = statistics.median(ts)
+        rows.append({"case": name, "grid": f"{case[0]}×{case[1]}", "agents": case[2],
+                     "radius": case[4], "min like": case[3],
+                     "urbsim (ms)": times["urbsim"] * 1e3, "Mesa (ms)": times["Mesa"] * 1e3,
+                     "Mesa / urbsim": times["Mesa"] / times["urbsim"]})
+    return rows
+
+
+SCALING = """
+import json, sys, time
+from urbsim.model import UrbanModel
+from urbsim.params import CityParams
+from urbsim.scenario import load
+households, nodes, steps = map(int, sys.argv[1:4])
+params = load("baseline").model_copy(update={"households": households,
+                                            "city": CityParams(neighbourhoods=nodes)})
+UrbanModel(params.model_copy(update={"households": 2000, "city": CityParams(neighbourhoods=20)}),
+           seed=0).run(2)  # load the kernels
+t0 = time.perf_counter()
+m = UrbanModel(params, seed=1, expected_steps=steps)
+t1 = time.perf_counter()
+for _ in range(steps):
+    m.step()
+t2 = time.perf_counter()
+# VmHWM: this process's peak (Linux keeps ru_maxrss across exec: it would be the parent's)
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"setup": t1 - t0, "steps": t2 - t1, "rss": hwm / 1024}))
+"""
+
+
+def scaling(steps: int, quick: bool) -> list[dict]:
+    sizes = (1_000, 5_000) if quick else (10_000, 100_000, 1_000_000)
+    nodes = 20 if quick else 1000
+    rows = []
+    for n in sizes:
+        out = subprocess.run([sys.executable, "-c", SCALING, str(n), str(nodes), str(steps)],
+                             capture_output=True, text=True, check=True)
+        r = json.loads(out.stdout)
+        rows.append({"households": n, "neighbourhoods": nodes, "steps": steps,
+                     "set-up (s)": r["setup"], "steps (s)": r["steps"],
+                     "household-updates/s": n * steps / r["steps"],
+                     "peak memory (MB)": r["rss"]})
+    return rows
+
+
+def reference(households: int, steps: int) -> list[dict]:
+    from urbsim.model import UrbanModel
+    from urbsim.reference import ReferenceModel
+    from urbsim.scenario import load
+
+    params = load("baseline").params().model_copy(update={"households": households})
+    UrbanModel(params, seed=0).run(2)
+    out = {}
+    for label, cls in (("urbsim", UrbanModel), ("reference", ReferenceModel)):
+        t = time.perf_counter()
+        model = cls(params, seed=1)
+        for _ in range(steps):
+            model.step()
+        out[label] = time.perf_counter() - t
+    return [{"households": households, "steps": steps, "urbsim (s)": out["urbsim"],
+             "reference (s)": out["reference"],
+             "reference / urbsim": out["reference"] / out["urbsim"]}]
+
+
+def profile(households: int, steps: int) -> list[dict]:
+    from urbsim.model import UrbanModel
+    from urbsim.scenario import load
+
+    params = load("baseline").params().model_copy(update={"households": households})
+    UrbanModel(params, seed=0).run(2)
+    model = UrbanModel(params, seed=1, expected_steps=steps)
+    for _ in range(steps):
+        model.step()
+    total = sum(model.timings.values())
+    return [{"phase": k, "seconds": v, "share (%)": 100 * v / total}
+            for k, v in sorted(model.timings.items(), key=lambda kv: -kv[1])]
+
+
+def machine() -> str:
+    import mesa
+    import numba
+    import numpy
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        name = next(line.split(":", 1)[1].strip() for line in
+                     Path("/proc/cpuinfo").read_text().splitlines() if "model name" in line)
+        cpu = f"{name} ({cpu})"
+    except (OSError, StopIteration):
+        pass
+    return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}; "
+            f"Python {platform.python_version()}, numba {numba.__version__} "
+            f"({numba.get_num_threads()} threads), numpy {numpy.__version__}, "
+            f"Mesa {mesa.__version__}")
+
+
+def table(rows: list[dict]) -> str:
+    keys = list(rows[0])
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for r in rows:
+        lines.append("| " + " | ".join(_fmt(r[k]) for k in keys) + " |")
+    return "\n".join(lines)
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.3g}" if abs(v) < 10 else f"{v:,.1f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def main() -> None:
+    names = ("schelling", "scaling", "reference", "profile")
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
+    ap.add_argument("--only", nargs="+", choices=names, default=list(names))
+    ap.add_argument("--repeat", type=int, default=15, help="seeded runs per Schelling case")
+    ap.add_argument("--out", type=Path, default=HERE / "results.md")
+    a = ap.parse_args()
+    q = a.quick
+    parts = [f"# urbsim benchmarks\n\nMachine: {machine()}.\n"
+             f"Command: `python -m benchmarks{' --quick' if q else ''}`"
+             f"{' --only ' + ' '.join(a.only) if a.only != list(names) else ''}.\n"]
+    sections = {
+        "schelling": ("Schelling (ABMFrameworksComparison declaration), 20 steps, model "
+                      f"building included, median of {a.repeat if not q else 2} seeded runs",
+                      lambda: schelling(2 if q else a.repeat, 20, q)),
+        "scaling": ("Full model: 50 steps on 1,000 neighbourhoods (a fresh process each)",
+                    lambda: scaling(3 if q else 50, q)),
+        "reference": ("urbsim against urbsim.reference (Mesa agents), building plus steps",
+                      lambda: reference(500 if q else 5000, 3 if q else 20)),
+        "profile": ("Where the full model's time goes (100,000 households, 50 steps)",
+                    lambda: profile(2000 if q else 100_000, 3 if q else 50)),
+    }
+    for name in a.only:
+        title, run = sections[name]
+        print(f"\n## {title}", flush=True)
+        rows = run()
+        text = table(rows)
+        print(text, flush=True)
+        parts.append(f"## {title}\n\n{text}\n")
+        if name == "schelling" and not q:
+            large = next(r for r in rows if r["case"] == "large")
+            note = (f"Inferred across machines, not measured here: {PUBLISHED}; urbsim is "
+                    f"{large['Mesa / urbsim']:.0f}× faster than Mesa 3.5 here, which would put "
+                    f"it at about {large['Mesa / urbsim'] / 26.7:.1f}× Agents.jl if Mesa 3.5 "
+                    "ran as fast as Mesa 3.2 did there.")
+            print(note)
+            parts.append(note + "\n")
+    a.out.write_text("\n".join(parts))
+    print(f"\nwrote {a.out}")
+
+
+if __name__ == "__main__":
+    main()
