@@ -50,14 +50,15 @@ def relocate(seed, step, stream, order, forced, milieu, node, segment, income, y
         m = milieu[i]
         y = income[i]
         home = node[i]
+        hk = rng.key(seed, step, stream, i)
         k = 0
         for c in range(n_candidates):
             total = fenwick.total(vac_tree)
             if total == 0:
                 break
-            if home >= 0 and rng.uniform(seed, step, stream, i, 3 * c) < local_share:
+            if home >= 0 and rng.keyed(hk, 3 * c) < local_share:
                 lo, hi = search_ptr[home], search_ptr[home + 1]
-                u = rng.uniform(seed, step, stream, i, 3 * c + 1) * search_cum[hi - 1]
+                u = rng.keyed(hk, 3 * c + 1) * search_cum[hi - 1]
                 e = lo + np.searchsorted(search_cum[lo:hi], u, side="right")
                 n = search_idx[min(e, hi - 1)]
                 free = 0
@@ -65,14 +66,13 @@ def relocate(seed, step, stream, order, forced, milieu, node, segment, income, y
                     free += capacity[n, s] - occ[n, s]
                 if free <= 0:
                     continue
-                r = int(rng.uniform(seed, step, stream, i, 3 * c + 2) * free)
+                r = int(rng.keyed(hk, 3 * c + 2) * free)
                 s = 0
                 while r >= capacity[n, s] - occ[n, s]:
                     r -= capacity[n, s] - occ[n, s]
                     s += 1
             else:
-                cell = fenwick.find(vac_tree, int(rng.uniform(seed, step, stream, i, 3 * c + 1)
-                                                  * total))
+                cell = fenwick.find(vac_tree, int(rng.keyed(hk, 3 * c + 1) * total))
                 n = cell // n_seg
                 s = cell % n_seg
             if rent[n, s] > max_burden * y or (s == SOCIAL and y > social_limit):
@@ -103,7 +103,7 @@ def relocate(seed, step, stream, order, forced, milieu, node, segment, income, y
             for o in range(n_opt):
                 util[o] = np.exp(logit_scale * (util[o] - best))
                 z += util[o]
-            u = rng.uniform(seed, step, stream, i, 3 * n_candidates) * z
+            u = rng.keyed(hk, 3 * n_candidates) * z
             pick = 0
             acc = util[0]
             while acc <= u and pick < n_opt - 1:

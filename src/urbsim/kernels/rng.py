@@ -28,13 +28,25 @@ def _mix(z):
 
 
 @njit(cache=True, inline="always")
-def bits(seed, step, stream, index, draw):
-    """64 random bits for the key (all arguments non-negative integers)."""
+def key(seed, step, stream, index):
+    """The hashed key of one household's draws in one step and stream (see :func:`keyed`)."""
     z = _mix(uint64(seed) + _GOLDEN)
     z = _mix(z ^ (uint64(step) + _GOLDEN))
     z = _mix(z ^ (uint64(stream) * _GOLDEN))
-    z = _mix(z ^ (uint64(index) + _GOLDEN))
-    return _mix(z ^ (uint64(draw) * _M2 + _GOLDEN))
+    return _mix(z ^ (uint64(index) + _GOLDEN))
+
+
+@njit(cache=True, inline="always")
+def keyed(k, draw):
+    """A float in [0, 1): ``uniform(seed, step, stream, index, draw)`` from ``k = key(seed,
+    step, stream, index)`` (a kernel drawing many numbers for one household hashes once)."""
+    return float(_mix(k ^ (uint64(draw) * _M2 + _GOLDEN)) >> uint64(11)) * _INV53
+
+
+@njit(cache=True, inline="always")
+def bits(seed, step, stream, index, draw):
+    """64 random bits for the key (all arguments non-negative integers)."""
+    return _mix(key(seed, step, stream, index) ^ (uint64(draw) * _M2 + _GOLDEN))
 
 
 @njit(cache=True, inline="always")
