@@ -9,17 +9,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_engine_benchmark_runs():
-    r = subprocess.run([sys.executable, "-m", "benchmarks.engine", "--households", "2000",
-                        "--neighbourhoods", "10", "--steps", "2", "--repeat", "1"],
-                       capture_output=True, text=True, cwd=ROOT)
-    assert r.returncode == 0, r.stderr
-    assert "household-updates per second" in r.stdout
-
-
 def test_experiment_benchmark_runs():
     r = subprocess.run([sys.executable, "-m", "benchmarks.experiment", "--runs", "4",
                         "--households", "1500", "--steps", "2"],
                        capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "sweep / ideal:" in r.stdout and "(warm cluster)" in r.stdout
+
+
+def test_benchmark_suite_runs_and_writes_its_results(tmp_path):
+    out = tmp_path / "results.md"
+    r = subprocess.run([sys.executable, "-m", "benchmarks", "--quick", "--out", str(out)],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    text = out.read_text()
+    assert "Machine:" in text and "Mesa 3.5" in text
+    for heading in ("Schelling", "Full model", "urbsim.reference", "Where the full model's time"):
+        assert heading in text, heading
+    shares = [float(line.split("|")[3]) for line in text.splitlines()
+              if line.startswith("| ") and line.split("|")[1].strip() in
+              ("choice", "turnover", "participation", "record", "moving", "satisfaction",
+               "composition", "market")]
+    assert len(shares) == 8 and abs(sum(shares) - 100) < 0.5  # every phase, adding up
