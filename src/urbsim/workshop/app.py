@@ -410,8 +410,8 @@ class Workshop:
     def _html(self):
         import io
 
-        if self.current is None:
-            return io.BytesIO(b"")
+        if self.current is None:  # the baseline is still being computed
+            return io.BytesIO(f"<p>{texts.t('baseline_wait', self.lang)}</p>".encode())
         base, tried, scn, s = self.current
         lines = levers.changes(self.start, scn, self.lang)
         data = report.summary_html(texts.t("title", self.lang), self.start_name, lines,
