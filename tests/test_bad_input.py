@@ -189,3 +189,11 @@ def test_existing_output_is_kept(tmp_path, monkeypatch):
                                  "--out", "out.nc"])
     assert r.exit_code == 2 and "out.nc: exists" in r.stderr and "--overwrite" in r.stderr
     assert (tmp_path / "out.nc").read_text() == "precious"
+
+
+def test_too_large_for_memory(tmp_path, monkeypatch):
+    """A run that would not fit in memory fails before building anything."""
+    monkeypatch.setenv("URBSIM_MEMORY", "1GB")
+    _check(tmp_path, monkeypatch, {}, ["run", "baseline", "--households", "20000000",
+                                       "--steps", "1", "--out", "out.zarr"],
+           ["households", "need about", "1.0 GB is available", "URBSIM_MEMORY"])

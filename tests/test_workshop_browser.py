@@ -66,7 +66,7 @@ def server(tmp_path_factory):
                 proc.kill()
                 pytest.fail(f"the workshop did not start:\n{log.read_text()}")
             time.sleep(0.3)
-    yield url
+    yield url, proc.pid
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -81,7 +81,8 @@ def shots(tmp_path) -> Path:
     return out
 
 
-def _open(page, url: str):
+def _open(page, server):
+    url = server[0] if isinstance(server, tuple) else server
     page.set_viewport_size({"width": 1500, "height": 1150})
     page.goto(url)
     page.get_by_text("Finished:").wait_for(timeout=WAIT)
@@ -231,3 +232,11 @@ def test_ten_sessions_running_at_once_all_complete(server, browser):
         _panel_row(page).first.wait_for(timeout=WAIT)
         assert _row(page, "panel acceptance")[4] == "only in baseline+workshop"
         page.context.close()
+
+
+def test_the_app_listens_on_loopback_only(server):
+    import psutil
+
+    listening = {c.laddr.ip for c in psutil.Process(server[1]).net_connections("inet")
+                 if c.status == psutil.CONN_LISTEN}
+    assert listening and listening <= {"127.0.0.1"}, listening

@@ -152,7 +152,7 @@ def _validate(data: dict, origins: dict[str, str], source: str, stem: str) -> Sc
 def check(scn: Scenario) -> None:
     """Check a scenario against its milieu set and city (names of milieus, districts,
     neighbourhoods, channels; households against dwellings). Builds the city, not a model."""
-    from urbsim import world
+    from urbsim import resources, world
     from urbsim.cityio import load_city
     from urbsim.milieus import available
     from urbsim.milieus import load as load_milieus
@@ -171,6 +171,7 @@ def check(scn: Scenario) -> None:
         if scn.households > slots:
             raise InputError(f"expected at most {slots:,} (the dwellings of the city), "
                              f"got {scn.households:,}", None, "households")
+        resources.check(scn.households, city.n, len(ms), scn.steps)
     except InputError as e:
         if e.source is None:
             raise InputError(e.message, scn.origin(e.key), e.key) from None
