@@ -23,6 +23,33 @@ NODES = ("id,district,x,y,social,private,owner_flat,single_family,"
          "a,D,0,0,10,10,0,0,400,600,0,0\nb,D,1,0,10,{b},0,0,400,600,0,0\n")
 EDGES = "source,target\na,b\n"
 
+GEO = 'households = 10\n[city]\ngeojson = "c.geojson"\n'
+
+
+def _feature(fid: str, square: tuple[float, float] | None = (0, 0), private="10",
+             geometry: str | None = None) -> str:
+    x, y = square or (0, 0)
+    ring = f"[[{x},{y}],[{x + 1},{y}],[{x + 1},{y + 1}],[{x},{y + 1}],[{x},{y}]]"
+    geom = geometry or f'{{"type":"Polygon","coordinates":[{ring}]}}'
+    props = (f'"id":"{fid}","district":"D","social":0,"private":{private},"owner_flat":0,'
+             '"single_family":0,"rent_social":0,"rent_private":600,"rent_owner_flat":0,'
+             '"rent_single_family":0')
+    return f'{{"type":"Feature","properties":{{{props}}},"geometry":{geom}}}'
+
+
+def _collection(*features: str) -> str:
+    return '{"type":"FeatureCollection","features":[' + ",".join(features) + "]}"
+
+
+def _milieus(**change: str) -> str:
+    """The two-milieu file of MILIEUS with top-level lines replaced or added."""
+    text = MILIEUS
+    for key, line in change.items():
+        text = text.replace(f'{key} = "two"\n' if key == "name" else f"{key} = []\n", "", 1)
+        text = line + "\n" + text
+    return text
+
+
 # id: (files to write, the file `urbsim run` is given, fragments the error line must contain)
 CASES = {
     "toml-syntax": ({SCENARIO: "steps = \n"}, SCENARIO, ["TOML syntax error", "line 1"]),
@@ -79,6 +106,39 @@ CASES = {
                                        'edges = "e.csv"\n',
                              "n.csv": NODES.format(b=10), "e.csv": EDGES}, SCENARIO,
                             ["households", "at most 40"]),
+    "geojson-bad-json": ({SCENARIO: GEO, "c.geojson": '{"type": "FeatureCollection", ['},
+                         SCENARIO, ["c.geojson", "invalid JSON", "line 1"]),
+    "geojson-not-a-collection": ({SCENARIO: GEO, "c.geojson": '{"type": "Feature"}'}, SCENARIO,
+                                 ["c.geojson: type", "FeatureCollection"]),
+    "geojson-no-properties": ({SCENARIO: GEO, "c.geojson": _collection(
+        '{"type":"Feature","geometry":null}')}, SCENARIO, ["c.geojson: features[0]", "properties"]),
+    "geojson-point": ({SCENARIO: GEO, "c.geojson": _collection(_feature(
+        "a", geometry='{"type":"Point","coordinates":[0,0]}'))}, SCENARIO,
+        ["features[0].geometry", "Polygon or MultiPolygon", "'Point'"]),
+    "geojson-bad-coordinates": ({SCENARIO: GEO, "c.geojson": _collection(_feature(
+        "a", geometry='{"type":"Polygon","coordinates":[[[0,0],[1]]]}'))}, SCENARIO,
+        ["features[0].geometry", "malformed Polygon coordinates"]),
+    "geojson-duplicate-id": ({SCENARIO: GEO, "c.geojson": _collection(
+        _feature("a"), _feature("a", (1, 0)))}, SCENARIO,
+        ["features[1].properties.id", "duplicate neighbourhood id 'a'"]),
+    "geojson-fractional-dwellings": ({SCENARIO: GEO, "c.geojson": _collection(
+        _feature("a", private="2.5"), _feature("b", (1, 0)))}, SCENARIO,
+        ["features[0].properties.private", "whole number"]),
+    "geojson-disconnected": ({SCENARIO: GEO, "c.geojson": _collection(
+        _feature("a"), _feature("b", (5, 5)))}, SCENARIO, ["c.geojson", "not connected"]),
+    "milieus-no-table": ({SCENARIO: 'milieus = "m.toml"\n', "m.toml": 'name = "x"\n'},
+                         SCENARIO, ["m.toml: milieu", "[[milieu]] tables"]),
+    "milieus-unknown-key": ({SCENARIO: 'milieus = "two.toml"\n',
+                             "two.toml": MILIEUS.replace("mobility = 0.1\n", "mobility = 0.1\n"
+                                                         "colour = 3\n", 1)}, SCENARIO,
+                            ["two.toml", "milieu[0]", "colour"]),
+    "milieus-channels-not-a-list": ({SCENARIO: 'milieus = "two.toml"\n',
+                                     "two.toml": MILIEUS.replace("channels = []\n",
+                                                                 'channels = "print"\n', 1)},
+                                    SCENARIO, ["two.toml: channels", "list of channel names"]),
+    "milieus-negative-share": ({SCENARIO: 'milieus = "two.toml"\n',
+                                "two.toml": MILIEUS.replace("share = 0.3", "share = -0.3")},
+                               SCENARIO, ["two.toml", "milieu[1].share"]),
     "missing-file": ({}, "absent.toml", ["absent.toml", "no such file"]),
     "directory": ({"folder/x.toml": "steps = 2\n"}, "folder", ["folder", "is a directory"]),
     "binary-file": ({SCENARIO: b"\x89PNG\r\n\x1a\n\x00\x00"}, SCENARIO, ["binary"]),
@@ -152,6 +212,47 @@ EXPERIMENT_CASES = {
 }
 
 
+CALIBRATION = "cal.toml"
+
+
+def _cal(**replace: str) -> str:
+    """A calibration config (targets and fitted values of the repository) with lines
+    replaced."""
+    from urbsim.scenario import shipped_dir
+
+    root = shipped_dir().parent
+    text = (f'targets = "{root / "calibration" / "targets.toml"}"\ncity = "berlin"\n'
+            f'fitted = "{root / "calibration" / "fitted.toml"}"\nrecord = "fit.json"\n'
+            'storage = "optuna.db"\n[runs.baseline]\nscenario = "baseline"\nsteps = 2\n'
+            '[runs.random_panels]\nscenario = "random_panels"\nsteps = 2\n[fit]\ntrials = 2\n'
+            'seeds = [0]\n[check]\nseeds = [1, 2]\n[parameters]\n'
+            '"moving.mobility_scale" = { low = 0.5, high = 5.0 }\n')
+    for old, new in replace.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
+
+
+# id: (the config's text, fragments of the error line)
+CALIBRATION_CASES = {
+    "cal-syntax": ("targets = \n", ["cal.toml", "TOML syntax error"]),
+    "cal-unknown-key": ('trialz = 3\n' + _cal(), ["cal.toml: trialz", "unknown key"]),
+    "cal-too-few-check-seeds": (_cal(**{"seeds = [1, 2]": "seeds = [1]"}),
+                                ["cal.toml: check.seeds", "expected at least 2 items, got 1"]),
+    "cal-unknown-city": (_cal(berlin="gotham"), ["cal.toml: city", "'gotham'", "muenchen"]),
+    "cal-missing-targets": (_cal(**{'targets = "': 'targets = "nope-'}),
+                            ["no such file", "targets TOML file"]),
+    "cal-missing-run": (_cal(**{"runs.random_panels": "runs.panels"}),
+                        ["cal.toml: runs", "'random_panels'", "panel_acceptance"]),
+    "cal-unknown-scenario": (_cal(**{'scenario = "baseline"': 'scenario = "utopia"'}),
+                             ["cal.toml: runs.baseline.scenario", "'utopia'", "rent_cap"]),
+    "cal-unknown-parameter": (_cal() + '"moving.speed" = { low = 1, high = 2 }\n',
+                              ["cal.toml: parameters.moving.speed", "no such parameter"]),
+    "cal-bounds-reversed": (_cal() + '"choice.logit_scale" = { low = 3, high = 1 }\n',
+                            ["cal.toml: parameters.choice.logit_scale", "low < high"]),
+}
+
+
 def _check(tmp_path, monkeypatch, files, args, fragments):
     for name, content in files.items():
         path = tmp_path / name
@@ -180,6 +281,25 @@ def test_bad_input(tmp_path, monkeypatch, case):
 def test_bad_experiment(tmp_path, monkeypatch, case):
     files, target, fragments = EXPERIMENT_CASES[case]
     _check(tmp_path, monkeypatch, files, ["experiment", target, "--out", "out.zarr"], fragments)
+
+
+@pytest.mark.parametrize("case", CALIBRATION_CASES, ids=list(CALIBRATION_CASES))
+def test_bad_calibration_config(tmp_path, monkeypatch, case):
+    text, fragments = CALIBRATION_CASES[case]
+    _check(tmp_path, monkeypatch, {CALIBRATION: text},
+           ["calibrate", "--check", CALIBRATION, "--report", "report.html"], fragments)
+
+
+def test_the_corpus_is_broad():
+    """At least 40 malformed inputs, across every kind of input file."""
+    assert len(CASES) + len(EXPERIMENT_CASES) + len(CALIBRATION_CASES) >= 40
+    kinds = {".geojson": 0, ".csv": 0, "milieus": 0}
+    for files, _, _ in CASES.values():
+        kinds[".geojson"] += any(f.endswith(".geojson") for f in files)
+        kinds[".csv"] += any(f.endswith(".csv") for f in files) or "n.csv" in str(files)
+        kinds["milieus"] += "milieus =" in str(files.get(SCENARIO, ""))
+    assert min(kinds.values()) >= 3, kinds
+    assert len(EXPERIMENT_CASES) >= 10 and len(CALIBRATION_CASES) >= 5
 
 
 def test_existing_output_is_kept(tmp_path, monkeypatch):

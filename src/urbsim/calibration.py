@@ -148,10 +148,14 @@ def load(path: str | Path) -> Calibration:
         key, message = sc.describe_error(e, Config)
         raise InputError(message, path, key) from None
     cal = Calibration(path, config, tg.load(path.parent / config.targets))
+    cities = sorted({c for t in cal.targets.targets.values() for c in t.values})
+    if cities and config.city not in cities:
+        raise InputError(f"no target has values for {config.city!r}; the targets know "
+                         f"{', '.join(cities)}", path, "city")
     for name, t in cal.targets.targets.items():
         if t.scenario not in config.runs:
-            raise InputError(f"no run named {t.scenario!r} in {path}", cal.file(config.targets),
-                             f"targets.{name}.scenario")
+            raise InputError(f"no run named {t.scenario!r}, which target {name!r} of "
+                             f"{config.targets} needs", path, "runs")
         if t.value is None and config.city not in t.values:
             raise InputError(f"no value for the reference city {config.city!r} "
                              f"(cities: {', '.join(t.values)})", cal.file(config.targets),
@@ -371,11 +375,17 @@ def labels(cal: Calibration) -> dict[str, str]:
 def _scenario(cal: Calibration, run: str) -> sc.Scenario:
     """The scenario of a run, loaded and checked on first use (not once per trial)."""
     if run not in cal.scenarios:
-        scn = sc.load(cal.file(cal.config.runs[run].scenario))
+        name = cal.config.runs[run].scenario
+        path = cal.file(name)
+        target = path if path.exists() or path.suffix else sc.resolve(name)
+        if not Path(target).is_file():
+            shipped = ", ".join(sorted(p.stem for p in sc.shipped_dir().glob("*.toml")))
+            raise InputError(f"no such scenario file or shipped scenario {name!r} (shipped: "
+                             f"{shipped})", cal.path, f"runs.{run}.scenario")
+        scn = sc.load(target)
         sc.check(scn)
         cal.scenarios[run] = scn
     return cal.scenarios[run]
-
 
 
 

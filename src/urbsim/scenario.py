@@ -298,6 +298,11 @@ def describe_error(e: ValidationError, root: type[BaseModel]) -> tuple[str, str]
     elif kind == "union_tag_invalid":
         key += ".kind"
         message = f"expected one of {err['ctx']['expected_tags']}, got {err['ctx']['tag']!r}"
+    elif kind in ("too_short", "too_long"):
+        ctx = err["ctx"]
+        bound = (f"at least {ctx['min_length']}" if kind == "too_short"
+                 else f"at most {ctx['max_length']}")
+        message = f"expected {bound} items, got {ctx['actual_length']}: {_short(value)}"
     else:
         message = err["msg"].removeprefix("Value error, ")
         for old, new in _WORDING:
