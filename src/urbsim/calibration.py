@@ -148,10 +148,10 @@ def load(path: str | Path) -> Calibration:
         key, message = sc.describe_error(e, Config)
         raise InputError(message, path, key) from None
     cal = Calibration(path, config, tg.load(path.parent / config.targets))
-    cities = sorted({c for t in cal.targets.targets.values() for c in t.values})
-    if cities and config.city not in cities:
-        raise InputError(f"no target has values for {config.city!r}; the targets know "
-                         f"{', '.join(cities)}", path, "city")
+    cities = cal.targets.cities
+    if config.city not in cities:
+        raise InputError(f"not a reference city of {config.targets} (cities: "
+                         f"{', '.join(cities)})", path, "city")
     for name, t in cal.targets.targets.items():
         if t.scenario not in config.runs:
             raise InputError(f"no run named {t.scenario!r}, which target {name!r} of "
