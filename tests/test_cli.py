@@ -173,3 +173,59 @@ def test_zarr_and_netcdf_hold_the_same_values(tmp_path):
     assert set(z.data_vars) == set(n.data_vars)
     for k in z.data_vars:
         assert np.array_equal(z[k].values, n[k].values, equal_nan=True), k
+
+
+def test_a_run_killed_while_writing_leaves_no_partial_output(tmp_path):
+    """SIGKILL the moment the hidden temporary output appears: the target path does not
+    exist afterwards (or, had the write finished first, holds the complete dataset)."""
+    import signal
+    import time
+
+    caught = 0
+    for attempt in range(3):
+        out = tmp_path / f"run{attempt}.zarr"
+        proc = subprocess.Popen([sys.executable, "-m", "urbsim", "run", "baseline", "--seeds", "2",
+                                 "--steps", "8", "--households", "30000", "--workers", "1",
+                                 "--out", str(out)], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 120
+        while proc.poll() is None and time.monotonic() < deadline:
+            if any(tmp_path.glob(f".{out.name}.*")):
+                proc.send_signal(signal.SIGKILL)
+                caught += 1
+                break
+            time.sleep(0.002)
+        proc.wait(timeout=30)
+        if out.exists():  # finished before the kill: then it is whole
+            ds = xr.open_zarr(out, consolidated=False)
+            assert ds.sizes["step"] == 9 and ds.sizes["seed"] == 2
+        else:
+            assert proc.returncode == -signal.SIGKILL
+        if caught:
+            assert not out.exists()
+            break
+    assert caught, "never caught the run while it was writing"
+
+
+def test_overwrite_keeps_the_old_output_until_the_new_one_is_in_place(tmp_path, monkeypatch):
+    from urbsim import results
+
+    ds = xr.Dataset({"a": ("x", np.arange(3))})
+    out = tmp_path / "r.nc"
+    results.write(ds, out)
+    real = __import__("os").replace
+    calls = []
+
+    def replace(src, dst):  # the second rename (new output into place) is "killed"
+        calls.append((src, dst))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(src, dst)
+
+    monkeypatch.setattr(results.os, "replace", replace)
+    with pytest.raises(KeyboardInterrupt):
+        results.write(ds * 2, out, overwrite=True)
+    assert calls[0][0] == out and calls[0][1].name == "replaced"  # moved aside, not deleted
+    assert calls[1][1] == out
+    assert xr.open_dataset(out).a.values.tolist() == [0, 1, 2]  # and put back
+    assert [p.name for p in tmp_path.iterdir()] == ["r.nc"]  # no temporary left

@@ -42,16 +42,21 @@ def write(ds: xr.Dataset, path: Path, overwrite: bool = False) -> None:
     check_target(path, overwrite)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    aside = None
     try:
         target = tmp / path.name
         if path.suffix == ".nc":
             ds.to_netcdf(target)
         else:
             ds.to_zarr(target, mode="w", consolidated=False)
-        if path.exists():
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        if path.exists():  # moved aside, not deleted, until the new output is in place
+            aside = tmp / "replaced"
+            os.replace(path, aside)
         os.replace(target, path)
+        aside = None
     finally:
+        if aside is not None and not path.exists():  # interrupted in between: put it back
+            os.replace(aside, path)
         shutil.rmtree(tmp, ignore_errors=True)
 
 
