@@ -342,3 +342,25 @@ def test_grid_and_policy_tables(tmp_path):
     row = rep.table("D low-status").data.iloc[0]
     assert row.scenario == "rent_cap" and row.difference == pytest.approx(0.022)
     assert row.low < 0.022 < row.high and row.verdict.startswith("clearly higher")
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated", "altered"])
+def test_a_torn_region_is_detected_and_that_run_redone(reference, tmp_path, damage):
+    """A done run whose chunk went missing, was cut short or changed fails its checksum when
+    the sweep resumes; it is run again, and the store ends as the uninterrupted one."""
+    p, path, _ = reference
+    copy = tmp_path / "torn.zarr"
+    subprocess.run(["cp", "-r", str(path), str(copy)], check=True)
+    chunk = copy / "households" / "c" / "1" / "0" / "1" / "0" / "0" / "0"
+    assert chunk.is_file()
+    if damage == "deleted":
+        chunk.unlink()  # zarr would read fill values: only the checksum notices
+    elif damage == "truncated":
+        chunk.write_bytes(chunk.read_bytes()[: len(chunk.read_bytes()) // 2])
+    else:
+        z = zarr.open_array(copy / "households", mode="r+")
+        z[1, 0, 1, 0, 0, 0] += 1  # a valid chunk with other data
+    assert store.verify(copy, p.digest, p.spec.output.field_names, list(p.runs())) == [(1, 0, 1)]
+    out = sweep.run(p, copy, workers=1)
+    assert (out.torn, out.done, out.skipped) == (1, 1, 7)
+    assert tree(copy) == tree(path)

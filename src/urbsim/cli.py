@@ -301,7 +301,9 @@ def experiment(
         def on_start(s) -> None:
             where = f"{s.workers} worker{'s' * (s.workers > 1)}" if s.workers else "all done"
             if s.resumed:
-                _err().print(f"resuming: {s.skipped:,} of {s.total:,} runs already done",
+                torn = (f"; {s.torn} torn run{'s' * (s.torn > 1)} (data not matching "
+                        "its checksum) will run again" if s.torn else "")
+                _err().print(f"resuming: {s.skipped:,} of {s.total:,} runs already done{torn}",
                              highlight=False)
             if s.dashboard:
                 _err().print(f"Dask dashboard: {s.dashboard}", highlight=False)

@@ -24,7 +24,7 @@ from urbsim.experiment import design
 from urbsim.experiment.spec import Experiment
 from urbsim.params import ModelParams, get, update
 
-FORMAT = "urbsim-experiment/1"
+FORMAT = "urbsim-experiment/2"
 """Store layout version; part of the digest."""
 
 

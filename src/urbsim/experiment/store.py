@@ -5,16 +5,19 @@ fields' own dims)::
 
     indicators   (scenario, sample, seed, indicator, step)   headline indicators per step
     <field>      (scenario, sample, seed, step, ...)          kept recorded variables
+    checksum     (scenario, sample, seed)                     CRC32 of a run's data
     status       (scenario, sample, seed)                     0 pending, 1 done, 2 failed
     error        (scenario, sample, seed)                     the error of a failed run
     value, unit  (sample, parameter)                          the design points
 
 The template (metadata, coordinates, design) is written first, to a temporary sibling renamed
 into place. Each run is one chunk of every run array, so workers write finished runs into
-their own regions concurrently; a run's ``status`` is set last. zarr writes each chunk to a
-temporary file and renames it, so a killed writer leaves either the old or the new chunk,
-never a torn one. No timestamps are stored, so a resumed store is bitwise identical to one
-written in one go.
+their own regions concurrently; its ``checksum`` (CRC32 of its data) comes next and its
+``status`` last. zarr writes each chunk to a temporary file and renames it, so a killed
+writer leaves either the old or the new chunk; a region torn all the same (a file system
+without atomic renames, a copy cut short, a lost chunk, which zarr would read as fill values)
+fails its checksum when the sweep resumes (:func:`verify`), and that run is redone. No
+timestamps are stored, so a resumed store is bitwise identical to one written in one go.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import json
 import os
 import shutil
 import tempfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +57,8 @@ def template(plan: Plan) -> xr.Dataset:
                                chunks=(1, 1, 1, len(indicators), steps))),
         "status": (RUN_DIMS, da.zeros((ns, nd, nr), dtype="i1", chunks=1),
                    {"description": "0 pending, 1 done, 2 failed"}),
+        "checksum": (RUN_DIMS, da.zeros((ns, nd, nr), dtype="u4", chunks=1),
+                     {"description": "CRC32 of a done run's indicators and fields"}),
         "error": (RUN_DIMS, da.full((ns, nd, nr), "", dtype=f"<U{ERROR_LENGTH}", chunks=1),
                   {"description": "error of a failed run"}),
         "value": (("sample", "parameter"), plan.values, {"description": "design points"}),
@@ -144,14 +150,40 @@ def _arrays(path: str, digest: str) -> dict:
     return {name: arr for name, arr in group.arrays()}
 
 
+def checksum(indicators: np.ndarray, fields: dict[str, np.ndarray]) -> int:
+    """CRC32 of a run's data as stored (indicators, then the fields by name)."""
+    crc = zlib.crc32(np.ascontiguousarray(indicators, np.float64).tobytes())
+    for name in sorted(fields):
+        crc = zlib.crc32(np.ascontiguousarray(fields[name]).tobytes(), crc)
+    return crc
+
+
 def write_run(path: Path, digest: str, index: tuple[int, int, int], indicators: np.ndarray,
               fields: dict[str, np.ndarray]) -> None:
-    """Write one finished run into its region, then mark it done."""
+    """Write one finished run into its region, then its checksum, then mark it done."""
     arrays = _arrays(str(path), digest)
     for name, values in fields.items():
         arrays[name][index] = values
     arrays["indicators"][index] = indicators
+    arrays["checksum"][index] = checksum(indicators, fields)
     arrays["status"][index] = DONE
+
+
+def verify(path: Path, digest: str, fields: tuple[str, ...],
+           runs: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
+    """The ``runs`` (done ones) whose stored data do not match their checksum, or cannot be
+    read: torn regions, to be run again."""
+    arrays = _arrays(str(path), digest)
+    torn = []
+    for index in runs:
+        try:
+            data = {name: arrays[name][index] for name in fields}
+            ok = checksum(arrays["indicators"][index], data) == int(arrays["checksum"][index])
+        except Exception:  # an unreadable chunk (truncated, corrupt) is torn too
+            ok = False
+        if not ok:
+            torn.append(index)
+    return torn
 
 
 def mark(path: Path, digest: str, index: tuple[int, int, int], state: int,
@@ -175,7 +207,7 @@ def load(path: str | Path) -> xr.Dataset:
         raise InputError("no such experiment store", path)
     _attrs(path)
     ds = xr.open_zarr(path, consolidated=False, chunks=None)
-    small = [k for k in ("indicators", "status", "error", "value", "unit") if k in ds]
+    small = [k for k in ("indicators", "status", "checksum", "error", "value", "unit") if k in ds]
     ds = ds.assign({k: ds[k].compute() for k in small})
     out = ds.drop_vars("indicators").merge(ds.indicators.to_dataset("indicator"))
     return out.drop_vars("indicator", errors="ignore")

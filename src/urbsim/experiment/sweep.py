@@ -35,6 +35,8 @@ class Outcome:
     skipped: int
     done: int = 0
     failed: int = 0
+    torn: int = 0
+    """Runs found done but torn (checksum) when resuming, and run again."""
     seconds: float = 0.0
     failures: list[tuple[tuple[int, int, int], str]] = field(default_factory=list)
 
@@ -48,6 +50,7 @@ class Start:
     resumed: bool
     workers: int
     dashboard: str | None
+    torn: int = 0
 
 
 def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | None = None,
@@ -72,24 +75,28 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
     if resumed:  # checked before any cluster starts: a wrong store is refused at once
         store.attach(path, plan)
         state = store.status(path)
+        torn = store.verify(path, plan.digest, plan.spec.output.field_names,
+                            [idx for idx in plan.runs() if state[idx] == store.DONE])
+        for idx in torn:
+            state[idx] = store.PENDING
         todo = [idx for idx in plan.runs() if state[idx] != store.DONE]
         for idx in todo:
-            if state[idx] == store.FAILED:  # tried again; cleared so a success leaves no trace
+            if state[idx] != store.PENDING or idx in torn:  # cleared: a success leaves no trace
                 store.mark(path, plan.digest, idx, store.PENDING)
     else:
         store.create(path, plan)
-        todo = list(plan.runs())
-    out = Outcome(plan.total, plan.total - len(todo))
+        todo, torn = list(plan.runs()), []
+    out = Outcome(plan.total, plan.total - len(todo), torn=len(torn))
     t0 = time.perf_counter()
     if not todo:
         if on_start is not None:
-            on_start(Start(plan.total, out.skipped, resumed, 0, None))
+            on_start(Start(plan.total, out.skipped, resumed, 0, None, out.torn))
         return out
     with connect(workers, scheduler, threads, dashboard) as client:
         nthreads = sum(client.nthreads().values()) or 1
         if on_start is not None:
             on_start(Start(plan.total, out.skipped, resumed, len(client.nthreads()),
-                           client.dashboard_link if dashboard else None))
+                           client.dashboard_link if dashboard else None, out.torn))
         _submit_all(client, plan, path, todo, retries, threads, 2 * nthreads + 2, out,
                     on_progress)
     out.seconds = time.perf_counter() - t0
