@@ -364,3 +364,13 @@ def test_a_torn_region_is_detected_and_that_run_redone(reference, tmp_path, dama
     out = sweep.run(p, copy, workers=1)
     assert (out.torn, out.done, out.skipped) == (1, 1, 7)
     assert tree(copy) == tree(path)
+
+
+def test_a_store_of_another_layout_is_refused_with_what_to_do(reference, tmp_path):
+    _, path, _ = reference
+    copy = tmp_path / "old.zarr"
+    subprocess.run(["cp", "-r", str(path), str(copy)], check=True)
+    zarr.open_group(copy, mode="r+").attrs["format"] = "urbsim-experiment/1"
+    with pytest.raises(InputError, match=r"another version of urbsim .*'urbsim-experiment/1'.*"
+                                         r"--overwrite"):
+        store.load(copy)

@@ -127,9 +127,13 @@ def _attrs(path: Path) -> dict:
         attrs = dict(zarr.open_group(path, mode="r").attrs)
     except Exception as e:
         raise InputError(f"not an urbsim experiment store: {type(e).__name__}", path) from None
-    if attrs.get("format") != FORMAT:
-        raise InputError(f"not an urbsim experiment store (format {attrs.get('format')!r}, "
-                         f"expected {FORMAT!r})", path)
+    fmt = attrs.get("format")
+    if isinstance(fmt, str) and fmt.startswith("urbsim-experiment/") and fmt != FORMAT:
+        raise InputError(f"made by another version of urbsim (store layout {fmt!r}; this one "
+                         f"reads {FORMAT!r}): run the experiment again with --overwrite", path)
+    if fmt != FORMAT:
+        raise InputError(f"not an urbsim experiment store (format {fmt!r}, expected "
+                         f"{FORMAT!r})", path)
     return attrs
 
 
