@@ -86,6 +86,7 @@ def _open(page, server):
     page.set_viewport_size({"width": 1500, "height": 1150})
     page.goto(url)
     page.get_by_text("Finished:").wait_for(timeout=WAIT)
+    page.locator(".urbsim-table tr", has_text="moves per year").first.wait_for(timeout=WAIT)
     return page
 
 
@@ -101,8 +102,9 @@ def _panel_row(page):
 
 
 def _row(page, label: str) -> list[str]:
-    """The cells of the headline table's row for ``label``."""
+    """The cells of the headline table's row for ``label`` (waiting for it to be shown)."""
     row = page.locator(".urbsim-table tr", has_text=label).first
+    row.locator("td").last.wait_for(timeout=WAIT)
     return [c.strip() for c in row.locator("td").all_inner_texts()]
 
 

@@ -318,13 +318,13 @@ class Workshop:
             return
         first = self.current is None
         self.current = (base, result, tried, settings)
-        self.status.object = texts.t("finished", self.lang, seeds=settings.seeds,
-                                     households=f"{settings.households:,}", steps=settings.steps)
         milieus = [str(m) for m in result.runs.milieu.values]
         self.map_milieu.options = milieus
         if first or self.map_milieu.value not in milieus:
             self.map_milieu.value = "PRE" if "PRE" in milieus else milieus[0]
         self._render(first)
+        self.status.object = texts.t("finished", self.lang, seeds=settings.seeds,  # last
+                                     households=f"{settings.households:,}", steps=settings.steps)
 
     # ------------------------------------------------------------------ figures
     def _names(self) -> tuple[str, str]:
