@@ -246,10 +246,8 @@ class Workshop:
                 raise InputError(f"not UTF-8 text (byte {e.start}); expected a scenario TOML "
                                  "file", source) from None
             scn = sc.loads(text, source)
-            sc.check(scn)
-            Settings(self.seeds.value, min(max(scn.households, BOUNDS["households"][0]),
-                                           BOUNDS["households"][1]), self.steps.value).check()
-        except (InputError, ValueError) as e:
+            sc.check(scn)  # its city, milieu and district names; the run uses the app's size
+        except InputError as e:
             self.error.object, self.error.visible = str(e), True
             return
         self.error.visible = False
