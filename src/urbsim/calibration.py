@@ -375,14 +375,8 @@ def labels(cal: Calibration) -> dict[str, str]:
 def _scenario(cal: Calibration, run: str) -> sc.Scenario:
     """The scenario of a run, loaded and checked on first use (not once per trial)."""
     if run not in cal.scenarios:
-        name = cal.config.runs[run].scenario
-        path = cal.file(name)
-        target = path if path.exists() or path.suffix else sc.resolve(name)
-        if not Path(target).is_file():
-            shipped = ", ".join(sorted(p.stem for p in sc.shipped_dir().glob("*.toml")))
-            raise InputError(f"no such scenario file or shipped scenario {name!r} (shipped: "
-                             f"{shipped})", cal.path, f"runs.{run}.scenario")
-        scn = sc.load(target)
+        scn = sc.load(sc.locate(cal.config.runs[run].scenario, cal.path.parent, cal.path,
+                                f"runs.{run}.scenario"))
         sc.check(scn)
         cal.scenarios[run] = scn
     return cal.scenarios[run]

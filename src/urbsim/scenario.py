@@ -86,6 +86,22 @@ def resolve(name_or_path: str | Path) -> Path:
     return p
 
 
+def locate(name: str, base: Path, source: str | Path, key: str) -> Path:
+    """The scenario a file refers to by ``name``: a path relative to ``base`` (the referring
+    file's folder), or the name of a shipped scenario.
+
+    Raises:
+        InputError: neither exists (naming ``source`` and ``key``, and the shipped names).
+    """
+    local = base / name
+    target = local if local.exists() or local.suffix else resolve(name)
+    if not Path(target).is_file():
+        shipped = ", ".join(sorted(p.stem for p in shipped_dir().glob("*.toml")))
+        raise InputError(f"no such scenario file or shipped scenario {name!r} (shipped: "
+                         f"{shipped})", source, key)
+    return Path(target)
+
+
 def load(path: str | Path) -> Scenario:
     """Read, merge (``extends``) and validate a scenario file.
 

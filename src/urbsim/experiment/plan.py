@@ -141,12 +141,7 @@ def load(path: str | Path) -> Plan:
 def _scenarios(path: Path, spec: Experiment) -> dict[str, sc.Scenario]:
     out: dict[str, sc.Scenario] = {}
     for i, name in enumerate(spec.scenarios):
-        local = path.parent / name
-        target = local if local.exists() or local.suffix else sc.resolve(name)
-        if not Path(target).is_file():
-            raise InputError(f"no such scenario file or shipped scenario {name!r}", path,
-                             f"scenarios[{i}]")
-        scn = sc.load(target)
+        scn = sc.load(sc.locate(name, path.parent, path, f"scenarios[{i}]"))
         if spec.households is not None:
             scn = scn.model_copy(update={"households": spec.households})
         sc.check(scn)
