@@ -45,6 +45,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    """``urbsim workshop`` in its own process: ``(url, pid)``."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -82,7 +83,7 @@ def shots(tmp_path) -> Path:
 
 
 def _open(page, server):
-    url = server[0] if isinstance(server, tuple) else server
+    url, _pid = server
     page.set_viewport_size({"width": 1500, "height": 1150})
     page.goto(url)
     page.get_by_text("Finished:").wait_for(timeout=WAIT)
