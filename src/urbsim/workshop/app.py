@@ -340,7 +340,7 @@ class Workshop:
         self.changes.object = (f"**{head}:** " + ("; ".join(lines) if lines
                                                   else texts.t("no_change", L)))
         self.rows = views.headline_rows(base, tried, L, self._names())
-        self.table.object = views.headline_table(self.rows, L, self._names()) + report._STYLE
+        self.table.object = views.headline_table(self.rows, L, self._names())
         options = views.plotted(base, tried)
         self.series_what.options = {texts.indicator(k, L): k for k in options}
         if first or self.series_what.value not in options:

@@ -54,19 +54,12 @@ def summary_html(title: str, start: str, lines: list[str], rows, names: tuple[st
     page = pn.Column(
         pn.pane.Markdown(f"# {title}\n\n{dt.date.today().isoformat()} · "
                          f"{texts.t('changes', lang, start=start)}:\n\n{changes}\n\n*{note}*"),
-        pn.pane.HTML(views.headline_table(rows, lang, names) + _STYLE),
+        pn.pane.HTML(views.headline_table(rows, lang, names)),
         pn.GridBox(*figures, ncols=2),
     )
     buf = io.BytesIO()
     page.save(buf, resources=INLINE, title=title)
     return buf.getvalue()
-
-
-_STYLE = """<style>
-table.urbsim-headline { border-collapse: collapse; font: 14px sans-serif; }
-table.urbsim-headline th, table.urbsim-headline td { padding: 3px 10px; border-bottom: 1px solid #ddd; }
-table.urbsim-headline td:not(:first-child) { text-align: right; }
-</style>"""
 
 
 def _diff(a: dict, b: dict) -> dict:

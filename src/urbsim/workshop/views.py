@@ -39,7 +39,14 @@ def headline_table(rows, lang: str, names: tuple[str, str]) -> str:
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>"
                    for r in rows)
     return (f'<table class="urbsim-headline"><thead><tr>{cells}</tr></thead>'
-            f"<tbody>{body}</tbody></table>")
+            f"<tbody>{body}</tbody></table>{_STYLE}")
+
+
+_STYLE = """<style>
+table.urbsim-headline { border-collapse: collapse; font: 14px sans-serif; }
+table.urbsim-headline th, table.urbsim-headline td { padding: 3px 10px; border-bottom: 1px solid #ddd; }
+table.urbsim-headline td:not(:first-child) { text-align: right; }
+</style>"""
 
 
 def map_values(result: Result, what: str, milieu: str) -> np.ndarray:
