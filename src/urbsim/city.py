@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from urbsim.errors import InputError
+from urbsim.kernels import graph
 from urbsim.milieus import SEGMENTS
 
 PERIODS = ("pre1949", "1950-1979", "1980-2009", "new")
@@ -47,6 +48,8 @@ class City:
         amenity: ``(N,)`` amenity score 0..1.
         period: ``(N,)`` building period index into :data:`PERIODS`.
         indptr, indices, distance: CSR adjacency with edge distances (km).
+        lattice: ``(width, height)`` of a Moore grid (not wrapped) with node ``x * height + y``,
+            whose balls :meth:`hops` writes down instead of searching; ``None`` otherwise.
     """
 
     ids: tuple[str, ...]
@@ -60,6 +63,7 @@ class City:
     indptr: np.ndarray
     indices: np.ndarray
     distance: np.ndarray
+    lattice: tuple[int, int] | None = None
     _graph: nx.Graph | None = field(default=None, repr=False)
 
     @cached_property
@@ -199,7 +203,7 @@ class City:
         if parts != 1:
             raise InputError(f"the neighbourhood network is not connected: {parts} parts", source,
                              "edges")
-        return cls(ids=tuple(str(i) for i in ids), districts=tuple(districts),
+        return cls(ids=tuple(map(str, ids)), districts=tuple(districts),
                    district=np.asarray(district, np.int32), pos=np.asarray(pos, np.float64),
                    capacity=capacity, base_rent=base_rent,
                    amenity=np.full(n, 0.5) if amenity is None else np.asarray(amenity, float),
@@ -218,20 +222,9 @@ class City:
         Includes the node itself at hop 0. Symmetric: ``j`` is in the ball of ``i`` exactly
         when ``i`` is in the ball of ``j``, at the same hop count.
         """
-        a = self._adjacency.copy()
-        a.data[:] = 1.0
-        reach = sp.identity(self.n, format="csr")
-        hop = sp.identity(self.n, format="csr")  # stores hop + 1 so that 0 means unreached
-        step = reach
-        for h in range(1, radius + 1):
-            step = ((step @ a) > 0).astype(np.float64)
-            new = (step - step.multiply(reach > 0)) > 0
-            hop = hop + new.astype(np.float64) * (h + 1)
-            reach = ((reach + new) > 0).astype(np.float64)
-        hop = sp.csr_matrix(hop)
-        hop.sort_indices()
-        return (hop.indptr.astype(np.int64), hop.indices.astype(np.int64),
-                (hop.data - 1).astype(np.int64))
+        if self.lattice is not None:
+            return graph.lattice_balls(*self.lattice, int(radius))
+        return graph.balls(self.indptr, self.indices, int(radius))
 
     def search_kernel(self, max_distance: float, decay: float
                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -240,12 +233,15 @@ class City:
         ``(indptr, indices, cumulative weight)``; each row's last weight is its total.
         """
         indptr, indices, cum = [0], [], []
-        for i in range(self.n):
-            d = dijkstra(self._adjacency, indices=i, limit=max_distance)
-            near = np.flatnonzero(np.isfinite(d))
-            indices.append(near)
-            cum.append(np.cumsum(np.exp(-d[near] / decay)))
-            indptr.append(indptr[-1] + len(near))
+        rows = max(1, 2**22 // max(self.n, 1))  # sources per dijkstra call: <= 32 MB of output
+        for lo in range(0, self.n, rows):
+            dist = dijkstra(self._adjacency, indices=np.arange(lo, min(lo + rows, self.n)),
+                            limit=max_distance)
+            for d in dist:
+                near = np.flatnonzero(np.isfinite(d))
+                indices.append(near)
+                cum.append(np.cumsum(np.exp(-d[near] / decay)))
+                indptr.append(indptr[-1] + len(near))
         return (np.asarray(indptr, np.int64), np.concatenate(indices).astype(np.int64),
                 np.concatenate(cum))
 

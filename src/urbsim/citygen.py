@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 from scipy.spatial import Delaunay
 
 from urbsim.city import PERIODS, City
+from urbsim.kernels.graph import lattice_balls
 from urbsim.milieus import SEGMENTS
 from urbsim.params import CityParams
 
@@ -43,7 +43,6 @@ def synthetic(households: int = 120_000, params: CityParams | None = None, seed:
     r = np.clip(np.hypot(*xy.T), 0, 1)
     pos = xy * radius
 
-    g = nx.Graph()
     # Districts: a centre (inner ~12 % of neighbourhoods) plus equal-angle sectors.
     n_sec = max(p.districts - 1, 0)
     ang = (np.arctan2(xy[:, 1], xy[:, 0]) + np.pi) / (2 * np.pi)
@@ -73,24 +72,33 @@ def synthetic(households: int = 120_000, params: CityParams | None = None, seed:
     newbuild = rng.choice(np.flatnonzero(r > 0.6), size=max(1, n // 30), replace=False)
     period[newbuild] = 3
 
-    ids = [f"N{i:03d}" for i in range(n)]
-    for i, v in enumerate(ids):
-        attrs = {s: int(cap[i, j]) for j, s in enumerate(SEGMENTS)}
-        attrs |= {f"rent_{s}": round(float(rent[i, j]), 2) for j, s in enumerate(SEGMENTS)}
-        g.add_node(v, district=names[district[i]], x=float(pos[i, 0]), y=float(pos[i, 1]),
-                   amenity=float(amenity[i]), period=PERIODS[period[i]], **attrs)
-    tri = Delaunay(pos)
-    edges = {tuple(sorted((a, b))) for s in tri.simplices for a, b in
-             ((s[0], s[1]), (s[1], s[2]), (s[0], s[2]))}
-    lengths = {e: float(np.hypot(*(pos[e[0]] - pos[e[1]]))) for e in edges}
-    cutoff = 2.5 * np.median(list(lengths.values()))
-    for (a, b), d in sorted(lengths.items()):
-        if d <= cutoff:
-            g.add_edge(ids[a], ids[b], distance=round(d, 4))
-    for (a, b), d in sorted(lengths.items(), key=lambda kv: kv[1]):  # keep it connected
-        if not nx.has_path(g, ids[a], ids[b]):
-            g.add_edge(ids[a], ids[b], distance=round(d, 4))
-    return City.from_graph(g, source="synthetic city", districts=tuple(names))
+    tri = Delaunay(pos).simplices
+    pairs = np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [0, 2]]]), 1)
+    key = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    edges = np.column_stack([key // n, key % n])  # each tie once, in (a, b) order
+    lengths = np.hypot(*(pos[edges[:, 0]] - pos[edges[:, 1]]).T)
+    cutoff = 2.5 * np.median(lengths)
+    parent = list(range(n))  # union-find over the ties kept so far
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    keep = lengths <= cutoff
+    for a, b in edges[keep].tolist():
+        parent[root(a)] = root(b)
+    for e in np.flatnonzero(~keep)[np.argsort(lengths[~keep], kind="stable")]:  # connect
+        a, b = edges[e].tolist()
+        if root(a) != root(b):
+            keep[e] = True
+            parent[root(a)] = root(b)
+    return City.from_arrays(
+        [f"N{i:03d}" for i in range(n)], names, district, pos, cap,
+        np.array([round(float(x), 2) for x in rent.ravel()]).reshape(rent.shape),
+        edges[keep], [round(d, 4) for d in lengths[keep].tolist()], amenity=amenity,
+        period=period, source="synthetic city")
 
 
 def grid(width: int, height: int, torus: bool = False, moore: bool = True) -> City:
@@ -98,13 +106,25 @@ def grid(width: int, height: int, torus: bool = False, moore: bool = True) -> Ci
 
     With ``moore=True`` diagonal neighbours are adjacent, so that the ball of radius r hops is
     the Moore neighbourhood of range r (Chebyshev distance). Cell ``(x, y)`` has id ``"x,y"``
-    and index ``x * height + y``.
+    and index ``x * height + y``. A Moore grid that does not wrap is a lattice: its adjacency
+    and balls are written down directly (:func:`urbsim.kernels.graph.lattice_balls`).
     """
-    from urbsim.milieus import SEGMENTS
-
-    xs, ys = np.meshgrid(np.arange(width), np.arange(height), indexing="ij")
-    x, y = xs.ravel(), ys.ravel()
     n = width * height
+    col = [str(b) for b in range(height)]
+    ids = [row + b for row in [f"{a}," for a in range(width)] for b in col]  # index x * h + y
+    x, y = np.divmod(np.arange(n), height)
+    pos = np.stack([x, y], 1).astype(float)
+    capacity = np.zeros((n, len(SEGMENTS)), np.int64)
+    capacity[:, SEGMENTS.index("private")] = 1
+    rent = np.zeros((n, len(SEGMENTS)))
+    if moore and not torus:
+        ptr, idx, hop = lattice_balls(width, height, 1)
+        ties = hop == 1  # every row holds its own cell once, at hop 0
+        return City(ids=tuple(ids), districts=("grid",), district=np.zeros(n, np.int32), pos=pos,
+                    capacity=capacity, base_rent=rent, amenity=np.full(n, 0.5),
+                    period=np.full(n, PERIODS.index("1980-2009"), np.int8),
+                    indptr=ptr - np.arange(n + 1), indices=idx[ties],
+                    distance=np.ones(int(ties.sum())), lattice=(width, height))
     pairs = []
     for dx, dy in ([(1, 0), (0, 1), (1, 1), (1, -1)] if moore else [(1, 0), (0, 1)]):
         u, v = x + dx, y + dy
@@ -112,10 +132,7 @@ def grid(width: int, height: int, torus: bool = False, moore: bool = True) -> Ci
             u, v = u % width, v % height
         ok = (u >= 0) & (u < width) & (v >= 0) & (v < height) & ((u != x) | (v != y))
         pairs.append(np.stack([(x * height + y)[ok], (u * height + v)[ok]], 1))
-    edges = np.unique(np.sort(np.concatenate(pairs), 1), axis=0)  # a 2-wide torus repeats ties
-    capacity = np.zeros((n, len(SEGMENTS)), np.int64)
-    capacity[:, SEGMENTS.index("private")] = 1
-    return City.from_arrays([f"{a},{b}" for a, b in zip(x, y, strict=True)], ("grid",),
-                            np.zeros(n, np.int32), np.stack([x, y], 1).astype(float), capacity,
-                            np.zeros((n, len(SEGMENTS))), edges, np.ones(len(edges)),
-                            source=f"grid {width}x{height}")
+    edges = np.sort(np.concatenate(pairs), 1)
+    edges = edges[np.unique(edges[:, 0] * n + edges[:, 1], return_index=True)[1]]  # 2-wide torus
+    return City.from_arrays(ids, ("grid",), np.zeros(n, np.int32), pos, capacity, rent, edges,
+                            np.ones(len(edges)), source=f"grid {width}x{height}")

@@ -13,7 +13,8 @@ adds dwellings. Attribute rules (priors unless a source is named):
 
 Placement is status-matched: a milieu prefers neighbourhoods whose rent rank is near its
 status, weighted by the dwellings there and by its segment preferences
-(:mod:`urbsim.kernels.placement`).
+(:mod:`urbsim.kernels.placement`). With ``placement.rule = "random"`` households take
+dwellings uniformly at random instead, whatever their rent (Schelling's random start).
 """
 
 from __future__ import annotations
@@ -101,19 +102,26 @@ def create(city: City, milieus: MilieuSet, params: ModelParams, seed: int,
     active = np.zeros(slots, bool)
     active[:n] = True
 
-    rent_level = (city.base_rent * city.capacity).sum(1) / np.maximum(city.capacity.sum(1), 1)
-    rank = np.argsort(np.argsort(rent_level, kind="stable"), kind="stable") / max(city.n - 1, 1)
-    match = np.exp(-((rank[None, :] - milieus.status01[:, None]) ** 2)
-                   / (2 * params.placement.status_match_width**2))
-    weight = (city.capacity[None, :, :] * match[:, :, None]
-              * np.exp(milieus.segment_pref)[:, None, :])
-    pref_cum = np.cumsum(weight.reshape(m_count, -1), axis=1)
     node = np.full(slots, -1, np.int64)
     segment = np.zeros(slots, np.int64)
-    order = np.argsort(u(5)[:n], kind="stable")
-    placement.place(seed, order, milieu, income, pref_cum, city.capacity, city.base_rent,
-                    params.moving.max_burden, params.choice.social_income_limit, 30,
-                    node, segment)
+    if params.placement.rule == "random":  # a random dwelling each, without replacement
+        dwelling = np.repeat(np.arange(city.capacity.size), city.capacity.ravel())
+        node[:n], segment[:n] = np.divmod(dwelling[np.argsort(u(6), kind="stable")[:n]],
+                                          city.capacity.shape[1])
+    else:
+        rent_level = ((city.base_rent * city.capacity).sum(1)
+                      / np.maximum(city.capacity.sum(1), 1))
+        rank = (np.argsort(np.argsort(rent_level, kind="stable"), kind="stable")
+                / max(city.n - 1, 1))
+        match = np.exp(-((rank[None, :] - milieus.status01[:, None]) ** 2)
+                       / (2 * params.placement.status_match_width**2))
+        weight = (city.capacity[None, :, :] * match[:, :, None]
+                  * np.exp(milieus.segment_pref)[:, None, :])
+        pref_cum = np.cumsum(weight.reshape(m_count, -1), axis=1)
+        order = np.argsort(u(5)[:n], kind="stable")
+        placement.place(seed, order, milieu, income, pref_cum, city.capacity, city.base_rent,
+                        params.moving.max_burden, params.choice.social_income_limit, 30,
+                        node, segment)
     engagement = np.where(active, engagement_baseline(milieus)[milieu], 0.0)
     return Households(active=active, milieu=milieu, node=node, segment=segment, income=income,
                       age=age, size=np.where(active, size, 0), years=years,

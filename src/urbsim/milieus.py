@@ -12,6 +12,7 @@ the two milieus on the Sinus map (values x status), ``A = exp(-distance / scale)
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -117,20 +118,28 @@ def available() -> list[str]:
 
 def load(name_or_path: str | Path = "vhw11") -> MilieuSet:
     """Load a shipped milieu set by name (``"vhw11"``, ``"vhw13"``) or a user TOML file."""
-    path = Path(name_or_path)
     if str(name_or_path) in available():
-        ref = resources.files("urbsim") / "data" / "milieus" / f"{name_or_path}.toml"
-        text, source = ref.read_text(encoding="utf-8"), str(name_or_path)
-    else:
-        if not path.is_file():
-            raise InputError(
-                f"no such milieu set (shipped: {', '.join(available())})", str(name_or_path)
-            )
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise InputError("not a UTF-8 text file", path) from None
-        source = str(path)
+        return _shipped(str(name_or_path))
+    path = Path(name_or_path)
+    if not path.is_file():
+        raise InputError(f"no such milieu set (shipped: {', '.join(available())})",
+                         str(name_or_path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError("not a UTF-8 text file", path) from None
+    return _parse(text, str(path))
+
+
+@functools.cache
+def _shipped(name: str) -> MilieuSet:
+    """A shipped set, parsed once per process (package data does not change, and nothing
+    changes a MilieuSet in place)."""
+    ref = resources.files("urbsim") / "data" / "milieus" / f"{name}.toml"
+    return _parse(ref.read_text(encoding="utf-8"), name)
+
+
+def _parse(text: str, source: str) -> MilieuSet:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

@@ -1,8 +1,10 @@
 """UrbanModel: one ``mesa.Model`` step is one year, in seven phases run by numba kernels.
 
-1. composition — integer counts per neighbourhood x milieu (kept up to date on every move)
-   and the perceived composition within the radius (:mod:`urbsim.kernels.composition`);
-2. satisfaction — every household's utility of its home (:mod:`urbsim.kernels.satisfaction`);
+1. composition — integer counts per neighbourhood x milieu and the perceived composition
+   within the radius (:mod:`urbsim.kernels.composition`), both updated on every move and
+   carried from the last record (recomputed there when households left or arrived);
+2. satisfaction — every household's utility of its home (:mod:`urbsim.kernels.satisfaction`),
+   carried from the last record too;
 3. move decision — life course, dissatisfaction, rent (:mod:`urbsim.kernels.moving`);
 4. search and choice — movers in random order (:mod:`urbsim.kernels.choice`);
 5. housing market — rents, then construction and conversion policies
@@ -25,7 +27,7 @@ import time
 import numpy as np
 
 from urbsim import households as hh_mod
-from urbsim import indicators, policies
+from urbsim import policies
 from urbsim.city import City
 from urbsim.kernels import (
     choice,
@@ -40,7 +42,6 @@ from urbsim.kernels import (
 from urbsim.kernels import satisfaction as sat
 from urbsim.milieus import SEGMENTS, MilieuSet
 from urbsim.params import FORMATS, Construction, ModelParams, UnlockUnderused
-from urbsim.recorder import Recorder
 from urbsim.world import World
 
 
@@ -76,14 +77,12 @@ class UrbanModel(World):
         self.counts = composition.counts(h.node, h.milieu, h.active, c.n, m)
         self.occ = composition.occupancy(h.node, h.segment, h.active, c.n, len(SEGMENTS))
 
-        sizes = {"neighbourhood": c.n, "milieu": m, "segment": len(SEGMENTS),
-                 "district": len(c.districts), "format": len(FORMATS)}
-        self.recorder = Recorder(sizes, expected_steps)
+        self.recorder = self.new_recorder(expected_steps)
         self.timings: dict[str, float] = {}
         """Seconds spent per phase over all steps so far (benchmarks/ profiles with it)."""
         self._t = 0.0
         self._flows = self._zero_flows()
-        self._record(satisfaction=self._satisfaction())
+        self._record(None)
 
     # ------------------------------------------------------------------ set-up
     # ------------------------------------------------------------------ the step
@@ -95,9 +94,10 @@ class UrbanModel(World):
         lap(None)
         self._flows = self._zero_flows()
         self._ensure_slots()
-        agg = self._perceived()
+        # nothing moves between steps: the last record's composition and satisfaction hold
+        agg = self._agg
         lap("composition")                                                       # 1
-        s = self._satisfaction(agg)
+        s = self._sat if len(self._sat) == len(h) else self._satisfaction(agg)
         lap("satisfaction")                                                      # 2
         flags = moving.decide(self.seed, t, h.active, h.milieu, h.node, h.segment, h.income,
                               h.age, h.attachment, s, self.rent,
@@ -126,7 +126,7 @@ class UrbanModel(World):
         self._participation(t)
         lap("participation")                                                     # 7
         # choice kept ``agg`` up to date move by move; turnover that changed nobody keeps it so
-        self._record(satisfaction=self._satisfaction(None if changed else agg))
+        self._record(None if changed else agg)
         lap("record")
 
     def _lap(self, phase: str | None) -> None:
@@ -179,8 +179,9 @@ class UrbanModel(World):
     def _turnover(self, t: int) -> bool:
         """Departures, newcomers and ageing; whether anybody left or arrived."""
         p, h, m = self.params.turnover, self.households, len(self.milieus)
-        leave = np.flatnonzero(turnover.departures(self.seed, t, h.active, h.age, p.out_rate,
-                                                   p.death_rate))
+        leave = (np.flatnonzero(turnover.departures(self.seed, t, h.active, h.age, p.out_rate,
+                                                    p.death_rate))
+                 if p.out_rate > 0 or p.death_rate > 0 else np.zeros(0, np.int64))  # closed
         np.subtract.at(self.counts, (h.node[leave], h.milieu[leave]), 1)
         np.subtract.at(self.occ, (h.node[leave], h.segment[leave]), 1)
         h.active[leave] = False
@@ -229,9 +230,10 @@ class UrbanModel(World):
                 e.invite_share)
             fi = FORMATS.index(e.format)
             took = np.zeros((c.n, len(ms)), np.int64)
-            participation.tally(out, node, h.milieu, took, f["reached"][fi], h.engagement,
+            participants, reached = self._tallies(f)
+            participation.tally(out, node, h.milieu, took, reached[fi], h.engagement,
                                 h.attachment, pp.engagement_gain, pp.attachment_gain)
-            f["participants"][fi] += took
+            participants[fi] += took
             if e.format == "panel":
                 f["invited"] += np.bincount(h.milieu[out >= 1], minlength=len(ms))
                 f["accepted"] += took.sum(0)
@@ -247,23 +249,18 @@ class UrbanModel(World):
             h.grow(need - len(h))
 
     # ------------------------------------------------------------------ recording
-    def _record(self, satisfaction: np.ndarray) -> None:
-        h, c, f = self.households, self.city, self._flows
-        a = h.active
-        m = len(self.milieu_codes)
-        sat_sum = np.bincount(h.milieu[a], weights=satisfaction[a], minlength=m)
-        sat_n = np.bincount(h.milieu[a], minlength=m)
-        seg, by = indicators.by_area(self.counts, c.district, len(c.districts))
-        part, reach = f["participants"].sum((0, 1)), f["reached"].sum((0, 1))
+    def _record(self, agg: tuple | None) -> None:
+        """Record the step from the perceived composition ``agg`` (``None``: recompute it), and
+        keep it and the satisfaction it gives for the next step."""
+        self._agg = agg if agg is not None else self._perceived()
+        self._sat = satisfaction = self._satisfaction(self._agg)
+        h = self.households
         self.recorder.record({
             "households": self.counts, "dwellings": self.capacity,
             "vacant": self.capacity - self.occ, "rent": self.rent, "amenity": self.amenity,
-            "satisfaction": np.divide(sat_sum, sat_n, out=np.full(m, np.nan), where=sat_n > 0),
-            **f,
-            "turnout": part.sum() / reach.sum() if reach.sum() else np.nan,
-            "representation_gap": indicators.representation_gap(part, reach),
-            **seg,
-            **{f"district_{k}": v for k, v in by.items()},
+            "satisfaction": sat.mean_by_milieu(satisfaction, h.milieu, h.active,
+                                               len(self.milieus)),
+            **self._flows,
         })
 
     def check_state(self) -> list[str]:

@@ -65,8 +65,12 @@ class IncomeParams(_Frozen):
 
 class PlacementParams(_Frozen):
     """The initial population: households take dwellings whose neighbourhood rent rank matches
-    their milieu's status (see households.py)."""
+    their milieu's status, or any dwelling at random (see households.py)."""
 
+    rule: Literal["status_match", "random"] = Field(
+        "status_match", description="status_match: by rent rank and status; random: a "
+                                    "dwelling drawn uniformly, whatever its rent (Schelling's "
+                                    "random start)")
     status_match_width: float = Field(
         0.2, gt=0, le=10, description="spread of the status match in rent-rank units: smaller "
                                       "starts the city more segregated")

@@ -1,9 +1,9 @@
 """Schelling's segregation model as a configuration of the urbsim engine.
 
-Two equal groups on a grid with one dwelling per cell; a household is unhappy when its share
-(or count) of like neighbours within the Moore radius is below the threshold, and an unhappy
-household moves to a vacant cell drawn uniformly from the whole grid. Everything else in the
-engine (rents, migration, life course, participation) is switched off.
+Two equal groups start on random cells of a grid with one dwelling per cell; a household is
+unhappy when its share (or count) of like neighbours within the Moore radius is below the
+threshold, and an unhappy household moves to a vacant cell drawn uniformly from the whole grid.
+Everything else in the engine (rents, migration, life course, participation) is switched off.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from urbsim.params import (
     ChoiceParams,
     ModelParams,
     MovingParams,
+    PlacementParams,
     SatisfactionParams,
     TurnoverParams,
 )
@@ -51,6 +52,7 @@ def setup(width: int = 50, height: int = 50, agents: int | None = None, threshol
     n = agents if agents is not None else int(0.9 * width * height)
     params = ModelParams(
         households=n,
+        placement=PlacementParams(rule="random"),
         satisfaction=SatisfactionParams(ring_weights=(0.0,) + (1.0,) * radius, composition=mode,
                                         affinity="identity"),
         moving=MovingParams(dissatisfaction_gain=1e12, attachment_damping=0.0,

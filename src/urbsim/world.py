@@ -6,11 +6,13 @@ events. :class:`urbsim.model.UrbanModel` and :class:`urbsim.reference.ReferenceM
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 
 import numpy as np
 import xarray as xr
 
 from urbsim import households as hh_mod
+from urbsim import indicators
 from urbsim.calendar import Calendar
 from urbsim.city import City
 from urbsim.cityio import load_city
@@ -18,7 +20,7 @@ from urbsim.errors import InputError
 from urbsim.milieus import SEGMENTS, MilieuSet
 from urbsim.milieus import load as load_milieus
 from urbsim.params import FORMATS, Construction, ModelParams
-from urbsim.recorder import canonical_json, provenance
+from urbsim.recorder import Recorder, canonical_json, provenance
 
 
 class World(Calendar):
@@ -67,12 +69,28 @@ class World(Calendar):
         self.schedule_calendar(p)
 
     def _zero_flows(self) -> dict[str, np.ndarray]:
-        """Empty per-step flow counters (the flow variables of the recorder)."""
-        n, m = self.city.n, len(self.milieus)
-        return {k: np.zeros(m, np.int64) for k in
-                ("moves", "displaced", "in_migrants", "out_migrants", "invited", "accepted")} | {
-            "participants": np.zeros((len(FORMATS), n, m), np.int64),
-            "reached": np.zeros((len(FORMATS), n, m), np.int64)}
+        """Empty per-step flow counters (the flow variables of the recorder), without the
+        per-event tallies: see :meth:`_tallies`."""
+        return {k: np.zeros(len(self.milieus), np.int64) for k in
+                ("moves", "displaced", "in_migrants", "out_migrants", "invited", "accepted")}
+
+    def _tallies(self, flows: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The step's ``participants`` and ``reached`` (format x neighbourhood x milieu),
+        added to ``flows`` by the step's first dialogue event: a step without events records
+        zeros without making them."""
+        if "participants" not in flows:
+            shape = (len(FORMATS), self.city.n, len(self.milieus))
+            flows["participants"] = np.zeros(shape, np.int64)
+            flows["reached"] = np.zeros(shape, np.int64)
+        return flows["participants"], flows["reached"]
+
+    def new_recorder(self, expected_steps: int) -> Recorder:
+        """An empty recorder for this run's sizes, deriving the indicators per district."""
+        c = self.city
+        sizes = {"neighbourhood": c.n, "milieu": len(self.milieus), "segment": len(SEGMENTS),
+                 "district": len(c.districts), "format": len(FORMATS)}
+        return Recorder(sizes, partial(indicators.derived, district=c.district,
+                                       n_districts=len(c.districts)), expected_steps)
 
     def context(self, counts: np.ndarray) -> np.ndarray:
         """Participation logit per neighbourhood from its mean resident status against the

@@ -52,8 +52,8 @@ def relocate(seed, step, stream, order, forced, milieu, node, segment, income, y
         home = node[i]
         hk = rng.key(seed, step, stream, i)
         k = 0
+        total = fenwick.total(vac_tree)
         for c in range(n_candidates):
-            total = fenwick.total(vac_tree)
             if total == 0:
                 break
             if home >= 0 and rng.keyed(hk, 3 * c) < local_share:

@@ -31,9 +31,9 @@ def decide(seed, step, active, milieu, node, segment, income, age, attachment, s
         p_life = mobility[milieu[i]] * age_mobility[age[i]] * keep
         p_dis = (1.0 - np.exp(-gain * max(0.0, -satisfaction[i]))) * keep
         forced = rent[node[i], segment[i]] > max_burden * income[i]
-        if forced and rng.uniform(seed, step, rng.MOVE, i, 2) < forced_rate:
+        k = rng.key(seed, step, rng.MOVE, i)
+        if forced and rng.keyed(k, 2) < forced_rate:
             out[i] = 2
-        elif (rng.uniform(seed, step, rng.MOVE, i, 0) < p_life
-              or rng.uniform(seed, step, rng.MOVE, i, 1) < p_dis):
+        elif rng.keyed(k, 0) < p_life or rng.keyed(k, 1) < p_dis:
             out[i] = 1
     return out

@@ -26,8 +26,9 @@ def place(seed, order, milieu, income, pref_cum, capacity, rent, max_burden, soc
         m = milieu[i]
         cum = pref_cum[m]
         cell = -1
+        k = rng.key(seed, 0, rng.PLACEMENT, i)
         for t in range(tries):
-            u = rng.uniform(seed, 0, rng.PLACEMENT, i, t) * cum[-1]
+            u = rng.keyed(k, t) * cum[-1]
             c = min(np.searchsorted(cum, u, side="right"), cum.shape[0] - 1)
             a, s = c // n_seg, c % n_seg
             if (occ[a, s] < capacity[a, s] and rent[a, s] <= max_burden * income[i]
@@ -36,7 +37,7 @@ def place(seed, order, milieu, income, pref_cum, capacity, rent, max_burden, soc
                 break
         if cell < 0:
             total = fenwick.total(tree)
-            cell = fenwick.find(tree, int(rng.uniform(seed, 0, rng.PLACEMENT, i, tries) * total))
+            cell = fenwick.find(tree, int(rng.keyed(k, tries) * total))
         a, s = cell // n_seg, cell % n_seg
         occ[a, s] += 1
         fenwick.add(tree, cell, -1)

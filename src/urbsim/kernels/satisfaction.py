@@ -64,3 +64,20 @@ def current(active, milieu, node, segment, income, w0, cw, tot, sum_st, sum_sq, 
                              sum_sq, aff, amenity, rent, pref, status, seg_pref, count_mode,
                              acceptable_burden)
     return out
+
+
+@njit(cache=True)
+def mean_by_milieu(satisfaction, milieu, active, n_milieus):
+    """Mean satisfaction of the active households per milieu (NaN where a milieu has none),
+    summed in household order."""
+    total = np.zeros(n_milieus)
+    count = np.zeros(n_milieus, np.int64)
+    for i in range(satisfaction.shape[0]):
+        if active[i]:
+            total[milieu[i]] += satisfaction[i]
+            count[milieu[i]] += 1
+    out = np.full(n_milieus, np.nan)
+    for k in range(n_milieus):
+        if count[k] > 0:
+            out[k] = total[k] / count[k]
+    return out

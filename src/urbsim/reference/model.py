@@ -31,12 +31,11 @@ import numpy as np
 from mesa.discrete_space import CellAgent, Network
 
 from urbsim import households as hh_mod
-from urbsim import indicators, policies
+from urbsim import policies
 from urbsim.city import City
 from urbsim.kernels.turnover import NEWCOMER_AGE  # a prior (constant), not a kernel
 from urbsim.milieus import SEGMENTS, MilieuSet
 from urbsim.params import FORMATS, Construction, ModelParams, UnlockUnderused
-from urbsim.recorder import Recorder
 from urbsim.world import World
 
 STAY, VOLUNTARY, FORCED = 0, 1, 2  # move decisions
@@ -218,9 +217,7 @@ class ReferenceModel(World):
                       engagement=float(h.engagement[i]))
         self.counts, self.occupied = self.tally()
 
-        self.recorder = Recorder({"neighbourhood": c.n, "milieu": len(ms),
-                                  "segment": len(SEGMENTS), "district": len(c.districts),
-                                  "format": len(FORMATS)}, expected_steps)
+        self.recorder = self.new_recorder(expected_steps)
         self.flows = self._zero_flows()
         self._record()
 
@@ -393,6 +390,7 @@ class ReferenceModel(World):
             context = self.context(self.tally()[0])
             channels = ms.channel_gain @ [e.channels.get(ch, 0.0) for ch in ms.channels]
             panel, fi = e.format == "panel", FORMATS.index(e.format)
+            participants, reached = self._tallies(f)
             took = []
             for hh in households:
                 n, m = hh.node, hh.milieu
@@ -405,8 +403,8 @@ class ReferenceModel(World):
                      + pp.engagement_weight * (hh.engagement - self.engagement0[m])
                      - pp.fatigue * competing[n])
                 yes = self.rng.random() < 1 / (1 + math.exp(-x))
-                f["reached"][fi, n, m] += 1
-                f["participants"][fi, n, m] += yes
+                reached[fi, n, m] += 1
+                participants[fi, n, m] += yes
                 if panel:
                     f["invited"][m] += 1
                     f["accepted"][m] += yes
@@ -428,23 +426,16 @@ class ReferenceModel(World):
     # ------------------------------------------------------------------ recording
     def _record(self) -> None:
         """Record the state and this step's flows (same variables as UrbanModel)."""
-        c, f, m = self.city, self.flows, len(self.milieus)
+        f, m = self.flows, len(self.milieus)
         counts, occupied = self.tally()
         households = list(self.agents)
         milieu = np.array([hh.milieu for hh in households], np.int64)
         sat = np.array([hh.satisfaction() for hh in households])
         sat_sum = np.bincount(milieu, weights=sat, minlength=m)
         sat_n = np.bincount(milieu, minlength=m)
-        seg = indicators.segregation(counts)
-        by = [indicators.segregation(counts[c.district == k]) for k in range(len(c.districts))]
-        part, reach = f["participants"].sum((0, 1)), f["reached"].sum((0, 1))
         self.recorder.record({
             "households": counts, "dwellings": self.capacity, "vacant": self.capacity - occupied,
             "rent": self.rent, "amenity": self.amenity,
             "satisfaction": np.divide(sat_sum, sat_n, out=np.full(m, np.nan), where=sat_n > 0),
             **f,
-            "turnout": part.sum() / reach.sum() if reach.sum() else np.nan,
-            "representation_gap": indicators.representation_gap(part, reach),
-            **seg,
-            **{f"district_{k}": np.array([b[k] for b in by]) for k in seg},
         })

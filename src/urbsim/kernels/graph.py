@@ -1,0 +1,88 @@
+"""Graph neighbourhoods: every node within ``radius`` hops of each node (breadth-first).
+
+``balls(indptr, indices, radius)`` takes the adjacency in CSR form and returns the balls as CSR
+``(ptr, idx, hop)``: row ``i`` lists the nodes within ``radius`` hops of ``i`` in increasing
+index order (``i`` itself at hop 0). Hop counts are symmetric, so ``j`` is in the ball of ``i``
+exactly when ``i`` is in the ball of ``j``, at the same hop. On a Moore grid the balls are
+Chebyshev squares: :func:`lattice_balls` writes them down directly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def balls(indptr, indices, radius):
+    """``(ptr[N+1], idx, hop)`` of the balls of radius ``radius`` (int64)."""
+    n = indptr.shape[0] - 1
+    seen = np.full(n, -1, np.int64)       # source that last reached the node
+    ptr = np.zeros(n + 1, np.int64)
+    cap = max(16, 4 * n)
+    idx = np.empty(cap, np.int64)
+    hop = np.empty(cap, np.int64)
+    queue = np.empty(n, np.int64)
+    qhop = np.empty(n, np.int64)
+    for s in range(n):
+        seen[s] = s
+        queue[0] = s
+        qhop[0] = 0
+        head, tail = 0, 1
+        while head < tail:
+            u = queue[head]
+            h = qhop[head]
+            head += 1
+            if h == radius:
+                continue
+            for e in range(indptr[u], indptr[u + 1]):
+                v = indices[e]
+                if seen[v] != s:
+                    seen[v] = s
+                    queue[tail] = v
+                    qhop[tail] = h + 1
+                    tail += 1
+        start = ptr[s]
+        if start + tail > cap:
+            cap = max(2 * cap, start + tail)
+            idx2 = np.empty(cap, np.int64)
+            hop2 = np.empty(cap, np.int64)
+            idx2[:start] = idx[:start]
+            hop2[:start] = hop[:start]
+            idx, hop = idx2, hop2
+        for q in range(tail):  # insertion sort by node index (balls are small)
+            v, h = queue[q], qhop[q]
+            p = start + q
+            while p > start and idx[p - 1] > v:
+                idx[p] = idx[p - 1]
+                hop[p] = hop[p - 1]
+                p -= 1
+            idx[p] = v
+            hop[p] = h
+        ptr[s + 1] = start + tail
+    return ptr, idx[: ptr[n]].copy(), hop[: ptr[n]].copy()
+
+
+@njit(cache=True)
+def lattice_balls(width, height, radius):
+    """:func:`balls` of a ``width x height`` Moore grid (not wrapped; node ``x * height + y``):
+    the Chebyshev squares, in increasing index order, without searching."""
+    n = width * height
+    ptr = np.zeros(n + 1, np.int64)
+    for x in range(width):
+        nx = min(x + radius, width - 1) - max(x - radius, 0) + 1
+        for y in range(height):
+            ny = min(y + radius, height - 1) - max(y - radius, 0) + 1
+            ptr[x * height + y + 1] = nx * ny
+    ptr = np.cumsum(ptr)
+    idx = np.empty(ptr[n], np.int64)
+    hop = np.empty(ptr[n], np.int64)
+    for x in range(width):
+        for y in range(height):
+            e = ptr[x * height + y]
+            for u in range(max(x - radius, 0), min(x + radius, width - 1) + 1):
+                for v in range(max(y - radius, 0), min(y + radius, height - 1) + 1):
+                    idx[e] = u * height + v
+                    hop[e] = max(abs(u - x), abs(v - y))
+                    e += 1
+    return ptr, idx, hop
