@@ -58,6 +58,92 @@ def test_hops_give_moore_neighbourhoods_on_a_grid():
     assert all((j, i, h) in pairs for i, j, h in pairs)  # symmetric
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_synthetic_ties_are_the_short_delaunay_ties_plus_the_shortest_that_connect(seed):
+    from scipy.spatial import Delaunay
+
+    c = synthetic(40_000, CityParams(neighbourhoods=80, districts=4), seed=seed)
+    tri = Delaunay(c.pos).simplices
+    ties = {tuple(sorted(map(int, (s[a], s[b])))) for s in tri for a, b in ((0, 1), (1, 2), (0, 2))}
+    length = {t: float(np.hypot(*(c.pos[t[0]] - c.pos[t[1]]))) for t in ties}
+    cutoff = 2.5 * np.median(list(length.values()))
+    g = nx.Graph([t for t in ties if length[t] <= cutoff])
+    g.add_nodes_from(range(c.n))
+    for t in sorted(ties, key=length.get):  # the oracle: networkx, one path query per tie
+        if not nx.has_path(g, *t):
+            g.add_edge(*t)
+    got = {(i, int(j)) for i in range(c.n) for j in c.indices[c.indptr[i]:c.indptr[i + 1]] if i < j}
+    assert got == {tuple(sorted(e)) for e in g.edges}
+    assert nx.is_connected(c.graph)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_long_ties_join_what_the_short_ones_leave_apart(seed):
+    from urbsim.citygen import _ties
+
+    rng = np.random.default_rng(seed)
+    n = 40
+    edges = np.array(sorted({tuple(sorted(e)) for e in rng.integers(0, n, (120, 2)).tolist()
+                             if e[0] != e[1]}))
+    lengths = rng.permutation(len(edges)) + rng.random(len(edges))  # distinct
+    cutoff = np.quantile(lengths, 0.3)  # most ties are long: many parts to join
+    g = nx.Graph([tuple(e) for e, d in zip(edges.tolist(), lengths, strict=True) if d <= cutoff])
+    g.add_nodes_from(range(n))
+    for e in np.argsort(lengths):  # the oracle: networkx, one path query per long tie
+        if lengths[e] > cutoff and not nx.has_path(g, *edges[e]):
+            g.add_edge(*edges[e])
+    keep = _ties(n, edges, lengths, cutoff)
+    assert {tuple(e) for e in edges[keep].tolist()} == {tuple(sorted(e)) for e in g.edges}
+    assert (~keep & (lengths <= cutoff)).sum() == 0 and (keep & (lengths > cutoff)).any()
+
+
+def _balls_by_networkx(c: City, radius: int) -> list[dict[int, int]]:
+    g = nx.Graph()
+    g.add_nodes_from(range(c.n))
+    g.add_edges_from((i, j) for i in range(c.n) for j in c.indices[c.indptr[i]:c.indptr[i + 1]])
+    return [nx.single_source_shortest_path_length(g, i, cutoff=radius) for i in range(c.n)]
+
+
+@pytest.mark.parametrize("city", [
+    synthetic(30_000, CityParams(neighbourhoods=60, districts=4), seed=2),
+    grid(9, 6), grid(5, 4, torus=True), grid(2, 3, torus=True), grid(6, 5, moore=False)],
+    ids=["synthetic", "grid", "torus", "thin torus", "von Neumann"])
+@pytest.mark.parametrize("radius", [0, 1, 2, 3])
+def test_hops_are_the_shortest_path_balls_in_index_order(city, radius):
+    ptr, idx, hop = city.hops(radius)
+    for i, ball in enumerate(_balls_by_networkx(city, radius)):
+        row = slice(ptr[i], ptr[i + 1])
+        assert idx[row].tolist() == sorted(ball)
+        assert hop[row].tolist() == [ball[j] for j in sorted(ball)]
+
+
+@pytest.mark.parametrize(("width", "height"), [(1, 1), (1, 7), (4, 3), (12, 12)])
+def test_a_grid_is_a_lattice_whose_balls_need_no_search(width, height):
+    from urbsim.kernels.graph import balls
+
+    g = grid(width, height)
+    assert g.lattice == (width, height)
+    edges = {(a, b) for a in range(g.n) for b in g.indices[g.indptr[a]:g.indptr[a + 1]]}
+    cells = {(x, y) for x in range(width) for y in range(height)}
+    king = {(x * height + y, u * height + v) for x, y in cells for u, v in cells
+            if max(abs(u - x), abs(v - y)) == 1}
+    assert edges == king
+    for r in range(4):
+        for written, searched in zip(g.hops(r), balls(g.indptr, g.indices, r), strict=True):
+            np.testing.assert_array_equal(written, searched)
+    assert grid(width, height, torus=True).lattice is None
+
+
+def test_search_kernel_is_the_same_in_batches(monkeypatch):
+    import urbsim.city
+
+    c = synthetic(5000, CityParams(neighbourhoods=40, districts=3))
+    whole = c.search_kernel(2.0, 1.0)
+    monkeypatch.setattr(urbsim.city, "SEARCH_BATCH", 3 * c.n)  # three sources per call
+    for a, b in zip(whole, c.search_kernel(2.0, 1.0), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_search_kernel_weights_fall_with_distance():
     c = synthetic(5000, CityParams(neighbourhoods=20, districts=3))
     ptr, idx, cum = c.search_kernel(3.0, 1.0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -90,3 +92,14 @@ def test_missing_and_binary_files(tmp_path):
     b.write_bytes(b"\xff\xfe\x00binary")
     with pytest.raises(InputError, match="UTF-8"):
         milieus.load(b)
+
+
+def test_shipped_sets_are_parsed_once_and_user_files_every_time(tmp_path):
+    from urbsim import milieus
+
+    assert milieus.load("vhw11") is milieus.load("vhw11")
+    text = (Path(milieus.__file__).parent / "data" / "milieus" / "vhw11.toml").read_text()
+    f = tmp_path / "mine.toml"
+    f.write_text(text, encoding="utf-8")
+    first = milieus.load(f)
+    assert milieus.load(f) is not first

@@ -216,3 +216,31 @@ def test_trend_shifts_the_newcomer_mix(small_city):
                       city=small_city, seed=1).run(4)
     share = lambda ds: float(ds.in_migrants.sel(milieu="PRE").sum() / ds.in_migrants.sum())  # noqa: E731
     assert share(up) > 1.5 * share(flat)
+
+
+@pytest.mark.parametrize("config", ["schelling", "closed city"])
+def test_the_composition_carried_between_steps_is_the_recomputed_one(config):
+    """A closed city (nobody leaves or arrives) keeps its perceived composition from move to
+    move and step to step, never recomputing it: it stays what a recount gives, exactly when
+    the sums are exact (Schelling's whole counts), to rounding otherwise."""
+    from urbsim import schelling
+    from urbsim.params import SatisfactionParams
+
+    if config == "schelling":
+        city, ms, p = schelling.setup(30, 30, agents=700, threshold=8, radius=2, mode="count")
+        m = UrbanModel(p, city=city, milieus=ms, seed=2)
+    else:
+        p = small_params(2000, satisfaction=SatisfactionParams(ring_weights=(1.0, 0.3)),
+                         turnover=TurnoverParams(out_rate=0.0, death_rate=0.0, in_ratio=0.0))
+        m = UrbanModel(p, seed=2)
+    moved = 0
+    for _ in range(6):
+        m.step()
+        moved += int(m.recorder.data["moves"][m.steps].sum())
+        for carried, recount in zip((*m._agg, m._sat), (*m._perceived(), m._satisfaction()),
+                                    strict=True):
+            if config == "schelling":
+                np.testing.assert_array_equal(carried, recount)
+            else:
+                np.testing.assert_allclose(carried, recount, rtol=1e-12, atol=1e-12)
+    assert moved > 100

@@ -29,3 +29,22 @@ def test_unhappy_share_only_falls_and_count_mode_works():
     m.run(20)
     s = m._satisfaction()
     assert np.nanmean(s[m.households.active] < 0) < 0.05
+
+
+def test_households_start_on_random_cells():
+    """Schelling's start: every cell equally likely, one household per cell, whatever the
+    (zero) rents; the city's status-matched placement would crowd the middle columns."""
+    from scipy.stats import chisquare
+
+    city, ms, params = schelling.setup(100, 100, agents=8000, threshold=8, radius=2,
+                                       mode="count")
+    m = UrbanModel(params, city=city, milieus=ms, seed=3)
+    occupied = m.counts.sum(1)
+    assert occupied.max() == 1 and occupied.sum() == 8000
+    assert (m.counts.sum(0) == 4000).all()
+    columns = occupied.reshape(100, 100).sum(1)
+    assert chisquare(columns).pvalue > 1e-3
+    crowded = UrbanModel(params.model_copy(update={"placement": type(params.placement)()}),
+                         city=city, milieus=ms, seed=3).counts.sum(1).reshape(100, 100).sum(1)
+    assert chisquare(crowded).pvalue < 1e-6
+

@@ -31,6 +31,9 @@ from urbsim.milieus import SEGMENTS
 PERIODS = ("pre1949", "1950-1979", "1980-2009", "new")
 """Building periods: pre-1949 old stock, 1950–1979 estates, 1980–2009, new build."""
 
+SEARCH_BATCH = 2**22
+"""Distances one call of scipy's dijkstra returns at most (32 MB) in :meth:`City.search_kernel`."""
+
 
 @dataclass(frozen=True, eq=False)
 class City:
@@ -233,7 +236,7 @@ class City:
         ``(indptr, indices, cumulative weight)``; each row's last weight is its total.
         """
         indptr, indices, cum = [0], [], []
-        rows = max(1, 2**22 // max(self.n, 1))  # sources per dijkstra call: <= 32 MB of output
+        rows = max(1, SEARCH_BATCH // max(self.n, 1))  # sources per dijkstra call
         for lo in range(0, self.n, rows):
             dist = dijkstra(self._adjacency, indices=np.arange(lo, min(lo + rows, self.n)),
                             limit=max_distance)

@@ -77,23 +77,7 @@ def synthetic(households: int = 120_000, params: CityParams | None = None, seed:
     key = np.unique(pairs[:, 0] * n + pairs[:, 1])
     edges = np.column_stack([key // n, key % n])  # each tie once, in (a, b) order
     lengths = np.hypot(*(pos[edges[:, 0]] - pos[edges[:, 1]]).T)
-    cutoff = 2.5 * np.median(lengths)
-    parent = list(range(n))  # union-find over the ties kept so far
-
-    def root(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    keep = lengths <= cutoff
-    for a, b in edges[keep].tolist():
-        parent[root(a)] = root(b)
-    for e in np.flatnonzero(~keep)[np.argsort(lengths[~keep], kind="stable")]:  # connect
-        a, b = edges[e].tolist()
-        if root(a) != root(b):
-            keep[e] = True
-            parent[root(a)] = root(b)
+    keep = _ties(n, edges, lengths, 2.5 * np.median(lengths))
     return City.from_arrays(
         [f"N{i:03d}" for i in range(n)], names, district, pos, cap,
         np.array([round(float(x), 2) for x in rent.ravel()]).reshape(rent.shape),
@@ -136,3 +120,25 @@ def grid(width: int, height: int, torus: bool = False, moore: bool = True) -> Ci
     edges = edges[np.unique(edges[:, 0] * n + edges[:, 1], return_index=True)[1]]  # 2-wide torus
     return City.from_arrays(ids, ("grid",), np.zeros(n, np.int32), pos, capacity, rent, edges,
                             np.ones(len(edges)), source=f"grid {width}x{height}")
+
+
+def _ties(n: int, edges: np.ndarray, lengths: np.ndarray, cutoff: float) -> np.ndarray:
+    """Which ``edges`` to keep: those no longer than ``cutoff``, then, shortest first, each
+    longer one that joins two parts the kept ties leave apart (Kruskal, with union-find)."""
+    parent = list(range(n))
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    keep = lengths <= cutoff
+    for a, b in edges[keep].tolist():
+        parent[root(a)] = root(b)
+    for e in np.flatnonzero(~keep)[np.argsort(lengths[~keep], kind="stable")]:
+        a, b = edges[e].tolist()
+        if root(a) != root(b):
+            keep[e] = True
+            parent[root(a)] = root(b)
+    return keep

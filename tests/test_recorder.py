@@ -1,0 +1,84 @@
+"""The recorder: what a run records each step, what it derives or fills in when read, and that
+reading never changes what a run records."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import small_params
+from urbsim import indicators
+from urbsim.model import UrbanModel
+from urbsim.params import Construction, UnlockUnderused
+from urbsim.recorder import DERIVED, VARIABLES, ZERO_UNLESS_GIVEN, Recorder
+
+
+def _run(city, steps: int, read_at: tuple[int, ...] = (), **update):
+    """A run with construction, conversions and dialogue events; the states after each step;
+    the recorder read after the steps in ``read_at``."""
+    p = small_params(policies={
+        "build": Construction(start=2, end=4, districts=("Mitte",), dwellings=90),
+        "unlock": UnlockUnderused(start=5, rate=0.05)}, **update)
+    m = UrbanModel(p, city=city, seed=4, expected_steps=2)  # too short: the recorder grows
+    states = [(m.capacity.copy(), m.rent.copy(), m.amenity.copy(), m.counts.copy())]
+    for t in range(1, steps + 1):
+        m.step()
+        states.append((m.capacity.copy(), m.rent.copy(), m.amenity.copy(), m.counts.copy()))
+        if t in read_at:
+            m.recorder.data  # noqa: B018 -- reading derives and fills in
+    return m, states
+
+
+def test_every_step_holds_the_state_after_it(small_city):
+    m, states = _run(small_city, 8)
+    ds = m.dataset()
+    for t, (capacity, rent, amenity, counts) in enumerate(states):
+        np.testing.assert_array_equal(ds.dwellings[t], capacity)
+        np.testing.assert_array_equal(ds.rent[t], rent)
+        np.testing.assert_array_equal(ds.amenity[t], amenity)
+        np.testing.assert_array_equal(ds.households[t], counts)
+    built = ds.dwellings.sum(("neighbourhood", "segment")).values
+    assert (np.diff(built) == 0).any() and (np.diff(built) > 0).any()  # filled in, and changed
+
+
+def test_derived_indicators_are_those_of_the_recorded_steps(small_city):
+    m, _ = _run(small_city, 6)
+    ds = m.dataset()
+    district = m.city.district
+    for t in range(7):
+        city, per = indicators.by_area(ds.households[t].values, district, len(m.city.districts))
+        for k, v in city.items():
+            np.testing.assert_array_equal(ds[k][t], v)
+            np.testing.assert_array_equal(ds[f"district_{k}"][t], per[k])
+        part = ds.participants[t].sum(("format", "neighbourhood")).values
+        reach = ds.reached[t].sum(("format", "neighbourhood")).values
+        if reach.sum():
+            assert float(ds.turnout[t]) == part.sum() / reach.sum()
+            assert float(ds.representation_gap[t]) == indicators.representation_gap(part, reach)
+        else:
+            assert np.isnan(ds.turnout[t]) and np.isnan(ds.representation_gap[t])
+    assert np.isfinite(ds.turnout).sum() >= 4  # the small events ran in most steps
+    assert (ds.participants.sum(("format", "neighbourhood", "milieu")) == 0).any()  # not all
+
+
+@pytest.mark.parametrize("read_at", [(1,), (2, 3, 7), tuple(range(1, 9))])
+def test_reading_during_a_run_changes_nothing(small_city, read_at):
+    unread = _run(small_city, 8)[0].dataset()
+    read = _run(small_city, 8, read_at)[0].dataset()
+    for k in VARIABLES:
+        np.testing.assert_array_equal(read[k], unread[k], err_msg=k)
+
+
+def test_record_requires_the_state_and_flows_but_not_what_it_derives():
+    sizes = {"neighbourhood": 3, "milieu": 2, "segment": 4, "district": 1, "format": 5}
+    r = Recorder(sizes, lambda data: {k: np.zeros((len(data["households"]),
+                                                   *(sizes[d] for d in VARIABLES[k][0])))
+                                      for k in DERIVED})
+    given = {k: np.ones([sizes[d] for d in dims]) for k, (dims, _, _) in VARIABLES.items()
+             if k not in DERIVED | ZERO_UNLESS_GIVEN}
+    r.record(given)
+    r.record(given | {"participants": np.full((5, 3, 2), 2)})
+    r.record(given)
+    assert r.data["participants"][:3].sum((1, 2, 3)).tolist() == [0, 60, 0]
+    with pytest.raises(KeyError, match="rent"):
+        r.record({k: v for k, v in given.items() if k != "rent"})
