@@ -45,11 +45,19 @@ def relocate(seed, step, stream, order, forced, milieu, node, segment, income, y
     cand_n = np.empty(n_candidates, np.int64)
     cand_s = np.empty(n_candidates, np.int64)
     util = np.empty(n_candidates + 1)
+    # ring weight of home in each candidate's ball: looked up in the home's own ball (the balls
+    # are symmetric), written into ``near_home`` once per mover when that beats a scan per
+    # candidate
+    near_home = np.zeros(capacity.shape[0])
+    mark = n_candidates > 2
     for j in range(order.shape[0]):
         i = order[j]
         m = milieu[i]
         y = income[i]
         home = node[i]
+        if mark and home >= 0:
+            for e in range(ball_ptr[home], ball_ptr[home + 1]):
+                near_home[ball_idx[e]] = ball_w[e]
         hk = rng.key(seed, step, stream, i)
         k = 0
         total = fenwick.total(vac_tree)
@@ -77,12 +85,16 @@ def relocate(seed, step, stream, order, forced, milieu, node, segment, income, y
                 s = cell % n_seg
             if rent[n, s] > max_burden * y or (s == SOCIAL and y > social_limit):
                 continue
-            excl = composition.weight_in_ball(ball_ptr, ball_idx, ball_w, n, home)
+            excl = (near_home[n] if mark else
+                    composition.weight_in_ball(ball_ptr, ball_idx, ball_w, n, home))
             util[k] = utility(m, y, n, s, excl, cw, tot, sum_st, sum_sq, aff, amenity, rent,
                               pref, status, seg_pref, count_mode, acceptable_burden)
             cand_n[k] = n
             cand_s[k] = s
             k += 1
+        if mark and home >= 0:
+            for e in range(ball_ptr[home], ball_ptr[home + 1]):
+                near_home[ball_idx[e]] = 0.0
         stay = home >= 0 and forced[j] != FORCED and consider_staying
         if k == 0:
             if home >= 0 and forced[j] != FORCED:
