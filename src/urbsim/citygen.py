@@ -107,7 +107,7 @@ def grid(width: int, height: int, torus: bool = False, moore: bool = True) -> Ci
         return City(ids=tuple(ids), districts=("grid",), district=np.zeros(n, np.int32), pos=pos,
                     capacity=capacity, base_rent=rent, amenity=np.full(n, 0.5),
                     period=np.full(n, PERIODS.index("1980-2009"), np.int8),
-                    indptr=ptr - np.arange(n + 1), indices=idx[ties],
+                    indptr=ptr - np.arange(n + 1), indices=idx[ties].astype(np.int64),
                     distance=np.ones(int(ties.sum())), lattice=(width, height))
     pairs = []
     for dx, dy in ([(1, 0), (0, 1), (1, 1), (1, -1)] if moore else [(1, 0), (0, 1)]):

@@ -64,10 +64,8 @@ class UrbanModel(World):
         p, c, ms = self.params, self.city, self.milieus
         m = len(ms)
         self.base_logit = np.log(ms.turnout / (1 - ms.turnout))
-        weights = np.asarray(p.satisfaction.ring_weights)
-        self.ball_ptr, self.ball_idx, hop = c.hops(len(weights) - 1)
-        self.ball_w = weights[hop]
-        self.w0 = float(weights[0])
+        self.ring_w = np.asarray(p.satisfaction.ring_weights, np.float64)
+        self.ball_ptr, self.ball_idx, self.ball_hop = c.hops(len(self.ring_w) - 1)
         if p.choice.local_share > 0:
             self.search = c.search_kernel(p.choice.search_distance, p.choice.distance_decay)
         else:
@@ -137,13 +135,13 @@ class UrbanModel(World):
         self._t = now
 
     def _perceived(self) -> tuple:
-        return composition.perceived(self.counts, self.ball_ptr, self.ball_idx, self.ball_w,
-                                     self.status, self.affinity)
+        return composition.perceived(self.counts, self.ball_ptr, self.ball_idx, self.ball_hop,
+                                     self.ring_w, self.status, self.affinity)
 
     def _satisfaction(self, agg: tuple | None = None) -> np.ndarray:
         h, ps = self.households, self.params.satisfaction
         cw, tot, sum_st, sum_sq, aff = agg if agg is not None else self._perceived()
-        return sat.current(h.active, h.milieu, h.node, h.segment, h.income, self.w0, cw, tot,
+        return sat.current(h.active, h.milieu, h.node, h.segment, h.income, self.ring_w[0], cw, tot,
                            sum_st, sum_sq, aff, self.amenity, self.rent, self.pref, self.status,
                            self.milieus.segment_pref, ps.composition == "count",
                            ps.acceptable_burden)
@@ -160,7 +158,7 @@ class UrbanModel(World):
         res = choice.relocate(
             self.seed, t, stream, order, forced, h.milieu, h.node, h.segment, h.income, h.years,
             h.attachment, h.active, self.counts, self.occ, self.capacity, tree, *agg,
-            self.ball_ptr, self.ball_idx, self.ball_w, self.w0, *self.search, self.amenity,
+            self.ball_ptr, self.ball_idx, self.ball_hop, self.ring_w, *self.search, self.amenity,
             self.rent, self.pref, self.status, self.affinity, ms.segment_pref,
             p.satisfaction.composition == "count", p.satisfaction.acceptable_burden,
             p.choice.candidates, p.choice.local_share, p.choice.logit_scale, p.choice.move_cost,

@@ -32,7 +32,7 @@ SOCIAL = 0  # index of the social-rental segment
 @njit(cache=True)
 def relocate(seed, step, stream, order, forced, milieu, node, segment, income, years,
              attachment, active, counts, occ, capacity, vac_tree, cw, tot, sum_st, sum_sq, aff,
-             ball_ptr, ball_idx, ball_w, w0, search_ptr, search_idx, search_cum, amenity, rent,
+             ball_ptr, ball_idx, ball_hop, ring_w, search_ptr, search_idx, search_cum, amenity, rent,
              pref, status, affinity, seg_pref, count_mode, acceptable_burden, n_candidates,
              local_share, logit_scale, move_cost, consider_staying, social_limit, max_burden):
     """Move the households ``order`` (in that order); returns STAYED/MOVED/LEFT per entry.
@@ -57,7 +57,7 @@ def relocate(seed, step, stream, order, forced, milieu, node, segment, income, y
         home = node[i]
         if mark and home >= 0:
             for e in range(ball_ptr[home], ball_ptr[home + 1]):
-                near_home[ball_idx[e]] = ball_w[e]
+                near_home[ball_idx[e]] = ring_w[ball_hop[e]]
         hk = rng.key(seed, step, stream, i)
         k = 0
         total = fenwick.total(vac_tree)
@@ -86,7 +86,7 @@ def relocate(seed, step, stream, order, forced, milieu, node, segment, income, y
             if rent[n, s] > max_burden * y or (s == SOCIAL and y > social_limit):
                 continue
             excl = (near_home[n] if mark else
-                    composition.weight_in_ball(ball_ptr, ball_idx, ball_w, n, home))
+                    composition.weight_in_ball(ball_ptr, ball_idx, ball_hop, ring_w, n, home))
             util[k] = utility(m, y, n, s, excl, cw, tot, sum_st, sum_sq, aff, amenity, rent,
                               pref, status, seg_pref, count_mode, acceptable_burden)
             cand_n[k] = n
@@ -104,7 +104,7 @@ def relocate(seed, step, stream, order, forced, milieu, node, segment, income, y
         else:
             n_opt = k
             if stay:
-                util[k] = utility(m, y, home, segment[i], w0, cw, tot, sum_st, sum_sq, aff,
+                util[k] = utility(m, y, home, segment[i], ring_w[0], cw, tot, sum_st, sum_sq, aff,
                                   amenity, rent, pref, status, seg_pref, count_mode,
                                   acceptable_burden) + move_cost
                 n_opt = k + 1
@@ -130,8 +130,8 @@ def relocate(seed, step, stream, order, forced, milieu, node, segment, income, y
             occ[home, s0] -= 1
             counts[home, m] -= 1
             fenwick.add(vac_tree, home * n_seg + s0, 1)
-            composition.shift(cw, tot, sum_st, sum_sq, aff, ball_ptr, ball_idx, ball_w, status,
-                              affinity, home, m, -1.0)
+            composition.shift(cw, tot, sum_st, sum_sq, aff, ball_ptr, ball_idx, ball_hop,
+                              ring_w, status, affinity, home, m, -1.0)
         if result[j] == LEFT:
             active[i] = False
             node[i] = -1
@@ -141,8 +141,8 @@ def relocate(seed, step, stream, order, forced, milieu, node, segment, income, y
         occ[n, s] += 1
         counts[n, m] += 1
         fenwick.add(vac_tree, n * n_seg + s, -1)
-        composition.shift(cw, tot, sum_st, sum_sq, aff, ball_ptr, ball_idx, ball_w, status,
-                          affinity, n, m, 1.0)
+        composition.shift(cw, tot, sum_st, sum_sq, aff, ball_ptr, ball_idx, ball_hop, ring_w,
+                          status, affinity, n, m, 1.0)
         node[i] = n
         segment[i] = s
         years[i] = 0

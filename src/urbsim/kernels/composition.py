@@ -40,7 +40,7 @@ def occupancy(node, segment, active, n_nodes, n_segments):
 
 
 @njit(cache=True, parallel=True)
-def perceived(c, ball_ptr, ball_idx, ball_w, status, affinity):
+def perceived(c, ball_ptr, ball_idx, ball_hop, ring_w, status, affinity):
     """The perceived aggregates ``(cw, tot, sum_st, sum_sq, aff)`` from counts ``c`` (each
     node's row is summed by one thread in ball order: the result does not depend on threads)."""
     n, m = c.shape
@@ -51,7 +51,7 @@ def perceived(c, ball_ptr, ball_idx, ball_w, status, affinity):
     aff = np.zeros((n, m))
     for i in prange(n):
         for e in range(ball_ptr[i], ball_ptr[i + 1]):
-            w = ball_w[e]
+            w = ring_w[ball_hop[e]]
             if w != 0.0:
                 j = ball_idx[e]
                 for k in range(m):
@@ -67,14 +67,14 @@ def perceived(c, ball_ptr, ball_idx, ball_w, status, affinity):
 
 
 @njit(cache=True, inline="always")
-def shift(cw, tot, sum_st, sum_sq, aff, ball_ptr, ball_idx, ball_w, status, affinity,
+def shift(cw, tot, sum_st, sum_sq, aff, ball_ptr, ball_idx, ball_hop, ring_w, status, affinity,
           node, k, sign):
     """Update the aggregates in place when one household of milieu ``k`` arrives at
     (``sign=+1``) or leaves (``sign=-1``) ``node``. The ball is symmetric, so the nodes whose
     perception changes are the nodes of ``node``'s own ball, with the same weights."""
     m = cw.shape[1]
     for e in range(ball_ptr[node], ball_ptr[node + 1]):
-        w = ball_w[e] * sign
+        w = ring_w[ball_hop[e]] * sign
         if w != 0.0:
             j = ball_idx[e]
             old = cw[j, k]
@@ -87,9 +87,9 @@ def shift(cw, tot, sum_st, sum_sq, aff, ball_ptr, ball_idx, ball_w, status, affi
 
 
 @njit(cache=True, inline="always")
-def weight_in_ball(ball_ptr, ball_idx, ball_w, node, other):
+def weight_in_ball(ball_ptr, ball_idx, ball_hop, ring_w, node, other):
     """Ring weight of ``other`` in the ball of ``node`` (0 when outside it or ``other < 0``)."""
     for e in range(ball_ptr[node], ball_ptr[node + 1]):
         if ball_idx[e] == other:
-            return ball_w[e]
+            return ring_w[ball_hop[e]]
     return 0.0

@@ -1,10 +1,10 @@
 """Graph neighbourhoods: every node within ``radius`` hops of each node (breadth-first).
 
 ``balls(indptr, indices, radius)`` takes the adjacency in CSR form and returns the balls as CSR
-``(ptr, idx, hop)``: row ``i`` lists the nodes within ``radius`` hops of ``i`` in increasing
-index order (``i`` itself at hop 0). Hop counts are symmetric, so ``j`` is in the ball of ``i``
-exactly when ``i`` is in the ball of ``j``, at the same hop. On a Moore grid the balls are
-Chebyshev squares: :func:`lattice_balls` writes them down directly.
+``(ptr, idx, hop)`` (int64, int32, int8): row ``i`` lists the nodes within ``radius`` hops of
+``i`` in increasing index order (``i`` itself at hop 0). Hop counts are symmetric, so ``j`` is
+in the ball of ``i`` exactly when ``i`` is in the ball of ``j``, at the same hop. On a Moore
+grid the balls are Chebyshev squares: :func:`lattice_balls` writes them down directly.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from numba import njit
 
 @njit(cache=True)
 def balls(indptr, indices, radius):
-    """``(ptr[N+1], idx, hop)`` of the balls of radius ``radius`` (int64)."""
+    """``(ptr[N+1], idx, hop)`` of the balls of radius ``radius`` (at most 127)."""
     n = indptr.shape[0] - 1
     seen = np.full(n, -1, np.int64)       # source that last reached the node
     ptr = np.zeros(n + 1, np.int64)
     cap = max(16, 4 * n)
-    idx = np.empty(cap, np.int64)
-    hop = np.empty(cap, np.int64)
+    idx = np.empty(cap, np.int32)
+    hop = np.empty(cap, np.int8)
     queue = np.empty(n, np.int64)
     qhop = np.empty(n, np.int64)
     for s in range(n):
@@ -45,8 +45,8 @@ def balls(indptr, indices, radius):
         start = ptr[s]
         if start + tail > cap:
             cap = max(2 * cap, start + tail)
-            idx2 = np.empty(cap, np.int64)
-            hop2 = np.empty(cap, np.int64)
+            idx2 = np.empty(cap, np.int32)
+            hop2 = np.empty(cap, np.int8)
             idx2[:start] = idx[:start]
             hop2[:start] = hop[:start]
             idx, hop = idx2, hop2
@@ -75,8 +75,8 @@ def lattice_balls(width, height, radius):
             ny = min(y + radius, height - 1) - max(y - radius, 0) + 1
             ptr[x * height + y + 1] = nx * ny
     ptr = np.cumsum(ptr)
-    idx = np.empty(ptr[n], np.int64)
-    hop = np.empty(ptr[n], np.int64)
+    idx = np.empty(ptr[n], np.int32)
+    hop = np.empty(ptr[n], np.int8)
     for x in range(width):
         for y in range(height):
             e = ptr[x * height + y]
