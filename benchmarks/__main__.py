@@ -40,16 +40,25 @@ PUBLISHED = "Agents.jl is 26.7× faster than Mesa 3.2 on the large Schelling cas
 """From the ABMFrameworksComparison README's table (their machine, Mesa 3.2)."""
 
 
-def schelling(repeat: int, steps: int, quick: bool) -> list[dict]:
+def schelling(repeat: int, steps: int, quick: bool) -> tuple[list[dict], list[dict]]:
+    """The cases' rows, and where urbsim's time goes on the last (largest) case: building the
+    city, building the model, and each phase of the steps (median milliseconds of the runs)."""
     from benchmarks.mesa_schelling import SchellingModel
     from urbsim import schelling as sch
     from urbsim.model import UrbanModel
 
+    parts: list[dict[str, float]] = []
+
     def engine(w, h, n, k, r, seed):
+        t0 = time.perf_counter()
         city, ms, params = sch.setup(w, h, agents=n, threshold=k, radius=r, mode="count")
+        t1 = time.perf_counter()
         model = UrbanModel(params, city=city, milieus=ms, seed=seed, expected_steps=steps)
+        t2 = time.perf_counter()
         for _ in range(steps):
             model.step()
+        parts.append({"building the grid city": t1 - t0, "building the model": t2 - t1}
+                     | {f"steps: {k}": v for k, v in model.timings.items()})
         return model
 
     def mesa(w, h, n, k, r, seed):
@@ -62,13 +71,15 @@ def schelling(repeat: int, steps: int, quick: bool) -> list[dict]:
     cases = {"small": (12, 12, 60, 3, 1)} if quick else SCHELLING
     engine(*cases[next(iter(cases))], 0)  # load the kernels
     for name, case in cases.items():
+        parts.clear()
         times = _interleaved({"urbsim": partial(engine, *case), "Mesa": partial(mesa, *case)},
                              repeat)
         rows.append({"case": name, "grid": f"{case[0]}×{case[1]}", "agents": case[2],
                      "radius": case[4], "min like": case[3],
                      "urbsim (ms)": times["urbsim"] * 1e3, "Mesa (ms)": times["Mesa"] * 1e3,
                      "Mesa / urbsim": times["Mesa"] / times["urbsim"]})
-    return rows
+    where = [{"part": k, "ms": statistics.median(p[k] for p in parts) * 1e3} for k in parts[0]]
+    return rows, sorted(where, key=lambda r: -r["ms"])
 
 
 SCALING = """
@@ -215,9 +226,15 @@ def main() -> None:
         title, run = sections[name]
         print(f"\n## {title}", flush=True)
         rows = run()
+        rows, where = rows if name == "schelling" else (rows, None)
         text = table(rows)
         print(text, flush=True)
         parts.append(f"## {title}\n\n{text}\n")
+        if where:
+            text = ("Where urbsim's time goes on the last case (median ms of its runs):\n\n"
+                    + table(where))
+            print(text, flush=True)
+            parts.append(text + "\n")
         if name == "schelling" and not q:
             large = next(r for r in rows if r["case"] == "large")
             note = (f"Inferred across machines, not measured here: {PUBLISHED}; urbsim is "
