@@ -78,8 +78,7 @@ def schelling(repeat: int, steps: int, quick: bool) -> tuple[list[dict], list[di
                      "radius": case[4], "min like": case[3],
                      "urbsim (ms)": times["urbsim"] * 1e3, "Mesa (ms)": times["Mesa"] * 1e3,
                      "Mesa / urbsim": times["Mesa"] / times["urbsim"]})
-    where = [{"part": k, "ms": statistics.median(p[k] for p in parts) * 1e3} for k in parts[0]]
-    return rows, sorted(where, key=lambda r: -r["ms"])
+    return rows, _where(parts)
 
 
 SCALING = """
@@ -132,24 +131,37 @@ def _interleaved(runs: dict, repeat: int) -> dict[str, float]:
     return {label: statistics.median(ts) for label, ts in times.items()}
 
 
-def reference(households: int, steps: int, repeat: int) -> list[dict]:
+def reference(households: int, steps: int, repeat: int) -> tuple[list[dict], list[dict]]:
+    """The comparison's row, and where urbsim's time goes in it (median ms of its runs)."""
     from urbsim.model import UrbanModel
     from urbsim.reference import ReferenceModel
     from urbsim.scenario import load
 
     params = load("baseline").params().model_copy(update={"households": households})
     UrbanModel(params, seed=0).run(2)
+    parts: list[dict[str, float]] = []
 
     def run(cls, seed):
+        t = time.perf_counter()
         model = cls(params, seed=seed + 1)
+        built = time.perf_counter() - t
         for _ in range(steps):
             model.step()
+        if cls is UrbanModel:
+            parts.append({"building the city and the model": built}
+                         | {f"steps: {k}": v for k, v in model.timings.items()})
 
     out = _interleaved({"urbsim": partial(run, UrbanModel),
                         "reference": partial(run, ReferenceModel)}, repeat)
     return [{"households": households, "steps": steps, "runs": repeat,
              "urbsim (s)": out["urbsim"], "reference (s)": out["reference"],
-             "reference / urbsim": out["reference"] / out["urbsim"]}]
+             "reference / urbsim": out["reference"] / out["urbsim"]}], _where(parts)
+
+
+def _where(parts: list[dict[str, float]]) -> list[dict]:
+    """Median milliseconds of each part over runs, largest first."""
+    where = [{"part": k, "ms": statistics.median(p[k] for p in parts) * 1e3} for k in parts[0]]
+    return sorted(where, key=lambda r: -r["ms"])
 
 
 def profile(households: int, steps: int) -> list[dict]:
@@ -226,12 +238,13 @@ def main() -> None:
         title, run = sections[name]
         print(f"\n## {title}", flush=True)
         rows = run()
-        rows, where = rows if name == "schelling" else (rows, None)
+        rows, where = rows if isinstance(rows, tuple) else (rows, None)
         text = table(rows)
         print(text, flush=True)
         parts.append(f"## {title}\n\n{text}\n")
         if where:
-            text = ("Where urbsim's time goes on the last case (median ms of its runs):\n\n"
+            text = (f"Where urbsim's time goes{' on the last case' if name == 'schelling' else ''}"
+                    " (median ms of its runs; turnover includes the newcomers' search):\n\n"
                     + table(where))
             print(text, flush=True)
             parts.append(text + "\n")
