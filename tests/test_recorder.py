@@ -1,5 +1,5 @@
-"""The recorder: what a run records each step, what it derives or fills in when read, and that
-reading never changes what a run records."""
+"""The recorder: every step holds the state after it and the indicators of that state, and
+reading a run while it goes on changes nothing."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from conftest import small_params
 from urbsim import indicators
 from urbsim.model import UrbanModel
 from urbsim.params import Construction, UnlockUnderused
-from urbsim.recorder import DERIVED, VARIABLES, ZERO_UNLESS_GIVEN, Recorder
+from urbsim.recorder import VARIABLES, ZERO_UNLESS_GIVEN, Recorder
 
 
 def _run(city, steps: int, read_at: tuple[int, ...] = (), **update):
@@ -25,7 +25,7 @@ def _run(city, steps: int, read_at: tuple[int, ...] = (), **update):
         m.step()
         states.append((m.capacity.copy(), m.rent.copy(), m.amenity.copy(), m.counts.copy()))
         if t in read_at:
-            m.recorder.data  # noqa: B018 -- reading derives and fills in
+            m.dataset()
     return m, states
 
 
@@ -38,10 +38,10 @@ def test_every_step_holds_the_state_after_it(small_city):
         np.testing.assert_array_equal(ds.amenity[t], amenity)
         np.testing.assert_array_equal(ds.households[t], counts)
     built = ds.dwellings.sum(("neighbourhood", "segment")).values
-    assert (np.diff(built) == 0).any() and (np.diff(built) > 0).any()  # filled in, and changed
+    assert (np.diff(built) == 0).any() and (np.diff(built) > 0).any()  # kept, and changed
 
 
-def test_derived_indicators_are_those_of_the_recorded_steps(small_city):
+def test_indicators_are_those_of_the_recorded_steps(small_city):
     m, _ = _run(small_city, 6)
     ds = m.dataset()
     district = m.city.district
@@ -69,13 +69,11 @@ def test_reading_during_a_run_changes_nothing(small_city, read_at):
         np.testing.assert_array_equal(read[k], unread[k], err_msg=k)
 
 
-def test_record_requires_the_state_and_flows_but_not_what_it_derives():
+def test_record_requires_everything_but_the_event_tallies():
     sizes = {"neighbourhood": 3, "milieu": 2, "segment": 4, "district": 1, "format": 5}
-    r = Recorder(sizes, lambda data: {k: np.zeros((len(data["households"]),
-                                                   *(sizes[d] for d in VARIABLES[k][0])))
-                                      for k in DERIVED})
+    r = Recorder(sizes)
     given = {k: np.ones([sizes[d] for d in dims]) for k, (dims, _, _) in VARIABLES.items()
-             if k not in DERIVED | ZERO_UNLESS_GIVEN}
+             if k not in ZERO_UNLESS_GIVEN}
     r.record(given)
     r.record(given | {"participants": np.full((5, 3, 2), 2)})
     r.record(given)

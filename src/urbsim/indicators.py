@@ -78,21 +78,18 @@ def by_area(counts: np.ndarray, area: np.ndarray, n_areas: int
                   "theil_h": h[:-1], "isolation": iso[:-1]}
 
 
-def derived(data: dict[str, np.ndarray], district: np.ndarray, n_districts: int
-            ) -> dict[str, np.ndarray]:
-    """The indicators a run records but derives from its recorded steps (the recorder's
-    ``DERIVED``): turnout and representation gap from ``participants`` and ``reached``, and the
-    segregation indices of the city and of each district from ``households``. Every array has
-    the steps of ``data`` first."""
-    steps, _, _, m = data["participants"].shape
-    part = data["participants"].reshape(steps, -1, m).sum(1)
-    reach = data["reached"].reshape(steps, -1, m).sum(1)
-    p_all, r_all = part.sum(1), reach.sum(1)
-    out = {"turnout": np.divide(p_all, r_all, out=np.full(steps, np.nan), where=r_all > 0),
-           "representation_gap": np.array([representation_gap(p, r)
-                                           for p, r in zip(part, reach, strict=True)])}
-    rows = [by_area(c, district, n_districts) for c in data["households"]]
-    for k in rows[0][0] if rows else ():
-        out[k] = np.array([city[k] for city, _ in rows])
-        out[f"district_{k}"] = np.array([per[k] for _, per in rows])
+def of_step(values: dict[str, np.ndarray], district: np.ndarray, n_districts: int
+            ) -> dict[str, np.ndarray | float]:
+    """The indicators a step records besides its state and flows ``values``: the turnout and
+    representation gap of its dialogue events (NaN in a step without, whose ``values`` hold no
+    ``participants``), and the segregation indices of the city and of each district."""
+    city, per = by_area(values["households"], district, n_districts)
+    out = {**city, **{f"district_{k}": v for k, v in per.items()},
+           "turnout": np.nan, "representation_gap": np.nan}
+    if "participants" in values:
+        m = values["households"].shape[1]
+        part = values["participants"].reshape(-1, m).sum(0)
+        reach = values["reached"].reshape(-1, m).sum(0)
+        out["turnout"] = part.sum() / reach.sum() if reach.sum() else np.nan
+        out["representation_gap"] = representation_gap(part, reach)
     return out

@@ -253,7 +253,7 @@ class UrbanModel(World):
         self._agg = agg if agg is not None else self._perceived()
         self._sat = satisfaction = self._satisfaction(self._agg)
         h = self.households
-        self.recorder.record({
+        self.store({
             "households": self.counts, "dwellings": self.capacity,
             "vacant": self.capacity - self.occ, "rent": self.rent, "amenity": self.amenity,
             "satisfaction": sat.mean_by_milieu(satisfaction, h.milieu, h.active,

@@ -11,7 +11,6 @@ import functools
 import hashlib
 import json
 import subprocess
-from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
@@ -50,72 +49,30 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
 }
 
 
-DERIVED = frozenset({
-    "turnout", "representation_gap", "dissimilarity", "multigroup_dissimilarity", "theil_h",
-    "isolation", "district_dissimilarity", "district_multigroup_dissimilarity",
-    "district_theil_h", "district_isolation"})
-"""Variables computed from the recorded counts and flows when they are read, not each step
-(:func:`urbsim.indicators.derived`)."""
-
 ZERO_UNLESS_GIVEN = frozenset({"participants", "reached"})
 """Tallies of dialogue events: a step without events leaves them zero."""
 
-Derive = Callable[[dict[str, np.ndarray]], dict[str, np.ndarray]]
-
 
 class Recorder:
-    """Preallocated per-step arrays for the variables in :data:`VARIABLES`.
+    """Preallocated per-step arrays for the variables in :data:`VARIABLES`."""
 
-    Each step records the state and flows (:meth:`record`). What is not needed each step waits
-    until :attr:`data` is read: the :data:`DERIVED` indicators of the new steps are computed by
-    ``derive`` in one batch, and a per-neighbourhood state that did not change since the last
-    step it changed in (dwellings without construction, rents of a closed city) is compared,
-    not copied, and filled in then. A run that is never read pays for neither.
-    """
-
-    def __init__(self, sizes: dict[str, int], derive: Derive, expected_steps: int = 50) -> None:
+    def __init__(self, sizes: dict[str, int], expected_steps: int = 50) -> None:
         self.sizes = sizes
-        self.derive = derive
         self.n = 0
-        self._derived = 0
-        self._data = {k: np.zeros((expected_steps + 1, *(sizes[d] for d in dims)), dtype)
-                      for k, (dims, dtype, _) in VARIABLES.items()}
-        self._filled = {k: 0 for k, (dims, _, _) in VARIABLES.items()
-                        if "neighbourhood" in dims and k not in ZERO_UNLESS_GIVEN}
-        """Rows filled so far of the states that are filled forward."""
+        self.data = {k: np.zeros((expected_steps + 1, *(sizes[d] for d in dims)), dtype)
+                     for k, (dims, dtype, _) in VARIABLES.items()}
 
     def record(self, values: dict[str, np.ndarray | float]) -> None:
-        """Store one step; every variable must be given except the :data:`DERIVED` ones and
-        the :data:`ZERO_UNLESS_GIVEN` ones."""
-        if self.n == next(iter(self._data.values())).shape[0]:
-            self._data = {k: np.concatenate([a, np.zeros_like(a)]) for k, a in self._data.items()}
-        missing = VARIABLES.keys() - DERIVED - ZERO_UNLESS_GIVEN - values.keys()
+        """Store one step; every variable must be given except the :data:`ZERO_UNLESS_GIVEN`
+        ones."""
+        if self.n == next(iter(self.data.values())).shape[0]:
+            self.data = {k: np.concatenate([a, np.zeros_like(a)]) for k, a in self.data.items()}
+        missing = VARIABLES.keys() - ZERO_UNLESS_GIVEN - values.keys()
         if missing:
             raise KeyError(f"not recorded: {sorted(missing)}")
         for k, v in values.items():
-            a = self._data[k]
-            done = self._filled.get(k)
-            if done is not None:
-                if done and np.array_equal(a[done - 1], v):
-                    continue
-                a[done:self.n] = a[done - 1]
-                self._filled[k] = self.n + 1
-            a[self.n] = v
+            self.data[k][self.n] = v
         self.n += 1
-
-    @property
-    def data(self) -> dict[str, np.ndarray]:
-        """Every variable's preallocated array (step first; steps ``0..n-1`` are filled)."""
-        for k, done in self._filled.items():
-            if done < self.n:
-                self._data[k][done:self.n] = self._data[k][done - 1]
-                self._filled[k] = self.n
-        if self._derived < self.n:
-            steps = slice(self._derived, self.n)
-            for k, v in self.derive({k: a[steps] for k, a in self._data.items()}).items():
-                self._data[k][steps] = v
-            self._derived = self.n
-        return self._data
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The recorded steps of every variable (views, step first)."""

@@ -6,7 +6,6 @@ events. :class:`urbsim.model.UrbanModel` and :class:`urbsim.reference.ReferenceM
 from __future__ import annotations
 
 import hashlib
-from functools import partial
 
 import numpy as np
 import xarray as xr
@@ -85,12 +84,16 @@ class World(Calendar):
         return flows["participants"], flows["reached"]
 
     def new_recorder(self, expected_steps: int) -> Recorder:
-        """An empty recorder for this run's sizes, deriving the indicators per district."""
+        """An empty recorder for this run's sizes."""
         c = self.city
-        sizes = {"neighbourhood": c.n, "milieu": len(self.milieus), "segment": len(SEGMENTS),
-                 "district": len(c.districts), "format": len(FORMATS)}
-        return Recorder(sizes, partial(indicators.derived, district=c.district,
-                                       n_districts=len(c.districts)), expected_steps)
+        return Recorder({"neighbourhood": c.n, "milieu": len(self.milieus),
+                         "segment": len(SEGMENTS), "district": len(c.districts),
+                         "format": len(FORMATS)}, expected_steps)
+
+    def store(self, values: dict[str, np.ndarray]) -> None:
+        """Record a step: its state and flows ``values`` and the indicators of them."""
+        c = self.city
+        self.recorder.record(values | indicators.of_step(values, c.district, len(c.districts)))
 
     def context(self, counts: np.ndarray) -> np.ndarray:
         """Participation logit per neighbourhood from its mean resident status against the

@@ -433,7 +433,7 @@ class ReferenceModel(World):
         sat = np.array([hh.satisfaction() for hh in households])
         sat_sum = np.bincount(milieu, weights=sat, minlength=m)
         sat_n = np.bincount(milieu, minlength=m)
-        self.recorder.record({
+        self.store({
             "households": counts, "dwellings": self.capacity, "vacant": self.capacity - occupied,
             "rent": self.rent, "amenity": self.amenity,
             "satisfaction": np.divide(sat_sum, sat_n, out=np.full(m, np.nan), where=sat_n > 0),
