@@ -44,15 +44,9 @@ def keyed(k, draw):
 
 
 @njit(cache=True, inline="always")
-def bits(seed, step, stream, index, draw):
-    """64 random bits for the key (all arguments non-negative integers)."""
-    return _mix(key(seed, step, stream, index) ^ (uint64(draw) * _M2 + _GOLDEN))
-
-
-@njit(cache=True, inline="always")
 def uniform(seed, step, stream, index, draw):
-    """A float in [0, 1) for the key."""
-    return float(bits(seed, step, stream, index, draw) >> uint64(11)) * _INV53
+    """A float in [0, 1) for the key (all arguments non-negative integers)."""
+    return keyed(key(seed, step, stream, index), draw)
 
 
 @njit(cache=True, inline="always")
