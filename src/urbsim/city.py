@@ -157,7 +157,7 @@ class City:
             raise InputError(f"the neighbourhood network is not connected: {len(comps)} parts, "
                              f"e.g. {sorted(comps[0])[:5]} is cut off", source, "edges")
         index = {v: i for i, v in enumerate(ids)}
-        rows, cols, dist = [], [], []
+        edges, dist = [], []
         for u, v, a in g.edges(data=True):
             if u == v:
                 continue
@@ -167,26 +167,23 @@ class City:
             elif not isinstance(d, int | float) or not np.isfinite(d) or d < 0:
                 raise InputError(f"expected a non-negative distance, got {d!r}", source,
                                  f"edge {u}-{v}.distance")
-            rows += [index[u], index[v]]
-            cols += [index[v], index[u]]
-            dist += [float(d), float(d)]
-        adj = sp.csr_matrix((dist, (rows, cols)), shape=(n, n))
-        adj.sort_indices()
-        return cls(ids=ids, districts=tuple(seen), district=district, pos=pos,
-                   capacity=capacity, base_rent=base_rent, amenity=amenity, period=period,
-                   indptr=adj.indptr.astype(np.int64), indices=adj.indices.astype(np.int64),
-                   distance=adj.data.astype(np.float64), _graph=g)
+            edges.append((index[u], index[v]))
+            dist.append(float(d))
+        return cls.from_arrays(ids, tuple(seen), district, pos, capacity, base_rent, edges, dist,
+                               amenity, period, source, graph=g)
 
     @classmethod
     def from_arrays(cls, ids, districts, district, pos, capacity, base_rent, edges, distance,
-                    amenity=None, period=None, source: str = "<arrays>") -> City:
+                    amenity=None, period=None, source: str = "<arrays>",
+                    graph: nx.Graph | None = None) -> City:
         """A city from arrays (vectorised; for generated cities such as grids).
 
         Args:
             ids: neighbourhood ids; districts: district names; district: ``(N,)`` index into
             them; pos: ``(N, 2)``; capacity, base_rent: ``(N, 4)``; edges: ``(E, 2)`` node
             index pairs (each tie once); distance: ``(E,)`` km; amenity: ``(N,)`` (default
-            0.5); period: ``(N,)`` index into :data:`PERIODS` (default 1980–2009).
+            0.5); period: ``(N,)`` index into :data:`PERIODS` (default 1980–2009); graph: the
+            networkx graph when the caller has it (else it is built on first use).
 
         Raises:
             InputError: a disconnected network, or negative dwellings or rents.
@@ -213,7 +210,7 @@ class City:
                    period=np.full(n, PERIODS.index("1980-2009"), np.int8) if period is None
                    else np.asarray(period, np.int8),
                    indptr=adj.indptr.astype(np.int64), indices=adj.indices.astype(np.int64),
-                   distance=adj.data.astype(np.float64))
+                   distance=adj.data.astype(np.float64), _graph=graph)
 
     @cached_property
     def _adjacency(self) -> sp.csr_matrix:
