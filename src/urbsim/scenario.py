@@ -78,12 +78,17 @@ def shipped_dir() -> Path:
     return repo if repo.is_dir() else Path(str(resources.files("urbsim") / "scenarios"))
 
 
-def resolve(name_or_path: str | Path) -> Path:
-    """A scenario path; a bare name such as ``baseline`` means the shipped scenario."""
-    p = Path(name_or_path)
-    if p.suffix == "" and not p.exists() and (shipped := shipped_dir() / f"{p}.toml").is_file():
-        return shipped
-    return p
+def shipped() -> list[str]:
+    """The names of the shipped scenarios."""
+    return sorted(p.stem for p in shipped_dir().glob("*.toml"))
+
+
+def resolve(name_or_path: str | Path, base: Path = Path()) -> Path:
+    """A scenario path relative to ``base``; a bare name such as ``baseline`` that names no
+    file there means the shipped scenario."""
+    p = base / name_or_path
+    ship = shipped_dir() / f"{name_or_path}.toml"
+    return ship if p.suffix == "" and not p.exists() and ship.is_file() else p
 
 
 def locate(name: str, base: Path, source: str | Path, key: str) -> Path:
@@ -93,13 +98,11 @@ def locate(name: str, base: Path, source: str | Path, key: str) -> Path:
     Raises:
         InputError: neither exists (naming ``source`` and ``key``, and the shipped names).
     """
-    local = base / name
-    target = local if local.exists() or local.suffix else resolve(name)
-    if not Path(target).is_file():
-        shipped = ", ".join(sorted(p.stem for p in shipped_dir().glob("*.toml")))
+    target = resolve(name, base)
+    if not target.is_file():
         raise InputError(f"no such scenario file or shipped scenario {name!r} (shipped: "
-                         f"{shipped})", source, key)
-    return Path(target)
+                         f"{', '.join(shipped())})", source, key)
+    return target
 
 
 def load(path: str | Path) -> Scenario:
@@ -142,9 +145,8 @@ def loads(text: str, source: str) -> Scenario:
     origins = dict.fromkeys(_flatten(data), source)
     if parent is not None:
         name = parent.removesuffix(".toml") if isinstance(parent, str) else None
-        shipped = sorted(p.stem for p in shipped_dir().glob("*.toml"))
-        if name not in shipped:
-            raise InputError(f"expected the name of a shipped scenario ({', '.join(shipped)}), "
+        if name not in shipped():
+            raise InputError(f"expected the name of a shipped scenario ({', '.join(shipped())}), "
                              f"got {_short(parent)}", source, "extends")
         base, inherited = _read_chain(shipped_dir() / f"{name}.toml", ())
         data, origins = _merge(base, data), inherited | origins
@@ -233,9 +235,8 @@ def read_toml(path: Path, what: str = "scenario TOML file") -> dict:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        shipped = ("" if what != "scenario TOML file" else " (shipped: " + ", ".join(
-            sorted(p.stem for p in shipped_dir().glob("*.toml"))) + ")")
-        raise InputError(f"no such file; expected a {what}{shipped}", path) from None
+        names = "" if what != "scenario TOML file" else f" (shipped: {', '.join(shipped())})"
+        raise InputError(f"no such file; expected a {what}{names}", path) from None
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", path) from None
     if b"\x00" in raw:
@@ -264,11 +265,7 @@ def _resolve_path(data: dict, keys: tuple[str, ...], base: Path) -> None:
         from urbsim.milieus import available
         if value in available():
             return
-    if keys == ("extends",) and Path(value).suffix == "" and not (base / value).exists() \
-            and (shipped := shipped_dir() / f"{value}.toml").is_file():
-        node[last] = str(shipped)
-        return
-    node[last] = str(base / value)
+    node[last] = str(resolve(value, base) if keys == ("extends",) else base / value)
 
 
 def _merge(base: dict, over: dict) -> dict:

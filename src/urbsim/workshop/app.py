@@ -47,7 +47,8 @@ class Shared:
     """What every session of one server shares."""
 
     def __init__(self, start: Scenario, settings: Settings):
-        self.scenarios = {p.stem: sc.load(p) for p in sorted(sc.shipped_dir().glob("*.toml"))}
+        self.scenarios = {name: sc.load(sc.shipped_dir() / f"{name}.toml")
+                          for name in sc.shipped()}
         self.baseline = self.scenarios["baseline"]
         self.start = start
         self.settings = settings.check()
