@@ -318,3 +318,11 @@ def test_too_large_for_memory(tmp_path, monkeypatch):
     _check(tmp_path, monkeypatch, {}, ["run", "baseline", "--households", "20000000",
                                        "--steps", "1", "--out", "out.zarr"],
            ["households", "need about", "1.0 GB is available", "URBSIM_MEMORY"])
+
+
+def test_too_many_steps_for_memory(tmp_path, monkeypatch):
+    """The check counts the steps that will run (--steps), not the scenario file's."""
+    monkeypatch.setenv("URBSIM_MEMORY", "1GB")
+    _check(tmp_path, monkeypatch, {}, ["run", "baseline", "--households", "2000",
+                                       "--steps", "100000", "--out", "out.zarr"],
+           ["households", "need about", "1.0 GB is available"])

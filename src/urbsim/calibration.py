@@ -377,7 +377,7 @@ def _scenario(cal: Calibration, run: str) -> sc.Scenario:
     if run not in cal.scenarios:
         scn = sc.load(sc.locate(cal.config.runs[run].scenario, cal.path.parent, cal.path,
                                 f"runs.{run}.scenario"))
-        sc.check(scn)
+        sc.check(scn, cal.config.runs[run].steps)
         cal.scenarios[run] = scn
     return cal.scenarios[run]
 

@@ -420,7 +420,7 @@ def _scenario(arg: str, households: int | None, steps: int | None):
     scn = sc.load(arg)
     if households is not None:
         scn = scn.model_copy(update={"households": households})
-    sc.check(scn)
+    sc.check(scn, steps)
     return scn, steps or scn.steps
 
 

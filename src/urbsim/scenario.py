@@ -167,9 +167,10 @@ def _validate(data: dict, origins: dict[str, str], source: str, stem: str) -> Sc
     return scn
 
 
-def check(scn: Scenario) -> None:
+def check(scn: Scenario, steps: int | None = None) -> None:
     """Check a scenario against its milieu set and city (names of milieus, districts,
-    neighbourhoods, channels; households against dwellings). Builds the city, not a model."""
+    neighbourhoods, channels; households against dwellings), and that a run of ``steps`` steps
+    (default: the scenario's) fits in memory. Builds the city, not a model."""
     from urbsim import resources, world
     from urbsim.cityio import load_city
     from urbsim.milieus import available
@@ -189,7 +190,7 @@ def check(scn: Scenario) -> None:
         if scn.households > slots:
             raise InputError(f"expected at most {slots:,} (the dwellings of the city), "
                              f"got {scn.households:,}", None, "households")
-        resources.check(scn.households, city.n, len(ms), scn.steps)
+        resources.check(scn.households, city.n, len(ms), steps or scn.steps)
     except InputError as e:
         if e.source is None:
             raise InputError(e.message, scn.origin(e.key), e.key) from None

@@ -144,7 +144,7 @@ def _scenarios(path: Path, spec: Experiment) -> dict[str, sc.Scenario]:
         scn = sc.load(sc.locate(name, path.parent, path, f"scenarios[{i}]"))
         if spec.households is not None:
             scn = scn.model_copy(update={"households": spec.households})
-        sc.check(scn)
+        sc.check(scn, spec.steps)
         if scn.name in out:
             raise InputError(f"a second scenario named {scn.name!r}", path, f"scenarios[{i}]")
         out[scn.name] = scn
