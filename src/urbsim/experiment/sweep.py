@@ -75,13 +75,11 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
     if resumed:  # checked before any cluster starts: a wrong store is refused at once
         store.attach(path, plan)
         state = store.status(path)
-        torn = store.verify(path, plan.digest, plan.spec.output.field_names,
-                            [idx for idx in plan.runs() if state[idx] == store.DONE])
-        for idx in torn:
-            state[idx] = store.PENDING
-        todo = [idx for idx in plan.runs() if state[idx] != store.DONE]
-        for idx in todo:
-            if state[idx] != store.PENDING or idx in torn:  # cleared: a success leaves no trace
+        torn = set(store.verify(path, plan.digest, plan.spec.output.field_names,
+                                [idx for idx in plan.runs() if state[idx] == store.DONE]))
+        todo = [idx for idx in plan.runs() if state[idx] != store.DONE or idx in torn]
+        for idx in todo:  # failed and torn runs are cleared: a success leaves no trace
+            if state[idx] != store.PENDING:
                 store.mark(path, plan.digest, idx, store.PENDING)
     else:
         store.create(path, plan)
