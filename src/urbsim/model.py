@@ -93,6 +93,7 @@ class UrbanModel(World):
         self._flows = self._zero_flows()
         self._ensure_slots()
         # nothing moves between steps: the last record's composition and satisfaction hold
+        # (unless a caller added dwellings, and so household slots, in between)
         agg = self._agg
         lap("composition")                                                       # 1
         s = self._sat if len(self._sat) == len(h) else self._satisfaction(agg)
