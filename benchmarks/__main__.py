@@ -44,8 +44,8 @@ def schelling(repeat: int, steps: int, quick: bool) -> tuple[list[dict], list[di
     """The cases' rows, and where urbsim's time goes on the last (largest) case: building the
     city, building the model, and each phase of the steps (median milliseconds of the runs)."""
     from benchmarks.mesa_schelling import SchellingModel
-    from urbsim import schelling as sch
-    from urbsim.model import UrbanModel
+    from urbsim.inputs import schelling as sch
+    from urbsim.engine.model import UrbanModel
 
     parts: list[dict[str, float]] = []
 
@@ -83,9 +83,9 @@ def schelling(repeat: int, steps: int, quick: bool) -> tuple[list[dict], list[di
 
 SCALING = """
 import json, sys, time
-from urbsim.model import UrbanModel
-from urbsim.params import CityParams
-from urbsim.scenario import load
+from urbsim.engine.model import UrbanModel
+from urbsim.inputs.params import CityParams
+from urbsim.inputs.scenario import load
 households, nodes, steps = map(int, sys.argv[1:4])
 params = load("baseline").model_copy(update={"households": households,
                                             "city": CityParams(neighbourhoods=nodes)})
@@ -133,9 +133,9 @@ def _interleaved(runs: dict, repeat: int) -> dict[str, float]:
 
 def reference(households: int, steps: int, repeat: int) -> tuple[list[dict], list[dict]]:
     """The comparison's row, and where urbsim's time goes in it (median ms of its runs)."""
-    from urbsim.model import UrbanModel
+    from urbsim.engine.model import UrbanModel
     from urbsim.reference import ReferenceModel
-    from urbsim.scenario import load
+    from urbsim.inputs.scenario import load
 
     params = load("baseline").params().model_copy(update={"households": households})
     UrbanModel(params, seed=0).run(2)
@@ -165,8 +165,8 @@ def _where(parts: list[dict[str, float]]) -> list[dict]:
 
 
 def profile(households: int, steps: int) -> list[dict]:
-    from urbsim.model import UrbanModel
-    from urbsim.scenario import load
+    from urbsim.engine.model import UrbanModel
+    from urbsim.inputs.scenario import load
 
     params = load("baseline").params().model_copy(update={"households": households})
     UrbanModel(params, seed=0).run(2)

@@ -3,7 +3,7 @@
 Run: ``.venv/bin/python -m benchmarks.experiment`` (200 runs of 5,000 households × 30 steps).
 
 1. Bare: every run of the sweep, one after the other in this process with one numba thread
-   (as each worker has), timed around :func:`urbsim.runner.run_one` alone (build, steps,
+   (as each worker has), timed around :func:`urbsim.engine.runner.run_one` alone (build, steps,
    dataset) after a warm-up run. Their sum / workers is the ideal sweep time.
 2. Sweep: ``urbsim.experiment.sweep.run`` into a new store, timed from the call (cluster
    start-up, template, every run's indicators computed and written, shut-down) to its return.
@@ -45,7 +45,7 @@ def main() -> None:
     import numba
 
     from urbsim.experiment import plan, sweep, worker
-    from urbsim.runner import run_one
+    from urbsim.engine.runner import run_one
 
     tmp = Path(tempfile.mkdtemp(prefix="urbsim-bench-"))
     try:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from urbsim.citygen import synthetic
-from urbsim.params import CityParams, DialogueEvent, ModelParams
+from urbsim.inputs.city_synthetic import synthetic
+from urbsim.inputs.params import CityParams, DialogueEvent, ModelParams
 
 SMALL_EVENTS = {
     "election": DialogueEvent(format="election", step=2, every=3),

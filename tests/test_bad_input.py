@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from urbsim.cli import app
+from urbsim.interfaces.cli import app
 
 SCENARIO = "scenario.toml"
 EVENT = '[events.x]\nformat = "open"\nstep = 1\n'
@@ -218,7 +218,7 @@ CALIBRATION = "cal.toml"
 def _cal(**replace: str) -> str:
     """A calibration config (targets and fitted values of the repository) with lines
     replaced."""
-    from urbsim.scenario import shipped_dir
+    from urbsim.inputs.scenario import shipped_dir
 
     root = shipped_dir().parent
     text = (f'targets = "{root / "calibration" / "targets.toml"}"\ncity = "berlin"\n'

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from mesa.batchrunner import batch_run
 
-from urbsim.batch import BatchModel, params_from_flat
+from urbsim.engine.batch import BatchModel, params_from_flat
 
 
 def test_batch_run_over_a_parameter_and_seeds():

@@ -13,10 +13,11 @@ import pytest
 import xarray as xr
 
 from urbsim import calibration as cal_mod
-from urbsim import scenario as sc
-from urbsim import targets as tg
-from urbsim.errors import InputError
-from urbsim.runner import run_seeds
+from urbsim.calibration.fitting import SLICE_POINTS
+from urbsim.inputs import scenario as sc
+from urbsim.calibration import targets as tg
+from urbsim.common.errors import InputError
+from urbsim.engine.runner import run_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "calibration" / "config.toml"
@@ -131,7 +132,7 @@ def test_small_fit_writes_fitted_values_and_resumes(tmp_path):
     assert "# calibrated" in (tmp_path / "fitted.toml").read_text()
     saved = json.loads((tmp_path / "fit.json").read_text())
     s = saved["slices"]["moving.mobility_scale"]
-    assert len(s["grid"]) == cal_mod.SLICE_POINTS and np.isfinite(s["loss"]).all()
+    assert len(s["grid"]) == SLICE_POINTS and np.isfinite(s["loss"]).all()
     assert s["acceptable"][0] <= record["best"]["moving.mobility_scale"] <= s["acceptable"][1]
     # the study is keyed on what the fit holds fixed: fitted values do not change the key ...
     assert cal_mod.load(tmp_path / "config.toml").digest == record["config_digest"]

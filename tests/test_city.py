@@ -6,11 +6,11 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from urbsim.city import PERIODS, City
-from urbsim.citygen import grid, synthetic
-from urbsim.errors import InputError
-from urbsim.milieus import SEGMENTS
-from urbsim.params import CityParams
+from urbsim.inputs.city import PERIODS, City
+from urbsim.inputs.city_synthetic import grid, synthetic
+from urbsim.common.errors import InputError
+from urbsim.inputs.milieus import SEGMENTS
+from urbsim.inputs.params import CityParams
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,7 @@ def test_synthetic_ties_are_the_short_delaunay_ties_plus_the_shortest_that_conne
 
 @pytest.mark.parametrize("seed", range(5))
 def test_long_ties_join_what_the_short_ones_leave_apart(seed):
-    from urbsim.citygen import _ties
+    from urbsim.inputs.city_synthetic import _ties
 
     rng = np.random.default_rng(seed)
     n = 40
@@ -119,7 +119,7 @@ def test_hops_are_the_shortest_path_balls_in_index_order(city, radius):
 
 @pytest.mark.parametrize(("width", "height"), [(1, 1), (1, 7), (4, 3), (12, 12)])
 def test_a_grid_is_a_lattice_whose_balls_need_no_search(width, height):
-    from urbsim.kernels.graph import balls
+    from urbsim._kernels.graph import balls
 
     g = grid(width, height)
     assert g.lattice == (width, height)
@@ -135,11 +135,11 @@ def test_a_grid_is_a_lattice_whose_balls_need_no_search(width, height):
 
 
 def test_search_kernel_is_the_same_in_batches(monkeypatch):
-    import urbsim.city
+    import urbsim.inputs.city
 
     c = synthetic(5000, CityParams(neighbourhoods=40, districts=3))
     whole = c.search_kernel(2.0, 1.0)
-    monkeypatch.setattr(urbsim.city, "SEARCH_BATCH", 3 * c.n)  # three sources per call
+    monkeypatch.setattr(urbsim.inputs.city, "SEARCH_BATCH", 3 * c.n)  # three sources per call
     for a, b in zip(whole, c.search_kernel(2.0, 1.0), strict=True):
         np.testing.assert_array_equal(a, b)
 

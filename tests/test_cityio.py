@@ -8,10 +8,10 @@ import sys
 import numpy as np
 import pytest
 
-import urbsim.citygen
-import urbsim.params
-from urbsim.cityio import load_csv, load_geojson, save_csv
-from urbsim.errors import InputError
+import urbsim.inputs.city_synthetic
+import urbsim.inputs.params
+from urbsim.inputs.city_files import load_csv, load_geojson, save_csv
+from urbsim.common.errors import InputError
 
 HEADER = ("id,district,x,y,social,private,owner_flat,single_family,"
           "rent_social,rent_private,rent_owner_flat,rent_single_family,amenity,period")
@@ -79,8 +79,8 @@ def test_csv_loads_small_city(tmp_path):
 
 
 def test_csv_round_trip(tmp_path):
-    city = urbsim.citygen.synthetic(
-        households=5000, params=urbsim.params.CityParams(neighbourhoods=20, districts=4))
+    city = urbsim.inputs.city_synthetic.synthetic(
+        households=5000, params=urbsim.inputs.params.CityParams(neighbourhoods=20, districts=4))
     nodes, edges, districts = (tmp_path / n for n in ("n.csv", "e.csv", "d.csv"))
     save_csv(city, nodes, edges, districts)
     back = load_csv(nodes, edges, districts)

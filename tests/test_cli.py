@@ -10,8 +10,8 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
-from urbsim.cli import app
-from urbsim.scenario import shipped_dir
+from urbsim.interfaces.cli import app
+from urbsim.inputs.scenario import shipped_dir
 
 SMALL = ("--households", "3000", "--steps", "3")
 
@@ -121,12 +121,12 @@ def test_schema_prints_the_reference():
 
 
 def test_internal_errors_exit_1_with_a_traceback(monkeypatch):
-    import urbsim.runner
+    import urbsim.engine.runner
 
     def broken(*a, **k):
         raise RuntimeError("kaputt")
 
-    monkeypatch.setattr(urbsim.runner, "run_seeds", broken)
+    monkeypatch.setattr(urbsim.engine.runner, "run_seeds", broken)
     r = CliRunner().invoke(app, ["run", "baseline", *SMALL, "--out", "never.nc"])
     assert r.exit_code == 1 and "Traceback" in r.stderr and "kaputt" in r.stderr
     assert "internal error" in r.stderr
@@ -139,7 +139,7 @@ def test_usage_errors_exit_2():
 
 def test_help_imports_nothing_heavy():
     """`urbsim --help` stays quick because the engine is imported lazily."""
-    code = ("import sys, urbsim.cli; heavy = {'numpy', 'xarray', 'numba', 'mesa', 'pydantic'}"
+    code = ("import sys, urbsim.interfaces.cli; heavy = {'numpy', 'xarray', 'numba', 'mesa', 'pydantic'}"
             " & set(sys.modules); assert not heavy, heavy")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
     r = urbsim("--help")
@@ -154,7 +154,7 @@ def test_run_summary_matches_the_stored_dataset(tmp_path, seed):
     r = CliRunner().invoke(app, ["run", "baseline", *SMALL, "--seed", str(seed), "--out",
                                  str(out)])
     assert r.exit_code == 0, r.output
-    from urbsim.summary import headline
+    from urbsim.analysis.summary import headline
     with xr.open_dataset(out) as ds:
         moves = float(headline(ds.load())["moves"].item())
     line = next(ln for ln in r.stdout.splitlines() if "moves per year" in ln)
@@ -208,7 +208,7 @@ def test_a_run_killed_while_writing_leaves_no_partial_output(tmp_path):
 
 
 def test_overwrite_keeps_the_old_output_until_the_new_one_is_in_place(tmp_path, monkeypatch):
-    from urbsim import results
+    from urbsim.analysis import results
 
     ds = xr.Dataset({"a": ("x", np.arange(3))})
     out = tmp_path / "r.nc"

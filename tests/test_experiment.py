@@ -19,11 +19,11 @@ import zarr
 from scipy.stats import qmc
 from typer.testing import CliRunner
 
-from urbsim.cli import app
-from urbsim.errors import InputError
+from urbsim.interfaces.cli import app
+from urbsim.common.errors import InputError
 from urbsim.experiment import analysis, plan, store, sweep
-from urbsim.runner import run_one
-from urbsim.summary import series
+from urbsim.engine.runner import run_one
+from urbsim.analysis.summary import series
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = """
@@ -219,10 +219,10 @@ def test_failed_runs_are_retried_recorded_and_redone(reference, tmp_path, monkey
     """In-process workers (threads), so that the test can make runs fail."""
     from distributed import LocalCluster
 
-    import urbsim.runner
+    import urbsim.engine.runner
 
     p, ref, _ = reference
-    real = urbsim.runner.simulate
+    real = urbsim.engine.runner.simulate
     attempts: dict[int, int] = {}
     bad, flaky = int(p.seeds[1]), int(p.seeds[0])
 
@@ -235,14 +235,14 @@ def test_failed_runs_are_retried_recorded_and_redone(reference, tmp_path, monkey
     path = tmp_path / "failing.zarr"
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
                       dashboard_address=":0") as cluster:
-        monkeypatch.setattr(urbsim.runner, "simulate", failing)
+        monkeypatch.setattr(urbsim.engine.runner, "simulate", failing)
         out = sweep.run(p, path, scheduler=cluster.scheduler_address, retries=1)
         assert (out.done, out.failed) == (4, 4)  # the flaky run succeeded on its retry
         assert attempts[bad] == 8  # four runs, each tried twice
         ds = store.load(path)
         assert (ds.status.isel(seed=1).values == store.FAILED).all()
         assert (ds.error.isel(seed=1).values == f"RuntimeError: boom {bad}").all()
-        monkeypatch.setattr(urbsim.runner, "simulate", real)
+        monkeypatch.setattr(urbsim.engine.runner, "simulate", real)
         again = sweep.run(p, path, scheduler=cluster.scheduler_address)
     assert (again.skipped, again.done, again.failed) == (4, 4, 0)
     assert tree(path) == tree(ref)  # the failures left no trace

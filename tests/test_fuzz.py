@@ -17,10 +17,11 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from urbsim import cityio
-from urbsim import scenario as sc
-from urbsim.errors import InputError
-from urbsim.params import ModelParams
+from urbsim.inputs import city_files as cityio
+from urbsim.inputs import consistency
+from urbsim.inputs import scenario as sc
+from urbsim.common.errors import InputError
+from urbsim.inputs.params import ModelParams
 
 RUNS = [pytest.param(100, id="ci"), pytest.param(1000, id="long", marks=pytest.mark.slow)]
 
@@ -76,7 +77,7 @@ def test_scenario_files(n):
             try:
                 scn = sc.load(path)
                 if _small(scn):
-                    sc.check(scn)
+                    consistency.check(scn)
             except InputError as e:
                 assert "\n" not in str(e) and e.source  # one line naming the file (or its parent)
 
@@ -91,7 +92,7 @@ def test_uploaded_scenarios(n):
         try:
             scn = sc.loads(text, "upload.toml")
             if _small(scn):
-                sc.check(scn)
+                consistency.check(scn)
         except InputError as e:
             assert "\n" not in str(e)
 

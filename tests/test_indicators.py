@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from urbsim import indicators
+from urbsim.engine import indicators
 
 seg = pytest.importorskip("segregation")
 from segregation.multigroup import MultiDissim, MultiInfoTheory  # noqa: E402
@@ -45,7 +45,7 @@ def test_indices_match_pysal_on_generated_counts(counts):
 
 def test_indices_match_pysal_on_a_model_run(small_city):
     from conftest import small_params
-    from urbsim.model import UrbanModel
+    from urbsim.engine.model import UrbanModel
 
     ds = UrbanModel(small_params(), city=small_city, seed=3).run(3)
     counts = ds.households.isel(step=-1).values

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from urbsim.kernels import fenwick, market, rng
+from urbsim._kernels import fenwick, market, rng
 
 
 def test_uniforms_are_a_pure_function_of_the_key():

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from urbsim import milieus
-from urbsim.errors import InputError
+from urbsim.inputs import milieus
+from urbsim.common.errors import InputError
 
 
 def test_shipped_sets():
@@ -95,7 +95,7 @@ def test_missing_and_binary_files(tmp_path):
 
 
 def test_shipped_sets_are_parsed_once_and_user_files_every_time(tmp_path):
-    from urbsim import milieus
+    from urbsim.inputs import milieus
 
     assert milieus.load("vhw11") is milieus.load("vhw11")
     text = (Path(milieus.__file__).parent / "data" / "milieus" / "vhw11.toml").read_text()

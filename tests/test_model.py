@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import small_params
-from urbsim.citygen import synthetic
-from urbsim.errors import InputError
-from urbsim.model import UrbanModel
-from urbsim.params import (
+from urbsim.inputs.city_synthetic import synthetic
+from urbsim.common.errors import InputError
+from urbsim.engine.model import UrbanModel
+from urbsim.inputs.params import (
     ChoiceParams,
     CityParams,
     Construction,
@@ -100,9 +100,9 @@ def test_identical_with_one_and_two_numba_threads(tmp_path):
     script = textwrap.dedent("""
         import sys
         import numba
-        from urbsim.model import UrbanModel
-        from urbsim.params import CityParams
-        from urbsim.scenario import load
+        from urbsim.engine.model import UrbanModel
+        from urbsim.inputs.params import CityParams
+        from urbsim.inputs.scenario import load
         assert numba.get_num_threads() == int(sys.argv[2])
         p = load("baseline").model_copy(update={"households": 20000,
                                           "city": CityParams(neighbourhoods=40)})
@@ -223,8 +223,8 @@ def test_the_composition_carried_between_steps_is_the_recomputed_one(config):
     """A closed city (nobody leaves or arrives) keeps its perceived composition from move to
     move and step to step, never recomputing it: it stays what a recount gives, exactly when
     the sums are exact (Schelling's whole counts), to rounding otherwise."""
-    from urbsim import schelling
-    from urbsim.params import SatisfactionParams
+    from urbsim.inputs import schelling
+    from urbsim.inputs.params import SatisfactionParams
 
     if config == "schelling":
         city, ms, p = schelling.setup(30, 30, agents=700, threshold=8, radius=2, mode="count")

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from conftest import small_params
-from urbsim import indicators
-from urbsim.model import UrbanModel
-from urbsim.params import Construction, UnlockUnderused
-from urbsim.recorder import VARIABLES, ZERO_UNLESS_GIVEN, Recorder
+from urbsim.engine import indicators
+from urbsim.engine.model import UrbanModel
+from urbsim.inputs.params import Construction, UnlockUnderused
+from urbsim.engine.recorder import VARIABLES, ZERO_UNLESS_GIVEN, Recorder
 
 
 def _run(city, steps: int, read_at: tuple[int, ...] = (), **update):

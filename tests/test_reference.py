@@ -8,9 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from urbsim.citygen import synthetic
-from urbsim.model import UrbanModel
-from urbsim.params import (
+from urbsim.inputs.city_synthetic import synthetic
+from urbsim.engine.model import UrbanModel
+from urbsim.inputs.params import (
     CityParams,
     Construction,
     DialogueEvent,

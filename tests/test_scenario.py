@@ -8,14 +8,15 @@ import numpy as np
 import pytest
 from pydantic import BaseModel
 
-from urbsim import scenario as sc
-from urbsim.citygen import synthetic
-from urbsim.cityio import save_csv
-from urbsim.compare import differences
-from urbsim.model import UrbanModel
-from urbsim.params import CityParams
-from urbsim.runner import run_seeds
-from urbsim.schemadoc import markdown
+from urbsim.inputs import consistency
+from urbsim.inputs import scenario as sc
+from urbsim.inputs.city_synthetic import synthetic
+from urbsim.inputs.city_files import save_csv
+from urbsim.analysis.compare import differences
+from urbsim.engine.model import UrbanModel
+from urbsim.inputs.params import CityParams
+from urbsim.engine.runner import run_seeds
+from urbsim.interfaces.schemadoc import markdown
 
 SHIPPED = sorted(p.stem for p in sc.shipped_dir().glob("*.toml"))
 HOUSEHOLDS = 12_000
@@ -39,7 +40,7 @@ def test_at_least_six_policy_scenarios_each_stating_its_question():
         assert all(line.startswith("#") for line in head), name
         opening = " ".join(head)
         assert "Question:" in opening and "?" in opening, name
-        scn = sc.validate(path)
+        scn = consistency.validate(path)
         assert scn.name == name and scn.description
         if name != "baseline":
             assert 'extends = "baseline.toml"' in path.read_text(encoding="utf-8")
@@ -89,7 +90,7 @@ def test_paths_are_relative_to_the_file_that_states_them(tmp_path):
     (tmp_path / "data" / "base.toml").write_text(
         'households = 2500\nmilieus = "vhw13"\n[city]\nnodes = "nodes.csv"\nedges = "edges.csv"\n')
     (tmp_path / "run.toml").write_text('extends = "data/base.toml"\nsteps = 2\n')
-    scn = sc.validate(tmp_path / "run.toml")
+    scn = consistency.validate(tmp_path / "run.toml")
     assert scn.city.nodes == str(tmp_path / "data" / "nodes.csv") and scn.steps == 2
     ds = UrbanModel(scn, seed=0).run(1)
     assert ds.sizes["neighbourhood"] == 12 and ds.sizes["milieu"] == 13

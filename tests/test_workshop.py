@@ -7,12 +7,12 @@ import tomllib
 
 import pytest
 
-from urbsim import scenario as sc
-from urbsim.errors import InputError
-from urbsim.params import CityParams
-from urbsim.workshop import levers, report
-from urbsim.workshop.app import Settings
-from urbsim.workshop.jobs import Request, Runner
+from urbsim.inputs import scenario as sc
+from urbsim.common.errors import InputError
+from urbsim.inputs.params import CityParams
+from urbsim.interfaces.workshop import levers, report
+from urbsim.interfaces.workshop.app import Settings
+from urbsim.interfaces.workshop.jobs import Request, Runner
 
 
 @pytest.fixture(scope="module")

@@ -176,7 +176,7 @@ def test_a_bad_upload_shows_its_error_and_a_good_one_loads(server, page):
 
 
 def test_downloads_give_the_tried_scenario_and_a_summary(server, page, tmp_path):
-    from urbsim import scenario as sc
+    from urbsim.inputs import scenario as sc
 
     _open(page, server)
     page.locator(".lever-events-panel input[type=checkbox]").check()

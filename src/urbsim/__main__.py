@@ -1,3 +1,3 @@
-from urbsim.cli import app
+from urbsim.interfaces.cli import app
 
 app(prog_name="urbsim")

@@ -1,13 +1,13 @@
 """What an experiment store says: sensitivity indices, policy effects, tables and figures.
 
-Every run is reduced to headline figures first (:func:`urbsim.summary.reduce`: flows averaged
+Every run is reduced to headline figures first (:func:`urbsim.analysis.summary.reduce`: flows averaged
 over the last years, states at the end), then by design:
 
 * ``sobol``: first-order and total Sobol indices with 95 % bootstrap intervals (SALib) of the
   seed-averaged output; ``morris``: mu*, its interval and sigma (SALib); ``lhs``: Spearman rank
   correlations; ``grid``: the mean of each output at each value of each parameter;
 * several scenarios and one design point: each scenario against the baseline, paired by seed
-  (common random numbers), with 95 % intervals and verdicts (:func:`urbsim.compare.contrast`).
+  (common random numbers), with 95 % intervals and verdicts (:func:`urbsim.analysis.compare.contrast`).
 
 Seed noise is reported with the indices (its share of the variance of single runs): indices
 of an output that is mostly noise say little, and more seeds or samples are needed.
@@ -25,12 +25,14 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from urbsim.compare import bands, contrast, figure
-from urbsim.errors import InputError
+from urbsim.analysis.compare import bands, contrast, figure
+from urbsim.analysis.summary import LABELS, fmt, reduce
+from urbsim.common.errors import InputError
+from urbsim.common.files import atomic
+from urbsim.common.stats import half_width
 from urbsim.experiment import design as dsg
 from urbsim.experiment import store
 from urbsim.experiment.spec import Analysis, Design
-from urbsim.summary import LABELS, fmt, reduce
 
 
 @dataclass
@@ -237,7 +239,7 @@ def _grid(report, y, ds, labels, scenario, k) -> None:
             sel = y.isel(sample=np.flatnonzero(x == v)).values.ravel()
             sel = sel[np.isfinite(sel)]
             n = len(sel)
-            half = stats.t.ppf(0.975, n - 1) * sel.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
+            half = half_width(sel.std(ddof=1), n) if n > 1 else np.nan
             records.append({"parameter": name, "label": labels[name], "value": v,
                             "mean": sel.mean() if n else np.nan, "low": sel.mean() - half
                             if n else np.nan, "high": sel.mean() + half if n else np.nan,
@@ -284,9 +286,8 @@ def save(report: Report, path: Path) -> None:
     for t in report.tables:
         parts.append(pn.pane.Markdown(f"### {t.title}\n\n" + _markdown(t)))
     parts += [pn.pane.HoloViews(f, backend="bokeh", linked_axes=False) for f in report.figures]
-    tmp = path.with_name(f".{path.stem}.tmp.html")
-    pn.Column(*parts).save(tmp, resources=INLINE, title=report.title)
-    tmp.replace(path)
+    with atomic(path) as tmp:
+        pn.Column(*parts).save(tmp, resources=INLINE, title=report.title)
 
 
 def _markdown(t: Table) -> str:

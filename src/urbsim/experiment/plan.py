@@ -18,11 +18,13 @@ from pathlib import Path
 import numpy as np
 from pydantic import ValidationError
 
-from urbsim import scenario as sc
-from urbsim.errors import InputError
+from urbsim.common import schema
+from urbsim.common.errors import InputError
 from urbsim.experiment import design
 from urbsim.experiment.spec import Experiment
-from urbsim.params import ModelParams, get, update
+from urbsim.inputs import consistency
+from urbsim.inputs import scenario as sc
+from urbsim.inputs.params import ModelParams, get, update
 
 FORMAT = "urbsim-experiment/2"
 """Store layout version; part of the digest."""
@@ -108,14 +110,7 @@ def load(path: str | Path) -> Plan:
         InputError: naming the experiment file and key, or the scenario file at fault.
     """
     path = Path(path)
-    data = sc.read_toml(path, "experiment TOML file")
-    try:
-        spec = Experiment.model_validate_json(json.dumps(data, default=str), strict=True)
-    except ValidationError as e:
-        key, message = sc.describe_error(e, Experiment)
-        if not key and ": " in message:  # a check across keys names its key first
-            key, message = message.split(": ", 1)
-        raise InputError(message, path, key) from None
+    spec = schema.load(Experiment, path, "experiment TOML file")
     if not spec.name:
         spec = spec.model_copy(update={"name": path.stem})
     scenarios = _scenarios(path, spec)
@@ -144,7 +139,7 @@ def _scenarios(path: Path, spec: Experiment) -> dict[str, sc.Scenario]:
         scn = sc.load(sc.locate(name, path.parent, path, f"scenarios[{i}]"))
         if spec.households is not None:
             scn = scn.model_copy(update={"households": spec.households})
-        sc.check(scn, spec.steps)
+        consistency.check(scn, spec.steps)
         if scn.name in out:
             raise InputError(f"a second scenario named {scn.name!r}", path, f"scenarios[{i}]")
         out[scn.name] = scn
@@ -170,7 +165,7 @@ def _check_values(path: Path, spec: Experiment, params: dict[str, ModelParams],
                 try:
                     update(base, {key: int(v) if p.integer else float(v)})
                 except ValidationError as e:
-                    _, message = sc.describe_error(e, ModelParams)
+                    _, message = schema.describe_error(e, ModelParams)
                     raise InputError(f"value {v:g} is not valid in scenario {name!r}: "
                                      f"{message}", path, f"parameters.{key}") from None
 
@@ -180,9 +175,9 @@ def _field_coords(path: Path, spec: Experiment, params: dict[str, ModelParams]) 
         return {}
     import xarray as xr
 
-    from urbsim.cityio import load_city
-    from urbsim.milieus import load as load_milieus
-    from urbsim.world import coords
+    from urbsim.engine.world import coords
+    from urbsim.inputs.city_files import load_city
+    from urbsim.inputs.milieus import load as load_milieus
 
     out = None
     for i, p in enumerate(params.values()):

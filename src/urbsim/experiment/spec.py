@@ -14,8 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from urbsim.recorder import VARIABLES
-from urbsim.summary import LABELS
+from urbsim.analysis.summary import LABELS
+from urbsim.engine.recorder import VARIABLES
 
 
 class _Strict(BaseModel):

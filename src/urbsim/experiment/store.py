@@ -24,18 +24,16 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import shutil
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from urbsim.errors import InputError
+from urbsim.common.errors import InputError
+from urbsim.common.files import atomic
+from urbsim.engine.recorder import VARIABLES, git_commit
 from urbsim.experiment.plan import FORMAT, Plan
-from urbsim.recorder import VARIABLES, git_commit
 
 PENDING, DONE, FAILED = 0, 1, 2
 RUN_DIMS = ("scenario", "sample", "seed")
@@ -93,18 +91,11 @@ def template(plan: Plan) -> xr.Dataset:
 
 def create(path: Path, plan: Plan) -> None:
     """Write the template of a new store at ``path`` (replacing what is there)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
-    try:
-        ds = template(plan)
-        exact = {k: {"_FillValue": None} for k, v in ds.data_vars.items() if v.dtype.kind != "f"}
-        ds.to_zarr(tmp / path.name, compute=False, mode="w-", consolidated=False, zarr_format=3,
+    ds = template(plan)
+    exact = {k: {"_FillValue": None} for k, v in ds.data_vars.items() if v.dtype.kind != "f"}
+    with atomic(path) as tmp:
+        ds.to_zarr(tmp, compute=False, mode="w-", consolidated=False, zarr_format=3,
                    encoding=exact)  # integers and strings: no missing-value mask
-        if path.exists():
-            shutil.rmtree(path) if path.is_dir() else path.unlink()
-        os.replace(tmp / path.name, path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def attach(path: Path, plan: Plan) -> None:

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from urbsim.experiment import store
-from urbsim.milieus import SEGMENTS
-from urbsim.params import FORMATS, ModelParams, update
+from urbsim.inputs.milieus import SEGMENTS
+from urbsim.inputs.params import FORMATS, ModelParams, update
 
 _LOCK = threading.Lock()
 
@@ -32,8 +32,8 @@ def execute(path: str, digest: str, index: tuple[int, int, int], params: ModelPa
     """One run with ``threads`` numba threads, written into its region of the store."""
     import numba
 
-    from urbsim import runner
-    from urbsim.summary import indicators as compute
+    from urbsim.analysis.summary import indicators as compute
+    from urbsim.engine import runner
 
     with _LOCK:
         numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
@@ -47,8 +47,8 @@ def execute(path: str, digest: str, index: tuple[int, int, int], params: ModelPa
 
 def warm_up() -> None:
     """Import the model and load every kernel (a tiny run of two steps)."""
-    from urbsim import runner
-    from urbsim.params import CityParams
+    from urbsim.engine import runner
+    from urbsim.inputs.params import CityParams
 
     with _LOCK:
         runner.simulate(ModelParams(households=500, city=CityParams(neighbourhoods=10)), 0, 2)

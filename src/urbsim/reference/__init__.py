@@ -1,7 +1,7 @@
 """A plain-Python, agent-per-household implementation of the urbsim rules.
 
 :class:`ReferenceModel` runs the same seven phases as the numba engine
-:class:`urbsim.model.UrbanModel`, with each household a Mesa ``CellAgent`` living in a cell of
+:class:`urbsim.engine.model.UrbanModel`, with each household a Mesa ``CellAgent`` living in a cell of
 a Mesa ``Network`` (one cell per neighbourhood). It is slow and meant to be read: it documents
 the rules, and the tests check that both implementations agree in distribution.
 """

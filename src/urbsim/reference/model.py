@@ -1,4 +1,4 @@
-"""ReferenceModel: the rules of :class:`urbsim.model.UrbanModel`, one household per Mesa agent.
+"""ReferenceModel: the rules of :class:`urbsim.engine.model.UrbanModel`, one household per Mesa agent.
 
 Each neighbourhood is a cell of a Mesa ``Network`` built on the city graph; each household is
 a :class:`Household` (``CellAgent``) living in the cell of its neighbourhood, in a dwelling of
@@ -19,7 +19,7 @@ one housing segment. A step is one year in seven phases, as in the engine:
 
 Random numbers come from the model's numpy generator ``self.rng``, so runs agree with the
 engine in distribution, not number by number. The initial households are those of
-:func:`urbsim.households.create` (the same as the engine's for the same seed).
+:func:`urbsim.engine.households.create` (the same as the engine's for the same seed).
 """
 
 from __future__ import annotations
@@ -30,13 +30,13 @@ import networkx as nx
 import numpy as np
 from mesa.discrete_space import CellAgent, Network
 
-from urbsim import households as hh_mod
-from urbsim import policies
-from urbsim.city import City
-from urbsim.kernels.turnover import NEWCOMER_AGE  # a prior (constant), not a kernel
-from urbsim.milieus import SEGMENTS, MilieuSet
-from urbsim.params import FORMATS, Construction, ModelParams, UnlockUnderused
-from urbsim.world import World
+from urbsim._kernels.turnover import NEWCOMER_AGE  # a prior (constant), not a kernel
+from urbsim.engine import households as hh_mod
+from urbsim.engine import policies
+from urbsim.engine.world import World
+from urbsim.inputs.city import City
+from urbsim.inputs.milieus import SEGMENTS, MilieuSet
+from urbsim.inputs.params import FORMATS, Construction, ModelParams, UnlockUnderused
 
 STAY, VOLUNTARY, FORCED = 0, 1, 2  # move decisions
 STAYED, MOVED, LEFT = 0, 1, 2  # outcomes of search and choice
@@ -50,7 +50,7 @@ class Household(CellAgent):
         milieu: index into the milieu set.
         segment: housing segment of its dwelling (index into :data:`SEGMENTS`).
         income: net income, EUR/month.
-        age: age class (index into :data:`urbsim.households.AGE_CLASSES`).
+        age: age class (index into :data:`urbsim.engine.households.AGE_CLASSES`).
         years: years at the current address.
         attachment: attachment to the neighbourhood, 0..1.
         engagement: civic engagement, 0..1.
@@ -189,7 +189,7 @@ class ReferenceModel(World):
     """The urbsim rules in plain Python with Mesa agents (slow; for reading and testing).
 
     Args:
-        params, city, milieus, seed: as for :class:`~urbsim.world.World`.
+        params, city, milieus, seed: as for :class:`~urbsim.engine.world.World`.
         expected_steps: preallocation hint for the recorder.
 
     Raises:

@@ -1,0 +1,46 @@
+"""Initial placement: households take dwellings by preference, never beyond capacity.
+
+Households are placed one after another in a random order. Each draws up to ``tries`` cells
+(neighbourhood x segment) from its milieu's static preference distribution ``pref_cum[m]``
+(status-matched and segment-weighted, see :mod:`urbsim.engine.households`) and takes the first that
+is vacant, affordable and allowed (social housing needs an income at or below the limit). If
+none is, it takes a vacant dwelling drawn uniformly from all vacancies.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from urbsim._kernels import fenwick, rng
+
+
+@njit(cache=True)
+def place(seed, order, milieu, income, pref_cum, capacity, rent, max_burden, social_limit,
+          tries, node, segment):
+    """Fill ``node`` and ``segment`` for households ``order`` (in place); returns occupancy."""
+    n, n_seg = capacity.shape
+    occ = np.zeros((n, n_seg), np.int64)
+    tree = fenwick.build(capacity.ravel())
+    for i in order:
+        m = milieu[i]
+        cum = pref_cum[m]
+        cell = -1
+        k = rng.key(seed, 0, rng.PLACEMENT, i)
+        for t in range(tries):
+            u = rng.keyed(k, t) * cum[-1]
+            c = min(np.searchsorted(cum, u, side="right"), cum.shape[0] - 1)
+            a, s = c // n_seg, c % n_seg
+            if (occ[a, s] < capacity[a, s] and rent[a, s] <= max_burden * income[i]
+                    and not (s == 0 and income[i] > social_limit)):
+                cell = c
+                break
+        if cell < 0:
+            total = fenwick.total(tree)
+            cell = fenwick.find(tree, int(rng.keyed(k, tries) * total))
+        a, s = cell // n_seg, cell % n_seg
+        occ[a, s] += 1
+        fenwick.add(tree, cell, -1)
+        node[i] = a
+        segment[i] = s
+    return occ

@@ -1,0 +1,44 @@
+"""Stored results: atomic writing and reading of run datasets (zarr, or netCDF for ``.nc``).
+
+A dataset is written through :func:`urbsim.common.files.atomic`: the target path either does
+not exist or holds a complete dataset. An existing target is replaced only when asked to.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import xarray as xr
+
+from urbsim.common.errors import InputError
+from urbsim.common.files import atomic, check_target
+
+
+def write(ds: xr.Dataset, path: Path, overwrite: bool = False) -> None:
+    """Write ``ds`` atomically: netCDF if ``path`` ends in ``.nc``, else a zarr store."""
+    check_target(path, overwrite)
+    with atomic(path) as tmp:
+        if path.suffix == ".nc":
+            ds.to_netcdf(tmp)
+        else:
+            ds.to_zarr(tmp, mode="w", consolidated=False)
+
+
+def read(path: Path) -> xr.Dataset:
+    """A stored run (loaded into memory), with a ``seed`` dimension added if it has none."""
+    if not path.exists():
+        raise InputError("no such file or store", path)
+    try:
+        if path.is_dir():
+            ds = xr.open_zarr(path, consolidated=False).load()
+        else:
+            with xr.open_dataset(path) as f:
+                ds = f.load()
+    except Exception as e:
+        raise InputError(f"not an urbsim result (zarr store or netCDF file): "
+                         f"{type(e).__name__}", path) from None
+    if "households" not in ds or "step" not in ds.dims:
+        raise InputError("not an urbsim result: no households by step", path)
+    if "seed" not in ds.dims:
+        ds = ds.expand_dims(seed=[int(ds.attrs.get("seed", 0))])
+    return ds

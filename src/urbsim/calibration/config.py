@@ -1,0 +1,199 @@
+"""A calibration config: its schema, loading and checking, and the label of every parameter.
+
+A calibration config (``calibration/config.toml``) names the targets file, the reference city,
+the runs (scenario, steps) that yield the statistics, the free parameters with bounds, the
+seeds, and labels (``sourced: ...`` / ``prior: ...``) for the parameters it does not fit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from urbsim.calibration import targets as tg
+from urbsim.common import schema
+from urbsim.common.errors import InputError
+from urbsim.inputs import consistency
+from urbsim.inputs import scenario as sc
+from urbsim.inputs.params import get, update
+
+
+class Bounds(BaseModel):
+    """Bounds of a free parameter."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    low: float = Field(description="lower bound")
+    high: float = Field(description="upper bound")
+    log: bool = Field(False, description="sample on a log scale")
+
+    @model_validator(mode="after")
+    def _order(self) -> Bounds:
+        if not self.low < self.high:
+            raise ValueError(f"expected low < high, got {self.low} and {self.high}")
+        if self.log and self.low <= 0:
+            raise ValueError("a log scale needs low > 0")
+        return self
+
+
+class Run(BaseModel):
+    """A run that yields statistics: a scenario and its length."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    scenario: str = Field(description="scenario file (relative to the config)")
+    steps: int = Field(ge=1, le=1000, description="years to simulate")
+
+
+class Fit(BaseModel):
+    """Settings of the fit."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    trials: int = Field(60, ge=1, le=100_000, description="optuna trials in all")
+    seeds: tuple[int, ...] = Field((0, 1), min_length=1, description="seeds per evaluation")
+    sampler_seed: int = Field(0, ge=0, description="seed of the CMA-ES sampler")
+    workers: int = Field(2, ge=1, le=256, description="parallel processes")
+
+
+class Check(BaseModel):
+    """Settings of the check (``urbsim calibrate --check``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seeds: tuple[int, ...] = Field((100, 101, 102, 103), min_length=2,
+                                   description="seeds of the check (not those of the fit)")
+
+
+class Config(BaseModel):
+    """A calibration config file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    targets: str = Field(description="targets file (relative to the config)")
+    city: str = Field(description="reference city for targets given by city")
+    fitted: str = Field(description="file the fitted values are written to (relative)")
+    record: str = Field(description="JSON record of the fit (relative)")
+    storage: str = Field(description="optuna SQLite file (relative)")
+    runs: dict[str, Run] = Field(description="runs by name; a target's `scenario` names one")
+    parameters: dict[str, Bounds] = Field(description="free parameters (dotted keys) and bounds")
+    labels: dict[str, str] = Field(default_factory=dict,
+                                   description="`sourced: ...` or `prior: ...` by dotted key "
+                                               "prefix, for what the fit does not set")
+    fit: Fit = Fit()
+    check: Check = Check()
+
+
+@dataclass
+class Calibration:
+    """A loaded config with its targets and resolved paths."""
+
+    path: Path
+    config: Config
+    targets: tg.Targets
+    scenarios: dict[str, sc.Scenario] = field(default_factory=dict)
+    """The runs' scenarios, loaded and checked once (see :func:`_scenario`)."""
+
+    def file(self, name: str) -> Path:
+        """A path relative to the config's folder."""
+        return self.path.parent / name
+
+    @property
+    def digest(self) -> str:
+        """Hash of what defines the fit: the free parameters and bounds, the targets' loss terms
+        (not their descriptions), the runs with every parameter they hold fixed (not the fitted
+        values), seeds and city. A changed prior therefore starts a new study instead of
+        resuming a stale one."""
+        c = self.config
+        fixed = {}
+        for name, run in c.runs.items():
+            params = scenario(self, name).params().model_dump(mode="json")
+            for key in c.parameters:
+                *up, leaf = key.split(".")
+                node = params
+                for part in up:
+                    node = node[part]
+                node.pop(leaf, None)
+            fixed[name] = {"steps": run.steps, "params": params}
+        loss_terms = {k: t.model_dump(include={"statistic", "value", "values", "tolerance",
+                                               "scenario", "weight"})
+                      for k, t in self.targets.targets.items()}
+        blob = json.dumps({"parameters": c.model_dump()["parameters"], "runs": fixed,
+                           "seeds": c.fit.seeds, "city": c.city, "targets": loss_terms},
+                          sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def load(path: str | Path) -> Calibration:
+    """Read and check a calibration config, its targets and its scenarios."""
+    path = Path(path)
+    config = schema.load(Config, path, "calibration config TOML file")
+    cal = Calibration(path, config, tg.load(path.parent / config.targets))
+    cities = cal.targets.cities
+    if config.city not in cities:
+        raise InputError(f"not a reference city of {config.targets} (cities: "
+                         f"{', '.join(cities)})", path, "city")
+    for name, t in cal.targets.targets.items():
+        if t.scenario not in config.runs:
+            raise InputError(f"no run named {t.scenario!r}, which target {name!r} of "
+                             f"{config.targets} needs", path, "runs")
+        if t.value is None and config.city not in t.values:
+            raise InputError(f"no value for the reference city {config.city!r} "
+                             f"(cities: {', '.join(t.values)})", cal.file(config.targets),
+                             f"targets.{name}.values")
+    fitted = cal.file(config.fitted).resolve()
+    for run in config.runs:
+        scn = scenario(cal, run)
+        for key in config.parameters:
+            try:
+                update(scn, {key: get(scn, key)})
+            except KeyError:
+                raise InputError("no such parameter", path, f"parameters.{key}") from None
+            where = scn.stated_in(key)
+            if where is not None and Path(where).resolve() != fitted:
+                raise InputError(f"states a calibrated parameter, which would hide the fitted "
+                                 f"value in {config.fitted}; remove it", where, key)
+    return cal
+
+
+def labels(cal: Calibration) -> dict[str, str]:
+    """Every parameter of the baseline (dotted key) -> ``calibrated``, ``sourced: ...`` or
+    ``prior: ...`` (by the longest matching prefix in the config's labels)."""
+    base = scenario(cal, next(iter(cal.config.runs)))
+    fitted = set(cal.config.parameters)
+    out = {}
+    for key in leaves(base.params().model_dump(mode="json")):
+        if key in fitted or any(key.startswith(f + ".") for f in fitted):
+            out[key] = "calibrated"
+            continue
+        parts = key.split(".")
+        label = next((cal.config.labels[p] for n in range(len(parts), 0, -1)
+                      if (p := ".".join(parts[:n])) in cal.config.labels), "")
+        out[key] = label
+    return out
+
+
+def scenario(cal: Calibration, run: str) -> sc.Scenario:
+    """The scenario of a run, loaded and checked on first use (not once per trial)."""
+    if run not in cal.scenarios:
+        scn = sc.load(sc.locate(cal.config.runs[run].scenario, cal.path.parent, cal.path,
+                                f"runs.{run}.scenario"))
+        consistency.check(scn, cal.config.runs[run].steps)
+        cal.scenarios[run] = scn
+    return cal.scenarios[run]
+
+
+
+def leaves(data: dict, prefix: str = "") -> list[str]:
+    """The dotted keys of the leaves of a nested ``data`` (empty tables count as leaves)."""
+    out = []
+    for k, v in data.items():
+        if isinstance(v, dict) and v:
+            out += leaves(v, f"{prefix}{k}.")
+        else:
+            out.append(f"{prefix}{k}")
+    return out

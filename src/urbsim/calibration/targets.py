@@ -1,0 +1,151 @@
+"""Calibration targets: published figures and the model statistics they are compared with.
+
+A targets file (``calibration/targets.toml``) lists targets by name, each with a value (or one
+value per reference city), a tolerance, a unit, a source and the statistic of
+:data:`STATISTICS` it is compared with, computed on runs of one scenario. A statistic maps a
+dataset of runs (dimension ``seed``) to one value per seed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from urbsim.analysis.summary import LOW_STATUS, headline, series
+from urbsim.common import schema
+from urbsim.common.errors import InputError
+
+LEADING = ("KET", "LIB", "PER")
+"""The leading milieus (vhw 2011) in the skew of open formats."""
+
+
+def _rate(ds: xr.Dataset, fmt: str, milieus: tuple[str, ...] | None = None,
+          dims: tuple[str, ...] = ("step", "neighbourhood", "milieu")) -> xr.DataArray:
+    p, r = ds.participants.sel(format=fmt), ds.reached.sel(format=fmt)
+    if milieus is not None:
+        p, r = p.sel(milieu=list(milieus)), r.sel(milieu=list(milieus))
+    return p.sum(dims) / r.sum(dims).where(r.sum(dims) > 0) * 100
+
+
+def _spread(ds: xr.Dataset) -> xr.DataArray:
+    t = _rate(ds, "election", dims=("milieu",))  # seed x step x neighbourhood
+    held = ds.reached.sel(format="election").sum(("neighbourhood", "milieu")) > 0
+    gap = (t.max("neighbourhood") - t.min("neighbourhood")).where(held)
+    return gap.mean("step")
+
+
+def _shares(ds: xr.Dataset) -> xr.DataArray:
+    from urbsim.inputs.milieus import load
+
+    counts = ds.households.isel(step=0).sum("neighbourhood")
+    share = counts / counts.sum("milieu")
+    ref = load(_params(ds)["milieus"]).share
+    return abs(share - xr.DataArray(ref, dims="milieu")).max("milieu") * 100
+
+
+def _params(ds: xr.Dataset) -> dict:
+
+    return json.loads(ds.attrs["params"])["params"]
+
+
+def _reach_open(ds: xr.Dataset) -> xr.DataArray:
+    steps = ds.reached.sel(format="open").sum(("neighbourhood", "milieu")) > 0
+    per_year = (ds.participants.sel(format="open").sum(("neighbourhood", "milieu"))
+                / ds.households.sum(("neighbourhood", "milieu")) * 100)
+    return per_year.where(steps).mean("step")
+
+
+STATISTICS: dict[str, tuple[str, Callable[..., xr.DataArray]]] = {
+    "milieu_share_error": ("largest deviation of a milieu's share at the start from the milieu "
+                           "set's share (percentage points)", _shares),
+    "moves": ("moves within the city per year, % of households (last 10 years)",
+              lambda ds: headline(ds)["moves"]),
+    "d_low_start": ("dissimilarity D of the low-status milieus (PRE+HKON) at the start",
+                    lambda ds: series(ds)["d_low"].isel(step=0)),
+    "d_low_end": ("dissimilarity D of the low-status milieus (PRE+HKON) at the end",
+                  lambda ds: series(ds)["d_low"].isel(step=-1)),
+    "vacancy": ("vacant dwellings at the end (%)", lambda ds: headline(ds)["vacancy"]),
+    "turnout_election": ("turnout in elections, all households (%)",
+                         lambda ds: _rate(ds, "election")),
+    "turnout_election_milieu": ("turnout in elections of milieu ARG (%)",
+                                lambda ds, code: _rate(ds, "election", (code,))),
+    "turnout_spread": ("election turnout of the highest minus the lowest neighbourhood "
+                       "(percentage points, mean over elections)", _spread),
+    "panel_acceptance": ("share of invited households accepting a random-selection panel (%)",
+                         lambda ds: _rate(ds, "panel")),
+    "panel_acceptance_low_ratio": (
+        "panel acceptance of the low-status milieus (PRE+HKON) / acceptance of all",
+        lambda ds: _rate(ds, "panel", LOW_STATUS) / _rate(ds, "panel")),
+    "open_reach": ("households taking part in open formats per year (% of all households)",
+                   _reach_open),
+    "open_skew": ("participation rate in open formats of the leading milieus (KET, LIB, PER) / "
+                  "of the low-status milieus (PRE, HKON)",
+                  lambda ds: _rate(ds, "open", LEADING) / _rate(ds, "open", LOW_STATUS)),
+}
+"""Model statistics by name: (description, function of a dataset with a ``seed`` dimension).
+``turnout_election_milieu:KET`` passes ``KET`` as ARG."""
+
+
+class Target(BaseModel):
+    """One published figure and the model statistic compared with it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    statistic: str = Field(description="name in urbsim.calibration.targets.STATISTICS, `name:ARG` for "
+                                       "per-milieu statistics")
+    value: float | None = Field(None, description="the published value")
+    values: dict[str, float] = Field(default_factory=dict,
+                                     description="published values by reference city")
+    tolerance: float = Field(gt=0, description="largest acceptable |model - value|")
+    unit: str = Field(description="unit of value and tolerance")
+    source: str = Field(min_length=1, description="citation, or `assumption: ...`")
+    uncertain: str = Field("", description="why the figure is uncertain (empty: it is not)")
+    scenario: str = Field("baseline", description="scenario whose runs give the statistic")
+    weight: float = Field(1.0, ge=0, description="weight in the calibration loss")
+    required: bool = Field(True, description="false: a known gap of the model, fitted and shown "
+                                             "but not required to pass (`uncertain` says why)")
+
+    @model_validator(mode="after")
+    def _check(self) -> Target:
+        name = self.statistic.split(":")[0]
+        if name not in STATISTICS:
+            raise ValueError(f"unknown statistic {name!r}; known: {', '.join(STATISTICS)}")
+        if (self.value is None) == (not self.values):
+            raise ValueError("give either `value` or `values` (by city)")
+        return self
+
+    def target(self, city: str) -> float:
+        """The value for the reference ``city`` (for targets given by city)."""
+        if self.value is not None:
+            return self.value
+        if city not in self.values:
+            raise KeyError(city)
+        return self.values[city]
+
+    def compute(self, ds: xr.Dataset) -> np.ndarray:
+        """The statistic, one value per seed."""
+        name, _, arg = self.statistic.partition(":")
+        fn = STATISTICS[name][1]
+        if arg and arg not in ds.milieu.values:
+            raise InputError(f"unknown milieu {arg!r}; known: {', '.join(ds.milieu.values)}",
+                             None, "statistic")
+        return np.asarray((fn(ds, arg) if arg else fn(ds)).values, dtype=float).reshape(-1)
+
+
+class Targets(BaseModel):
+    """A targets file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    cities: tuple[str, ...] = Field(description="reference cities for targets given by city")
+    targets: dict[str, Target] = Field(description="targets by name")
+
+
+def load(path: str | Path) -> Targets:
+    """Read and validate a targets file (errors name the file and the dotted key)."""
+    return schema.load(Targets, Path(path), "targets TOML file")

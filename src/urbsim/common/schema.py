@@ -1,0 +1,132 @@
+"""Pydantic models from TOML: validation with errors in plain words, naming file and key.
+
+:func:`describe_error` turns pydantic's first error into ``(dotted key, message)``;
+:func:`validate` and :func:`load` raise it as one :class:`~urbsim.common.errors.InputError`
+line ``file: key: what was expected``. Values are checked strictly: a string is not a number.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import types
+import typing
+from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import BaseModel, ValidationError
+
+from urbsim.common.errors import InputError
+from urbsim.common.files import read_toml
+
+
+def validate[M: BaseModel](model: type[M], data: dict,
+                           source: object | Callable[[str], object]) -> M:
+    """``data`` (parsed TOML) validated strictly as ``model``.
+
+    Args:
+        model: the pydantic model.
+        data: the parsed file.
+        source: the file, for messages; or a function of the dotted key giving the file that
+            set it (a scenario's ``extends`` chain).
+
+    Raises:
+        InputError: naming the file and the dotted key of the first problem.
+    """
+    try:
+        return model.model_validate_json(json.dumps(data, default=str), strict=True)
+    except ValidationError as e:
+        key, message = describe_error(e, model)
+        if not key and ": " in message:  # a check across keys names its key first
+            key, message = message.split(": ", 1)
+        raise InputError(message, source(key) if callable(source) else source, key) from None
+
+
+def load[M: BaseModel](model: type[M], path: Path, what: str) -> M:
+    """A TOML file validated as ``model``; ``what`` names the file kind in messages
+    (``"experiment TOML file"``)."""
+    return validate(model, read_toml(path, what), path)
+
+
+def describe_error(e: ValidationError, root: type[BaseModel]) -> tuple[str, str]:
+    """``(dotted key, message)`` of the first error of validating ``root``, in plain words."""
+    err = e.errors(include_url=False)[0]
+    key, model = _walk(err["loc"], root)
+    kind, value = err["type"], err.get("input")
+    if kind == "extra_forbidden":
+        name = key.rsplit(".", 1)[-1]
+        known = list(model.model_fields) if model else []
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+        message = f"unknown key; {hint}"
+    elif kind == "missing":
+        message = "required key is missing"
+    elif kind == "union_tag_invalid":
+        key += ".kind"
+        message = f"expected one of {err['ctx']['expected_tags']}, got {err['ctx']['tag']!r}"
+    elif kind in ("too_short", "too_long"):
+        ctx = err["ctx"]
+        bound = (f"at least {ctx['min_length']}" if kind == "too_short"
+                 else f"at most {ctx['max_length']}")
+        message = f"expected {bound} items, got {ctx['actual_length']}: {short(value)}"
+    else:
+        message = err["msg"].removeprefix("Value error, ")
+        for old, new in _WORDING:
+            message = message.replace(old, new)
+        if kind != "value_error":
+            message += f", got {short(value)}"
+    more = len(e.errors()) - 1
+    return key, message + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
+
+
+_WORDING = (("Input should be", "expected"), ("a valid integer", "an integer"), ("a valid ", "a "),
+            ("an object", "a table"), ("dictionary", "table"), ("array", "list"),
+            ("greater than or equal to", "a value >="),
+            ("less than or equal to", "a value <="), ("greater than", "a value >"),
+            ("less than", "a value <"))
+
+
+def _walk(loc: tuple, root: type[BaseModel]) -> tuple[str, type[BaseModel] | None]:
+    """The dotted key of a pydantic error location (union tags dropped), and the model class
+    holding its last part."""
+    ann: object = root
+    parts: list[str] = []
+    holder: type[BaseModel] | None = None
+    for item in loc:
+        ann = unwrap(ann)
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            holder = ann
+            parts.append(str(item))
+            field = ann.model_fields.get(str(item))
+            ann = field.annotation if field else None
+        elif typing.get_origin(ann) is dict:
+            parts.append(str(item))
+            ann = typing.get_args(ann)[1]
+        elif typing.get_origin(ann) is tuple:
+            parts[-1] += f"[{item}]"
+            args = typing.get_args(ann)
+            ann = args[0] if len(args) == 2 and args[1] is Ellipsis else None
+        elif typing.get_origin(ann) in (typing.Union, types.UnionType):
+            members = [unwrap(a) for a in typing.get_args(ann)]
+            ann = next((m for m in members if isinstance(m, type) and issubclass(m, BaseModel)
+                        and _tag(m) == item), None)
+        else:
+            break
+    return ".".join(parts), holder
+
+
+def unwrap(ann: object) -> object:
+    """``X`` of ``Annotated[X, ...]`` (nested), else ``ann``."""
+    while typing.get_origin(ann) is typing.Annotated:
+        ann = typing.get_args(ann)[0]
+    return ann
+
+
+def _tag(model: type[BaseModel]) -> object:
+    field = model.model_fields.get("kind")
+    return field.default if field else None
+
+
+def short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,128 @@
+"""Households as a struct of arrays, and their initial placement in the city.
+
+Slots beyond the active households are free for newcomers; the arrays grow when construction
+adds dwellings. Attribute rules (priors unless a source is named):
+
+* milieu: the set's shares, by largest remainder, in random slot order;
+* income (EUR/month): log-normal, median ``median * exp(status_slope * (status - 1.5))``;
+* age class (18–29, 30–44, 45–64, 65+): discretised normal around ``2.6 - 0.7 * values``
+  (traditional milieus older, the modern ones younger);
+* size: German household sizes 1..5+ (Destatis, Mikrozensus 2021: 41/34/12/9/4 %);
+* years at address: exponential with mean ``1 / mobility`` (at most 30);
+* attachment: ``1 - (1 - growth) ** years``; engagement: half the milieu's turnout.
+
+Placement is status-matched: a milieu prefers neighbourhoods whose rent rank is near its
+status, weighted by the dwellings there and by its segment preferences
+(:mod:`urbsim._kernels.placement`). With ``placement.rule = "random"`` households take
+dwellings uniformly at random instead, whatever their rent (Schelling's random start).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from urbsim._kernels import placement, rng
+from urbsim.common.errors import InputError
+from urbsim.inputs.city import City
+from urbsim.inputs.milieus import MilieuSet
+from urbsim.inputs.params import ModelParams
+
+HOUSEHOLD_SIZE = np.array([0.41, 0.34, 0.12, 0.09, 0.04])
+AGE_CLASSES = ("18-29", "30-44", "45-64", "65+")
+
+
+@dataclass(eq=False)
+class Households:
+    """Household arrays, one entry per slot; ``active`` marks the slots in use."""
+
+    active: np.ndarray  # bool
+    milieu: np.ndarray  # int64, index into the milieu set
+    node: np.ndarray  # int64, neighbourhood index (-1 when inactive)
+    segment: np.ndarray  # int64, housing segment index
+    income: np.ndarray  # float64, EUR/month
+    age: np.ndarray  # int64, age class index into AGE_CLASSES
+    size: np.ndarray  # int64, persons
+    years: np.ndarray  # int64, years at the current address
+    attachment: np.ndarray  # float64, 0..1
+    engagement: np.ndarray  # float64, 0..1
+
+    def __len__(self) -> int:
+        return self.active.shape[0]
+
+    def grow(self, extra: int) -> None:
+        """Append ``extra`` free slots."""
+        for f in fields(self):
+            a = getattr(self, f.name)
+            fill = -1 if f.name == "node" else 0
+            setattr(self, f.name, np.concatenate([a, np.full(extra, fill, a.dtype)]))
+
+
+def log_median_income(milieus: MilieuSet, params: ModelParams) -> np.ndarray:
+    """Log of the median income per milieu."""
+    p = params.income
+    return np.log(p.median) + p.status_slope * (milieus.position[:, 1] - 1.5)
+
+
+def engagement_baseline(milieus: MilieuSet) -> np.ndarray:
+    """Baseline engagement per milieu: half its election turnout."""
+    return 0.5 * milieus.turnout
+
+
+def create(city: City, milieus: MilieuSet, params: ModelParams, seed: int,
+           attachment_growth: float = 0.1) -> Households:
+    """Create ``params.households`` households and place them in ``city``.
+
+    Raises:
+        InputError: more households than dwellings.
+    """
+    n = params.households
+    slots = int(city.capacity.sum())
+    if n > slots:
+        raise InputError(f"expected at most {slots:,} (the dwellings of the city), got {n:,}",
+                         None, "households")
+    u = lambda draw: rng.uniforms(seed, 0, rng.PLACEMENT + 100, slots, draw)  # noqa: E731
+    m_count = len(milieus)
+    quota = milieus.share * n
+    counts = np.floor(quota).astype(np.int64)
+    counts[np.argsort(-(quota - counts), kind="stable")[: n - counts.sum()]] += 1
+    milieu = np.zeros(slots, np.int64)
+    milieu[:n] = np.repeat(np.arange(m_count), counts)[np.argsort(u(0)[:n], kind="stable")]
+
+    z = np.sqrt(-2 * np.log(1 - u(1))) * np.cos(2 * np.pi * u(2))
+    income = np.exp(log_median_income(milieus, params)[milieu] + params.income.sigma * z)
+    mean_age = 2.6 - 0.7 * milieus.position[milieu, 0]
+    age = np.clip(np.round(mean_age + 0.9 * z[::-1]), 0, 3).astype(np.int64)
+    size = np.searchsorted(np.cumsum(HOUSEHOLD_SIZE), u(3) * 0.999999, side="right") + 1
+    mobility = milieus.mobility[milieu] * params.moving.mobility_scale
+    mean_years = np.minimum(1 / np.maximum(mobility, 1 / 30), 30)
+    years = np.minimum(np.floor(-np.log(1 - u(4)) * mean_years), 60).astype(np.int64)
+    attachment = 1 - (1 - attachment_growth) ** years
+    active = np.zeros(slots, bool)
+    active[:n] = True
+
+    node = np.full(slots, -1, np.int64)
+    segment = np.zeros(slots, np.int64)
+    if params.placement.rule == "random":  # a random dwelling each, without replacement
+        dwelling = np.repeat(np.arange(city.capacity.size), city.capacity.ravel())
+        node[:n], segment[:n] = np.divmod(dwelling[np.argsort(u(6), kind="stable")[:n]],
+                                          city.capacity.shape[1])
+    else:
+        rent_level = ((city.base_rent * city.capacity).sum(1)
+                      / np.maximum(city.capacity.sum(1), 1))
+        rank = (np.argsort(np.argsort(rent_level, kind="stable"), kind="stable")
+                / max(city.n - 1, 1))
+        match = np.exp(-((rank[None, :] - milieus.status01[:, None]) ** 2)
+                       / (2 * params.placement.status_match_width**2))
+        weight = (city.capacity[None, :, :] * match[:, :, None]
+                  * np.exp(milieus.segment_pref)[:, None, :])
+        pref_cum = np.cumsum(weight.reshape(m_count, -1), axis=1)
+        order = np.argsort(u(5)[:n], kind="stable")
+        placement.place(seed, order, milieu, income, pref_cum, city.capacity, city.base_rent,
+                        params.moving.max_burden, params.choice.social_income_limit, 30,
+                        node, segment)
+    engagement = np.where(active, engagement_baseline(milieus)[milieu], 0.0)
+    return Households(active=active, milieu=milieu, node=node, segment=segment, income=income,
+                      age=age, size=np.where(active, size, 0), years=years,
+                      attachment=attachment, engagement=engagement)

@@ -1,0 +1,133 @@
+"""What is recorded each step, and the conversion to an ``xarray.Dataset`` with provenance.
+
+Step 0 is the initial state; step t the state after the t-th model step. Arrays are
+preallocated (and doubled when a run goes on past the expected length).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import hashlib
+import json
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+# name -> (dims after "step", dtype, description)
+VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
+    "households": (("neighbourhood", "milieu"), "i4", "households per neighbourhood and milieu"),
+    "dwellings": (("neighbourhood", "segment"), "i4", "dwellings per neighbourhood and segment"),
+    "vacant": (("neighbourhood", "segment"), "i4", "vacant dwellings"),
+    "rent": (("neighbourhood", "segment"), "f8", "rent per dwelling and month (EUR)"),
+    "amenity": (("neighbourhood",), "f8", "amenity score (0..1)"),
+    "satisfaction": (("milieu",), "f8", "mean residential satisfaction (utility units)"),
+    "moves": (("milieu",), "i4", "moves within the city"),
+    "displaced": (("milieu",), "i4", "moves forced by rent (within or out of the city)"),
+    "in_migrants": (("milieu",), "i4", "households moving into the city"),
+    "out_migrants": (("milieu",), "i4", "households leaving the city (incl. dissolved)"),
+    "participants": (("format", "neighbourhood", "milieu"), "i4",
+                     "participations in dialogue events, by format"),
+    "reached": (("format", "neighbourhood", "milieu"), "i4",
+                "households reached (in scope, or invited to a panel), by format"),
+    "invited": (("milieu",), "i4", "households invited to a random-selection panel"),
+    "accepted": (("milieu",), "i4", "panel invitations accepted"),
+    "turnout": ((), "f8", "participants / reached over the step's events (NaN: no event)"),
+    "representation_gap": ((), "f8",
+                           "1/2 sum |participant share - reached share| by milieu (NaN: none)"),
+    "dissimilarity": (("milieu",), "f8", "dissimilarity D of each milieu against the rest"),
+    "multigroup_dissimilarity": ((), "f8", "multigroup dissimilarity (Sakoda)"),
+    "theil_h": ((), "f8", "Theil's information theory index H"),
+    "isolation": (("milieu",), "f8", "isolation index of each milieu"),
+    "district_dissimilarity": (("district", "milieu"), "f8", "D within each district"),
+    "district_multigroup_dissimilarity": (("district",), "f8", "multigroup D within districts"),
+    "district_theil_h": (("district",), "f8", "Theil's H within each district"),
+    "district_isolation": (("district", "milieu"), "f8", "isolation within each district"),
+}
+
+
+ZERO_UNLESS_GIVEN = frozenset({"participants", "reached"})
+"""Tallies of dialogue events: a step without events leaves them zero."""
+
+
+class Recorder:
+    """Preallocated per-step arrays for the variables in :data:`VARIABLES`."""
+
+    def __init__(self, sizes: dict[str, int], expected_steps: int = 50) -> None:
+        self.sizes = sizes
+        self.n = 0
+        self.data = {k: np.zeros((expected_steps + 1, *(sizes[d] for d in dims)), dtype)
+                     for k, (dims, dtype, _) in VARIABLES.items()}
+
+    def record(self, values: dict[str, np.ndarray | float]) -> None:
+        """Store one step; every variable must be given except the :data:`ZERO_UNLESS_GIVEN`
+        ones."""
+        if self.n == next(iter(self.data.values())).shape[0]:
+            self.data = {k: np.concatenate([a, np.zeros_like(a)]) for k, a in self.data.items()}
+        missing = VARIABLES.keys() - ZERO_UNLESS_GIVEN - values.keys()
+        if missing:
+            raise KeyError(f"not recorded: {sorted(missing)}")
+        for k, v in values.items():
+            self.data[k][self.n] = v
+        self.n += 1
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The recorded steps of every variable (views, step first)."""
+        return {k: a[: self.n] for k, a in self.data.items()}
+
+    def to_dataset(self, coords: dict, attrs: dict) -> xr.Dataset:
+        """The recorded steps as a Dataset with the given coordinates and attributes."""
+        data_vars = {
+            k: (("step", *VARIABLES[k][0]), a.copy(), {"description": VARIABLES[k][2]})
+            for k, a in self.arrays().items()
+        }
+        return xr.Dataset(data_vars, coords={"step": np.arange(self.n), **coords}, attrs=attrs)
+
+
+def provenance(seed: int, params_json: str, extra: dict | None = None) -> dict[str, str | int]:
+    """Attributes that say how a dataset was made."""
+    return {
+        "urbsim_version": _version("urbsim"),
+        "git_commit": git_commit(),
+        "seed": int(seed),
+        "params_hash": hashlib.sha256(params_json.encode()).hexdigest()[:16],
+        "params": params_json,
+        "numba_version": _version("numba"),
+        "numpy_version": _version("numpy"),
+        "mesa_version": _version("mesa"),
+        "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        **(extra or {}),
+    }
+
+
+def canonical_json(obj: object) -> str:
+    """Stable JSON (sorted keys) for hashing."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+@functools.cache
+def _version(pkg: str) -> str:
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@functools.cache
+def git_commit() -> str:
+    """The source tree's git commit (``+dirty`` when modified), or ``"unknown"``; read once per
+    process (the code a process runs is the code it loaded)."""
+    root = Path(__file__).resolve().parents[3]
+    if not (root / ".git").exists():
+        return "unknown"
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "-uno"],
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + ("+dirty" if dirty else "")

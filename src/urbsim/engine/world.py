@@ -1,0 +1,139 @@
+"""What every implementation of the rules starts from: validated parameters, the milieu set,
+the city, the derived preference arrays, the housing stock, and the calendar of policies and
+events. :class:`urbsim.engine.model.UrbanModel` and :class:`urbsim.reference.ReferenceModel` build on it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import xarray as xr
+
+from urbsim.common.errors import InputError
+from urbsim.engine import households as hh_mod
+from urbsim.engine import indicators
+from urbsim.engine.calendar import Calendar
+from urbsim.engine.recorder import Recorder, canonical_json, provenance
+from urbsim.inputs import consistency
+from urbsim.inputs.city import City
+from urbsim.inputs.city_files import load_city
+from urbsim.inputs.milieus import SEGMENTS, MilieuSet
+from urbsim.inputs.milieus import load as load_milieus
+from urbsim.inputs.params import FORMATS, ModelParams
+
+
+class World(Calendar):
+    """Shared set-up of a run (a ``mesa.Model`` seeded with ``seed``).
+
+    Args:
+        params: model parameters (defaults: :class:`~urbsim.inputs.params.ModelParams`).
+        city: the city; default the one ``params.city`` describes (the synthetic city for
+            ``params.households``, or city files).
+        milieus: a :class:`~urbsim.inputs.milieus.MilieuSet`, or the name/path of one; default
+            ``params.milieus``.
+        seed: non-negative integer seed; ``None`` draws one (recorded in the dataset).
+
+    Raises:
+        InputError: a bad seed, or parameters that do not fit the city or milieu set (unknown
+            milieu codes, districts, neighbourhoods, channels; a policy ending before it starts).
+    """
+
+    implementation = "engine"
+    """Recorded in the dataset's attributes."""
+
+    def __init__(self, params: ModelParams | None = None, *, city: City | None = None,
+                 milieus: MilieuSet | str | None = None, seed: int | None = 0) -> None:
+        if seed is not None and (not isinstance(seed, int | np.integer) or seed < 0):
+            raise InputError(f"expected a non-negative integer, got {seed!r}", None, "seed")
+        super().__init__(rng=seed)
+        self.seed = int(seed) if seed is not None else int(self.rng.integers(2**62))
+        self.params = p = params or ModelParams()
+        self.milieus = ms = (milieus if isinstance(milieus, MilieuSet)
+                             else load_milieus(milieus or p.milieus))
+        self.city = c = city or load_city(p.households, p.city)
+        consistency.check_fit(p, ms, c)
+
+        self.affinity = (np.eye(len(ms)) if p.satisfaction.affinity == "identity"
+                         else ms.affinity(p.satisfaction.affinity_scale))
+        self.status = ms.status01
+        self.pref = np.column_stack([ms.homophily, ms.tolerance, ms.diversity_pref,
+                                     ms.status_pref, ms.amenity_pref, ms.rent_sensitivity])
+        self.log_median = hh_mod.log_median_income(ms, p)
+        self.engagement0 = hh_mod.engagement_baseline(ms)
+        self.capacity = c.capacity.copy()
+        self.base_rent = c.base_rent.copy()
+        self.rent = c.base_rent.copy()
+        self.amenity = c.amenity.copy()
+        self.unlock_carry = np.zeros(c.n)
+        self.schedule_calendar(p)
+
+    def _zero_flows(self) -> dict[str, np.ndarray]:
+        """Empty per-step flow counters (the flow variables of the recorder), without the
+        per-event tallies: see :meth:`_tallies`."""
+        return {k: np.zeros(len(self.milieus), np.int64) for k in
+                ("moves", "displaced", "in_migrants", "out_migrants", "invited", "accepted")}
+
+    def _tallies(self, flows: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The step's ``participants`` and ``reached`` (format x neighbourhood x milieu),
+        added to ``flows`` by the step's first dialogue event: a step without events records
+        zeros without making them."""
+        if "participants" not in flows:
+            shape = (len(FORMATS), self.city.n, len(self.milieus))
+            flows["participants"] = np.zeros(shape, np.int64)
+            flows["reached"] = np.zeros(shape, np.int64)
+        return flows["participants"], flows["reached"]
+
+    def new_recorder(self, expected_steps: int) -> Recorder:
+        """An empty recorder for this run's sizes."""
+        c = self.city
+        return Recorder({"neighbourhood": c.n, "milieu": len(self.milieus),
+                         "segment": len(SEGMENTS), "district": len(c.districts),
+                         "format": len(FORMATS)}, expected_steps)
+
+    def store(self, values: dict[str, np.ndarray]) -> None:
+        """Record a step: its state and flows ``values`` and the indicators of them."""
+        c = self.city
+        self.recorder.record(values | indicators.of_step(values, c.district, len(c.districts)))
+
+    def context(self, counts: np.ndarray) -> np.ndarray:
+        """Participation logit per neighbourhood from its mean resident status against the
+        city's (``participation.neighbourhood_context``)."""
+        residents = counts.sum(1)
+        status = counts @ self.status / np.maximum(residents, 1)
+        city = counts.sum(0) @ self.status / max(residents.sum(), 1)
+        return self.params.participation.neighbourhood_context * np.where(residents > 0,
+                                                                          status - city, 0.0)
+
+    def dataset(self) -> xr.Dataset:
+        """The run so far as an ``xarray.Dataset`` with provenance attributes."""
+        params = canonical_json({"params": self.params.model_dump(mode="json"),
+                                 "milieus": self.milieus.name, "city": _city_digest(self.city)})
+        return self.recorder.to_dataset(coords(self.city, self.milieus), provenance(self.seed, params,
+                                                           {"milieu_set": self.milieus.name,
+                                                            "implementation": self.implementation}))
+
+    def run(self, steps: int) -> xr.Dataset:
+        """Advance ``steps`` steps and return :meth:`dataset`."""
+        for _ in range(steps):
+            self.step()
+        return self.dataset()
+
+
+def coords(c: City, ms: MilieuSet) -> dict:
+    """The coordinates of a run's dataset besides ``step``."""
+    return {
+        "neighbourhood": list(c.ids), "milieu": list(ms.codes),
+        "segment": list(SEGMENTS), "district": list(c.districts), "format": list(FORMATS),
+        "neighbourhood_district": ("neighbourhood", [c.districts[i] for i in c.district]),
+        "x": ("neighbourhood", c.pos[:, 0]), "y": ("neighbourhood", c.pos[:, 1]),
+    }
+
+
+def _city_digest(c: City) -> str:
+    h = hashlib.sha256()
+    for a in (c.capacity, c.base_rent, c.amenity, c.period, c.district, c.indptr, c.indices,
+              c.distance):
+        h.update(np.ascontiguousarray(a).tobytes())
+    h.update("\x00".join(c.ids).encode())
+    return h.hexdigest()[:16]

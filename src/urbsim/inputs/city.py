@@ -1,0 +1,294 @@
+"""The city: a networkx graph of neighbourhoods, with array views for the kernels.
+
+Each node is a neighbourhood with attributes
+
+* ``district`` (str), ``x``, ``y`` (map position, km),
+* dwellings per housing segment: ``social``, ``private``, ``owner_flat``, ``single_family``,
+* base rent per dwelling and month (EUR) per segment: ``rent_social``, ``rent_private``, ...,
+* ``amenity`` (0..1, default 0.5) and building ``period`` (one of :data:`PERIODS`).
+
+Edges are adjacency ties with a ``distance`` in km (default: Euclidean between positions).
+Neighbourhood *status* is not an attribute: it derives from the residents as the model runs.
+Build a City with :meth:`City.from_graph`, :meth:`City.from_arrays` (vectorised, for generated
+cities: the graph is then built only when asked for), :func:`urbsim.inputs.city_synthetic.synthetic`,
+:func:`urbsim.inputs.city_synthetic.grid` or the loaders of :mod:`urbsim.inputs.city_files`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components, dijkstra
+
+from urbsim._kernels import graph
+from urbsim.common.errors import InputError
+from urbsim.inputs.milieus import SEGMENTS
+
+PERIODS = ("pre1949", "1950-1979", "1980-2009", "new")
+"""Building periods: pre-1949 old stock, 1950–1979 estates, 1980–2009, new build."""
+
+SEARCH_BATCH = 2**22
+"""Distances one call of scipy's dijkstra returns at most (32 MB) in :meth:`City.search_kernel`."""
+
+
+@dataclass(frozen=True, eq=False)
+class City:
+    """A validated neighbourhood network with array views (index = node order of ``ids``).
+
+    Attributes:
+        graph: the networkx graph (node keys are the neighbourhood ids as strings; built on
+            first use for a city made by :meth:`from_arrays`).
+        ids: neighbourhood ids.
+        districts: district names, in order of first appearance.
+        district: ``(N,)`` district index per neighbourhood.
+        pos: ``(N, 2)`` positions (km).
+        capacity: ``(N, 4)`` dwellings per segment (see :data:`urbsim.inputs.milieus.SEGMENTS`).
+        base_rent: ``(N, 4)`` base rent per dwelling and month (EUR).
+        amenity: ``(N,)`` amenity score 0..1.
+        period: ``(N,)`` building period index into :data:`PERIODS`.
+        indptr, indices, distance: CSR adjacency with edge distances (km).
+        lattice: ``(width, height)`` of a Moore grid (not wrapped) with node ``x * height + y``,
+            whose balls :meth:`hops` writes down instead of searching; ``None`` otherwise.
+    """
+
+    ids: tuple[str, ...]
+    districts: tuple[str, ...]
+    district: np.ndarray
+    pos: np.ndarray
+    capacity: np.ndarray
+    base_rent: np.ndarray
+    amenity: np.ndarray
+    period: np.ndarray
+    indptr: np.ndarray
+    indices: np.ndarray
+    distance: np.ndarray
+    lattice: tuple[int, int] | None = None
+    _graph: nx.Graph | None = field(default=None, repr=False)
+
+    @cached_property
+    def graph(self) -> nx.Graph:
+        """The networkx graph, with the node and edge attributes of the module docstring."""
+        if self._graph is not None:
+            return self._graph
+        g = nx.Graph()
+        for i, v in enumerate(self.ids):
+            g.add_node(v, district=self.districts[self.district[i]], x=float(self.pos[i, 0]),
+                       y=float(self.pos[i, 1]), amenity=float(self.amenity[i]),
+                       period=PERIODS[self.period[i]],
+                       **{s: int(self.capacity[i, j]) for j, s in enumerate(SEGMENTS)},
+                       **{f"rent_{s}": float(self.base_rent[i, j]) for j, s in enumerate(SEGMENTS)})
+        for i in range(self.n):
+            for e in range(self.indptr[i], self.indptr[i + 1]):
+                j = self.indices[e]
+                if i < j:
+                    g.add_edge(self.ids[i], self.ids[j], distance=float(self.distance[e]))
+        return g
+
+    @property
+    def n(self) -> int:
+        """Number of neighbourhoods."""
+        return len(self.ids)
+
+    @classmethod
+    def from_graph(cls, graph: nx.Graph, source: str = "<graph>",
+                   districts: tuple[str, ...] | None = None) -> City:
+        """Validate a graph and build the array views.
+
+        Args:
+            graph: networkx graph with the node and edge attributes described in the module.
+            source: file name used in error messages.
+            districts: the known districts; a node naming any other is an error. ``None``
+                accepts every district named by a node.
+
+        Raises:
+            InputError: empty or disconnected graph, a missing or negative attribute, an
+                unknown district or building period.
+        """
+        if graph.number_of_nodes() == 0:
+            raise InputError("the city has no neighbourhoods", source)
+        if graph.is_directed() or graph.is_multigraph():
+            graph = nx.Graph(graph)
+        g = nx.relabel_nodes(graph, {v: str(v) for v in graph.nodes}, copy=True)
+        if g.number_of_nodes() != graph.number_of_nodes():
+            raise InputError("neighbourhood ids are not unique as strings", source, "id")
+        ids = tuple(g.nodes)
+        n = len(ids)
+        seen: dict[str, int] = {d: i for i, d in enumerate(districts or ())}
+        district = np.empty(n, np.int32)
+        pos = np.empty((n, 2))
+        capacity = np.empty((n, len(SEGMENTS)), np.int64)
+        base_rent = np.empty((n, len(SEGMENTS)))
+        amenity = np.empty(n)
+        period = np.empty(n, np.int8)
+        for i, v in enumerate(ids):
+            a = g.nodes[v]
+            key = f"neighbourhood {v!r}"
+            d = a.get("district")
+            if d is None or str(d) == "":
+                raise InputError("missing district", source, f"{key}.district")
+            d = str(d)
+            if d not in seen:
+                if districts is not None:
+                    raise InputError(f"unknown district {d!r}; known: {', '.join(districts)}",
+                                     source, f"{key}.district")
+                seen[d] = len(seen)
+            district[i] = seen[d]
+            pos[i] = _num(a, "x", source, key), _num(a, "y", source, key)
+            for j, s in enumerate(SEGMENTS):
+                c = _num(a, s, source, key, default=0.0, lo=0.0)
+                if c != int(c):
+                    raise InputError(f"expected a whole number of dwellings, got {c}", source,
+                                     f"{key}.{s}")
+                capacity[i, j] = int(c)
+                base_rent[i, j] = _num(a, f"rent_{s}", source, key, lo=0.0,
+                                       default=None if c > 0 else 0.0)
+            amenity[i] = _num(a, "amenity", source, key, default=0.5, lo=0.0, hi=1.0)
+            p = str(a.get("period", "1980-2009"))
+            if p not in PERIODS:
+                raise InputError(f"unknown building period {p!r}; known: {', '.join(PERIODS)}",
+                                 source, f"{key}.period")
+            period[i] = PERIODS.index(p)
+        if not nx.is_connected(g):
+            comps = sorted(nx.connected_components(g), key=len)
+            raise InputError(f"the neighbourhood network is not connected: {len(comps)} parts, "
+                             f"e.g. {sorted(comps[0])[:5]} is cut off", source, "edges")
+        index = {v: i for i, v in enumerate(ids)}
+        edges, dist = [], []
+        for u, v, a in g.edges(data=True):
+            if u == v:
+                continue
+            d = a.get("distance")
+            if d is None:
+                d = float(np.hypot(*(pos[index[u]] - pos[index[v]])))
+            elif not isinstance(d, int | float) or not np.isfinite(d) or d < 0:
+                raise InputError(f"expected a non-negative distance, got {d!r}", source,
+                                 f"edge {u}-{v}.distance")
+            edges.append((index[u], index[v]))
+            dist.append(float(d))
+        return cls.from_arrays(ids, tuple(seen), district, pos, capacity, base_rent, edges, dist,
+                               amenity, period, source, graph=g)
+
+    @classmethod
+    def from_arrays(cls, ids, districts, district, pos, capacity, base_rent, edges, distance,
+                    amenity=None, period=None, source: str = "<arrays>",
+                    graph: nx.Graph | None = None) -> City:
+        """A city from arrays (vectorised; for generated cities such as grids).
+
+        Args:
+            ids: neighbourhood ids; districts: district names; district: ``(N,)`` index into
+            them; pos: ``(N, 2)``; capacity, base_rent: ``(N, 4)``; edges: ``(E, 2)`` node
+            index pairs (each tie once); distance: ``(E,)`` km; amenity: ``(N,)`` (default
+            0.5); period: ``(N,)`` index into :data:`PERIODS` (default 1980–2009); graph: the
+            networkx graph when the caller has it (else it is built on first use).
+
+        Raises:
+            InputError: a disconnected network, or negative dwellings or rents.
+        """
+        n = len(ids)
+        capacity = np.asarray(capacity, np.int64)
+        base_rent = np.asarray(base_rent, np.float64)
+        if (capacity < 0).any() or (base_rent < 0).any():
+            raise InputError("negative dwellings or rents", source)
+        edges = np.asarray(edges, np.int64).reshape(-1, 2)
+        d = np.asarray(distance, np.float64)
+        adj = sp.csr_matrix((np.concatenate([d, d]), (np.concatenate([edges[:, 0], edges[:, 1]]),
+                                                      np.concatenate([edges[:, 1], edges[:, 0]]))),
+                            shape=(n, n))
+        adj.sort_indices()
+        parts, _ = connected_components(adj, directed=False)
+        if parts != 1:
+            raise InputError(f"the neighbourhood network is not connected: {parts} parts", source,
+                             "edges")
+        return cls(ids=tuple(map(str, ids)), districts=tuple(districts),
+                   district=np.asarray(district, np.int32), pos=np.asarray(pos, np.float64),
+                   capacity=capacity, base_rent=base_rent,
+                   amenity=np.full(n, 0.5) if amenity is None else np.asarray(amenity, float),
+                   period=np.full(n, PERIODS.index("1980-2009"), np.int8) if period is None
+                   else np.asarray(period, np.int8),
+                   indptr=adj.indptr.astype(np.int64), indices=adj.indices.astype(np.int64),
+                   distance=adj.data.astype(np.float64), _graph=graph)
+
+    @cached_property
+    def _adjacency(self) -> sp.csr_matrix:
+        return sp.csr_matrix((self.distance, self.indices, self.indptr), shape=(self.n, self.n))
+
+    def hops(self, radius: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every node within ``radius`` hops of each node, as CSR ``(indptr, indices, hop)``.
+
+        Includes the node itself at hop 0. Symmetric: ``j`` is in the ball of ``i`` exactly
+        when ``i`` is in the ball of ``j``, at the same hop count.
+        """
+        if self.lattice is not None:
+            return graph.lattice_balls(*self.lattice, int(radius))
+        return graph.balls(self.indptr, self.indices, int(radius))
+
+    def search_kernel(self, max_distance: float, decay: float
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Local search neighbourhoods: for each node, the nodes within ``max_distance`` km on
+        the network with cumulative weights ``exp(-distance / decay)``, as CSR
+        ``(indptr, indices, cumulative weight)``; each row's last weight is its total.
+        """
+        indptr, indices, cum = [0], [], []
+        rows = max(1, SEARCH_BATCH // max(self.n, 1))  # sources per dijkstra call
+        for lo in range(0, self.n, rows):
+            dist = dijkstra(self._adjacency, indices=np.arange(lo, min(lo + rows, self.n)),
+                            limit=max_distance)
+            for d in dist:
+                near = np.flatnonzero(np.isfinite(d))
+                indices.append(near)
+                cum.append(np.cumsum(np.exp(-d[near] / decay)))
+                indptr.append(indptr[-1] + len(near))
+        return (np.asarray(indptr, np.int64), np.concatenate(indices).astype(np.int64),
+                np.concatenate(cum))
+
+    def node_index(self, ids: tuple[str, ...] | list[str], key: str = "neighbourhoods",
+                   source: str | None = None) -> np.ndarray:
+        """Indices of the given neighbourhood ids; unknown ids raise :class:`InputError`."""
+        index = {v: i for i, v in enumerate(self.ids)}
+        out = []
+        for v in ids:
+            if str(v) not in index:
+                raise InputError(f"unknown neighbourhood {v!r}", source, key)
+            out.append(index[str(v)])
+        return np.asarray(out, np.int64)
+
+    def district_index(self, names: tuple[str, ...] | list[str], key: str = "districts",
+                       source: str | None = None) -> np.ndarray:
+        """Indices of the given district names; unknown names raise :class:`InputError`."""
+        out = []
+        for d in names:
+            if d not in self.districts:
+                raise InputError(f"unknown district {d!r}; known: {', '.join(self.districts)}",
+                                 source, key)
+            out.append(self.districts.index(d))
+        return np.asarray(out, np.int64)
+
+    def mask(self, districts: tuple[str, ...] = (), neighbourhoods: tuple[str, ...] = (),
+             source: str | None = None, key: str = "") -> np.ndarray:
+        """Boolean ``(N,)`` mask of the named districts and neighbourhoods (none named: all)."""
+        if not districts and not neighbourhoods:
+            return np.ones(self.n, bool)
+        m = np.zeros(self.n, bool)
+        m[np.isin(self.district, self.district_index(districts, f"{key}districts", source))] = True
+        m[self.node_index(neighbourhoods, f"{key}neighbourhoods", source)] = True
+        return m
+
+
+def _num(attrs: dict, name: str, source: str, key: str, default: float | None = None,
+         lo: float = -np.inf, hi: float = np.inf) -> float:
+    v = attrs.get(name, default)
+    if v is None:
+        raise InputError("missing value", source, f"{key}.{name}")
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        raise InputError(f"expected a number, got {v!r}", source, f"{key}.{name}") from None
+    if not np.isfinite(f) or not lo <= f <= hi:
+        bounds = (f" in [{lo}, {hi}]" if np.isfinite(hi) else f" >= {lo}" if np.isfinite(lo)
+                  else "")
+        raise InputError(f"expected a finite number{bounds}, got {v!r}", source, f"{key}.{name}")
+    return f

@@ -1,0 +1,75 @@
+"""Checks of inputs against each other, short of running: parameters against the milieu set
+and the city (names of milieus, districts, neighbourhoods, channels; households against
+dwellings), the files a scenario names, and the memory a run needs.
+
+Every problem raises :class:`~urbsim.common.errors.InputError` naming the file and key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from urbsim.common import memory
+from urbsim.common.errors import InputError
+from urbsim.inputs.city import City
+from urbsim.inputs.city_files import load_city
+from urbsim.inputs.milieus import MilieuSet, available
+from urbsim.inputs.milieus import load as load_milieus
+from urbsim.inputs.params import Construction, ModelParams
+
+if TYPE_CHECKING:
+    from urbsim.inputs.scenario import Scenario
+
+
+def check_fit(p: ModelParams, ms: MilieuSet, c: City) -> None:
+    """Raise :class:`InputError` where parameters name what the city or milieus lack."""
+    for code in p.turnover.trend:
+        if code not in ms.codes:
+            raise InputError(f"unknown milieu {code!r}; known: {', '.join(ms.codes)}",
+                             None, f"turnover.trend.{code}")
+    for name, e in p.events.items():
+        c.mask(e.districts, e.neighbourhoods, key=f"events.{name}.")
+        for ch in e.channels:
+            if ch not in ms.channels:
+                raise InputError(f"unknown channel {ch!r}; known: {', '.join(ms.channels)}",
+                                 None, f"events.{name}.channels.{ch}")
+    for name, pol in p.policies.items():
+        if isinstance(pol, Construction):
+            c.mask(pol.districts, pol.neighbourhoods, key=f"policies.{name}.")
+
+
+
+def check(scn: Scenario, steps: int | None = None) -> None:
+    """Check a scenario against its milieu set and city (names of milieus, districts,
+    neighbourhoods, channels; households against dwellings), and that a run of ``steps`` steps
+    (default: the scenario's) fits in memory. Builds the city, not a model."""
+    for key in ("milieus", "city.nodes", "city.edges", "city.geojson"):
+        value = scn.milieus if key == "milieus" else getattr(scn.city, key[5:])
+        if value is not None and value not in available() and not Path(value).is_file():
+            shipped = f" or a shipped set ({', '.join(available())})" if key == "milieus" else ""
+            raise InputError(f"no such file: {value}; expected a file{shipped}",
+                             scn.origin(key), key)
+    try:
+        ms = load_milieus(scn.milieus)
+        city = load_city(scn.households, scn.city)
+        check_fit(scn, ms, city)
+        slots = int(city.capacity.sum())
+        if scn.households > slots:
+            raise InputError(f"expected at most {slots:,} (the dwellings of the city), "
+                             f"got {scn.households:,}", None, "households")
+        memory.check(scn.households, city.n, len(ms), steps or scn.steps)
+    except InputError as e:
+        if e.source is None:
+            raise InputError(e.message, scn.origin(e.key), e.key) from None
+        raise
+
+
+
+def validate(path: str | Path) -> Scenario:
+    """Load a scenario file, then :func:`check` it: everything short of running."""
+    from urbsim.inputs.scenario import load
+
+    scn = load(path)
+    check(scn)
+    return scn

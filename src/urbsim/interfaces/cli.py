@@ -1,0 +1,535 @@
+"""The ``urbsim`` command line.
+
+Exit codes: 0 ok, 2 bad input (one line ``error: file: key: what was expected``, nothing
+written), 1 internal error (a bug: the traceback is printed), 3 a failed calibration target,
+4 experiment runs that failed after their retries, 130 interrupted. Engine imports
+are lazy so that ``urbsim --help`` is quick.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="urbsim: agent-based simulation of urban milieu dynamics.")
+
+Scenario = Annotated[str, typer.Argument(
+    help="scenario file, or the name of a shipped one (baseline, rent_cap, ...)")]
+Seeds = Annotated[int, typer.Option(min=1, help="number of seeds (runs)")]
+FirstSeed = Annotated[int, typer.Option(min=0, help="first seed; runs use seed, seed+1, ...")]
+Steps = Annotated[int | None, typer.Option(min=1, help="years to simulate [default: the "
+                                                       "scenario's steps]")]
+Households = Annotated[int | None, typer.Option(min=1, help="households [default: the "
+                                                            "scenario's]")]
+Workers = Annotated[int | None, typer.Option(min=1, help="parallel processes [default: "
+                                                         "min(seeds, cores)]")]
+
+
+@app.callback()
+def _main() -> None:
+    """urbsim: agent-based simulation of urban milieu dynamics."""
+
+
+@app.command()
+def run(
+    scenario: Scenario = "baseline",
+    seeds: Seeds = 1,
+    seed: FirstSeed = 0,
+    steps: Steps = None,
+    households: Households = None,
+    out: Annotated[Path | None, typer.Option(
+        help="where to write the dataset: .nc for netCDF, else zarr [default: "
+             "results/<name>.zarr, or the next free name]")] = None,
+    workers: Workers = None,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing --out")] = False,
+) -> None:
+    """Run a scenario over several seeds and print its headline indicators.
+
+    Writes one dataset with a seed dimension (zarr, or netCDF for .nc), atomically.
+    """
+    from urbsim.analysis import results
+    from urbsim.common import files
+
+    with _guard():
+        scn, n_steps = _scenario(scenario, households, steps)
+        if out is None:
+            out = files.free_path(Path("results") / f"{scn.name}.zarr")
+        files.check_target(out, overwrite)
+        ds = _simulate(scn, range(seed, seed + seeds), n_steps, workers)
+        _table(f"{scn.name} · {_title(ds)}", _headline_rows(ds))
+        results.write(ds, out, overwrite)
+        _err().print(f"wrote {out}", highlight=False)
+
+
+@app.command()
+def compare(
+    baseline: Annotated[str, typer.Argument(help="baseline: scenario file or name, or a stored "
+                                                 "result (.zarr / .nc)")],
+    other: Annotated[str, typer.Argument(help="the alternative: scenario or stored result")],
+    seeds: Annotated[int | None, typer.Option(min=1, help="seeds per scenario [default: a stored "
+                                                          "result's seeds, else 10]")] = None,
+    seed: FirstSeed = 0,
+    steps: Steps = None,
+    households: Households = None,
+    workers: Workers = None,
+    plot: Annotated[Path | None, typer.Option(help="write an HTML page of time series with "
+                                                   "95% bands")] = None,
+    last: Annotated[int, typer.Option(min=1, help="flows are averaged over the last N "
+                                                  "years")] = 10,
+) -> None:
+    """Compare two scenarios (or stored results) seed by seed.
+
+    Seed i of both draws the same random numbers where the scenarios do not differ, so the
+    paired differences, their 95% confidence intervals and the verdicts show the effect.
+    """
+    from rich.table import Table
+
+    from urbsim.analysis import compare as cmp
+    from urbsim.analysis import results
+    from urbsim.analysis.summary import fmt
+    from urbsim.common import files
+
+    with _guard():
+        if plot is not None:
+            files.check_target(plot, overwrite=True)
+        stored = {a: results.read(Path(a)) for a in (baseline, other) if _is_result(a)}
+        ref = next(iter(stored.values()), None)
+        if seeds is None:
+            run_seeds = ref.seed.values.tolist() if ref is not None else list(range(seed, seed + 10))
+        else:
+            run_seeds = list(range(seed, seed + seeds))
+        if steps is None and ref is not None:
+            steps = ref.sizes["step"] - 1
+        if households is None and ref is not None:
+            households = int(ref.households.isel(step=0, seed=0).sum())
+        runs, names = {}, []
+        for arg in (baseline, other):
+            if arg in stored:
+                ds, name = stored[arg], Path(arg).stem
+            else:
+                scn, n_steps = _scenario(arg, households, steps)
+                ds, name = _simulate(scn, run_seeds, n_steps, workers), scn.name
+            names.append(name if name not in names else f"{name} (2)")
+            runs[names[-1]] = ds
+        a, b = runs.values()
+        if a.sizes["step"] != b.sizes["step"]:
+            from urbsim.common.errors import InputError
+            raise InputError(f"the two have {a.sizes['step'] - 1} and {b.sizes['step'] - 1} "
+                             "steps; compare runs of the same length", other, "steps")
+        diffs = cmp.differences(a, b, last, (names[0], names[1]))
+        table = Table(title=f"{names[1]} against {names[0]} · {_title(b)}")
+        for col in ("indicator", names[0], names[1], "difference [95% CI]", "verdict"):
+            table.add_column(col, justify="left" if col in ("indicator", "verdict") else "right")
+        for d in diffs:
+            table.add_row(d.label, fmt(d.base), fmt(d.other), d.interval, d.verdict)
+        _out().print(table)
+        if diffs and not diffs[0].paired:
+            _err().print("note: no common seeds, so the intervals are Welch's (unpaired)")
+        if plot is not None:
+            with _err().status("drawing the plots"):
+                cmp.plot(runs, plot, f"{names[1]} against {names[0]}")
+            _err().print(f"wrote {plot}", highlight=False)
+
+
+@app.command()
+def validate(files: Annotated[list[str], typer.Argument(help="scenario files")]) -> None:
+    """Check scenario files against the schema, their milieu set and their city."""
+    from urbsim.common.errors import InputError
+    from urbsim.inputs import consistency
+
+    bad = 0
+    with _guard():
+        for f in files:
+            try:
+                scn = consistency.validate(f)
+            except InputError as e:
+                _error(e)
+                bad += 1
+                continue
+            on = [k for k, e in scn.events.items() if e.enabled]
+            pol = [k for k, p in scn.policies.items() if p.enabled]
+            _out().print(f"ok: {f} ({scn.name}: {scn.households:,} households, {scn.steps} steps, "
+                         f"events: {', '.join(on) or 'none'}; policies: {', '.join(pol) or 'none'})",
+                         highlight=False, soft_wrap=True)
+    if bad:
+        raise typer.Exit(2)
+
+
+@app.command()
+def calibrate(
+    config: Annotated[Path, typer.Argument(help="calibration config")] = Path(
+        "calibration/config.toml"),
+    check: Annotated[bool, typer.Option("--check", help="check the shipped baseline against "
+                                                        "every target instead of fitting")] = False,
+    report: Annotated[Path | None, typer.Option(help="with --check: write an HTML report")] = None,
+    workers: Workers = None,
+) -> None:
+    """Fit the baseline's free parameters to published targets (optuna, resumable).
+
+    With --check: run the shipped baseline over the check seeds and compare every target;
+    exit code 3 if a required target fails.
+    """
+    import os
+
+    from rich.table import Table
+
+    from urbsim.analysis.summary import fmt
+    from urbsim import calibration as cal_mod
+
+    with _guard():
+        if report is not None:
+            from urbsim.common import files
+
+            files.check_target(report, overwrite=True)
+        cal = cal_mod.load(config)
+        if not check:
+            _fit(cal)
+            return
+        with _err().status(f"running {', '.join(cal.config.runs)} over "
+                           f"{len(cal.config.check.seeds)} seeds"):
+            rows = cal_mod.assess(cal, workers or min(2, os.cpu_count() or 1))
+        table = Table(title=f"calibration check · reference city {cal.config.city} · seeds "
+                            f"{list(cal.config.check.seeds)}")
+        for col in ("target", "model (range over seeds)", "published ± tolerance", "unit", ""):
+            table.add_column(col, justify="right" if "±" in col or "model" in col else "left")
+        for r in rows:
+            table.add_row(r.name, f"{fmt(r.mean)} ({fmt(r.low)}..{fmt(r.high)})",
+                          f"{fmt(r.target)} ± {fmt(r.tolerance)}", r.unit,
+                          r.verdict)
+        _out().print(table)
+        labels = cal_mod.labels(cal)
+        kinds = [v.split(":")[0] for v in labels.values()]
+        _out().print(f"{len(labels)} parameters: {kinds.count('calibrated')} calibrated, "
+                     f"{kinds.count('sourced')} sourced, {kinds.count('prior')} prior, "
+                     f"{sum(k not in ('calibrated', 'sourced', 'prior') for k in kinds)} unlabelled")
+        if report is not None:
+            with _err().status("writing the report"):
+                cal_mod.report(cal, rows, report)
+            _err().print(f"wrote {report}", highlight=False)
+    gaps = [r.name for r in rows if r.verdict == "gap"]
+    if gaps:
+        _err().print(f"known gaps (not required, see targets.toml): {', '.join(gaps)}",
+                     highlight=False)
+    failed = [r.name for r in rows if r.verdict == "FAIL"]
+    if failed:
+        _err().print(f"failed: {', '.join(failed)}", highlight=False)
+        raise typer.Exit(3)
+
+
+def _fit(cal) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.table import Table
+
+    from urbsim import calibration as cal_mod
+
+    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                  "trials", TimeElapsedColumn(), console=_err()) as bar:
+        task = bar.add_task("fitting", total=cal.config.fit.trials)
+
+        def on_trial(done: int, total: int, best: float) -> None:
+            bar.update(task, completed=done, description=f"fitting (best loss {best:.2f})")
+
+        record = cal_mod.fit(cal, on_trial)
+    table = Table(title=f"fitted · loss {record['best_loss']:.3f} · {record['trials']} trials")
+    for col in ("parameter", "value", "acceptable (loss within +4)", "identified"):
+        table.add_column(col)
+    for k, v in record["best"].items():
+        s = record.get("slices", {}).get(k, {})
+        table.add_row(k, f"{v:.4g}", "{:.3g} .. {:.3g}".format(*s["acceptable"]) if s else "",
+                      ("yes" if s["identified"] else "weakly") if s else "")
+    _out().print(table)
+    _err().print(f"wrote {cal.file(cal.config.fitted)} and {cal.file(cal.config.record)}",
+                 highlight=False)
+
+
+@app.command()
+def experiment(
+    file: Annotated[Path, typer.Argument(help="experiment file (experiments/*.toml)")],
+    out: Annotated[Path | None, typer.Option(
+        help="the zarr store [default: results/<name>.zarr]; an existing store of the same "
+             "experiment is resumed")] = None,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="local worker processes [default: one per core]")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        help="address of a running Dask scheduler (e.g. tcp://10.0.0.5:8786) instead of a "
+             "local cluster; its workers must see --out")] = None,
+    threads: Annotated[int | None, typer.Option(
+        min=1, help="numba threads per worker [default: cores // workers; 1 on a cluster]")] = None,
+    retries: Annotated[int, typer.Option(min=0, help="retries of a failed run")] = 2,
+    overwrite: Annotated[bool, typer.Option(help="start a new store instead of resuming")] = False,
+    dashboard: Annotated[bool, typer.Option(help="serve the Dask dashboard and print its "
+                                                 "link")] = False,
+) -> None:
+    """Run an experiment (scenarios × design × seeds) on Dask into one zarr store.
+
+    Each finished run is written at once; the same command again resumes, skipping runs that
+    are done and trying failed ones again. Exit 4 when runs failed after their retries.
+    """
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from urbsim.experiment import plan as pl
+    from urbsim.experiment import sweep
+
+    with _guard():
+        with _err().status(f"checking {file}"):
+            plan = pl.load(file)
+        out = out or Path("results") / f"{plan.name}.zarr"
+        if not out.exists() or overwrite:
+            from urbsim.common.files import check_target
+
+            check_target(out, overwrite=True)
+        ns, nd, nr = plan.shape
+        _err().print(f"{plan.name}: {plan.total:,} runs = {ns} scenario{'s' * (ns > 1)} × "
+                     f"{nd} design point{'s' * (nd > 1)} × {nr} seed{'s' * (nr > 1)}, "
+                     f"{plan.steps} years each → {out}", highlight=False)
+        progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            "runs", TextColumn("{task.fields[failed]}", style="red"),
+                            TimeElapsedColumn(), TimeRemainingColumn(), console=_err())
+        task = progress.add_task("starting the cluster", total=plan.total, failed="")
+
+        def on_start(s) -> None:
+            where = f"{s.workers} worker{'s' * (s.workers > 1)}" if s.workers else "all done"
+            if s.resumed:
+                torn = (f"; {s.torn} torn run{'s' * (s.torn > 1)} (data not matching "
+                        "its checksum) will run again" if s.torn else "")
+                _err().print(f"resuming: {s.skipped:,} of {s.total:,} runs already done{torn}",
+                             highlight=False)
+            if s.dashboard:
+                _err().print(f"Dask dashboard: {s.dashboard}", highlight=False)
+            progress.update(task, description=where, completed=s.skipped)
+
+        def on_progress(done: int, failed: int) -> None:
+            progress.update(task, advance=1, failed=f"{failed} failed" if failed else "")
+
+        try:
+            with progress:
+                result = sweep.run(plan, out, workers=workers, scheduler=scheduler,
+                                   threads=threads, overwrite=overwrite, retries=retries,
+                                   dashboard=dashboard, on_start=on_start,
+                                   on_progress=on_progress)
+        except KeyboardInterrupt:
+            _err().print(f"interrupted; finished runs are kept in {out}: run the same command "
+                         f"again to resume")
+            raise typer.Exit(130) from None
+        _err().print(f"{result.done:,} runs in {result.seconds:.1f} s"
+                     + (f" ({result.skipped:,} were done before)" if result.skipped else "")
+                     + f"; store: {out}", highlight=False)
+        if result.failed:
+            for (i, j, k), message in result.failures[:5]:
+                _err().print(f"failed: scenario {list(plan.scenarios)[i]}, point {j}, seed "
+                             f"{plan.seeds[k]}: {message}", highlight=False)
+            _err().print(f"{result.failed} run{'s' * (result.failed > 1)} failed; run the same "
+                         f"command again to retry them", highlight=False)
+            raise typer.Exit(4)
+
+
+@app.command()
+def analyze(
+    store: Annotated[Path, typer.Argument(help="experiment store (from urbsim experiment)")],
+    out: Annotated[Path | None, typer.Option(
+        help="HTML report [default: the store's name with .html]")] = None,
+    outputs: Annotated[str | None, typer.Option(
+        help="indicators to analyse, comma-separated [default: the experiment's "
+             "analysis.outputs]")] = None,
+    last: Annotated[int | None, typer.Option(
+        min=1, help="flows are averaged over the last N years [default: the experiment's]")] = None,
+) -> None:
+    """Sensitivity indices (Sobol, Morris with SALib), policy tables against the baseline and
+    figures of an experiment store; tables here, everything in an HTML page."""
+    from rich.table import Table
+
+    from urbsim.experiment import analysis
+
+    with _guard():
+        out = out or store.with_suffix(".html")
+        with _err().status(f"analysing {store}"):
+            report = analysis.analyze(store, outputs.split(",") if outputs else None, last)
+        _out().print(report.title, highlight=False)
+        for note in report.notes:
+            _out().print(f"  {note}", highlight=False)
+        for t in report.tables:
+            table = Table(title=t.title)
+            for i, c in enumerate(t.columns):
+                table.add_column(c, justify="left" if i == 0 or c == "verdict" else "right")
+            for r in t.rows:
+                table.add_row(*r)
+            _out().print(table)
+        with _err().status("drawing the figures"):
+            analysis.save(report, out)
+        _err().print(f"wrote {out}", highlight=False)
+
+
+@app.command()
+def schema(kind: Annotated[str, typer.Argument(
+        help="scenario or experiment")] = "scenario") -> None:
+    """Print the scenario (or experiment) file reference (Markdown) generated from the schema."""
+    from urbsim.interfaces.schemadoc import HEADERS, markdown
+
+    if kind not in HEADERS:
+        _error(ValueError(f"expected one of {', '.join(HEADERS)}, got {kind!r}"))
+        raise typer.Exit(2)
+    sys.stdout.write(markdown(kind))
+
+
+@app.command()
+def workshop(
+    scenario: Annotated[str, typer.Option(
+        help="scenario to start from: a file, or the name of a shipped one")] = "baseline",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="port to serve on")] = 5006,
+    host: Annotated[str, typer.Option(
+        help="address to bind; the default serves this machine only. Another address "
+             "(e.g. 0.0.0.0) makes the app reachable from the network")] = "127.0.0.1",
+    seeds: Annotated[int, typer.Option(min=1, max=12, help="seeds per run (changeable in "
+                                                           "the app)")] = 4,
+    households: Annotated[int, typer.Option(min=500, max=120_000, help="households per run "
+                                            "(changeable in the app)")] = 30_000,
+    steps: Annotated[int | None, typer.Option(min=2, max=40, help="years per run [default: "
+                                              "the scenario's]")] = None,
+    show: Annotated[bool, typer.Option(help="open a browser tab")] = False,
+) -> None:
+    """Serve the strategy-workshop app in the browser (Panel): levers, runs against the
+    baseline, maps, time series, downloads. Stops with Ctrl-C."""
+    with _guard():
+        from urbsim.inputs import consistency
+        from urbsim.inputs import scenario as sc
+        from urbsim.interfaces.workshop.app import Settings, serve
+
+        scn = sc.load(scenario)
+        consistency.check(scn)
+        settings = Settings(seeds, households, steps or min(max(scn.steps, 2), 40))
+        url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+        _err().print(f"urbsim workshop on {url} (computing the baseline in the background; "
+                     "Ctrl-C stops)", highlight=False)
+        serve(scn, settings, port=port, host=host, show=show)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _scenario(arg: str, households: int | None, steps: int | None):
+    from urbsim.inputs import consistency
+    from urbsim.inputs import scenario as sc
+
+    scn = sc.load(arg)
+    if households is not None:
+        scn = scn.model_copy(update={"households": households})
+    consistency.check(scn, steps)
+    return scn, steps or scn.steps
+
+
+def _simulate(scn, seeds, steps: int, workers: int | None):
+    import os
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+
+    from urbsim.engine.runner import run_seeds
+
+    seeds = list(seeds)
+    workers = workers or min(len(seeds), os.cpu_count() or 1)
+    with Progress(f"{scn.name} ({len(seeds)} seed{'s' * (len(seeds) > 1)}, {workers} "
+                  f"process{'es' * (workers > 1)})", BarColumn(), MofNCompleteColumn(),
+                  "steps", TimeElapsedColumn(), TimeRemainingColumn(), console=_err(),
+                  transient=True) as bar:
+        task = bar.add_task("", total=len(seeds) * steps)
+        return run_seeds(scn, seeds, steps, workers, on_step=lambda: bar.advance(task))
+
+
+def _headline_rows(ds):
+    from urbsim.analysis.summary import fmt, headline
+    from urbsim.common.stats import half_width
+
+    h = headline(ds)
+    n = ds.sizes["seed"]
+    rows = []
+    for v in h.data_vars.values():
+        mean = float(v.mean())
+        if n > 1:
+            half = float(half_width(v.std(ddof=1), n))
+            rows.append((v.attrs["long_name"], fmt(mean), f"{fmt(mean - half)} to "
+                                                          f"{fmt(mean + half)}"))
+        else:
+            rows.append((v.attrs["long_name"], fmt(mean)))
+    return rows
+
+
+def _table(title: str, rows) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    table.add_column("indicator")
+    table.add_column("mean over seeds" if rows and len(rows[0]) > 2 else "value", justify="right")
+    if rows and len(rows[0]) > 2:
+        table.add_column("95% CI", justify="right")
+    for r in rows:
+        table.add_row(*r)
+    _out().print(table)
+
+
+def _title(ds) -> str:
+    s = ds.seed.values
+    seeds = f"seed {s[0]}" if len(s) == 1 else f"{len(s)} seeds ({s[0]}..{s[-1]})"
+    return (f"{int(ds.households.isel(step=0, seed=0).sum()):,} households · "
+            f"{ds.sizes['neighbourhood']} neighbourhoods · {ds.sizes['step'] - 1} years · {seeds}")
+
+
+def _is_result(arg: str) -> bool:
+    p = Path(arg)
+    return p.suffix in (".nc", ".zarr") or (p.is_dir() and (p / "zarr.json").exists())
+
+
+def _out():
+    """Standard output: the terminal's width, or 160 columns when piped (tables stay whole)."""
+    from rich.console import Console
+
+    return Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
+
+
+def _err():
+    from rich.console import Console
+
+    return Console(stderr=True, soft_wrap=True)
+
+
+def _error(e: Exception) -> None:
+    from rich.text import Text
+
+    _err().print(Text.assemble(("error: ", "bold red"), str(e)), soft_wrap=True)
+
+
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Bad input: one line, exit 2. Interrupted: exit 130. Anything else is a bug: exit 1."""
+    from urbsim.common.errors import InputError
+
+    try:
+        yield
+    except InputError as e:
+        _error(e)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        _err().print("interrupted; nothing written")
+        raise typer.Exit(130) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        _err().print("internal error: this is a bug in urbsim; please report it with the "
+                     "traceback above")
+        raise typer.Exit(1) from None
+
+
+def main() -> None:  # pragma: no cover - console entry
+    sys.exit(app())

@@ -1,0 +1,151 @@
+"""The workshop's figures and tables: pure functions of finished results (:mod:`.jobs`).
+
+Values are means over seeds; flows (turnout, participation) are summed over the last
+``LAST`` years, states (shares, rents, vacancy) taken at the end, as in :mod:`urbsim.analysis.summary`.
+"""
+
+from __future__ import annotations
+
+import html
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from urbsim.analysis.compare import PLOTTED, contrast, figure, frame
+from urbsim.analysis.summary import fmt, reduce
+from urbsim.interfaces.workshop import texts
+from urbsim.interfaces.workshop.jobs import Result
+
+LAST = 10
+"""Years over which flows are averaged."""
+
+
+def headline_rows(base: Result, tried: Result, lang: str, names=("baseline", "tried")):
+    """Rows ``(indicator, baseline, tried, difference [CI], verdict)`` of the headline table."""
+    rows = []
+    for d in contrast(reduce(base.series, LAST), reduce(tried.series, LAST), names):
+        scale = max(abs(d.base), abs(d.other)) if np.isfinite(d.base + d.other) else None
+        rows.append((texts.indicator(d.indicator, lang), fmt(d.base, scale=scale),
+                     fmt(d.other, scale=scale), d.interval, texts.verdict(d.verdict, lang)))
+    return rows
+
+
+def headline_table(rows, lang: str, names: tuple[str, str]) -> str:
+    """The headline rows as an HTML table (plain text: readable in the page and the minutes)."""
+    head = [texts.t("col_indicator", lang), *names, texts.t("col_diff", lang),
+            texts.t("col_verdict", lang)]
+    cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>"
+                   for r in rows)
+    return (f'<table class="urbsim-headline"><thead><tr>{cells}</tr></thead>'
+            f"<tbody>{body}</tbody></table>{_STYLE}")
+
+
+_STYLE = """<style>
+table.urbsim-headline { border-collapse: collapse; font: 14px sans-serif; }
+table.urbsim-headline th, table.urbsim-headline td { padding: 3px 10px; border-bottom: 1px solid #ddd; }
+table.urbsim-headline td:not(:first-child) { text-align: right; }
+</style>"""
+
+
+def map_values(result: Result, what: str, milieu: str) -> np.ndarray:
+    """One value per neighbourhood of ``what`` (a key of :data:`texts.MAP`)."""
+    ds = result.runs
+    if what == "share":
+        hh = ds.households.isel(step=-1)
+        return (hh.sel(milieu=milieu) / hh.sum("milieu") * 100).mean("seed").values
+    if what == "rent":
+        return ds.rent.isel(step=-1).sel(segment="private").mean("seed").values
+    if what == "vacancy":
+        last = ds.isel(step=-1)
+        return (last.vacant.sum("segment") / last.dwellings.sum("segment") * 100).mean("seed").values
+    fmt_ = what.removeprefix("turnout_")
+    window = ds.isel(step=slice(-LAST, None)).sel(format=fmt_)
+    part = window.participants.sum(("step", "milieu", "seed"))
+    reached = window.reached.sum(("step", "milieu", "seed"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (part / reached.where(reached > 0) * 100).values
+
+
+def network_map(graph: nx.Graph, result: Result, values: np.ndarray, label: str,
+                diverging: bool = False):
+    """The neighbourhood network, each node coloured by its value (hover: name, district)."""
+    import hvplot.networkx as hvnx
+
+    ds = result.runs
+    ids = [str(i) for i in ds.neighbourhood.values]
+    g = nx.Graph()
+    for i, (n, d) in enumerate(zip(ids, ds.neighbourhood_district.values, strict=True)):
+        v = float(values[i])
+        g.add_node(n, neighbourhood=n, district=str(d), value=v if np.isfinite(v) else np.nan)
+    g.add_edges_from((str(a), str(b)) for a, b in graph.edges if str(a) in g and str(b) in g)
+    pos = {n: (float(x), float(y)) for n, x, y in zip(ids, ds.x.values, ds.y.values, strict=True)}
+    finite = values[np.isfinite(values)]
+    opts = {}
+    if diverging and finite.size:
+        lim = float(np.abs(finite).max()) or 1.0
+        opts = {"clim": (-lim, lim)}
+    return hvnx.draw(g, pos, node_color="value", cmap="RdBu_r" if diverging else "viridis",
+                     node_size=14 * 14, edge_color="#c8c8c8", edge_width=1, colorbar=True,
+                     width=640, height=520, title=label, xaxis=None, yaxis=None, **opts)
+
+
+def series_figure(base: Result, tried: Result, indicator: str, lang: str,
+                  names: tuple[str, str]):
+    """An indicator over time in both scenarios, with 95 % bands over seeds."""
+    df = frame({names[0]: base.series, names[1]: tried.series})
+    return figure(df, indicator, texts.indicator(indicator, lang)).opts(width=700, height=380)
+
+
+def plotted(base: Result, tried: Result) -> list[str]:
+    """Indicators over time defined in either scenario."""
+    return [k for k in PLOTTED if any(k in r.series and bool(r.series[k].notnull().any())
+                                      for r in (base, tried))]
+
+
+def milieu_mix(result: Result, lang: str):
+    """Milieu shares per district at the end (stacked bars)."""
+    import hvplot.pandas  # noqa: F401 - registers .hvplot
+
+    hh = result.runs.households.isel(step=-1).mean("seed")
+    by = hh.groupby(result.runs.neighbourhood_district.rename("district")).sum("neighbourhood")
+    share = by / by.sum("milieu") * 100
+    df = share.to_dataframe("share").reset_index()
+    return df.hvplot.barh(x="district", y="share", by="milieu", stacked=True, width=700,
+                          height=420, legend="right", xlabel=texts.t("district", lang),
+                          ylabel=texts.t("share", lang), title=texts.t("tab_mix", lang))
+
+
+def participation_frame(result: Result, format: str, lang: str) -> pd.DataFrame:
+    """Per milieu: its share of the participants and of the residents reached by ``format``
+    over the last years (%)."""
+    window = result.runs.isel(step=slice(-LAST, None)).sel(format=format)
+    part = window.participants.sum(("step", "neighbourhood", "seed"))
+    reached = window.reached.sum(("step", "neighbourhood", "seed"))
+    rows = []
+    for name, v in ((texts.t("participants", lang), part), (texts.t("residents", lang), reached)):
+        total = float(v.sum())
+        for m, x in zip(v.milieu.values, v.values, strict=True):
+            rows.append({"milieu": str(m), "group": name,
+                         "share": float(x) / total * 100 if total else np.nan})
+    return pd.DataFrame(rows)
+
+
+def participation(result: Result, format: str, lang: str):
+    """Who takes part against who lives here (grouped bars by milieu)."""
+    import hvplot.pandas  # noqa: F401 - registers .hvplot
+
+    df = participation_frame(result, format, lang)
+    return df.hvplot.bar(x="milieu", y="share", by="group", width=760, height=380, rot=0,
+                         ylabel=texts.t("share", lang), legend="top_right", xlabel="",
+                         title=f"{texts.pick(texts.FORMATS[format], lang)}: "
+                               f"{texts.t('tab_part', lang)}").opts(multi_level=False)
+
+
+def formats_held(result: Result) -> list[str]:
+    """Formats that reached anybody in the last years."""
+    window = result.runs.isel(step=slice(-LAST, None))
+    reached = window.reached.sum(("step", "neighbourhood", "milieu", "seed"))
+    return [str(f) for f, n in zip(reached.format.values, reached.values, strict=True) if n > 0]
+
