@@ -202,10 +202,10 @@ EXPERIMENT_CASES = {
                                 ["baseline", "not one of the scenarios"]),
     "exp-unknown-indicator": ({EXPERIMENT: EXP + '[output]\nindicators = ["happiness"]\n'},
                               EXPERIMENT, ["output.indicators[0]", "'happiness'"]),
-    "exp-unknown-field": ({EXPERIMENT: EXP + '[output]\nfields = ["wealth"]\n'}, EXPERIMENT,
-                          ["output.fields[0]", "'wealth'"]),
+    "exp-unknown-variable": ({EXPERIMENT: EXP + '[output]\nvariables = ["wealth"]\n'}, EXPERIMENT,
+                          ["output.variables[0]", "'wealth'"]),
     "exp-analysis-not-kept": ({EXPERIMENT: EXP + '[output]\nindicators = ["moves"]\n'},
-                              EXPERIMENT, ["analysis.outputs[0]", "not kept"]),
+                              EXPERIMENT, ["analysis.indicators[0]", "not kept"]),
     "exp-syntax": ({EXPERIMENT: "seeds = [\n"}, EXPERIMENT, ["TOML syntax error"]),
     "exp-missing-file": ({}, "absent.toml", ["absent.toml", "no such file",
                                              "experiment TOML file"]),
@@ -225,7 +225,7 @@ def _cal(**replace: str) -> str:
             f'fitted = "{root / "calibration" / "fitted.toml"}"\nrecord = "fit.json"\n'
             'storage = "optuna.db"\n[runs.baseline]\nscenario = "baseline"\nsteps = 2\n'
             '[runs.random_panels]\nscenario = "random_panels"\nsteps = 2\n[fit]\ntrials = 2\n'
-            'seeds = [0]\n[check]\nseeds = [1, 2]\n[parameters]\n'
+            'seeds = 1\n[check]\nseeds = 2\nseed = 1\n[parameters]\n'
             '"moving.mobility_scale" = { low = 0.5, high = 5.0 }\n')
     for old, new in replace.items():
         assert old in text, old
@@ -237,8 +237,10 @@ def _cal(**replace: str) -> str:
 CALIBRATION_CASES = {
     "cal-syntax": ("targets = \n", ["cal.toml", "TOML syntax error"]),
     "cal-unknown-key": ('trialz = 3\n' + _cal(), ["cal.toml: trialz", "unknown key"]),
-    "cal-too-few-check-seeds": (_cal(**{"seeds = [1, 2]": "seeds = [1]"}),
-                                ["cal.toml: check.seeds", "expected at least 2 items, got 1"]),
+    "cal-too-few-check-seeds": (_cal(**{"seeds = 2\n": "seeds = 1\n"}),
+                                ["cal.toml: check.seeds", "expected a value >= 2, got 1"]),
+    "cal-seed-list-with-gaps": (_cal(**{"seeds = 2\nseed = 1": "seeds = [1, 5]"}),
+                                ["cal.toml: check.seeds", "expected a number of seeds"]),
     "cal-unknown-city": (_cal(berlin="gotham"), ["cal.toml: city", "not a reference city",
                                                   "muenchen"]),
     "cal-missing-targets": (_cal(**{'targets = "': 'targets = "nope-'}),

@@ -13,11 +13,11 @@ import pytest
 import xarray as xr
 
 from urbsim import calibration as cal_mod
-from urbsim.calibration.fitting import SLICE_POINTS
-from urbsim.inputs import scenario as sc
 from urbsim.calibration import targets as tg
+from urbsim.calibration.fitting import SLICE_POINTS
 from urbsim.common.errors import InputError
 from urbsim.engine.runner import run_seeds
+from urbsim.inputs import scenario as sc
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = ROOT / "calibration" / "config.toml"
@@ -113,7 +113,7 @@ def test_small_fit_writes_fitted_values_and_resumes(tmp_path):
         'unit = "%"\nsource = "test"\n')
     config = ('targets = "targets.toml"\ncity = "x"\nfitted = "fitted.toml"\nrecord = "fit.json"\n'
               'storage = "study.db"\n[runs.baseline]\nscenario = "small.toml"\nsteps = 3\n'
-              '[fit]\ntrials = {n}\nseeds = [0]\nworkers = 1\n'
+              '[fit]\ntrials = {n}\nseeds = 1\nseed = 0\nworkers = 1\n'
               '[parameters]\n"moving.mobility_scale" = {{ low = 0.5, high = 6.0 }}\n')
     (tmp_path / "config.toml").write_text(config.format(n=3))
     cal = cal_mod.load(tmp_path / "config.toml")

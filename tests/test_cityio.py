@@ -10,8 +10,8 @@ import pytest
 
 import urbsim.inputs.city_synthetic
 import urbsim.inputs.params
-from urbsim.inputs.city_files import load_csv, load_geojson, save_csv
 from urbsim.common.errors import InputError
+from urbsim.inputs.city_files import load_csv, load_geojson, save_csv
 
 HEADER = ("id,district,x,y,social,private,owner_flat,single_family,"
           "rent_social,rent_private,rent_owner_flat,rent_single_family,amenity,period")

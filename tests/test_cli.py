@@ -10,8 +10,9 @@ import pytest
 import xarray as xr
 from typer.testing import CliRunner
 
-from urbsim.interfaces.cli import app
+from urbsim.common import files
 from urbsim.inputs.scenario import shipped_dir
+from urbsim.interfaces.cli import app
 
 SMALL = ("--households", "3000", "--steps", "3")
 
@@ -111,7 +112,7 @@ def test_validate_reports_each_file(tmp_path):
     bad.write_text("[moving]\nforced_rate = 2\n")
     r = CliRunner().invoke(app, ["validate", str(shipped_dir() / "social_quota.toml"), str(bad)])
     assert r.exit_code == 2
-    assert "ok: " in r.stdout and "policies: new_construction" in r.stdout
+    assert "ok: " in r.stdout and "policies: social_quota" in r.stdout
     assert "bad.toml: moving.forced_rate" in r.stderr
 
 
@@ -222,7 +223,7 @@ def test_overwrite_keeps_the_old_output_until_the_new_one_is_in_place(tmp_path, 
             raise KeyboardInterrupt
         return real(src, dst)
 
-    monkeypatch.setattr(results.os, "replace", replace)
+    monkeypatch.setattr(files.os, "replace", replace)
     with pytest.raises(KeyboardInterrupt):
         results.write(ds * 2, out, overwrite=True)
     assert calls[0][0] == out and calls[0][1].name == "replaced"  # moved aside, not deleted

@@ -19,11 +19,11 @@ import zarr
 from scipy.stats import qmc
 from typer.testing import CliRunner
 
-from urbsim.interfaces.cli import app
-from urbsim.common.errors import InputError
-from urbsim.experiment import analysis, plan, store, sweep
-from urbsim.engine.runner import run_one
 from urbsim.analysis.summary import series
+from urbsim.common.errors import InputError
+from urbsim.engine.runner import run_one
+from urbsim.experiment import analysis, plan, store, sweep
+from urbsim.interfaces.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = """
@@ -39,7 +39,7 @@ samples = 2
 low = 1.0
 high = 3.0
 [output]
-fields = ["households"]
+variables = ["households"]
 """
 
 
@@ -264,7 +264,7 @@ def test_cli_experiment_and_analyze(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     assert "turnout open formats (%): scenarios against baseline" in r.stdout
     assert "outreach" in r.stdout and Path("results/exp.html").stat().st_size > 100_000
-    r = CliRunner().invoke(app, ["analyze", "results/exp.zarr", "--outputs", "happiness"])
+    r = CliRunner().invoke(app, ["analyze", "results/exp.zarr", "--indicators", "happiness"])
     assert r.exit_code == 2 and "'happiness' is not kept" in r.stderr
 
 
@@ -289,7 +289,7 @@ def synthetic_store(tmp_path: Path, text: str, fn) -> Path:
 def test_sobol_indices_of_the_ishigami_function(tmp_path):
     text = ('scenarios = ["baseline"]\nseeds = 1\nsteps = 1\nhouseholds = 1500\n'
             '[design]\nmethod = "sobol"\nsamples = 256\n[output]\nindicators = ["d_low"]\n'
-            '[analysis]\noutputs = ["d_low"]\n'
+            '[analysis]\nindicators = ["d_low"]\n'
             + "".join(f'[parameters."{k}"]\nlow = 0.0\nhigh = {2 * np.pi!r}\n'
                       for k in ("choice.move_cost", "moving.mobility_scale", "market.adjustment")))
 
@@ -314,7 +314,7 @@ def test_sobol_indices_of_the_ishigami_function(tmp_path):
 def test_morris_ranks_a_linear_function(tmp_path):
     text = ('scenarios = ["baseline"]\nseeds = 1\nsteps = 1\nhouseholds = 1500\n'
             '[design]\nmethod = "morris"\nsamples = 20\n[output]\nindicators = ["d_low"]\n'
-            '[analysis]\noutputs = ["d_low"]\n'
+            '[analysis]\nindicators = ["d_low"]\n'
             '[parameters."choice.move_cost"]\nlow = 0\nhigh = 1\n'
             '[parameters."moving.mobility_scale"]\nlow = 0\nhigh = 1\n')
     rep = analysis.analyze(synthetic_store(tmp_path, text, lambda x, r: 3 * x[:, 0] + 0 * x[:, 1]))
@@ -327,14 +327,14 @@ def test_morris_ranks_a_linear_function(tmp_path):
 def test_grid_and_policy_tables(tmp_path):
     text = ('scenarios = ["baseline"]\nseeds = 4\nsteps = 1\nhouseholds = 1500\n'
             '[design]\nmethod = "grid"\n[output]\nindicators = ["d_low"]\n'
-            '[analysis]\noutputs = ["d_low"]\n'
+            '[analysis]\nindicators = ["d_low"]\n'
             '[parameters."choice.move_cost"]\nvalues = [0.1, 0.2, 0.3]\n')
     rep = analysis.analyze(synthetic_store(tmp_path, text, lambda x, r: x[:, 0] + 0.01 * r))
     data = rep.table("D low-status").data
     np.testing.assert_allclose(data["mean"], [0.115, 0.215, 0.315])
     assert (data.runs == 4).all()
     text = ('scenarios = ["baseline", "rent_cap"]\nseeds = 5\nsteps = 1\nhouseholds = 1500\n'
-            '[output]\nindicators = ["d_low"]\n[analysis]\noutputs = ["d_low"]\n')
+            '[output]\nindicators = ["d_low"]\n[analysis]\nindicators = ["d_low"]\n')
     path = synthetic_store(tmp_path, text, lambda x, r: np.full(len(x), 0.3 + 0.01 * r))
     arr = zarr.open_array(path / "indicators", mode="r+")
     arr[1] = arr[1] + 0.02 + 0.001 * np.arange(5)[None, :, None, None]  # rent_cap: +0.022 on average
@@ -360,7 +360,7 @@ def test_a_torn_region_is_detected_and_that_run_redone(reference, tmp_path, dama
     else:
         z = zarr.open_array(copy / "households", mode="r+")
         z[1, 0, 1, 0, 0, 0] += 1  # a valid chunk with other data
-    assert store.verify(copy, p.digest, p.spec.output.field_names, list(p.runs())) == [(1, 0, 1)]
+    assert store.verify(copy, p.digest, p.spec.output.variable_names, list(p.runs())) == [(1, 0, 1)]
     out = sweep.run(p, copy, workers=1)
     assert (out.torn, out.done, out.skipped) == (1, 1, 7)
     assert tree(copy) == tree(path)

@@ -17,10 +17,10 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from urbsim.common.errors import InputError
 from urbsim.inputs import city_files as cityio
 from urbsim.inputs import consistency
 from urbsim.inputs import scenario as sc
-from urbsim.common.errors import InputError
 from urbsim.inputs.params import ModelParams
 
 RUNS = [pytest.param(100, id="ci"), pytest.param(1000, id="long", marks=pytest.mark.slow)]

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from urbsim.inputs import milieus
 from urbsim.common.errors import InputError
+from urbsim.inputs import milieus
 
 
 def test_shipped_sets():

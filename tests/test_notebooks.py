@@ -113,7 +113,7 @@ PROBES: dict[str, tuple[str, Callable[[dict], None]]] = {
         "tmp_left": tmp is not None and Path(tmp.name).exists()}""", _check_sensitivity),
     "04_calibration_report.ipynb": ("""{
         "targets": sorted(table.target), "verdicts": table.verdict.value_counts().to_dict(),
-        "seeds": list(cal.config.check.seeds),
+        "seeds": list(cal.config.check.seed_list),
         "households": {k: s.households for k, s in cal.scenarios.items()},
         "moves": float(table.set_index("target").model["moves"]),
         "turnout_election": float(table.set_index("target").model["turnout_election"]),

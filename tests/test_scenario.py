@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from pydantic import BaseModel
 
-from urbsim.inputs import consistency
-from urbsim.inputs import scenario as sc
-from urbsim.inputs.city_synthetic import synthetic
-from urbsim.inputs.city_files import save_csv
 from urbsim.analysis.compare import differences
 from urbsim.engine.model import UrbanModel
-from urbsim.inputs.params import CityParams
 from urbsim.engine.runner import run_seeds
+from urbsim.inputs import consistency
+from urbsim.inputs import scenario as sc
+from urbsim.inputs.city_files import save_csv
+from urbsim.inputs.city_synthetic import synthetic
+from urbsim.inputs.params import CityParams
 from urbsim.interfaces.schemadoc import markdown
 
 SHIPPED = sorted(p.stem for p in sc.shipped_dir().glob("*.toml"))

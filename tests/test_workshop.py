@@ -7,8 +7,8 @@ import tomllib
 
 import pytest
 
-from urbsim.inputs import scenario as sc
 from urbsim.common.errors import InputError
+from urbsim.inputs import scenario as sc
 from urbsim.inputs.params import CityParams
 from urbsim.interfaces.workshop import levers, report
 from urbsim.interfaces.workshop.app import Settings

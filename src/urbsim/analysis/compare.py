@@ -9,6 +9,7 @@ Welch's unpaired interval (and says so).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,11 +18,14 @@ import numpy as np
 import xarray as xr
 
 from urbsim.analysis.summary import LABELS, fmt, headline, series
+from urbsim.common.errors import InputError
 from urbsim.common.files import atomic
 from urbsim.common.stats import half_width, t_quantile
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from urbsim.inputs.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,47 @@ def contrast(hb: xr.Dataset, ho: xr.Dataset,
         half = float(t_quantile(dof) * se) if n > 1 and se > 0 else 0.0
         out.append(Difference(k, LABELS[k], float(a.mean()), float(b.mean()),
                               diff, diff - half, diff + half, n, paired, names))
+    return out
+
+
+def runs(baseline: str, other: str, *, seeds: int | None = None, seed: int = 0,
+         steps: int | None = None, households: int | None = None,
+         simulate: Callable[[Scenario, list[int], int], xr.Dataset]) -> dict[str, xr.Dataset]:
+    """The two sets of runs ``urbsim compare`` sets against each other, by name.
+
+    Each of ``baseline`` and ``other`` is a stored result (read) or a scenario (run with
+    ``simulate(scenario, seeds, steps)``). Without ``seeds``, ``steps`` or ``households``,
+    a scenario compared with a stored result runs with the result's seeds, length and size;
+    else with 10 seeds from ``seed``.
+
+    Raises:
+        InputError: unreadable inputs, or runs of different lengths.
+    """
+    from urbsim.analysis import results
+    from urbsim.inputs.consistency import prepare
+
+    stored = {a: results.read(Path(a)) for a in (baseline, other) if results.is_result(a)}
+    ref = next(iter(stored.values()), None)
+    if seeds is None and ref is not None:
+        seed_list = ref.seed.values.tolist()
+    else:
+        seed_list = list(range(seed, seed + (seeds or 10)))
+    if steps is None and ref is not None:
+        steps = ref.sizes["step"] - 1
+    if households is None and ref is not None:
+        households = int(ref.households.isel(step=0, seed=0).sum())
+    out: dict[str, xr.Dataset] = {}
+    for arg in (baseline, other):
+        if arg in stored:
+            ds, name = stored[arg], Path(arg).stem
+        else:
+            scn, n_steps = prepare(arg, households, steps)
+            ds, name = simulate(scn, seed_list, n_steps), scn.name
+        out[name if name not in out else f"{name} (2)"] = ds
+    a, b = out.values()
+    if a.sizes["step"] != b.sizes["step"]:
+        raise InputError(f"the two have {a.sizes['step'] - 1} and {b.sizes['step'] - 1} "
+                         "steps; compare runs of the same length", other, "steps")
     return out
 
 

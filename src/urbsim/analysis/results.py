@@ -42,3 +42,10 @@ def read(path: Path) -> xr.Dataset:
     if "seed" not in ds.dims:
         ds = ds.expand_dims(seed=[int(ds.attrs.get("seed", 0))])
     return ds
+
+
+def is_result(arg: str | Path) -> bool:
+    """Whether ``arg`` names a stored result (``.nc``, ``.zarr``, or a zarr folder) rather
+    than a scenario."""
+    p = Path(arg)
+    return p.suffix in (".nc", ".zarr") or (p.is_dir() and (p / "zarr.json").exists())

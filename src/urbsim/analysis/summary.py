@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
+from urbsim.common.stats import half_width
+
 LOW_STATUS = ("PRE", "HKON")
 """Milieus used as the proxy for low-status households (SGB-II recipients) in ``d_low``."""
 
@@ -101,6 +103,26 @@ def reduce(s: xr.Dataset, last: int = 10) -> xr.Dataset:
     for k, v in out.items():
         v.attrs["long_name"] = LABELS.get(k, k)
     return out
+
+
+def intervals(ds: xr.Dataset, last: int = 10) -> list[tuple[str, float, float, float]]:
+    """``(label, mean over seeds, low, high)`` of each headline indicator of runs along
+    ``seed``: the 95 % t-interval of the mean (NaN bounds with one seed)."""
+    n = ds.sizes["seed"]
+    rows = []
+    for v in headline(ds, last).data_vars.values():
+        mean = float(v.mean())
+        half = float(half_width(v.std(ddof=1), n)) if n > 1 else np.nan
+        rows.append((v.attrs["long_name"], mean, mean - half, mean + half))
+    return rows
+
+
+def describe(ds: xr.Dataset) -> str:
+    """One line on runs along ``seed``: households, neighbourhoods, years and seeds."""
+    s = ds.seed.values
+    seeds = f"seed {s[0]}" if len(s) == 1 else f"{len(s)} seeds ({s[0]}..{s[-1]})"
+    return (f"{int(ds.households.isel(step=0, seed=0).sum()):,} households · "
+            f"{ds.sizes['neighbourhood']} neighbourhoods · {ds.sizes['step'] - 1} years · {seeds}")
 
 
 def _d_two(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -44,7 +44,7 @@ def assess(cal: Calibration, workers: int = 2) -> list[Row]:
     from urbsim.engine.runner import worker_pool
 
     with worker_pool(workers) as pool:
-        stats = evaluate(cal, {}, cal.config.check.seeds, pool)
+        stats = evaluate(cal, {}, cal.config.check.seed_list, pool)
     rows = []
     for k, t in cal.targets.targets.items():
         v = stats[k]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from urbsim.calibration import targets as tg
 from urbsim.common import schema
 from urbsim.common.errors import InputError
+from urbsim.common.files import read_toml
 from urbsim.inputs import consistency
 from urbsim.inputs import scenario as sc
 from urbsim.inputs.params import get, update
@@ -55,9 +57,15 @@ class Fit(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     trials: int = Field(60, ge=1, le=100_000, description="optuna trials in all")
-    seeds: tuple[int, ...] = Field((0, 1), min_length=1, description="seeds per evaluation")
+    seeds: int = Field(2, ge=1, le=1000, description="seeds per evaluation (a count)")
+    seed: int = Field(0, ge=0, description="first seed: the fit runs seed, seed + 1, ...")
     sampler_seed: int = Field(0, ge=0, description="seed of the CMA-ES sampler")
     workers: int = Field(2, ge=1, le=256, description="parallel processes")
+
+    @property
+    def seed_list(self) -> tuple[int, ...]:
+        """The seeds run: ``seed``, ``seed + 1``, ... (``seeds`` of them)."""
+        return tuple(range(self.seed, self.seed + self.seeds))
 
 
 class Check(BaseModel):
@@ -65,8 +73,14 @@ class Check(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    seeds: tuple[int, ...] = Field((100, 101, 102, 103), min_length=2,
-                                   description="seeds of the check (not those of the fit)")
+    seeds: int = Field(4, ge=2, le=1000, description="seeds of the check (a count)")
+    seed: int = Field(100, ge=0, description="first seed: the check runs seed, seed + 1, ... "
+                                             "(not the fit's seeds)")
+
+    @property
+    def seed_list(self) -> tuple[int, ...]:
+        """The seeds run: ``seed``, ``seed + 1``, ... (``seeds`` of them)."""
+        return tuple(range(self.seed, self.seed + self.seeds))
 
 
 class Config(BaseModel):
@@ -123,7 +137,7 @@ class Calibration:
                                                "scenario", "weight"})
                       for k, t in self.targets.targets.items()}
         blob = json.dumps({"parameters": c.model_dump()["parameters"], "runs": fixed,
-                           "seeds": c.fit.seeds, "city": c.city, "targets": loss_terms},
+                           "seeds": list(c.fit.seed_list), "city": c.city, "targets": loss_terms},
                           sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
@@ -131,7 +145,10 @@ class Calibration:
 def load(path: str | Path) -> Calibration:
     """Read and check a calibration config, its targets and its scenarios."""
     path = Path(path)
-    config = schema.load(Config, path, "calibration config TOML file")
+    data = read_toml(path, "calibration config TOML file")
+    for table in ("fit", "check"):
+        _seed_list(data.get(table), path, table)
+    config = schema.validate(Config, data, path)
     cal = Calibration(path, config, tg.load(path.parent / config.targets))
     cities = cal.targets.cities
     if config.city not in cities:
@@ -197,3 +214,20 @@ def leaves(data: dict, prefix: str = "") -> list[str]:
         else:
             out.append(f"{prefix}{k}")
     return out
+
+
+def _seed_list(table: object, path: Path, name: str) -> None:
+    """Turn the old form ``seeds = [100, 101, 102]`` (a list) into ``seeds = 3`` and
+    ``seed = 100``, with a :class:`~urbsim.common.schema.DeprecatedKey` warning: ``seeds``
+    is a count everywhere (as ``urbsim run --seeds``)."""
+    if not isinstance(table, dict) or not isinstance(table.get("seeds"), list):
+        return
+    seeds = table["seeds"]
+    start = seeds[0] if seeds and isinstance(seeds[0], int) else None
+    if start is None or seeds != list(range(start, start + len(seeds))) or "seed" in table:
+        raise InputError("expected a number of seeds (and the first as `seed`), got a list "
+                         f"{schema.short(seeds)}", path, f"{name}.seeds")
+    table["seeds"], table["seed"] = len(seeds), start
+    warnings.warn(schema.DeprecatedKey(
+        f"{path}: {name}.seeds: a list of seeds is deprecated; write seeds = {len(seeds)} and "
+        f"seed = {start}"), stacklevel=3)

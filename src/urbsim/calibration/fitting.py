@@ -96,7 +96,7 @@ def _optimise(cal: Calibration, storage, on_trial, slices: bool) -> dict:
         def objective(trial) -> float:
             values = {k: trial.suggest_float(k, b.low, b.high, log=b.log)
                       for k, b in c.parameters.items()}
-            stats = evaluate(cal, values, c.fit.seeds, pool)
+            stats = evaluate(cal, values, c.fit.seed_list, pool)
             trial.set_user_attr("stats", {k: float(np.mean(v)) for k, v in stats.items()})
             return loss(cal, stats)
 
@@ -111,7 +111,7 @@ def _optimise(cal: Calibration, storage, on_trial, slices: bool) -> dict:
         record = {
             "config": str(cal.path), "config_digest": cal.digest, "study": study.study_name,
             "trials": len(study.trials), "best_loss": best.value, "best": best.params,
-            "stats": best.user_attrs["stats"], "seeds": list(c.fit.seeds),
+            "stats": best.user_attrs["stats"], "seeds": list(c.fit.seed_list),
             "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "git_commit": git_commit(),
             "sampler": f"optuna {optuna.__version__} CMA-ES, seed "
@@ -130,7 +130,7 @@ def _slices(cal: Calibration, best: dict[str, float], best_loss: float, pool) ->
     for k, b in cal.config.parameters.items():
         grid = (np.geomspace(b.low, b.high, SLICE_POINTS) if b.log
                 else np.linspace(b.low, b.high, SLICE_POINTS))
-        losses = [loss(cal, evaluate(cal, best | {k: float(x)}, cal.config.fit.seeds, pool))
+        losses = [loss(cal, evaluate(cal, best | {k: float(x)}, cal.config.fit.seed_list, pool))
                   for x in grid]
         below = [v - best_loss for x, v in zip(grid, losses, strict=True) if x < best[k]]
         above = [v - best_loss for x, v in zip(grid, losses, strict=True) if x > best[k]]

@@ -42,7 +42,7 @@ def read_text(path: StrPath, what: str = "UTF-8 text file", missing: str = "") -
     except OSError as e:
         raise InputError(f"cannot read: {' '.join(str(e.strerror).split())}", path) from None
     if b"\x00" in raw:
-        raise InputError(f"is a binary file; expected a {what}", path)
+        raise InputError(f"is a binary file, not UTF-8 text; expected a {what}", path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:

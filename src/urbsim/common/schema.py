@@ -11,7 +11,8 @@ import difflib
 import json
 import types
 import typing
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
@@ -42,10 +43,43 @@ def validate[M: BaseModel](model: type[M], data: dict,
         raise InputError(message, source(key) if callable(source) else source, key) from None
 
 
-def load[M: BaseModel](model: type[M], path: Path, what: str) -> M:
+def load[M: BaseModel](model: type[M], path: Path, what: str,
+                       renamed: Mapping[str, str] | None = None) -> M:
     """A TOML file validated as ``model``; ``what`` names the file kind in messages
-    (``"experiment TOML file"``)."""
-    return validate(model, read_toml(path, what), path)
+    (``"experiment TOML file"``); ``renamed`` as for :func:`rename`."""
+    return validate(model, rename(read_toml(path, what), renamed or {}, path), path)
+
+
+class DeprecatedKey(FutureWarning):
+    """A file states a key under a name that has changed (it still works, for now)."""
+
+
+def rename(data: dict, renamed: Mapping[str, str], source: object, warn: bool = True) -> dict:
+    """``data`` with each deprecated dotted key of ``renamed`` moved to its new name (in the
+    same table, at the same place: the order of events and policies is kept), warning with
+    :class:`DeprecatedKey` naming ``source``.
+
+    Raises:
+        InputError: a table states both the old and the new name.
+    """
+    for old, new in renamed.items():
+        *up, last = old.split(".")
+        node: object = data
+        for part in up:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict) or last not in node:
+            continue
+        leaf = new.rsplit(".", 1)[-1]
+        if leaf in node:
+            raise InputError(f"states both `{last}` (the old name) and `{leaf}`; keep `{leaf}`",
+                             source, old)
+        items = [(leaf if k == last else k, v) for k, v in node.items()]
+        node.clear()
+        node.update(items)
+        if warn:
+            warnings.warn(DeprecatedKey(f"{source}: {old}: renamed to {new}; the old name will "
+                                        "stop working in a later version"), stacklevel=2)
+    return data
 
 
 def describe_error(e: ValidationError, root: type[BaseModel]) -> tuple[str, str]:

@@ -27,6 +27,7 @@ from scipy import stats
 
 from urbsim.analysis.compare import bands, contrast, figure
 from urbsim.analysis.summary import LABELS, fmt, reduce
+from urbsim.common import schema
 from urbsim.common.errors import InputError
 from urbsim.common.files import atomic
 from urbsim.common.stats import half_width
@@ -60,7 +61,7 @@ class Report:
         return next(t for t in self.tables if t.title.startswith(title_start))
 
 
-def analyze(path: str | Path, outputs: list[str] | None = None, last: int | None = None,
+def analyze(path: str | Path, indicators: list[str] | None = None, last: int | None = None,
             ) -> Report:
     """Analyse the store at ``path`` (defaults from the experiment's ``[analysis]``).
 
@@ -73,14 +74,15 @@ def analyze(path: str | Path, outputs: list[str] | None = None, last: int | None
     path = Path(path)
     ds = store.load(path)
     attrs = ds.attrs
-    cfg = Analysis.model_validate_json(attrs["analysis"])
+    cfg = Analysis.model_validate(schema.rename(json.loads(attrs["analysis"]),
+                                                {"outputs": "indicators"}, path, warn=False))
     method = Design.model_validate_json(attrs["design"]).method
-    outputs = list(outputs or cfg.outputs)
+    indicators = list(indicators or cfg.indicators)
     kept = [k for k in ds.data_vars if k in LABELS]
-    for k in outputs:
+    for k in indicators:
         if k not in kept:
             raise InputError(f"{k!r} is not kept in this store (kept: {', '.join(kept)})", path,
-                             "outputs")
+                             "indicators")
     status = ds.status.values
     h = reduce(ds[kept].load(), last or cfg.last).where(ds.status == store.DONE)
     report = Report(f"{attrs['name']} · {method} design · {ds.sizes['scenario']} scenario(s) × "
@@ -95,11 +97,11 @@ def analyze(path: str | Path, outputs: list[str] | None = None, last: int | None
                          f"it", path)
     labels = {k: p.get("label") or k for k, p in json.loads(attrs["parameters"]).items()}
     if ds.sizes["scenario"] > 1 and ds.sizes["sample"] == 1:
-        series = ds[outputs].isel(sample=0).where(ds.status.isel(sample=0) == store.DONE)
-        _policies(report, h.isel(sample=0), series, attrs["baseline"], outputs)
+        series = ds[indicators].isel(sample=0).where(ds.status.isel(sample=0) == store.DONE)
+        _policies(report, h.isel(sample=0), series, attrs["baseline"], indicators)
     for scenario in ds.scenario.values if method != "none" else []:
         hs = h.sel(scenario=scenario)
-        for k in outputs:
+        for k in indicators:
             if k not in hs:
                 report.notes.append(f"{LABELS[k]}: undefined in {scenario} (never happens)")
                 continue
@@ -118,11 +120,11 @@ def _noise(report: Report, y: xr.DataArray, scenario: str, k: str) -> None:
 
 
 def _policies(report: Report, h: xr.Dataset, s: xr.Dataset, base: str,
-              outputs: list[str]) -> None:
+              indicators: list[str]) -> None:
     """Per output: a table and a plot of each scenario against the baseline, and the series."""
     import holoviews as hv
 
-    for k in outputs:
+    for k in indicators:
         records = []
         for other in h.scenario.values:
             if other == base or h[k].sel(scenario=[base, other]).isnull().all():

@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from urbsim.common import schema
 from urbsim.common.errors import InputError
 from urbsim.experiment import design
-from urbsim.experiment.spec import Experiment
+from urbsim.experiment.spec import RENAMED, Experiment
 from urbsim.inputs import consistency
 from urbsim.inputs import scenario as sc
 from urbsim.inputs.params import ModelParams, get, update
@@ -92,7 +92,8 @@ class Plan:
             "format": FORMAT, "steps": self.steps, "parameters": self.parameters,
             "scenarios": {k: p.model_dump(mode="json") for k, p in self.scenarios.items()},
             "values": self.values.tolist(), "seeds": self.seeds.tolist(),
-            "indicators": self.spec.output.indicators, "fields": self.spec.output.field_names,
+            "indicators": self.spec.output.indicators,
+            "fields": self.spec.output.variable_names,  # the key of format 2: digests stay
         }, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -110,7 +111,7 @@ def load(path: str | Path) -> Plan:
         InputError: naming the experiment file and key, or the scenario file at fault.
     """
     path = Path(path)
-    spec = schema.load(Experiment, path, "experiment TOML file")
+    spec = schema.load(Experiment, path, "experiment TOML file", RENAMED)
     if not spec.name:
         spec = spec.model_copy(update={"name": path.stem})
     scenarios = _scenarios(path, spec)
@@ -171,7 +172,7 @@ def _check_values(path: Path, spec: Experiment, params: dict[str, ModelParams],
 
 
 def _field_coords(path: Path, spec: Experiment, params: dict[str, ModelParams]) -> dict:
-    if not spec.output.field_names:
+    if not spec.output.variable_names:
         return {}
     import xarray as xr
 
@@ -184,7 +185,7 @@ def _field_coords(path: Path, spec: Experiment, params: dict[str, ModelParams]) 
         c = coords(load_city(p.households, p.city), load_milieus(p.milieus))
         if out is not None and not xr.Dataset(coords=c).identical(xr.Dataset(coords=out)):
             raise InputError("its city or milieus differ from the first scenario's, so fields "
-                             "cannot share a store; keep indicators only (output.fields = [])",
+                             "cannot share a store; keep indicators only (output.variables = [])",
                              path, f"scenarios[{i}]")
         out = c
     return out

@@ -79,13 +79,14 @@ class Output(_Strict):
 
     indicators: tuple[str, ...] = Field(tuple(LABELS), description="headline indicators "
                                         "(names as in `urbsim run`'s table)")
-    fields: tuple[str, ...] = Field((), description="recorded variables kept whole, e.g. "
-                                    "households by neighbourhood and milieu; [\"all\"] for all")
+    variables: tuple[str, ...] = Field((), description="recorded variables kept whole, e.g. "
+                                       "households by neighbourhood and milieu; [\"all\"] for "
+                                       "all (formerly `fields`)")
 
     @model_validator(mode="after")
     def _known(self) -> Output:
         for name, known, what in (("indicators", LABELS, "indicator"),
-                                  ("fields", {**VARIABLES, "all": None}, "field")):
+                                  ("variables", {**VARIABLES, "all": None}, "variable")):
             for i, v in enumerate(getattr(self, name)):
                 if v not in known:
                     raise ValueError(f"output.{name}[{i}]: unknown {what} {v!r}; expected one of "
@@ -93,16 +94,23 @@ class Output(_Strict):
         return self
 
     @property
-    def field_names(self) -> tuple[str, ...]:
-        return tuple(VARIABLES) if "all" in self.fields else self.fields
+    def variable_names(self) -> tuple[str, ...]:
+        """The recorded variables kept (``"all"`` spelled out)."""
+        return tuple(VARIABLES) if "all" in self.variables else self.variables
 
 
 class Analysis(_Strict):
     """Defaults of ``urbsim analyze``."""
 
-    outputs: tuple[str, ...] = Field(("d_low", "multigroup_dissimilarity", "representation_gap"),
-                                     min_length=1, description="headline indicators analysed")
+    indicators: tuple[str, ...] = Field(("d_low", "multigroup_dissimilarity",
+                                         "representation_gap"), min_length=1,
+                                        description="headline indicators analysed (formerly "
+                                                    "`outputs`)")
     last: int = Field(10, ge=1, le=1000, description="flows are averaged over the last steps")
+
+
+RENAMED = {"output.fields": "output.variables", "analysis.outputs": "analysis.indicators"}
+"""Keys of experiment files that were renamed (the old names work, with a warning)."""
 
 
 class Experiment(_Strict):
@@ -130,9 +138,10 @@ class Experiment(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Experiment:
-        for i, k in enumerate(self.analysis.outputs):
+        for i, k in enumerate(self.analysis.indicators):
             if k not in self.output.indicators:
-                raise ValueError(f"analysis.outputs[{i}]: {k!r} is not kept (output.indicators)")
+                raise ValueError(f"analysis.indicators[{i}]: {k!r} is not kept "
+                                 "(output.indicators)")
         d = self.design
         if d.method == "none":
             if self.parameters:

@@ -66,7 +66,7 @@ def template(plan: Plan) -> xr.Dataset:
                         {"description": "design points in the unit hypercube"})
     coords = {**run, "step": np.arange(steps), "indicator": list(indicators),
               "parameter": list(plan.parameters)}
-    for name in plan.spec.output.field_names:
+    for name in plan.spec.output.variable_names:
         dims, dtype, description = VARIABLES[name]
         sizes = [len(plan.coords[d]) for d in dims]
         data[name] = (("scenario", "sample", "seed", "step", *dims),

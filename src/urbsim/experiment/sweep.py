@@ -75,7 +75,7 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
     if resumed:  # checked before any cluster starts: a wrong store is refused at once
         store.attach(path, plan)
         state = store.status(path)
-        torn = set(store.verify(path, plan.digest, plan.spec.output.field_names,
+        torn = set(store.verify(path, plan.digest, plan.spec.output.variable_names,
                                 [idx for idx in plan.runs() if state[idx] == store.DONE]))
         todo = [idx for idx in plan.runs() if state[idx] != store.DONE or idx in torn]
         for idx in todo:  # failed and torn runs are cleared: a success leaves no trace
@@ -112,7 +112,7 @@ def _submit_all(client, plan: Plan, path: Path, todo: list, retries: int, thread
         i, j, k = idx
         return client.submit(worker.execute, str(path), plan.digest, idx, params[i],
                              plan.overrides(j), int(plan.seeds[k]), plan.steps, spec.indicators,
-                             spec.field_names, threads, key=f"urbsim-run-{i}-{j}-{k}-{plan.digest}",
+                             spec.variable_names, threads, key=f"urbsim-run-{i}-{j}-{k}-{plan.digest}",
                              retries=retries, pure=False)
 
     pending = iter(todo)

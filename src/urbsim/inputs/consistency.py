@@ -73,3 +73,17 @@ def validate(path: str | Path) -> Scenario:
     scn = load(path)
     check(scn)
     return scn
+
+
+def prepare(name: str | Path, households: int | None = None, steps: int | None = None
+            ) -> tuple[Scenario, int]:
+    """A scenario ready to run: loaded (a file or a shipped name), resized to ``households``
+    if given, and checked for a run of ``steps`` steps (default: the scenario's), which are
+    returned with it."""
+    from urbsim.inputs.scenario import load
+
+    scn = load(name)
+    if households is not None:
+        scn = scn.model_copy(update={"households": households})
+    check(scn, steps)
+    return scn, steps or scn.steps

@@ -35,6 +35,11 @@ from urbsim.inputs.params import ModelParams
 PATH_KEYS = (("extends",), ("milieus",), ("city", "nodes"), ("city", "edges"), ("city", "geojson"))
 """Keys whose string values are paths relative to the file that states them."""
 
+RENAMED = {"policies.new_construction": "policies.social_quota",
+           "policies.unlock": "policies.unlock_underused"}
+"""Tables of shipped scenarios renamed to match their files: a file that still names the old
+table (to change the inherited policy) keeps working, with a :class:`~urbsim.common.schema.DeprecatedKey` warning."""
+
 
 class Scenario(ModelParams):
     """A scenario file: model parameters, plus its name, question and run length."""
@@ -126,7 +131,7 @@ def loads(text: str, source: str) -> Scenario:
     """
     from urbsim.inputs.milieus import available
 
-    data = parse_toml(text, source)
+    data = schema.rename(parse_toml(text, source), RENAMED, source)
     city = data.get("city")
     for key in ("nodes", "edges", "geojson"):
         if isinstance(city, dict) and key in city:
@@ -166,6 +171,7 @@ def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, st
         loop = " -> ".join(p.name for p in (*chain, path))
         raise InputError(f"`extends` loop: {loop}", chain[-1], "extends")
     data = read_toml(path, "scenario TOML file", f" (shipped: {', '.join(shipped())})")
+    schema.rename(data, RENAMED, path)
     for keys in PATH_KEYS:
         _resolve_path(data, keys, path.parent)
     own = _flatten(data)

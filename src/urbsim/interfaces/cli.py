@@ -54,15 +54,17 @@ def run(
     Writes one dataset with a seed dimension (zarr, or netCDF for .nc), atomically.
     """
     from urbsim.analysis import results
+    from urbsim.analysis.summary import describe, intervals
     from urbsim.common import files
+    from urbsim.inputs.consistency import prepare
 
     with _guard():
-        scn, n_steps = _scenario(scenario, households, steps)
+        scn, n_steps = prepare(scenario, households, steps)
         if out is None:
             out = files.free_path(Path("results") / f"{scn.name}.zarr")
         files.check_target(out, overwrite)
         ds = _simulate(scn, range(seed, seed + seeds), n_steps, workers)
-        _table(f"{scn.name} · {_title(ds)}", _headline_rows(ds))
+        _intervals(f"{scn.name} · {describe(ds)}", intervals(ds), several=seeds > 1)
         results.write(ds, out, overwrite)
         _err().print(f"wrote {out}", highlight=False)
 
@@ -91,40 +93,19 @@ def compare(
     from rich.table import Table
 
     from urbsim.analysis import compare as cmp
-    from urbsim.analysis import results
-    from urbsim.analysis.summary import fmt
+    from urbsim.analysis.summary import describe, fmt
     from urbsim.common import files
 
     with _guard():
         if plot is not None:
             files.check_target(plot, overwrite=True)
-        stored = {a: results.read(Path(a)) for a in (baseline, other) if _is_result(a)}
-        ref = next(iter(stored.values()), None)
-        if seeds is None:
-            run_seeds = ref.seed.values.tolist() if ref is not None else list(range(seed, seed + 10))
-        else:
-            run_seeds = list(range(seed, seed + seeds))
-        if steps is None and ref is not None:
-            steps = ref.sizes["step"] - 1
-        if households is None and ref is not None:
-            households = int(ref.households.isel(step=0, seed=0).sum())
-        runs, names = {}, []
-        for arg in (baseline, other):
-            if arg in stored:
-                ds, name = stored[arg], Path(arg).stem
-            else:
-                scn, n_steps = _scenario(arg, households, steps)
-                ds, name = _simulate(scn, run_seeds, n_steps, workers), scn.name
-            names.append(name if name not in names else f"{name} (2)")
-            runs[names[-1]] = ds
-        a, b = runs.values()
-        if a.sizes["step"] != b.sizes["step"]:
-            from urbsim.common.errors import InputError
-            raise InputError(f"the two have {a.sizes['step'] - 1} and {b.sizes['step'] - 1} "
-                             "steps; compare runs of the same length", other, "steps")
-        diffs = cmp.differences(a, b, last, (names[0], names[1]))
-        table = Table(title=f"{names[1]} against {names[0]} · {_title(b)}")
-        for col in ("indicator", names[0], names[1], "difference [95% CI]", "verdict"):
+        runs = cmp.runs(baseline, other, seeds=seeds, seed=seed, steps=steps,
+                        households=households,
+                        simulate=lambda scn, s, n: _simulate(scn, s, n, workers))
+        (name_a, a), (name_b, b) = runs.items()
+        diffs = cmp.differences(a, b, last, (name_a, name_b))
+        table = Table(title=f"{name_b} against {name_a} · {describe(b)}")
+        for col in ("indicator", name_a, name_b, "difference [95% CI]", "verdict"):
             table.add_column(col, justify="left" if col in ("indicator", "verdict") else "right")
         for d in diffs:
             table.add_row(d.label, fmt(d.base), fmt(d.other), d.interval, d.verdict)
@@ -133,7 +114,7 @@ def compare(
             _err().print("note: no common seeds, so the intervals are Welch's (unpaired)")
         if plot is not None:
             with _err().status("drawing the plots"):
-                cmp.plot(runs, plot, f"{names[1]} against {names[0]}")
+                cmp.plot(runs, plot, f"{name_b} against {name_a}")
             _err().print(f"wrote {plot}", highlight=False)
 
 
@@ -179,8 +160,8 @@ def calibrate(
 
     from rich.table import Table
 
-    from urbsim.analysis.summary import fmt
     from urbsim import calibration as cal_mod
+    from urbsim.analysis.summary import fmt
 
     with _guard():
         if report is not None:
@@ -192,10 +173,10 @@ def calibrate(
             _fit(cal)
             return
         with _err().status(f"running {', '.join(cal.config.runs)} over "
-                           f"{len(cal.config.check.seeds)} seeds"):
+                           f"{cal.config.check.seeds} seeds"):
             rows = cal_mod.assess(cal, workers or min(2, os.cpu_count() or 1))
         table = Table(title=f"calibration check · reference city {cal.config.city} · seeds "
-                            f"{list(cal.config.check.seeds)}")
+                            f"{list(cal.config.check.seed_list)}")
         for col in ("target", "model (range over seeds)", "published ± tolerance", "unit", ""):
             table.add_column(col, justify="right" if "±" in col or "model" in col else "left")
         for r in rows:
@@ -341,9 +322,10 @@ def analyze(
     store: Annotated[Path, typer.Argument(help="experiment store (from urbsim experiment)")],
     out: Annotated[Path | None, typer.Option(
         help="HTML report [default: the store's name with .html]")] = None,
-    outputs: Annotated[str | None, typer.Option(
+    indicators: Annotated[str | None, typer.Option(
+        "--indicators", "--outputs",
         help="indicators to analyse, comma-separated [default: the experiment's "
-             "analysis.outputs]")] = None,
+             "analysis.indicators]; --outputs is the old name")] = None,
     last: Annotated[int | None, typer.Option(
         min=1, help="flows are averaged over the last N years [default: the experiment's]")] = None,
 ) -> None:
@@ -356,7 +338,7 @@ def analyze(
     with _guard():
         out = out or store.with_suffix(".html")
         with _err().status(f"analysing {store}"):
-            report = analysis.analyze(store, outputs.split(",") if outputs else None, last)
+            report = analysis.analyze(store, indicators.split(",") if indicators else None, last)
         _out().print(report.title, highlight=False)
         for note in report.notes:
             _out().print(f"  {note}", highlight=False)
@@ -417,17 +399,6 @@ def workshop(
 
 
 # ----------------------------------------------------------------------------- helpers
-def _scenario(arg: str, households: int | None, steps: int | None):
-    from urbsim.inputs import consistency
-    from urbsim.inputs import scenario as sc
-
-    scn = sc.load(arg)
-    if households is not None:
-        scn = scn.model_copy(update={"households": households})
-    consistency.check(scn, steps)
-    return scn, steps or scn.steps
-
-
 def _simulate(scn, seeds, steps: int, workers: int | None):
     import os
 
@@ -445,47 +416,19 @@ def _simulate(scn, seeds, steps: int, workers: int | None):
         return run_seeds(scn, seeds, steps, workers, on_step=lambda: bar.advance(task))
 
 
-def _headline_rows(ds):
-    from urbsim.analysis.summary import fmt, headline
-    from urbsim.common.stats import half_width
-
-    h = headline(ds)
-    n = ds.sizes["seed"]
-    rows = []
-    for v in h.data_vars.values():
-        mean = float(v.mean())
-        if n > 1:
-            half = float(half_width(v.std(ddof=1), n))
-            rows.append((v.attrs["long_name"], fmt(mean), f"{fmt(mean - half)} to "
-                                                          f"{fmt(mean + half)}"))
-        else:
-            rows.append((v.attrs["long_name"], fmt(mean)))
-    return rows
-
-
-def _table(title: str, rows) -> None:
+def _intervals(title: str, rows: list[tuple[str, float, float, float]], several: bool) -> None:
     from rich.table import Table
+
+    from urbsim.analysis.summary import fmt
 
     table = Table(title=title)
     table.add_column("indicator")
-    table.add_column("mean over seeds" if rows and len(rows[0]) > 2 else "value", justify="right")
-    if rows and len(rows[0]) > 2:
+    table.add_column("mean over seeds" if several else "value", justify="right")
+    if several:
         table.add_column("95% CI", justify="right")
-    for r in rows:
-        table.add_row(*r)
+    for label, mean, low, high in rows:
+        table.add_row(label, fmt(mean), *([f"{fmt(low)} to {fmt(high)}"] if several else []))
     _out().print(table)
-
-
-def _title(ds) -> str:
-    s = ds.seed.values
-    seeds = f"seed {s[0]}" if len(s) == 1 else f"{len(s)} seeds ({s[0]}..{s[-1]})"
-    return (f"{int(ds.households.isel(step=0, seed=0).sum()):,} households · "
-            f"{ds.sizes['neighbourhood']} neighbourhoods · {ds.sizes['step'] - 1} years · {seeds}")
-
-
-def _is_result(arg: str) -> bool:
-    p = Path(arg)
-    return p.suffix in (".nc", ".zarr") or (p.is_dir() and (p / "zarr.json").exists())
 
 
 def _out():
@@ -509,11 +452,23 @@ def _error(e: Exception) -> None:
 
 @contextmanager
 def _guard() -> Iterator[None]:
-    """Bad input: one line, exit 2. Interrupted: exit 130. Anything else is a bug: exit 1."""
+    """Bad input: one line, exit 2. Interrupted: exit 130. Anything else is a bug: exit 1.
+    A deprecated key is one line ``warning: file: key: ...``, once per key."""
+    import warnings
+
     from urbsim.common.errors import InputError
+    from urbsim.common.schema import DeprecatedKey
+
+    def show(message, category, *args, **kwargs) -> None:
+        from rich.text import Text
+
+        _err().print(Text.assemble(("warning: ", "bold yellow"), str(message)), soft_wrap=True)
 
     try:
-        yield
+        with warnings.catch_warnings():
+            warnings.simplefilter("default", DeprecatedKey)
+            warnings.showwarning = show
+            yield
     except InputError as e:
         _error(e)
         raise typer.Exit(2) from None
@@ -529,7 +484,3 @@ def _guard() -> Iterator[None]:
         _err().print("internal error: this is a bug in urbsim; please report it with the "
                      "traceback above")
         raise typer.Exit(1) from None
-
-
-def main() -> None:  # pragma: no cover - console entry
-    sys.exit(app())

@@ -99,14 +99,14 @@ GROUPS: tuple[Group, ...] = (
               _n("max_factor", "rent at most", "Miete höchstens",
                  "% of the base rent", "% der Ausgangsmiete", 100, 200, 5, scale=100),
           )),
-    Group("policies", "new_construction", "social_quota", "housing",
+    Group("policies", "social_quota", "social_quota", "housing",
           {"en": "New construction", "de": "Neubau"}, (
               _n("dwellings", "new dwellings", "neue Wohnungen", "a year", "pro Jahr",
                  0, 2000, 50, integer=True),
               _n("social_quota", "social housing quota", "Sozialwohnungsquote", "%", "%",
                  0, 100, 5, scale=100),
           )),
-    Group("policies", "unlock", "unlock_underused", "housing",
+    Group("policies", "unlock_underused", "unlock_underused", "housing",
           {"en": "Unlock under-used homes (1950–79 houses)",
            "de": "Untergenutzten Wohnraum mobilisieren (Häuser 1950–79)"}, (
               _n("rate", "houses yielding a flat", "Häuser mit neuer Wohnung",
