@@ -44,8 +44,8 @@ def schelling(repeat: int, steps: int, quick: bool) -> tuple[list[dict], list[di
     """The cases' rows, and where urbsim's time goes on the last (largest) case: building the
     city, building the model, and each phase of the steps (median milliseconds of the runs)."""
     from benchmarks.mesa_schelling import SchellingModel
-    from urbsim.inputs import schelling as sch
     from urbsim.engine.model import UrbanModel
+    from urbsim.inputs import schelling as sch
 
     parts: list[dict[str, float]] = []
 
@@ -134,8 +134,8 @@ def _interleaved(runs: dict, repeat: int) -> dict[str, float]:
 def reference(households: int, steps: int, repeat: int) -> tuple[list[dict], list[dict]]:
     """The comparison's row, and where urbsim's time goes in it (median ms of its runs)."""
     from urbsim.engine.model import UrbanModel
-    from urbsim.reference import ReferenceModel
     from urbsim.inputs.scenario import load
+    from urbsim.reference import ReferenceModel
 
     params = load("baseline").params().model_copy(update={"households": households})
     UrbanModel(params, seed=0).run(2)

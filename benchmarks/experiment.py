@@ -44,8 +44,8 @@ def main() -> None:
 
     import numba
 
-    from urbsim.experiment import plan, sweep, worker
     from urbsim.engine.runner import run_one
+    from urbsim.experiment import plan, sweep, worker
 
     tmp = Path(tempfile.mkdtemp(prefix="urbsim-bench-"))
     try:

@@ -147,7 +147,7 @@ def test_a_lever_and_run_update_the_results(server, page, shots):
 
 def test_cancel_stops_a_run(server, page):
     _open(page, server)
-    page.locator(".lever-policies-unlock input[type=checkbox]").check()
+    page.locator(".lever-policies-unlock_underused input[type=checkbox]").check()
     page.locator(".urbsim-run button").click()
     page.locator(".urbsim-cancel button:not([disabled])").click(timeout=WAIT)
     page.get_by_text("Cancelled.").wait_for(timeout=30_000)

@@ -98,7 +98,7 @@ def contrast(hb: xr.Dataset, ho: xr.Dataset,
             d = b[ok] - a[ok]
             n = len(d)
             se = d.std(ddof=1) / np.sqrt(n) if n > 1 else np.nan
-            dof = n - 1
+            dof: float = n - 1
         else:
             a, b = a[~np.isnan(a)], b[~np.isnan(b)]
             n = min(len(a), len(b))

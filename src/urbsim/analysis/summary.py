@@ -101,7 +101,7 @@ def reduce(s: xr.Dataset, last: int = 10) -> xr.Dataset:
                       for k in s.data_vars})
     out = out.drop_vars([k for k in out.data_vars if bool(out[k].isnull().all())])
     for k, v in out.items():
-        v.attrs["long_name"] = LABELS.get(k, k)
+        v.attrs["long_name"] = LABELS.get(str(k), k)  # data variables are named by str
     return out
 
 

@@ -15,6 +15,7 @@ import datetime as _dt
 import json
 import warnings
 from collections.abc import Callable
+from typing import cast
 
 import numpy as np
 
@@ -90,7 +91,8 @@ def _optimise(cal: Calibration, storage, on_trial, slices: bool) -> dict:
     done = len([t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
     if not study.trials:  # the first trial: the current values (priors or the last fit)
         base = config.scenario(cal, next(iter(c.runs)))
-        study.enqueue_trial({k: float(np.clip(get(base, k), b.low, b.high))
+        # free parameters are numbers (the fit suggests floats for them)
+        study.enqueue_trial({k: float(np.clip(cast(float, get(base, k)), b.low, b.high))
                              for k, b in c.parameters.items()})
     with worker_pool(c.fit.workers) as pool:
         def objective(trial) -> float:
@@ -118,7 +120,7 @@ def _optimise(cal: Calibration, storage, on_trial, slices: bool) -> dict:
                        f"{c.fit.sampler_seed}",
         }
         if slices:
-            record["slices"] = _slices(cal, best.params, best.value, pool)
+            record["slices"] = _slices(cal, best.params, study.best_value, pool)
     write_fitted(cal, record)
     write_text(cal.file(c.record), json.dumps(record, indent=1, sort_keys=True) + "\n")
     return record

@@ -41,13 +41,22 @@ def read_text(path: StrPath, what: str = "UTF-8 text file", missing: str = "") -
         raise InputError(f"no such file; expected a {what}{missing}", path) from None
     except OSError as e:
         raise InputError(f"cannot read: {' '.join(str(e.strerror).split())}", path) from None
+    return decode_text(raw, path, what)
+
+
+def decode_text(raw: bytes, source: object, what: str = "UTF-8 text file") -> str:
+    """``raw`` bytes (a file's, or an upload's) as text; a byte-order mark is dropped.
+
+    Raises:
+        InputError: binary or non-UTF-8 content, naming ``source``.
+    """
     if b"\x00" in raw:
-        raise InputError(f"is a binary file, not UTF-8 text; expected a {what}", path)
+        raise InputError(f"is a binary file, not UTF-8 text; expected a {what}", source)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise InputError(f"not UTF-8 text (byte 0x{raw[e.start]:02x} at offset {e.start}); "
-                         f"expected a {what}", path) from None
+                         f"expected a {what}", source) from None
 
 
 def parse_toml(text: str, source: object) -> dict:

@@ -162,5 +162,6 @@ def _tag(model: type[BaseModel]) -> object:
 
 
 def short(value: object) -> str:
+    """``repr(value)``, cut to 60 characters (ending in ``...``) for error messages."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."

@@ -18,14 +18,13 @@ import mesa
 
 from urbsim.engine.model import UrbanModel
 from urbsim.inputs.params import ModelParams, update
+from urbsim.inputs.scenario import load
 
 
 def params_from_flat(base: ModelParams | None = None, **flat: object) -> ModelParams:
     """``base`` (default: the shipped baseline scenario) with ``a__b=value`` keywords applied,
     validated like any parameters."""
     if base is None:
-        from urbsim.inputs.scenario import load
-
         base = load("baseline").params()
     try:
         return update(base, {k.replace("__", "."): v for k, v in flat.items()})
@@ -44,8 +43,6 @@ class BatchModel(UrbanModel):
 
     def __init__(self, rng: int | None = None, scenario: str = "baseline",
                  **flat: object) -> None:
-        from urbsim.inputs.scenario import load
-
         super().__init__(params_from_flat(load(scenario).params(), **flat), seed=rng)
         self.datacollector = mesa.DataCollector(model_reporters={
             "households": lambda m: int(m.counts.sum()),

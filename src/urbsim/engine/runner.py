@@ -14,7 +14,8 @@ import queue as queue_mod
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from multiprocessing import get_context
-from typing import TYPE_CHECKING
+from multiprocessing.queues import Queue
+from typing import TYPE_CHECKING, Any, cast
 
 import xarray as xr
 
@@ -23,7 +24,7 @@ from urbsim.inputs.params import ModelParams
 if TYPE_CHECKING:
     from urbsim.engine.model import UrbanModel
 
-_progress = None  # in a worker: the queue that receives one item per finished step
+_progress: Queue[Any] | None = None  # in a worker: the queue that receives one item per finished step
 
 
 def simulate(params: ModelParams, seed: int, steps: int,
@@ -62,7 +63,7 @@ def run_seeds(params: ModelParams, seeds: Sequence[int], steps: int, workers: in
     return ds.assign_attrs(seeds=seeds)
 
 
-def worker_pool(workers: int, steps_done=None) -> ProcessPoolExecutor:
+def worker_pool(workers: int, steps_done: Queue[Any] | None = None) -> ProcessPoolExecutor:
     """Spawned worker processes with ``cpu_count // workers`` numba threads each; if given,
     ``steps_done`` (a spawn-context queue) receives an item per finished step of
     :func:`run_one` called with ``on_step=report_step``."""
@@ -89,7 +90,7 @@ def _parallel(params: ModelParams, seeds: list[int], steps: int, workers: int,
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         _drain(steps_done, on_step)
-    return runs  # type: ignore[return-value]
+    return cast("list[xr.Dataset]", runs)  # every future has finished: no None is left
 
 
 def _drain(q, on_step: Callable[[], None] | None) -> None:
@@ -102,14 +103,16 @@ def _drain(q, on_step: Callable[[], None] | None) -> None:
             on_step()
 
 
-def _init_worker(q, threads: int) -> None:
+def _init_worker(q: Queue[Any] | None, threads: int) -> None:
     global _progress
     _progress = q
     import numba
 
-    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    # numba.config sets its options at run time, unseen by type checkers
+    numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
 
 
 def report_step() -> None:
     """In a worker of :func:`worker_pool`: report one finished step."""
+    assert _progress is not None, "report_step needs a worker_pool given steps_done"
     _progress.put(1)

@@ -284,7 +284,8 @@ def save(report: Report, path: Path) -> None:
     import panel as pn
     from bokeh.resources import INLINE
 
-    parts = [pn.pane.Markdown(f"# {report.title}\n\n" + "\n".join(f"- {n}" for n in report.notes))]
+    notes = "\n".join(f"- {n}" for n in report.notes)
+    parts: list[pn.viewable.Viewable] = [pn.pane.Markdown(f"# {report.title}\n\n" + notes)]
     for t in report.tables:
         parts.append(pn.pane.Markdown(f"### {t.title}\n\n" + _markdown(t)))
     parts += [pn.pane.HoloViews(f, backend="bokeh", linked_axes=False) for f in report.figures]

@@ -54,6 +54,8 @@ def scale(parameters: dict[str, Parameter], u: np.ndarray) -> np.ndarray:
 
 
 def _ppf(p: Parameter, q: np.ndarray) -> np.ndarray:
+    # Parameter's validator ensures what each distribution needs (bounds, mean and sd, mode)
+    assert p.low is not None and p.high is not None
     lo, hi = p.low, p.high
     match p.dist:
         case "uniform":
@@ -61,9 +63,11 @@ def _ppf(p: Parameter, q: np.ndarray) -> np.ndarray:
         case "loguniform":
             return np.exp(np.log(lo) + q * (np.log(hi) - np.log(lo)))
         case "normal":
+            assert p.mean is not None and p.sd is not None
             a, b = (lo - p.mean) / p.sd, (hi - p.mean) / p.sd
             return np.clip(stats.truncnorm.ppf(q, a, b, loc=p.mean, scale=p.sd), lo, hi)
         case "triangular":
+            assert p.mode is not None
             return stats.triang.ppf(q, (p.mode - lo) / (hi - lo), loc=lo, scale=hi - lo)
     raise AssertionError(p.dist)
 
@@ -72,6 +76,10 @@ def grid(parameters: dict[str, Parameter]) -> np.ndarray:
     """Every combination of the parameters' values (the last parameter varies fastest)."""
     axes = []
     for p in parameters.values():
-        v = np.asarray(p.values if p.values is not None else np.linspace(p.low, p.high, p.levels))
+        if p.values is not None:
+            v = np.asarray(p.values)
+        else:  # without values, the validators ensure low, high and levels
+            assert p.low is not None and p.high is not None and p.levels is not None
+            v = np.linspace(p.low, p.high, p.levels)
         axes.append(np.round(v) if p.integer else v)
     return np.array(list(itertools.product(*axes)), dtype=float).reshape(-1, len(axes))

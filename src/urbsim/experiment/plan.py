@@ -48,14 +48,17 @@ class Plan:
 
     @property
     def name(self) -> str:
+        """The experiment's name (default: its file name)."""
         return self.spec.name
 
     @property
     def parameters(self) -> tuple[str, ...]:
+        """The varied parameters' dotted keys, in design column order."""
         return tuple(self.spec.parameters)
 
     @property
     def baseline(self) -> str:
+        """The name of the scenario the others are compared with (default: the first)."""
         return self.spec.baseline or next(iter(self.scenarios))
 
     @property
@@ -65,6 +68,7 @@ class Plan:
 
     @property
     def total(self) -> int:
+        """The number of runs: scenarios × design points × seeds."""
         return int(np.prod(self.shape))
 
     def runs(self) -> Iterator[tuple[int, int, int]]:
@@ -180,10 +184,10 @@ def _field_coords(path: Path, spec: Experiment, params: dict[str, ModelParams]) 
     from urbsim.inputs.city_files import load_city
     from urbsim.inputs.milieus import load as load_milieus
 
-    out = None
+    out: dict = {}
     for i, p in enumerate(params.values()):
         c = coords(load_city(p.households, p.city), load_milieus(p.milieus))
-        if out is not None and not xr.Dataset(coords=c).identical(xr.Dataset(coords=out)):
+        if i > 0 and not xr.Dataset(coords=c).identical(xr.Dataset(coords=out)):
             raise InputError("its city or milieus differ from the first scenario's, so fields "
                              "cannot share a store; keep indicators only (output.variables = [])",
                              path, f"scenarios[{i}]")

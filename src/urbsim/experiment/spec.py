@@ -157,7 +157,7 @@ class Experiment(_Strict):
                                  f"a {d.method} design samples low..high")
         if d.method in ("lhs", "sobol", "morris") and d.samples is None:
             raise ValueError(f"design.samples: a {d.method} design needs a number of samples")
-        if d.method == "sobol" and d.samples & (d.samples - 1):
+        if d.method == "sobol" and d.samples is not None and d.samples & (d.samples - 1):
             raise ValueError(f"design.samples: a Sobol design needs a power of 2, got {d.samples}")
         if d.method == "morris" and d.levels % 2:
             raise ValueError(f"design.levels: Morris needs an even number, got {d.levels}")

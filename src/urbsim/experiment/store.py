@@ -132,7 +132,7 @@ def status(path: Path) -> np.ndarray:
     """Status of every run (:data:`PENDING`, :data:`DONE`, :data:`FAILED`)."""
     import zarr
 
-    return zarr.open_array(path / "status", mode="r")[...]
+    return np.asarray(zarr.open_array(path / "status", mode="r")[...])
 
 
 @functools.lru_cache(maxsize=4)

@@ -32,13 +32,19 @@ class Outcome:
     """What a sweep did."""
 
     total: int
+    """Runs of the plan."""
     skipped: int
+    """Runs already done in the store (not run again)."""
     done: int = 0
+    """Runs done by this sweep."""
     failed: int = 0
+    """Runs that failed in this sweep (after their retries)."""
     torn: int = 0
     """Runs found done but torn (checksum) when resuming, and run again."""
     seconds: float = 0.0
+    """Wall time of the runs (0 when none was left to do)."""
     failures: list[tuple[tuple[int, int, int], str]] = field(default_factory=list)
+    """``((scenario, design point, seed), error)`` of every failed run."""
 
 
 @dataclass(frozen=True)
@@ -46,11 +52,17 @@ class Start:
     """Reported once the store is ready and the cluster is up."""
 
     total: int
+    """Runs of the plan."""
     skipped: int
+    """Runs already done in the store."""
     resumed: bool
+    """Whether an existing store is resumed."""
     workers: int
+    """Dask workers (0 when no run is left to do)."""
     dashboard: str | None
+    """Link to Dask's dashboard (None unless asked for)."""
     torn: int = 0
+    """Runs found done but torn (checksum), to be run again."""
 
 
 def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | None = None,
@@ -60,13 +72,21 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
     """Run (or resume) every run of ``plan`` not yet done in the store at ``path``.
 
     Args:
+        plan: the experiment, resolved into runs.
+        path: the store (a zarr directory); created, or resumed if it holds this plan's store.
         workers: local worker processes (default: one per core); ignored with ``scheduler``.
         scheduler: address of a running Dask scheduler (``tcp://host:8786``); its workers
             must see ``path`` (a shared file system).
         threads: numba threads per worker (default: cores // workers locally, 1 on a cluster).
         overwrite: start a new store even if ``path`` holds one.
         retries: further attempts of a run that raised, before it is recorded as failed.
+        dashboard: serve Dask's dashboard (its link goes to ``on_start``).
+        on_start: called once with the :class:`Start` when the store is ready and the
+            cluster is up (also when no run is left to do).
         on_progress: called with (runs done, runs failed) after every run.
+
+    Returns:
+        What the sweep did: runs skipped, done and failed, and the failures' errors.
     """
     resumed = path.exists() and not overwrite
     local = scheduler is None
@@ -83,7 +103,7 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
                 store.mark(path, plan.digest, idx, store.PENDING)
     else:
         store.create(path, plan)
-        todo, torn = list(plan.runs()), []
+        todo, torn = list(plan.runs()), set()
     out = Outcome(plan.total, plan.total - len(todo), torn=len(torn))
     t0 = time.perf_counter()
     if not todo:

@@ -36,7 +36,8 @@ def execute(path: str, digest: str, index: tuple[int, int, int], params: ModelPa
     from urbsim.engine import runner
 
     with _LOCK:
-        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+        # numba.config sets its options at run time, unseen by type checkers
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
         model = runner.simulate(update(params, overrides) if overrides else params, seed, steps)
     data = model.recorder.arrays()
     values = compute(data, model.milieus.codes, SEGMENTS, FORMATS)

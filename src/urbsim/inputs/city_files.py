@@ -18,12 +18,13 @@ import io
 import json
 from collections.abc import Mapping
 from os import PathLike
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
 from urbsim.common.errors import InputError
-from urbsim.common.files import read_text
+from urbsim.common.files import atomic, read_text
 from urbsim.inputs.city import PERIODS, City, _num
 from urbsim.inputs.city_synthetic import synthetic
 from urbsim.inputs.milieus import SEGMENTS
@@ -45,6 +46,7 @@ def load_city(households: int, params: CityParams) -> City:
     if params.geojson is not None:
         return load_geojson(params.geojson, scale=params.geojson_scale)
     if params.nodes is not None:
+        assert params.edges is not None  # CityParams gives both or neither
         return load_csv(params.nodes, params.edges)
     return synthetic(households, params, seed=params.seed)
 
@@ -65,7 +67,8 @@ def load_csv(nodes_path: StrPath, edges_path: StrPath,
             a disconnected network.
     """
     known = _read_districts(districts_path)
-    g, first = nx.Graph(), {}
+    g = nx.Graph()
+    first: dict[str, str] = {}
     for line, row in _read_csv(nodes_path, NODE_COLUMNS):
         _add_node(g, row, str(nodes_path), line, known, first)
     src = str(edges_path)
@@ -128,7 +131,9 @@ def load_geojson(path: StrPath, districts_path: StrPath | None = None,
             and isinstance(doc.get("features"), list)):
         raise InputError("expected a GeoJSON FeatureCollection with a list of features", src,
                          "type")
-    g, first, geoms = nx.Graph(), {}, []
+    g = nx.Graph()
+    first: dict[str, str] = {}
+    geoms = []
     for i, f in enumerate(doc["features"]):
         key = f"features[{i}]"
         if not (isinstance(f, dict) and isinstance(f.get("properties"), dict)):
@@ -141,10 +146,10 @@ def load_geojson(path: StrPath, districts_path: StrPath | None = None,
         _add_node(g, props, src, f"{key}.properties", known, first)
         geoms.append(geom)
     if geoms:
-        geoms = np.asarray(geoms, dtype=object)
-        a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+        polygons = np.asarray(geoms, dtype=object)
+        a, b = shapely.STRtree(polygons).query(polygons, predicate="intersects")
         a, b = a[a < b], b[a < b]
-        shared = shapely.length(shapely.intersection(geoms[a], geoms[b])) > 0
+        shared = shapely.length(shapely.intersection(polygons[a], polygons[b])) > 0
         ids = list(g.nodes)  # one node per feature, in feature order
         g.add_edges_from((ids[u], ids[v]) for u, v in zip(a[shared], b[shared], strict=True))
     return City.from_graph(g, source=src, districts=known)
@@ -282,7 +287,7 @@ def _read_csv(path: StrPath, required: tuple[str, ...]) -> list[tuple[str, dict[
 
 
 def _write_csv(path: StrPath, header: tuple[str, ...], rows) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as f:
+    with atomic(Path(path)) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(header)
         w.writerows(rows)

@@ -8,7 +8,6 @@ Every problem raises :class:`~urbsim.common.errors.InputError` naming the file a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from urbsim.common import memory
 from urbsim.common.errors import InputError
@@ -17,9 +16,7 @@ from urbsim.inputs.city_files import load_city
 from urbsim.inputs.milieus import MilieuSet, available
 from urbsim.inputs.milieus import load as load_milieus
 from urbsim.inputs.params import Construction, ModelParams
-
-if TYPE_CHECKING:
-    from urbsim.inputs.scenario import Scenario
+from urbsim.inputs.scenario import Scenario, load
 
 
 def check_fit(p: ModelParams, ms: MilieuSet, c: City) -> None:
@@ -68,8 +65,6 @@ def check(scn: Scenario, steps: int | None = None) -> None:
 
 def validate(path: str | Path) -> Scenario:
     """Load a scenario file, then :func:`check` it: everything short of running."""
-    from urbsim.inputs.scenario import load
-
     scn = load(path)
     check(scn)
     return scn
@@ -80,8 +75,6 @@ def prepare(name: str | Path, households: int | None = None, steps: int | None =
     """A scenario ready to run: loaded (a file or a shipped name), resized to ``households``
     if given, and checked for a run of ``steps`` steps (default: the scenario's), which are
     returned with it."""
-    from urbsim.inputs.scenario import load
-
     scn = load(name)
     if households is not None:
         scn = scn.model_copy(update={"households": households})

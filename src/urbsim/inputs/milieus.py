@@ -16,6 +16,7 @@ import functools
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -48,38 +49,43 @@ _PER_MILIEU = {  # key -> (lower bound, upper bound) for scalar behavioural para
 class MilieuSet:
     """A set of milieus as parallel arrays (index = milieu id).
 
-    Attributes:
-        name: name of the set, e.g. ``"vhw11"``.
-        codes: short codes, e.g. ``("KET", "LIB", ...)``.
-        names: full names.
-        groups: milieu group (leading, mainstream, ...).
-        share: population shares, sum 1.
-        position: ``(M, 2)`` Sinus-map position (values 0..3, status 0..3).
-        turnout: turnout in a general election (base participation propensity, 0..1).
-        homophily, tolerance, diversity_pref, status_pref, amenity_pref, rent_sensitivity,
-        mobility: behavioural parameters, one value per milieu (units in the data file).
-        segment_pref: ``(M, 4)`` utility bonus per housing segment (see :data:`SEGMENTS`).
-        channels: names of the outreach channels.
-        channel_gain: ``(M, C)`` participation logit gain per unit channel intensity.
+    The behavioural parameters hold one value per milieu (units in the data file).
     """
 
     name: str
+    """Name of the set, e.g. ``"vhw11"``."""
     codes: tuple[str, ...]
+    """Short codes, e.g. ``("KET", "LIB", ...)``."""
     names: tuple[str, ...]
+    """Full names."""
     groups: tuple[str, ...]
+    """Milieu group (leading, mainstream, ...)."""
     share: np.ndarray
+    """Population shares, sum 1."""
     position: np.ndarray
+    """``(M, 2)`` Sinus-map position (values 0..3, status 0..3)."""
     turnout: np.ndarray
+    """Turnout in a general election (base participation propensity, 0..1)."""
     homophily: np.ndarray
+    """Behavioural: weight of affinity to neighbours in satisfaction."""
     tolerance: np.ndarray
+    """Behavioural: affinity share below which the composition term turns negative (0..1)."""
     diversity_pref: np.ndarray
+    """Behavioural: weight of neighbourhood diversity."""
     status_pref: np.ndarray
+    """Behavioural: weight of neighbourhood status against own status."""
     amenity_pref: np.ndarray
+    """Behavioural: weight of amenity."""
     rent_sensitivity: np.ndarray
+    """Behavioural: weight of rent burden above the acceptable burden."""
     mobility: np.ndarray
+    """Behavioural: base yearly probability to move for life-course reasons."""
     segment_pref: np.ndarray
+    """``(M, 4)`` utility bonus per housing segment (see :data:`SEGMENTS`)."""
     channels: tuple[str, ...]
+    """Names of the outreach channels."""
     channel_gain: np.ndarray
+    """``(M, C)`` participation logit gain per unit channel intensity."""
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -107,7 +113,9 @@ class MilieuSet:
         """A copy with some parameter arrays replaced (used by scenarios and calibration)."""
         from dataclasses import replace
 
-        return replace(self, **{k: np.asarray(v, dtype=float) for k, v in arrays.items()})
+        # fields by name: which ones only the call tells, so not typed per field
+        changes: dict[str, Any] = {k: np.asarray(v, dtype=float) for k, v in arrays.items()}
+        return replace(self, **changes)
 
 
 def available() -> list[str]:

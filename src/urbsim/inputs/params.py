@@ -7,6 +7,7 @@ scenario files of ``scenarios/`` are validated against these models.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -38,7 +39,7 @@ class CityParams(_Frozen):
                                 description="large social-housing estates on the outer ring")
     seed: int = Field(0, ge=0, description="seed of the city layout (fixed across run seeds)")
     nodes: str | None = Field(None, description="CSV node table of a real city (with `edges`; "
-                                                "replaces the synthetic city, see cityio.py)")
+                                                "replaces the synthetic city, see inputs/city_files.py)")
     edges: str | None = Field(None, description="CSV edge table of a real city (with `nodes`)")
     geojson: str | None = Field(None, description="GeoJSON polygons of a real city (instead of "
                                                   "`nodes`/`edges`; needs shapely)")
@@ -65,7 +66,7 @@ class IncomeParams(_Frozen):
 
 class PlacementParams(_Frozen):
     """The initial population: households take dwellings whose neighbourhood rent rank matches
-    their milieu's status, or any dwelling at random (see households.py)."""
+    their milieu's status, or any dwelling at random (see engine/households.py)."""
 
     rule: Literal["status_match", "random"] = Field(
         "status_match", description="status_match: by rent rank and status; random: a "
@@ -77,7 +78,7 @@ class PlacementParams(_Frozen):
 
 
 class SatisfactionParams(_Frozen):
-    """Residential satisfaction: how a household values a place (see kernels/satisfaction.py)."""
+    """Residential satisfaction: how a household values a place (see _kernels/satisfaction.py)."""
 
     ring_weights: tuple[float, ...] = Field(
         (1.0, 0.3), min_length=1, max_length=6,
@@ -160,7 +161,7 @@ class TurnoverParams(_Frozen):
 
 
 class ParticipationParams(_Frozen):
-    """Taking part in dialogue events (see kernels/participation.py)."""
+    """Taking part in dialogue events (see _kernels/participation.py)."""
 
     format_shift: dict[str, Annotated[float, Field(ge=-20, le=20)]] = Field(
         default_factory=lambda: dict(FORMAT_SHIFT),
@@ -291,7 +292,7 @@ class ModelParams(_Frozen):
 
 
 
-def update[P: BaseModel](params: P, values: dict[str, object]) -> P:
+def update[P: BaseModel](params: P, values: Mapping[str, object]) -> P:
     """``params`` with values set by dotted path (``{"moving.mobility_scale": 1.5}``, also into
     tables: ``"participation.format_shift.open"``), validated again.
 

@@ -30,6 +30,7 @@ from urbsim.common import schema
 from urbsim.common.errors import InputError
 from urbsim.common.files import parse_toml, read_toml
 from urbsim.common.schema import short
+from urbsim.inputs.milieus import available
 from urbsim.inputs.params import ModelParams
 
 PATH_KEYS = (("extends",), ("milieus",), ("city", "nodes"), ("city", "edges"), ("city", "geojson"))
@@ -38,7 +39,8 @@ PATH_KEYS = (("extends",), ("milieus",), ("city", "nodes"), ("city", "edges"), (
 RENAMED = {"policies.new_construction": "policies.social_quota",
            "policies.unlock": "policies.unlock_underused"}
 """Tables of shipped scenarios renamed to match their files: a file that still names the old
-table (to change the inherited policy) keeps working, with a :class:`~urbsim.common.schema.DeprecatedKey` warning."""
+table (to change the inherited policy) keeps working, with a
+:class:`~urbsim.common.schema.DeprecatedKey` warning."""
 
 
 class Scenario(ModelParams):
@@ -129,8 +131,6 @@ def loads(text: str, source: str) -> Scenario:
     Raises:
         InputError: naming ``source`` (or the shipped file at fault) and the key.
     """
-    from urbsim.inputs.milieus import available
-
     data = schema.rename(parse_toml(text, source), RENAMED, source)
     city = data.get("city")
     for key in ("nodes", "edges", "geojson"):
@@ -193,16 +193,15 @@ def _resolve_path(data: dict, keys: tuple[str, ...], base: Path) -> None:
     *up, last = keys
     node = data
     for k in up:
-        node = node.get(k)
-        if not isinstance(node, dict):
+        child = node.get(k)
+        if not isinstance(child, dict):
             return
+        node = child
     value = node.get(last)
     if not isinstance(value, str):
         return
-    if keys == ("milieus",):
-        from urbsim.inputs.milieus import available
-        if value in available():
-            return
+    if keys == ("milieus",) and value in available():
+        return
     node[last] = str(resolve(value, base) if keys == ("extends",) else base / value)
 
 

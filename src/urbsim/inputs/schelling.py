@@ -40,7 +40,8 @@ def setup(width: int = 50, height: int = 50, agents: int | None = None, threshol
     """City, milieu set and parameters of a Schelling run.
 
     Args:
-        width, height: grid size.
+        width: grid width in cells (``x`` of cell ``"x,y"``).
+        height: grid height in cells (``y``).
         agents: households (default 90 % of the cells).
         threshold: like-neighbour share (``mode="share"``) or count (``mode="count"``) a
             household needs to be happy.

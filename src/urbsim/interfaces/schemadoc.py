@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import types
 import typing
+from typing import TypeGuard
 
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from pydantic import BaseModel
@@ -38,10 +39,11 @@ tables are keyed by a dotted scenario key (`"moving.mobility_scale"`, quoted in 
 
 def markdown(kind: str = "scenario") -> str:
     """The whole reference of scenario or experiment files."""
+    root: type[BaseModel] = Scenario
     if kind == "experiment":
-        from urbsim.experiment.spec import Experiment as root
-    else:
-        root = Scenario
+        from urbsim.experiment.spec import Experiment
+
+        root = Experiment
     out = [HEADERS[kind]]
     _section(out, root, "", "Top level")
     return "\n".join(out) + "\n"
@@ -87,7 +89,8 @@ def _type(ann: object) -> str:
         return f"list of {inner}" if args[-1] is Ellipsis else f"list of {len(args)} {inner}"
     if origin is dict:
         return f"table of {_type(args[1])}"
-    names = {int: "integer", float: "number", str: "string", bool: "boolean", type(None): "none"}
+    names: dict[object, str] = {int: "integer", float: "number", str: "string", bool: "boolean",
+                                type(None): "none"}
     return names.get(ann, getattr(ann, "__name__", str(ann)))
 
 
@@ -137,7 +140,7 @@ def _doc(model: type[BaseModel]) -> str:
     return " ".join((model.__doc__ or "").split())
 
 
-def _is_model(ann: object) -> bool:
+def _is_model(ann: object) -> TypeGuard[type[BaseModel]]:
     return isinstance(ann, type) and issubclass(ann, BaseModel)
 
 

@@ -13,34 +13,56 @@ their bounds, uploads by :func:`urbsim.inputs.scenario.loads` (in memory, no fil
 from __future__ import annotations
 
 import functools
+import io
 import socket
 from dataclasses import dataclass
 
 import panel as pn
 
 from urbsim.common.errors import InputError
+from urbsim.common.files import decode_text
 from urbsim.inputs import consistency
 from urbsim.inputs import scenario as sc
 from urbsim.inputs.scenario import Scenario
 from urbsim.interfaces.workshop import levers, report, texts, views
-from urbsim.interfaces.workshop.jobs import Request, Runner
+from urbsim.interfaces.workshop.jobs import Job, Request, Result, Runner
 
 BOUNDS = {"seeds": (1, 12), "households": (500, 120_000), "steps": (2, 40)}
 """Allowed run settings (the app runs while people wait: the default city at most)."""
 
 
+def _whole(key: str, value: object) -> int:
+    """``value`` of the run setting ``key`` if it is a whole number within :data:`BOUNDS`.
+
+    Raises:
+        ValueError: naming the setting and its bounds.
+    """
+    low, high = BOUNDS[key]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValueError(f"{key}: expected a whole number from {low:,} to {high:,}, "
+                         f"got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
+    """How the app runs a scenario (unchecked until :meth:`check`)."""
+
     seeds: int
+    """Runs per scenario, with seeds ``0, 1, ...`` (bounds: :data:`BOUNDS`)."""
     households: int
+    """Households in the city."""
     steps: int
+    """Years per run."""
 
     def check(self) -> Settings:
-        for key, (low, high) in BOUNDS.items():
-            v = getattr(self, key)
-            if isinstance(v, bool) or not isinstance(v, int) or not low <= v <= high:
-                raise ValueError(f"{key}: expected a whole number from {low:,} to {high:,}, "
-                                 f"got {v!r}")
+        """The settings if every one is within :data:`BOUNDS`.
+
+        Raises:
+            ValueError: the first setting out of bounds or not a whole number.
+        """
+        for key in BOUNDS:
+            _whole(key, getattr(self, key))
         return self
 
 
@@ -59,11 +81,13 @@ class Shared:
 
     @staticmethod
     def request(scn: Scenario, s: Settings) -> Request:
+        """What to run for ``scn`` with settings ``s``."""
         params = scn.params().model_copy(update={"households": s.households})
         return Request(params, tuple(range(s.seeds)), s.steps)
 
     @functools.lru_cache(maxsize=8)  # noqa: B019 - one Shared per server, kept for its lifetime
     def graph(self, city_json: str, households: int):
+        """The network of the city ``city_json`` (CityParams as JSON) for the map (cached)."""
         from urbsim.inputs.city_files import load_city
         from urbsim.inputs.params import CityParams
 
@@ -78,9 +102,9 @@ class Workshop:
         self.lang = "en"
         self.start, self.start_name = shared.start, shared.start.name
         self.uploads: dict[str, Scenario] = {}
-        self.job = None
-        self.pending = None  # (base Request, tried Request, tried Scenario, Settings)
-        self.current = None  # (base Result, tried Result, tried Scenario, Settings)
+        self.job: Job | None = None
+        self.pending: tuple[Request, Request, Scenario, Settings] | None = None  # base, tried
+        self.current: tuple[Result, Result, Scenario, Settings] | None = None  # base, tried
         self.rows: list = []
         self._build()
         self._set_levers(self.start)
@@ -104,7 +128,7 @@ class Workshop:
             hook = f"lever-{g.section}-{g.name}"  # CSS classes: stable hooks for tests
             box = w.Checkbox(name=g.id, css_classes=[hook])
             self.switches[g.id] = box
-            items = [box]
+            items: list[pn.widgets.Widget] = [box]
             for n in g.numbers:
                 cls = w.IntSlider if n.integer else w.FloatSlider
                 slider = cls(start=int(n.low) if n.integer else n.low,
@@ -165,6 +189,7 @@ class Workshop:
         self._label()
 
     def view(self) -> pn.viewable.Viewable:
+        """The page: the sidebar of levers and settings beside the result tabs."""
         sidebar = pn.Column(
             self.language, self.start_select, self.upload, self.error,
             self.heads["participation"], self.topics["participation"],
@@ -213,7 +238,9 @@ class Workshop:
         self.seeds.value, self.households.value, self.steps.value = s.seeds, s.households, s.steps
 
     def _settings(self) -> Settings:
-        return Settings(self.seeds.value, self.households.value, self.steps.value).check()
+        return Settings(_whole("seeds", self.seeds.value),
+                        _whole("households", self.households.value),
+                        _whole("steps", self.steps.value))
 
     def _tried(self) -> Scenario:
         values = {k: b.value for k, b in self.switches.items()}
@@ -242,12 +269,7 @@ class Workshop:
             return
         source = self.upload.filename or "upload.toml"
         try:
-            try:
-                text = event.new.decode("utf-8")
-            except UnicodeDecodeError as e:
-                raise InputError(f"not UTF-8 text (byte {e.start}); expected a scenario TOML "
-                                 "file", source) from None
-            scn = sc.loads(text, source)
+            scn = sc.loads(decode_text(event.new, source, "scenario TOML file"), source)
             consistency.check(scn)  # its city, milieu and district names; the run uses the app's size
         except InputError as e:
             self.error.object, self.error.visible = str(e), True
@@ -311,6 +333,7 @@ class Workshop:
             self.status.object = texts.t("cancelled", self.lang)
 
     def _finish(self) -> None:
+        assert self.pending is not None  # _request sets it before any job can finish
         base_req, tried_req, tried, settings = self.pending
         base, result = (self.shared.runner.cache.get(r.key) for r in (base_req, tried_req))
         if base is None or result is None:  # dropped from the cache meanwhile: run again
@@ -329,6 +352,7 @@ class Workshop:
     # ------------------------------------------------------------------ figures
     def _names(self) -> tuple[str, str]:
         base = texts.t("baseline", self.lang)
+        assert self.current is not None  # called once results are shown
         tried = self.current[2].name
         return base, tried if tried != "baseline" else texts.t("tried", self.lang)
 
@@ -388,7 +412,6 @@ class Workshop:
 
     # ------------------------------------------------------------------ downloads
     def _toml(self):
-        import io
 
         scn = self._tried()
         base_name = self._base_name()
@@ -408,7 +431,6 @@ class Workshop:
         return None if parent is None else parent.rsplit("/", 1)[-1].removesuffix(".toml")
 
     def _html(self):
-        import io
 
         if self.current is None:  # the baseline is still being computed
             return io.BytesIO(f"<p>{texts.t('baseline_wait', self.lang)}</p>".encode())

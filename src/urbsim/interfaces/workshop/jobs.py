@@ -18,6 +18,9 @@ import queue as queue_mod
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
+from typing import Any
 
 import xarray as xr
 
@@ -34,6 +37,7 @@ class Request:
 
     @property
     def key(self) -> str:
+        """A short hash of the request: equal requests share it (the cache key)."""
         blob = json.dumps([self.params.model_dump(mode="json"), self.seeds, self.steps],
                           sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:20]
@@ -56,6 +60,7 @@ class Cache:
         self._lock = threading.Lock()
 
     def get(self, key: str) -> Result | None:
+        """The result of request ``key``, or None if it is not cached."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -63,6 +68,7 @@ class Cache:
             return None
 
     def put(self, key: str, runs: xr.Dataset) -> Result:
+        """Cache ``runs`` of request ``key`` with their indicators per step; the result."""
         from urbsim.analysis.summary import series
 
         result = Result(runs, series(runs))
@@ -79,21 +85,28 @@ class Job:
     """Requests computed one after the other in a background process."""
 
     requests: list[Request]
+    """What to compute, in order."""
     cache: Cache
+    """Where finished results go."""
     done_steps: int = 0
+    """Model years finished so far (of :attr:`total_steps`)."""
     state: str = "running"
     """``running``, ``done``, ``failed`` or ``cancelled``."""
     error: str = ""
+    """Why the job failed (empty unless ``failed``)."""
     waiting: int = 1
-    _process: multiprocessing.Process | None = field(default=None, repr=False)
-    _queue: object = field(default=None, repr=False)
+    """Sessions waiting for the job."""
+    _process: BaseProcess | None = field(default=None, repr=False)
+    _queue: Queue[tuple[Any, ...]] | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def total_steps(self) -> int:
+        """Model years to compute: seeds × years of every request."""
         return sum(len(r.seeds) * r.steps for r in self.requests)
 
     def start(self) -> Job:
+        """Start the background process; the job itself."""
         ctx = multiprocessing.get_context("spawn")
         self._queue = ctx.Queue()
         self._process = ctx.Process(target=_child, args=(self.requests, self._queue), daemon=True,
@@ -105,6 +118,7 @@ class Job:
         """Take in the process's news; the job's :attr:`state`."""
         with self._lock:
             while self.state == "running":
+                assert self._queue is not None and self._process is not None  # start() has run
                 try:
                     kind, *rest = self._queue.get_nowait()
                 except queue_mod.Empty:
@@ -130,6 +144,7 @@ class Job:
             if self.waiting > 0 or self.state != "running":
                 return
             self.state = "cancelled"
+            assert self._process is not None  # start() has run
             self._process.terminate()
             self._process.join(timeout=5)
 
@@ -160,13 +175,14 @@ class Runner:
             return job
 
 
-def _child(requests: list[Request], q) -> None:
+def _child(requests: list[Request], q: Queue[tuple[Any, ...]]) -> None:
     """In the background process: run every request, reporting each step."""
     import numba
 
     from urbsim.engine.runner import run_seeds
 
-    numba.set_num_threads(min(os.cpu_count() or 1, numba.config.NUMBA_NUM_THREADS))
+    # numba.config sets its options at run time, unseen by type checkers
+    numba.set_num_threads(min(os.cpu_count() or 1, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     try:
         for r in requests:
             runs = run_seeds(r.params, r.seeds, r.steps, workers=1,

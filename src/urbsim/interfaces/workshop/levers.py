@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from urbsim.inputs import scenario as sc
@@ -59,6 +60,7 @@ class Group:
 
     @property
     def id(self) -> str:
+        """``section.name``, e.g. ``events.panel``: the key of the group's switch."""
         return f"{self.section}.{self.name}"
 
 
@@ -150,7 +152,7 @@ def read(scn: Scenario) -> dict[str, object]:
     return out
 
 
-def apply(scn: Scenario, values: dict[str, object]) -> Scenario:
+def apply(scn: Scenario, values: Mapping[str, object]) -> Scenario:
     """``scn`` with the widget ``values`` (as from :func:`read`; missing ones unchanged).
 
     Raises:

@@ -21,8 +21,6 @@ UI = {
     "save_toml": ("Save scenario (TOML)", "Szenario speichern (TOML)"),
     "save_html": ("Summary for the minutes (HTML)", "Zusammenfassung fürs Protokoll (HTML)"),
     "baseline_wait": ("Computing the baseline …", "Das Ausgangsszenario wird berechnet …"),
-    "ready": ("Ready: change a lever and press Run.",
-              "Bereit: einen Hebel ändern und auf Rechnen drücken."),
     "running": ("Running {done} of {total} model years …", "Rechne {done} von {total} Modelljahren …"),
     "finished": ("Finished: {seeds} seeds × {households} households × {steps} years.",
                  "Fertig: {seeds} Seeds × {households} Haushalte × {steps} Jahre."),
@@ -32,7 +30,6 @@ UI = {
     "no_change": ("No lever changed: the tried scenario is the starting one.",
                   "Kein Hebel verändert: das Szenario ist das Ausgangsszenario."),
     "changes": ("Changes against {start}", "Änderungen gegenüber {start}"),
-    "results": ("Results against the baseline", "Ergebnisse gegenüber dem Ausgangsszenario"),
     "tab_table": ("Headline figures", "Kennzahlen"),
     "tab_map": ("Map", "Karte"),
     "tab_series": ("Over time", "Verlauf"),
@@ -107,6 +104,7 @@ def t(key: str, lang: str, **kw) -> str:
 
 
 def pick(pair: tuple[str, str], lang: str) -> str:
+    """The text of ``pair`` (English, German) in ``lang``."""
     return pair[LANGS.index(lang)]
 
 

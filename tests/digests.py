@@ -1,0 +1,58 @@
+"""Fingerprints of the shipped scenarios' datasets, to keep results bitwise identical across
+changes that should not alter them (refactoring, speed work).
+
+A digest is SHA-256 over every data variable and coordinate of a dataset — name, dimensions,
+dtype, shape and bytes — and not over its attributes (commit, creation time, parameter hash).
+``tests/test_digests.py`` recomputes them; when a change alters results on purpose, renew them
+in the same commit and say why::
+
+    .venv/bin/python tests/digests.py --renew
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+FILE = Path(__file__).with_name("data") / "digests.json"
+SCENARIOS = ("baseline", "random_panels", "rent_cap", "inner_development")
+SIZE = {"households": 4000, "seeds": [0, 1], "steps": 10}
+"""Small enough for CI (a few seconds), long enough for every shipped policy to act."""
+
+
+def digest(ds: xr.Dataset) -> str:
+    """SHA-256 of the data variables and coordinates of ``ds`` (not its attributes)."""
+    h = hashlib.sha256()
+    for name in sorted(map(str, ds.variables)):
+        v = ds.variables[name]
+        a = np.asarray(v.values)
+        h.update(f"{name}|{v.dims}|{a.dtype.str}|{a.shape}\n".encode())
+        if a.dtype.kind in "OUS":
+            h.update("\x00".join(map(str, a.ravel())).encode())
+        else:
+            h.update(np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def compute() -> dict[str, str]:
+    """The digest of each scenario of :data:`SCENARIOS` at :data:`SIZE`."""
+    import urbsim
+
+    out = {}
+    for name in SCENARIOS:
+        scn = urbsim.load_scenario(name).model_copy(update={"households": SIZE["households"]})
+        out[name] = digest(urbsim.run_seeds(scn, SIZE["seeds"], SIZE["steps"]))
+    return out
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--renew"]:
+        sys.exit(f"usage: {sys.argv[0]} --renew   (rewrites {FILE})")
+    FILE.parent.mkdir(exist_ok=True)
+    FILE.write_text(json.dumps({"size": SIZE, "digests": compute()}, indent=1) + "\n")
+    print(f"wrote {FILE}")
