@@ -6,9 +6,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from urbsim.common.errors import InputError
 from urbsim.inputs.city import PERIODS, City
 from urbsim.inputs.city_synthetic import grid, synthetic
-from urbsim.common.errors import InputError
 from urbsim.inputs.milieus import SEGMENTS
 from urbsim.inputs.params import CityParams
 

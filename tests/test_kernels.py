@@ -1,12 +1,17 @@
-"""Kernel building blocks: counter-based random numbers, the Fenwick tree, the market."""
+"""Kernel building blocks: counter-based random numbers, the Fenwick tree, the market; the
+records kernels take, and search and choice called directly."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from urbsim._kernels import fenwick, market, rng
+from conftest import small_params
+from urbsim._kernels import choice, composition, fenwick, market, records, rng
+from urbsim.engine.model import UrbanModel
 
 
 def test_uniforms_are_a_pure_function_of_the_key():
@@ -43,16 +48,61 @@ def test_fenwick_find_and_add_match_brute_force(counts, data):
                                                                  side="right")
 
 
+def _housing(rent, base, cap, occ):
+    return records.Housing(capacity=cap, occupied=occ, counts=np.zeros((3, 2), np.int64),
+                           rent=rent, base_rent=base, amenity=np.full(3, 0.5))
+
+
+def _market(upper, cap_increase, social_fixed):
+    return records.MarketRules(vacancy_target=0.03, adjustment=0.5, max_change=0.1, floor=0.6,
+                               upper=upper, cap_increase=cap_increase, social_fixed=social_fixed)
+
+
 def test_rents_follow_vacancy_within_bounds():
     base = np.full((3, 4), 100.0)
     cap = np.full((3, 4), 100, np.int64)
     occ = np.array([[100] * 4, [97] * 4, [50] * 4], np.int64)  # full, on target, empty half
-    new = market.update_rents(base.copy(), base, cap, occ, 0.03, 0.5, 0.1, 0.6, 3.0, -1.0, True)
+    new = market.update_rents(_housing(base.copy(), base, cap, occ), _market(3.0, -1.0, True))
     assert (new[:, 0] == 100).all()  # social fixed
     assert np.allclose(new[0, 1:], 110) and np.allclose(new[1, 1:], 100)
     assert np.allclose(new[2, 1:], 90)
-    capped = market.update_rents(base.copy(), base, cap, occ, 0.03, 0.5, 0.1, 0.6, 1.05, 0.02,
-                                 True)
+    capped = market.update_rents(_housing(base.copy(), base, cap, occ), _market(1.05, 0.02, True))
     assert np.allclose(capped[0, 1:], 102)
-    low = market.update_rents(base * 0.61, base, cap, occ, 0.03, 0.5, 0.1, 0.6, 3.0, -1.0, False)
+    low = market.update_rents(_housing(base * 0.61, base, cap, occ), _market(3.0, -1.0, False))
     assert np.allclose(low[2], 60)
+
+
+def test_every_record_documents_each_field_with_its_shape_or_type():
+    classes = [c for c in vars(records).values()
+               if isinstance(c, type) and issubclass(c, tuple) and c.__module__ == records.__name__]
+    assert len(classes) >= 10
+    for cls in classes:
+        section = (cls.__doc__ or "").split("Attributes:", 1)[-1]
+        for name in cls._fields:
+            line = re.search(rf"^\s+{name}: (.*)$", section, re.M)
+            assert line, f"{cls.__name__}.{name} undocumented"
+            assert re.match(r"``\(.*\)`` (bool|int\d+|float\d+)|(bool|int|float),", line[1]), (
+                f"{cls.__name__}.{name}: say its shape and dtype, or its type")
+
+
+def test_relocate_books_every_move_in_counts_vacancies_and_perceived(small_city):
+    m = UrbanModel(small_params(), city=small_city, seed=4)
+    m.step()
+    h = m.households
+    movers = np.flatnonzero(h.active)[::3]
+    forced = np.where(np.arange(len(movers)) % 2 == 0, choice.FORCED, 1).astype(np.int8)
+    tree = fenwick.build((m.capacity - m.occ).ravel())
+    agg = m._perceived()
+    out = choice.relocate(m.seed, 9, rng.CHOICE, movers, forced, h.record(), m.housing(), tree,
+                          agg, m.balls, m.search, m.preferences, m.choice_rules)
+    assert set(np.unique(out)) <= {choice.STAYED, choice.MOVED, choice.LEFT}
+    assert (out[forced == choice.FORCED] != choice.STAYED).all()  # forced movers may not stay
+    assert (out == choice.MOVED).any()
+    assert (h.active[movers] == (out != choice.LEFT)).all()
+    np.testing.assert_array_equal(m.counts, composition.counts(h.record(), small_city.n,
+                                                               len(m.milieus)))
+    np.testing.assert_array_equal(m.occ, composition.occupancy(h.record(), small_city.n,
+                                                               m.occ.shape[1]))
+    assert fenwick.total(tree) == (m.capacity - m.occ).sum()
+    for updated, rebuilt in zip(agg, m._perceived(), strict=True):  # move by move vs at once
+        np.testing.assert_allclose(updated, rebuilt, atol=1e-9)

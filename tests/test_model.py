@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import small_params
-from urbsim.inputs.city_synthetic import synthetic
 from urbsim.common.errors import InputError
 from urbsim.engine.model import UrbanModel
+from urbsim.inputs.city_synthetic import synthetic
 from urbsim.inputs.params import (
     ChoiceParams,
     CityParams,

@@ -9,8 +9,8 @@ import pytest
 from conftest import small_params
 from urbsim.engine import indicators
 from urbsim.engine.model import UrbanModel
-from urbsim.inputs.params import Construction, UnlockUnderused
 from urbsim.engine.recorder import VARIABLES, ZERO_UNLESS_GIVEN, Recorder
+from urbsim.inputs.params import Construction, UnlockUnderused
 
 
 def _run(city, steps: int, read_at: tuple[int, ...] = (), **update):

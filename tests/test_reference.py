@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from urbsim.inputs.city_synthetic import synthetic
 from urbsim.engine.model import UrbanModel
+from urbsim.inputs.city_synthetic import synthetic
 from urbsim.inputs.params import (
     CityParams,
     Construction,

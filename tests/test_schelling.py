@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from urbsim.inputs import schelling
 from urbsim.engine.model import UrbanModel
+from urbsim.inputs import schelling
 
 
 @pytest.mark.parametrize("threshold", [0.3, 0.375])

@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 
 from urbsim._kernels import composition, fenwick, rng
+from urbsim._kernels.records import Candidates
 from urbsim._kernels.satisfaction import utility
 
 STAYED, MOVED, LEFT = 0, 1, 2
@@ -30,122 +31,245 @@ SOCIAL = 0  # index of the social-rental segment
 
 
 @njit(cache=True)
-def relocate(seed, step, stream, order, forced, milieu, node, segment, income, years,
-             attachment, active, counts, occ, capacity, vac_tree, cw, tot, sum_st, sum_sq, aff,
-             ball_ptr, ball_idx, ball_hop, ring_w, search_ptr, search_idx, search_cum, amenity, rent,
-             pref, status, affinity, seg_pref, count_mode, acceptable_burden, n_candidates,
-             local_share, logit_scale, move_cost, consider_staying, social_limit, max_burden):
-    """Move the households ``order`` (in that order); returns STAYED/MOVED/LEFT per entry.
+def relocate(seed, step, stream, order, forced, households, housing, vacancies, perceived, balls,
+             search, prefs, rules):
+    """Move the households ``order``, one after another in that order.
 
-    Updates in place: household arrays, ``counts``, ``occ``, ``vac_tree`` and the perceived
-    aggregates. ``forced[j] == FORCED`` marks movers that may not stay.
+    Each mover draws ``K`` candidates and keeps the acceptable ones with their utility, then
+    chooses one option by multinomial logit (:func:`_logit_pick`). A move or a departure is
+    booked at once (:func:`_vacate`, :func:`_occupy`), so that the next mover sees the
+    vacancies and compositions it leaves.
+
+    Candidate ``c`` is local with probability ``local_share`` (draw ``3c``; only for a mover
+    with a home), see :func:`_draw_near`; otherwise a vacant dwelling uniformly from the whole
+    city (draw ``3c + 1``). It is dropped when the local node drawn is full, its rent exceeds
+    ``max_burden * y``, or it is social housing and the income ``y`` exceeds
+    ``social_limit``. No candidate is drawn when the city has no vacancy. The logit pick uses
+    draw ``3K``.
+
+    Args:
+        seed: int, the run's seed.
+        step: int, the step.
+        stream: int, the random stream (:data:`urbsim._kernels.rng.CHOICE` for movers,
+            :data:`~urbsim._kernels.rng.NEWCOMER_CHOICE` for in-migrants).
+        order: ``(J,)`` int64 (in), household slots of the movers, in the order they choose.
+        forced: ``(J,)`` int8 (in), per entry of ``order``: ``FORCED`` (2) for movers that may
+            not stay (displaced households, newcomers).
+        households: :class:`~urbsim._kernels.records.Households` (in/out): ``milieu`` and
+            ``income`` are read; ``node``, ``segment``, ``years``, ``attachment``, ``active``
+            of the movers are written.
+        housing: :class:`~urbsim._kernels.records.Housing` (in/out): ``capacity``, ``rent``,
+            ``amenity`` are read; ``occupied`` and ``counts`` are updated move by move.
+        vacancies: ``(N * G + 1,)`` int64 (in/out), Fenwick tree
+            (:mod:`urbsim._kernels.fenwick`) of the vacant dwellings per cell
+            ``node * G + segment``, updated move by move.
+        perceived: :class:`~urbsim._kernels.records.Perceived` (in/out), updated move by move.
+        balls: :class:`~urbsim._kernels.records.Balls` (in).
+        search: :class:`~urbsim._kernels.records.Search` (in).
+        prefs: :class:`~urbsim._kernels.records.Preferences` (in).
+        rules: :class:`~urbsim._kernels.records.ChoiceRules` (in).
+
+    Returns:
+        ``(J,)`` int8, STAYED, MOVED or LEFT per entry of ``order``.
     """
-    n_seg = capacity.shape[1]
+    milieu, income = households.milieu, households.income
+    node, segment = households.node, households.segment
+    rent = housing.rent
+    n_seg = rent.shape[1]
+    n_candidates, local_share = rules.n_candidates, rules.local_share
+    social_limit, max_burden = rules.social_limit, rules.max_burden
     result = np.zeros(order.shape[0], np.int8)
-    cand_n = np.empty(n_candidates, np.int64)
-    cand_s = np.empty(n_candidates, np.int64)
-    util = np.empty(n_candidates + 1)
+    cands = Candidates(np.empty(n_candidates, np.int64), np.empty(n_candidates, np.int64),
+                       np.empty(n_candidates + 1))
     # ring weight of home in each candidate's ball: looked up in the home's own ball (the balls
     # are symmetric), written into ``near_home`` once per mover when that beats a scan per
     # candidate
-    near_home = np.zeros(capacity.shape[0])
     mark = n_candidates > 2
+    near_home = np.zeros(housing.capacity.shape[0])
     for j in range(order.shape[0]):
         i = order[j]
         m = milieu[i]
         y = income[i]
         home = node[i]
-        if mark and home >= 0:
-            for e in range(ball_ptr[home], ball_ptr[home + 1]):
-                near_home[ball_idx[e]] = ring_w[ball_hop[e]]
         hk = rng.key(seed, step, stream, i)
-        k = 0
-        total = fenwick.total(vac_tree)
-        for c in range(n_candidates):
-            if total == 0:
-                break
+        ball = home if mark else -1
+        _ring_weights(near_home, balls, ball, False)
+        total = fenwick.total(vacancies)
+        k = 0  # acceptable candidates
+        for c in range(n_candidates if total > 0 else 0):
             if home >= 0 and rng.keyed(hk, 3 * c) < local_share:
-                lo, hi = search_ptr[home], search_ptr[home + 1]
-                u = rng.keyed(hk, 3 * c + 1) * search_cum[hi - 1]
-                e = lo + np.searchsorted(search_cum[lo:hi], u, side="right")
-                n = search_idx[min(e, hi - 1)]
-                free = 0
-                for s in range(n_seg):
-                    free += capacity[n, s] - occ[n, s]
-                if free <= 0:
-                    continue
-                r = int(rng.keyed(hk, 3 * c + 2) * free)
-                s = 0
-                while r >= capacity[n, s] - occ[n, s]:
-                    r -= capacity[n, s] - occ[n, s]
-                    s += 1
+                n, s = _draw_near(hk, c, home, housing, search)
             else:
-                cell = fenwick.find(vac_tree, int(rng.keyed(hk, 3 * c + 1) * total))
-                n = cell // n_seg
-                s = cell % n_seg
-            if rent[n, s] > max_burden * y or (s == SOCIAL and y > social_limit):
+                cell = fenwick.find(vacancies, int(rng.keyed(hk, 3 * c + 1) * total))
+                n, s = cell // n_seg, cell % n_seg
+            if n < 0 or rent[n, s] > max_burden * y or (s == SOCIAL and y > social_limit):
                 continue
-            excl = (near_home[n] if mark else
-                    composition.weight_in_ball(ball_ptr, ball_idx, ball_hop, ring_w, n, home))
-            util[k] = utility(m, y, n, s, excl, cw, tot, sum_st, sum_sq, aff, amenity, rent,
-                              pref, status, seg_pref, count_mode, acceptable_burden)
-            cand_n[k] = n
-            cand_s[k] = s
+            excl = near_home[n] if mark else composition.weight_in_ball(balls, n, home)
+            cands.utility[k] = utility(m, y, n, s, excl, perceived, housing, prefs)
+            cands.node[k] = n
+            cands.segment[k] = s
             k += 1
-        if mark and home >= 0:
-            for e in range(ball_ptr[home], ball_ptr[home + 1]):
-                near_home[ball_idx[e]] = 0.0
-        stay = home >= 0 and forced[j] != FORCED and consider_staying
+        _ring_weights(near_home, balls, ball, True)
+        may_stay = home >= 0 and forced[j] != FORCED
+        pick = 0
         if k == 0:
-            if home >= 0 and forced[j] != FORCED:
-                result[j] = STAYED
-                continue
-            result[j] = LEFT
+            result[j] = STAYED if may_stay else LEFT
         else:
             n_opt = k
-            if stay:
-                util[k] = utility(m, y, home, segment[i], ring_w[0], cw, tot, sum_st, sum_sq, aff,
-                                  amenity, rent, pref, status, seg_pref, count_mode,
-                                  acceptable_burden) + move_cost
+            if may_stay and rules.consider_staying:  # staying is option k
+                cands.utility[k] = utility(m, y, home, segment[i], balls.ring_w[0], perceived,
+                                           housing, prefs) + rules.move_cost
                 n_opt = k + 1
-            best = util[0]
-            for o in range(1, n_opt):
-                best = max(best, util[o])
-            z = 0.0
-            for o in range(n_opt):
-                util[o] = np.exp(logit_scale * (util[o] - best))
-                z += util[o]
-            u = rng.keyed(hk, 3 * n_candidates) * z
-            pick = 0
-            acc = util[0]
-            while acc <= u and pick < n_opt - 1:
-                pick += 1
-                acc += util[pick]
-            if pick == k:
-                result[j] = STAYED
-                continue
-            result[j] = MOVED
-        if home >= 0:
-            s0 = segment[i]
-            occ[home, s0] -= 1
-            counts[home, m] -= 1
-            fenwick.add(vac_tree, home * n_seg + s0, 1)
-            composition.shift(cw, tot, sum_st, sum_sq, aff, ball_ptr, ball_idx, ball_hop,
-                              ring_w, status, affinity, home, m, -1.0)
-        if result[j] == LEFT:
-            active[i] = False
-            node[i] = -1
+            pick = _logit_pick(cands.utility, n_opt, rules.logit_scale,
+                               rng.keyed(hk, 3 * n_candidates))
+            result[j] = STAYED if pick == k else MOVED
+        if result[j] == STAYED:
             continue
-        n = cand_n[pick]
-        s = cand_s[pick]
-        occ[n, s] += 1
-        counts[n, m] += 1
-        fenwick.add(vac_tree, n * n_seg + s, -1)
-        composition.shift(cw, tot, sum_st, sum_sq, aff, ball_ptr, ball_idx, ball_hop, ring_w,
-                          status, affinity, n, m, 1.0)
-        node[i] = n
-        segment[i] = s
-        years[i] = 0
-        attachment[i] = 0.0
-        active[i] = True
+        if home >= 0:
+            _vacate(home, segment[i], m, housing, vacancies, perceived, balls, prefs)
+        if result[j] == LEFT:
+            households.active[i] = False
+            node[i] = -1
+        else:
+            _occupy(i, m, cands.node[pick], cands.segment[pick], households, housing, vacancies,
+                    perceived, balls, prefs)
     return result
+
+
+# The helpers below are inlined into relocate. Each uses every array it takes on all of its
+# paths (a single return, no early exit from a loop), so that LLVM drops the reference counting
+# of its arguments: it would cost more than the work of a helper called per candidate. (Drawing
+# all candidates of a mover in one helper taking a dozen records and arrays costs a quarter
+# more time in relocate than the loop written out in it, for that reason.)
+
+
+@njit(cache=True, inline="always")
+def _ring_weights(near_home, balls, home, clear):
+    """Write the ring weights of the ball of ``home`` into ``near_home`` at its nodes (or zeros
+    there when ``clear``); nothing for ``home < 0``.
+
+    Args:
+        near_home: ``(N,)`` float64 (out).
+        balls: :class:`~urbsim._kernels.records.Balls` (in).
+        home: int, the centre of the ball, or -1.
+        clear: bool, write zeros instead of the weights.
+    """
+    lo = balls.ptr[max(home, 0)]
+    hi = balls.ptr[home + 1] if home >= 0 else lo
+    for e in range(lo, hi):
+        near_home[balls.idx[e]] = 0.0 if clear else balls.ring_w[balls.hop[e]]
+
+
+@njit(cache=True, inline="always")
+def _draw_near(hk, c, home, housing, search):
+    """Candidate ``c`` near ``home``: a node of the home's search neighbourhood by weight (draw
+    ``3c + 1``), then a vacant segment there in proportion to its vacancies (draw ``3c + 2``).
+
+    Args:
+        hk: uint64, the mover's key.
+        c: int, the candidate's number.
+        home: int, the mover's neighbourhood.
+        housing: :class:`~urbsim._kernels.records.Housing` (in): ``capacity`` and
+            ``occupied`` are read.
+        search: :class:`~urbsim._kernels.records.Search` (in).
+
+    Returns:
+        ``(node, segment)``; node -1 when the node drawn has no vacancy.
+    """
+    capacity, occ = housing.capacity, housing.occupied
+    lo, hi = search.ptr[home], search.ptr[home + 1]
+    u = rng.keyed(hk, 3 * c + 1) * search.cum[hi - 1]
+    e = lo + np.searchsorted(search.cum[lo:hi], u, side="right")
+    n = search.idx[min(e, hi - 1)]
+    n_seg = capacity.shape[1]
+    free = 0
+    for s in range(n_seg):
+        free += capacity[n, s] - occ[n, s]
+    r = int(rng.keyed(hk, 3 * c + 2) * free)
+    s = 0
+    while s < n_seg - 1 and r >= capacity[n, s] - occ[n, s]:
+        r -= capacity[n, s] - occ[n, s]
+        s += 1
+    return (n if free > 0 else -1), s
+
+
+@njit(cache=True, inline="always")
+def _logit_pick(util, n_opt, logit_scale, uniform):
+    """Pick one of ``n_opt`` options with probability ``exp(scale * U) / sum exp(scale * U)``.
+
+    Args:
+        util: ``(>= n_opt,)`` float64 (in/out): the options' utilities on entry, their
+            weights ``exp(scale * (U - max U))`` on return.
+        n_opt: int, the number of options (at least 1).
+        logit_scale: float, the scale.
+        uniform: float, a uniform in [0, 1).
+
+    Returns:
+        int, the option picked.
+    """
+    best = util[0]
+    for o in range(1, n_opt):
+        best = max(best, util[o])
+    z = 0.0
+    for o in range(n_opt):
+        util[o] = np.exp(logit_scale * (util[o] - best))
+        z += util[o]
+    u = uniform * z
+    pick = 0
+    acc = util[0]
+    while acc <= u and pick < n_opt - 1:
+        pick += 1
+        acc += util[pick]
+    return pick
+
+
+@njit(cache=True, inline="always")
+def _vacate(home, s0, m, housing, vacancies, perceived, balls, prefs):
+    """Book a household of milieu ``m`` leaving its dwelling of segment ``s0`` at ``home``.
+
+    Args:
+        home: int, the neighbourhood.
+        s0: int, the segment.
+        m: int, the milieu.
+        housing: :class:`~urbsim._kernels.records.Housing` (in/out): ``occupied`` and
+            ``counts`` are decremented.
+        vacancies: ``(N * G + 1,)`` int64 (in/out), Fenwick tree: one vacancy more.
+        perceived: :class:`~urbsim._kernels.records.Perceived` (in/out).
+        balls: :class:`~urbsim._kernels.records.Balls` (in).
+        prefs: :class:`~urbsim._kernels.records.Preferences` (in).
+    """
+    n_seg = housing.capacity.shape[1]
+    housing.occupied[home, s0] -= 1
+    housing.counts[home, m] -= 1
+    fenwick.add(vacancies, home * n_seg + s0, 1)
+    composition.shift(perceived, balls, prefs, home, m, -1.0)
+
+
+@njit(cache=True, inline="always")
+def _occupy(i, m, n, s, households, housing, vacancies, perceived, balls, prefs):
+    """Book household ``i`` of milieu ``m`` moving into a dwelling of segment ``s`` at ``n``.
+
+    Args:
+        i: int, the household's slot.
+        m: int, its milieu.
+        n: int, the neighbourhood.
+        s: int, the segment.
+        households: :class:`~urbsim._kernels.records.Households` (in/out): ``node``,
+            ``segment``, ``years`` (0), ``attachment`` (0), ``active`` of ``i`` are written.
+        housing: :class:`~urbsim._kernels.records.Housing` (in/out): ``occupied`` and
+            ``counts`` are incremented.
+        vacancies: ``(N * G + 1,)`` int64 (in/out), Fenwick tree: one vacancy less.
+        perceived: :class:`~urbsim._kernels.records.Perceived` (in/out).
+        balls: :class:`~urbsim._kernels.records.Balls` (in).
+        prefs: :class:`~urbsim._kernels.records.Preferences` (in).
+    """
+    n_seg = housing.capacity.shape[1]
+    housing.occupied[n, s] += 1
+    housing.counts[n, m] += 1
+    fenwick.add(vacancies, n * n_seg + s, -1)
+    composition.shift(perceived, balls, prefs, n, m, 1.0)
+    households.node[i] = n
+    households.segment[i] = s
+    households.years[i] = 0
+    households.attachment[i] = 0.0
+    households.active[i] = True

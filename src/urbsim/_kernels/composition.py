@@ -1,8 +1,9 @@
 """Composition of neighbourhoods: integer counts, and the weighted composition each household
 perceives (own neighbourhood plus rings of neighbours within the radius).
 
-The perceived aggregates of node ``n`` are, with ``w`` the ring weight of each node ``j`` in the
-ball of ``n`` and ``c[j, k]`` the count of milieu ``k`` at ``j``:
+The perceived aggregates of node ``n`` (a :class:`~urbsim._kernels.records.Perceived`) are,
+with ``w`` the ring weight of each node ``j`` in the ball of ``n`` and ``c[j, k]`` the count of
+milieu ``k`` at ``j``:
 
 * ``cw[n, k]   = sum_j w * c[j, k]``       (weighted composition)
 * ``tot[n]     = sum_k cw[n, k]``
@@ -18,10 +19,23 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from urbsim._kernels.records import Perceived
+
 
 @njit(cache=True)
-def counts(node, milieu, active, n_nodes, n_milieus):
-    """Households per node x milieu (int64)."""
+def counts(households, n_nodes, n_milieus):
+    """Households per neighbourhood x milieu.
+
+    Args:
+        households: :class:`~urbsim._kernels.records.Households` (in): ``active``, ``node``,
+            ``milieu`` are read.
+        n_nodes: int, ``N``.
+        n_milieus: int, ``M``.
+
+    Returns:
+        ``(N, M)`` int64 counts of the active households.
+    """
+    node, milieu, active = households.node, households.milieu, households.active
     c = np.zeros((n_nodes, n_milieus), np.int64)
     for i in range(node.shape[0]):
         if active[i]:
@@ -30,8 +44,19 @@ def counts(node, milieu, active, n_nodes, n_milieus):
 
 
 @njit(cache=True)
-def occupancy(node, segment, active, n_nodes, n_segments):
-    """Occupied dwellings per node x segment (int64)."""
+def occupancy(households, n_nodes, n_segments):
+    """Occupied dwellings per neighbourhood x segment.
+
+    Args:
+        households: :class:`~urbsim._kernels.records.Households` (in): ``active``, ``node``,
+            ``segment`` are read.
+        n_nodes: int, ``N``.
+        n_segments: int, ``G``.
+
+    Returns:
+        ``(N, G)`` int64 counts of the active households' dwellings.
+    """
+    node, segment, active = households.node, households.segment, households.active
     o = np.zeros((n_nodes, n_segments), np.int64)
     for i in range(node.shape[0]):
         if active[i]:
@@ -40,9 +65,21 @@ def occupancy(node, segment, active, n_nodes, n_segments):
 
 
 @njit(cache=True, parallel=True)
-def perceived(c, ball_ptr, ball_idx, ball_hop, ring_w, status, affinity):
-    """The perceived aggregates ``(cw, tot, sum_st, sum_sq, aff)`` from counts ``c`` (each
-    node's row is summed by one thread in ball order: the result does not depend on threads)."""
+def perceived(c, balls, prefs):
+    """The perceived aggregates from counts ``c`` (each node's row is summed by one thread in
+    ball order: the result does not depend on threads).
+
+    Args:
+        c: ``(N, M)`` int64 (in), households per neighbourhood x milieu.
+        balls: :class:`~urbsim._kernels.records.Balls` (in).
+        prefs: :class:`~urbsim._kernels.records.Preferences` (in): ``status`` and
+            ``affinity`` are read.
+
+    Returns:
+        A new :class:`~urbsim._kernels.records.Perceived`.
+    """
+    ball_ptr, ball_idx, ball_hop, ring_w = balls.ptr, balls.idx, balls.hop, balls.ring_w
+    status, affinity = prefs.status, prefs.affinity
     n, m = c.shape
     cw = np.zeros((n, m))
     tot = np.zeros(n)
@@ -63,15 +100,28 @@ def perceived(c, ball_ptr, ball_idx, ball_hop, ring_w, status, affinity):
             sum_sq[i] += x * x
             for a in range(m):
                 aff[i, a] += affinity[a, k] * x
-    return cw, tot, sum_st, sum_sq, aff
+    return Perceived(cw, tot, sum_st, sum_sq, aff)
 
 
 @njit(cache=True, inline="always")
-def shift(cw, tot, sum_st, sum_sq, aff, ball_ptr, ball_idx, ball_hop, ring_w, status, affinity,
-          node, k, sign):
+def shift(perceived, balls, prefs, node, k, sign):
     """Update the aggregates in place when one household of milieu ``k`` arrives at
     (``sign=+1``) or leaves (``sign=-1``) ``node``. The ball is symmetric, so the nodes whose
-    perception changes are the nodes of ``node``'s own ball, with the same weights."""
+    perception changes are the nodes of ``node``'s own ball, with the same weights.
+
+    Args:
+        perceived: :class:`~urbsim._kernels.records.Perceived` (in/out): every array is
+            updated for the nodes of the ball of ``node``.
+        balls: :class:`~urbsim._kernels.records.Balls` (in).
+        prefs: :class:`~urbsim._kernels.records.Preferences` (in): ``status`` and
+            ``affinity`` are read.
+        node: int, the neighbourhood the household arrives at or leaves.
+        k: int, its milieu.
+        sign: float, +1.0 (arrives) or -1.0 (leaves).
+    """
+    cw, tot, sum_st, sum_sq, aff = perceived
+    ball_ptr, ball_idx, ball_hop, ring_w = balls.ptr, balls.idx, balls.hop, balls.ring_w
+    status, affinity = prefs.status, prefs.affinity
     m = cw.shape[1]
     for e in range(ball_ptr[node], ball_ptr[node + 1]):
         w = ring_w[ball_hop[e]] * sign
@@ -87,8 +137,18 @@ def shift(cw, tot, sum_st, sum_sq, aff, ball_ptr, ball_idx, ball_hop, ring_w, st
 
 
 @njit(cache=True, inline="always")
-def weight_in_ball(ball_ptr, ball_idx, ball_hop, ring_w, node, other):
-    """Ring weight of ``other`` in the ball of ``node`` (0 when outside it or ``other < 0``)."""
+def weight_in_ball(balls, node, other):
+    """Ring weight of ``other`` in the ball of ``node`` (0 when outside it or ``other < 0``).
+
+    Args:
+        balls: :class:`~urbsim._kernels.records.Balls` (in).
+        node: int, centre of the ball.
+        other: int, the node looked for (may be negative: not housed).
+
+    Returns:
+        float, ``ring_w[hop]`` of ``other`` in the ball, else 0.0.
+    """
+    ball_ptr, ball_idx, ball_hop, ring_w = balls.ptr, balls.idx, balls.hop, balls.ring_w
     for e in range(ball_ptr[node], ball_ptr[node + 1]):
         if ball_idx[e] == other:
             return ring_w[ball_hop[e]]

@@ -9,7 +9,14 @@ from numba import njit
 
 @njit(cache=True)
 def build(counts):
-    """Tree over non-negative integer ``counts`` (1-based internally, length n + 1)."""
+    """Tree over non-negative integer ``counts``.
+
+    Args:
+        counts: ``(n,)`` int64 (in), the counts (e.g. vacancies per cell).
+
+    Returns:
+        ``(n + 1,)`` int64, the tree (1-based internally).
+    """
     n = counts.shape[0]
     tree = np.zeros(n + 1, np.int64)
     for i in range(n):
@@ -22,7 +29,13 @@ def build(counts):
 
 @njit(cache=True, inline="always")
 def add(tree, i, delta):
-    """Add ``delta`` to element ``i`` (0-based)."""
+    """Add ``delta`` to element ``i``.
+
+    Args:
+        tree: ``(n + 1,)`` int64 (in/out), the tree.
+        i: int, 0-based element.
+        delta: int, added to its count.
+    """
     j = i + 1
     n = tree.shape[0] - 1
     while j <= n:
@@ -32,7 +45,14 @@ def add(tree, i, delta):
 
 @njit(cache=True, inline="always")
 def total(tree):
-    """Sum of all elements."""
+    """Sum of all elements.
+
+    Args:
+        tree: ``(n + 1,)`` int64 (in), the tree.
+
+    Returns:
+        int, ``counts[0] + ... + counts[n - 1]``.
+    """
     s = 0
     j = tree.shape[0] - 1
     while j > 0:
@@ -43,7 +63,15 @@ def total(tree):
 
 @njit(cache=True, inline="always")
 def find(tree, target):
-    """Smallest 0-based ``i`` with ``counts[0] + ... + counts[i] > target`` (0 <= target < total)."""
+    """Smallest 0-based ``i`` with ``counts[0] + ... + counts[i] > target``.
+
+    Args:
+        tree: ``(n + 1,)`` int64 (in), the tree.
+        target: int, ``0 <= target < total(tree)``.
+
+    Returns:
+        int, the element (a uniform ``target`` samples elements in proportion to counts).
+    """
     n = tree.shape[0] - 1
     pos = 0
     step = 1

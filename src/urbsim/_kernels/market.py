@@ -13,9 +13,23 @@ from numba import njit
 
 
 @njit(cache=True)
-def update_rents(rent, base_rent, capacity, occ, target, adjustment, max_change, floor,
-                 upper, cap_increase, social_fixed):
-    """New rent array (``cap_increase < 0`` means no cap on the increase)."""
+def update_rents(housing, rules):
+    """This year's rents from last year's and the vacancy.
+
+    Args:
+        housing: :class:`~urbsim._kernels.records.Housing` (in): ``rent``, ``base_rent``,
+            ``capacity``, ``occupied`` are read.
+        rules: :class:`~urbsim._kernels.records.MarketRules` (in).
+
+    Returns:
+        ``(N, G)`` float64, a new rent array (cells without dwellings, and social rents when
+        ``social_fixed``, keep their rent).
+    """
+    rent, base_rent = housing.rent, housing.base_rent
+    capacity, occ = housing.capacity, housing.occupied
+    target, adjustment, max_change = rules.vacancy_target, rules.adjustment, rules.max_change
+    floor, upper, cap_increase = rules.floor, rules.upper, rules.cap_increase
+    social_fixed = rules.social_fixed
     n, n_seg = rent.shape
     out = rent.copy()
     for i in range(n):

@@ -19,9 +19,28 @@ from urbsim._kernels import rng
 
 
 @njit(cache=True, parallel=True)
-def decide(seed, step, active, milieu, node, segment, income, age, attachment, satisfaction,
-           rent, mobility, age_mobility, damping, gain, max_burden, forced_rate):
-    """Move flag per household (0 stay, 1 voluntary, 2 forced)."""
+def decide(seed, step, households, satisfaction, rent, rules):
+    """Move flag per household (0 stay, 1 voluntary, 2 forced).
+
+    Args:
+        seed: int, the run's seed.
+        step: int, the step (draws of stream MOVE are keyed on it).
+        households: :class:`~urbsim._kernels.records.Households` (in): ``active``,
+            ``milieu``, ``node``, ``segment``, ``income``, ``age``, ``attachment`` are read.
+        satisfaction: ``(H,)`` float64 (in), each household's utility of its home.
+        rent: ``(N, G)`` float64 (in), current rents.
+        rules: :class:`~urbsim._kernels.records.MovingRules` (in).
+
+    Returns:
+        ``(H,)`` int8, 0 (stays), 1 (moves voluntarily) or 2 (forced to move); 0 for empty
+        slots.
+    """
+    active, milieu, node = households.active, households.milieu, households.node
+    segment, income = households.segment, households.income
+    age, attachment = households.age, households.attachment
+    mobility, age_mobility = rules.mobility, rules.age_mobility
+    damping, gain = rules.damping, rules.gain
+    max_burden, forced_rate = rules.max_burden, rules.forced_rate
     h = active.shape[0]
     out = np.zeros(h, np.int8)
     for i in prange(h):

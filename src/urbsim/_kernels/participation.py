@@ -23,10 +23,35 @@ from urbsim._kernels import rng
 
 
 @njit(cache=True, parallel=True)
-def take_part(seed, step, event, active, milieu, node, engagement, engagement0, base_logit,
-              channel_logit, shift, scope, competing, neighbours, social, context, weight,
-              fatigue, panel, invite_share):
-    """Outcome per household for one event (``event`` numbers the draws of this step)."""
+def take_part(seed, step, event, households, dialogue, neighbours, context, rules):
+    """Outcome per household for one event (stream PARTICIPATION, draws ``2 * event`` for a
+    panel's invitation and ``2 * event + 1`` for taking part).
+
+    Args:
+        seed: int, the run's seed.
+        step: int, the step.
+        event: int, numbers the events of this step (and so their draws).
+        households: :class:`~urbsim._kernels.records.Households` (in): ``active``,
+            ``milieu``, ``node`` (any valid node for empty slots), ``engagement`` are read.
+        dialogue: :class:`~urbsim._kernels.records.Dialogue` (in), the event.
+        neighbours: ``(N,)`` float64 (in), mean engagement above baseline of each
+            neighbourhood's residents (:func:`neighbours`).
+        context: ``(N,)`` float64 (in), logit of each neighbourhood's status against the
+            city's.
+        rules: :class:`~urbsim._kernels.records.ParticipationRules` (in): ``engagement0``,
+            ``social``, ``weight``, ``fatigue`` are read.
+
+    Returns:
+        ``(H,)`` int8, 0 (not reached), 1 (reached or invited, did not take part) or 2 (took
+        part).
+    """
+    active, milieu = households.active, households.milieu
+    node, engagement = households.node, households.engagement
+    base_logit, channel_logit = dialogue.base_logit, dialogue.channel_logit
+    shift, scope, competing = dialogue.format_shift, dialogue.scope, dialogue.competing
+    panel, invite_share = dialogue.panel, dialogue.invite_share
+    engagement0, social = rules.engagement0, rules.social
+    weight, fatigue = rules.weight, rules.fatigue
     h = active.shape[0]
     out = np.zeros(h, np.int8)
     for i in prange(h):
@@ -44,17 +69,38 @@ def take_part(seed, step, event, active, milieu, node, engagement, engagement0, 
 
 
 @njit(cache=True)
-def decay(active, milieu, engagement, engagement0, rate):
-    """Engagement returns towards its milieu baseline by ``rate`` a year (in place)."""
+def decay(households, rules):
+    """Engagement returns towards its milieu baseline by ``rules.decay`` a year.
+
+    Args:
+        households: :class:`~urbsim._kernels.records.Households` (in/out): ``active`` and
+            ``milieu`` are read, ``engagement`` of the active households is updated.
+        rules: :class:`~urbsim._kernels.records.ParticipationRules` (in): ``engagement0``
+            and ``decay`` are read.
+    """
+    active, milieu, engagement = households.active, households.milieu, households.engagement
+    engagement0, rate = rules.engagement0, rules.decay
     for i in range(active.shape[0]):
         if active[i]:
             engagement[i] += rate * (engagement0[milieu[i]] - engagement[i])
 
 
 @njit(cache=True)
-def neighbours(active, node, milieu, engagement, engagement0, n_nodes):
+def neighbours(households, engagement0, n_nodes):
     """Mean engagement above the milieu baseline of the residents of each node (summed in
-    household order)."""
+    household order).
+
+    Args:
+        households: :class:`~urbsim._kernels.records.Households` (in): ``active``, ``node``,
+            ``milieu``, ``engagement`` are read.
+        engagement0: ``(M,)`` float64 (in), baseline engagement per milieu.
+        n_nodes: int, ``N``.
+
+    Returns:
+        ``(N,)`` float64, the mean (0 where nobody lives).
+    """
+    active, node = households.active, households.node
+    milieu, engagement = households.milieu, households.engagement
     total = np.zeros(n_nodes)
     residents = np.zeros(n_nodes)
     for i in range(active.shape[0]):
@@ -67,10 +113,23 @@ def neighbours(active, node, milieu, engagement, engagement0, n_nodes):
 
 
 @njit(cache=True)
-def tally(out, node, milieu, participants, reached, engagement, attachment, engagement_gain,
-          attachment_gain):
-    """Count reached households and participants per node × milieu (into the given arrays)
-    and let taking part raise engagement and attachment (in place)."""
+def tally(out, households, participants, reached, rules):
+    """Count reached households and participants per node x milieu, and let taking part raise
+    engagement and attachment.
+
+    Args:
+        out: ``(H,)`` int8 (in), the outcomes of :func:`take_part`.
+        households: :class:`~urbsim._kernels.records.Households` (in/out): ``node`` and
+            ``milieu`` are read; ``engagement`` and ``attachment`` of the participants are
+            raised.
+        participants: ``(N, M)`` int64 (in/out), participants added.
+        reached: ``(N, M)`` int64 (in/out), reached households added.
+        rules: :class:`~urbsim._kernels.records.ParticipationRules` (in):
+            ``engagement_gain`` and ``attachment_gain`` are read.
+    """
+    node, milieu = households.node, households.milieu
+    engagement, attachment = households.engagement, households.attachment
+    engagement_gain, attachment_gain = rules.engagement_gain, rules.attachment_gain
     for i in range(out.shape[0]):
         if out[i] >= 1:
             reached[node[i], milieu[i]] += 1

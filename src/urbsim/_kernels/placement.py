@@ -16,9 +16,27 @@ from urbsim._kernels import fenwick, rng
 
 
 @njit(cache=True)
-def place(seed, order, milieu, income, pref_cum, capacity, rent, max_burden, social_limit,
-          tries, node, segment):
-    """Fill ``node`` and ``segment`` for households ``order`` (in place); returns occupancy."""
+def place(seed, order, households, pref_cum, capacity, rent, max_burden, social_limit, tries):
+    """Give households ``order`` (in that order) a home, by preference (stream PLACEMENT).
+
+    Args:
+        seed: int, the run's seed.
+        order: ``(J,)`` int64 (in), household slots in placement order.
+        households: :class:`~urbsim._kernels.records.Households` (in/out): ``milieu`` and
+            ``income`` are read; ``node`` and ``segment`` are written at ``order``.
+        pref_cum: ``(M, N * G)`` float64 (in), cumulative preference weight of each cell
+            (neighbourhood-major) per milieu.
+        capacity: ``(N, G)`` int64 (in), dwellings.
+        rent: ``(N, G)`` float64 (in), rents.
+        max_burden: float, highest rent / income a household takes.
+        social_limit: float, highest income allowed into social housing.
+        tries: int, cells drawn by preference before falling back to a uniform vacancy.
+
+    Returns:
+        ``(N, G)`` int64, the occupied dwellings.
+    """
+    milieu, income = households.milieu, households.income
+    node, segment = households.node, households.segment
     n, n_seg = capacity.shape
     occ = np.zeros((n, n_seg), np.int64)
     tree = fenwick.build(capacity.ravel())

@@ -22,6 +22,14 @@ _INV53 = 1.0 / 9007199254740992.0  # 2**-53
 
 @njit(cache=True, inline="always")
 def _mix(z):
+    """SplitMix64 finaliser.
+
+    Args:
+        z: uint64.
+
+    Returns:
+        uint64, the mixed bits.
+    """
     z = (z ^ (z >> uint64(30))) * _M1
     z = (z ^ (z >> uint64(27))) * _M2
     return z ^ (z >> uint64(31))
@@ -29,7 +37,17 @@ def _mix(z):
 
 @njit(cache=True, inline="always")
 def key(seed, step, stream, index):
-    """The hashed key of one household's draws in one step and stream (see :func:`keyed`)."""
+    """The hashed key of one household's draws in one step and stream (see :func:`keyed`).
+
+    Args:
+        seed: int, the run's seed (non-negative).
+        step: int, the step.
+        stream: int, the rule's stream (e.g. :data:`CHOICE`).
+        index: int, the household slot (or another index).
+
+    Returns:
+        uint64, the key.
+    """
     z = _mix(uint64(seed) + _GOLDEN)
     z = _mix(z ^ (uint64(step) + _GOLDEN))
     z = _mix(z ^ (uint64(stream) * _GOLDEN))
@@ -39,19 +57,49 @@ def key(seed, step, stream, index):
 @njit(cache=True, inline="always")
 def keyed(k, draw):
     """A float in [0, 1): ``uniform(seed, step, stream, index, draw)`` from ``k = key(seed,
-    step, stream, index)`` (a kernel drawing many numbers for one household hashes once)."""
+    step, stream, index)`` (a kernel drawing many numbers for one household hashes once).
+
+    Args:
+        k: uint64, the key (:func:`key`).
+        draw: int, the draw's number (non-negative).
+
+    Returns:
+        float, a multiple of 2**-53 in [0, 1).
+    """
     return float(_mix(k ^ (uint64(draw) * _M2 + _GOLDEN)) >> uint64(11)) * _INV53
 
 
 @njit(cache=True, inline="always")
 def uniform(seed, step, stream, index, draw):
-    """A float in [0, 1) for the key (all arguments non-negative integers)."""
+    """A float in [0, 1) for the key.
+
+    Args:
+        seed: int, the run's seed.
+        step: int, the step.
+        stream: int, the stream.
+        index: int, the household slot.
+        draw: int, the draw's number (all arguments non-negative).
+
+    Returns:
+        float, as :func:`keyed` returns it.
+    """
     return keyed(key(seed, step, stream, index), draw)
 
 
 @njit(cache=True, inline="always")
 def normal(seed, step, stream, index, draw):
-    """A standard normal for the key (Box–Muller on draws ``2*draw`` and ``2*draw+1``)."""
+    """A standard normal for the key (Box–Muller on draws ``2*draw`` and ``2*draw+1``).
+
+    Args:
+        seed: int, the run's seed.
+        step: int, the step.
+        stream: int, the stream.
+        index: int, the household slot.
+        draw: int, the normal's number (uses uniform draws ``2 * draw``, ``2 * draw + 1``).
+
+    Returns:
+        float, the normal.
+    """
     u1 = 1.0 - uniform(seed, step, stream, index, 2 * draw)
     u2 = uniform(seed, step, stream, index, 2 * draw + 1)
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
@@ -59,7 +107,18 @@ def normal(seed, step, stream, index, draw):
 
 @njit(cache=True)
 def uniforms(seed, step, stream, n, draw):
-    """``n`` uniforms for indices 0..n-1 (vectorised helper for tests and Python callers)."""
+    """``n`` uniforms for indices 0..n-1 (vectorised helper for tests and Python callers).
+
+    Args:
+        seed: int, the run's seed.
+        step: int, the step.
+        stream: int, the stream.
+        n: int, the number of indices.
+        draw: int, the draw's number.
+
+    Returns:
+        ``(n,)`` float64, ``uniform(seed, step, stream, i, draw)`` for each ``i``.
+    """
     out = np.empty(n)
     for i in range(n):
         out[i] = uniform(seed, step, stream, i, draw)

@@ -1,6 +1,7 @@
 """Residential satisfaction: the utility a household draws from a dwelling in a neighbourhood.
 
-``pref`` is an ``(M, 6)`` matrix of milieu parameters, columns :data:`HOMOPHILY`,
+The milieus' parameters are :class:`~urbsim._kernels.records.Preferences`: ``pref`` is an
+``(M, 6)`` matrix, columns :data:`HOMOPHILY`,
 :data:`TOLERANCE`, :data:`DIVERSITY`, :data:`STATUS`, :data:`AMENITY`, :data:`RENT`.
 For household of milieu ``m`` with income ``y`` at node ``n``, segment ``s``::
 
@@ -26,9 +27,28 @@ HOMOPHILY, TOLERANCE, DIVERSITY, STATUS, AMENITY, RENT = range(6)
 
 
 @njit(cache=True, inline="always")
-def utility(m, y, n, s, excl, cw, tot, sum_st, sum_sq, aff, amenity, rent, pref, status,
-            seg_pref, count_mode, acceptable_burden):
-    """Utility of node ``n``, segment ``s`` for a household of milieu ``m``, income ``y``."""
+def utility(m, y, n, s, excl, perceived, housing, prefs):
+    """Utility of node ``n``, segment ``s`` for a household of milieu ``m``, income ``y``.
+
+    Args:
+        m: int, the household's milieu.
+        y: float, its income (EUR/month).
+        n: int, the neighbourhood valued.
+        s: int, the housing segment valued.
+        excl: float, the household's own ring weight in the perception of ``n`` (taken out:
+            one does not perceive oneself); 0.0 where it does not appear.
+        perceived: :class:`~urbsim._kernels.records.Perceived` (in).
+        housing: :class:`~urbsim._kernels.records.Housing` (in): ``rent`` and ``amenity``
+            are read.
+        prefs: :class:`~urbsim._kernels.records.Preferences` (in).
+
+    Returns:
+        float, the utility ``U`` (< 0: dissatisfied).
+    """
+    cw, tot, sum_st, sum_sq, aff = perceived
+    amenity, rent = housing.amenity, housing.rent
+    pref, status, seg_pref = prefs.pref, prefs.status, prefs.segment_pref
+    count_mode, acceptable_burden = prefs.count_mode, prefs.acceptable_burden
     n_m = cw.shape[1]
     t = tot[n] - excl
     if t > 1e-9:
@@ -53,23 +73,46 @@ def utility(m, y, n, s, excl, cw, tot, sum_st, sum_sq, aff, amenity, rent, pref,
 
 
 @njit(cache=True, parallel=True)
-def current(active, milieu, node, segment, income, w0, cw, tot, sum_st, sum_sq, aff,
-            amenity, rent, pref, status, seg_pref, count_mode, acceptable_burden):
-    """Satisfaction of every household with its current home (NaN for empty slots)."""
+def current(households, perceived, w0, housing, prefs):
+    """Satisfaction of every household with its current home.
+
+    Args:
+        households: :class:`~urbsim._kernels.records.Households` (in): ``active``,
+            ``milieu``, ``node``, ``segment``, ``income`` are read.
+        perceived: :class:`~urbsim._kernels.records.Perceived` (in).
+        w0: float, the weight a household has in the perception of its own neighbourhood
+            (``ring_w[0]`` of :class:`~urbsim._kernels.records.Balls`), taken out of it.
+        housing: :class:`~urbsim._kernels.records.Housing` (in): ``rent``, ``amenity``.
+        prefs: :class:`~urbsim._kernels.records.Preferences` (in).
+
+    Returns:
+        ``(H,)`` float64 utility of each household's home (NaN for empty slots).
+    """
+    active, milieu, node = households.active, households.milieu, households.node
+    segment, income = households.segment, households.income
     h = active.shape[0]
     out = np.full(h, np.nan)
     for i in prange(h):
         if active[i]:
-            out[i] = utility(milieu[i], income[i], node[i], segment[i], w0, cw, tot, sum_st,
-                             sum_sq, aff, amenity, rent, pref, status, seg_pref, count_mode,
-                             acceptable_burden)
+            out[i] = utility(milieu[i], income[i], node[i], segment[i], w0, perceived, housing,
+                             prefs)
     return out
 
 
 @njit(cache=True)
-def mean_by_milieu(satisfaction, milieu, active, n_milieus):
-    """Mean satisfaction of the active households per milieu (NaN where a milieu has none),
-    summed in household order."""
+def mean_by_milieu(satisfaction, households, n_milieus):
+    """Mean satisfaction of the active households per milieu, summed in household order.
+
+    Args:
+        satisfaction: ``(H,)`` float64 (in), each household's satisfaction.
+        households: :class:`~urbsim._kernels.records.Households` (in): ``active`` and
+            ``milieu`` are read.
+        n_milieus: int, ``M``.
+
+    Returns:
+        ``(M,)`` float64 means (NaN where a milieu has no household).
+    """
+    milieu, active = households.milieu, households.active
     total = np.zeros(n_milieus)
     count = np.zeros(n_milieus, np.int64)
     for i in range(satisfaction.shape[0]):

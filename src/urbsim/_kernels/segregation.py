@@ -15,8 +15,39 @@ from numba import njit
 
 @njit(cache=True)
 def indices(counts, area, n_areas):
-    """``(dissimilarity[A+1, G], multigroup[A+1], theil[A+1], isolation[A+1, G])``; row ``A``
-    is all units together. NaN where undefined."""
+    """Segregation indices of each area and of all units together, in two passes over the
+    units (:func:`_composition`, :func:`_unit_sums`) and one over the areas
+    (:func:`_finish`).
+
+    Args:
+        counts: ``(U, G)`` float64 (in), members of each group per unit (here ``U`` units,
+            e.g. neighbourhoods, and ``G`` groups, e.g. milieus).
+        area: ``(U,)`` int64 (in), area of each unit, ``0..A-1``.
+        n_areas: int, ``A``.
+
+    Returns:
+        ``(dissimilarity, multigroup, theil, isolation)``: ``(A + 1, G)``, ``(A + 1,)``,
+        ``(A + 1,)``, ``(A + 1, G)`` float64; row ``A`` is all units together. NaN where
+        undefined.
+    """
+    x, tot, big = _composition(counts, area, n_areas)
+    dev, theil, iso = _unit_sums(counts, area, n_areas, x, big)
+    return _finish(x, tot, big, dev, theil, iso)
+
+
+@njit(cache=True, inline="always")
+def _composition(counts, area, n_areas):
+    """First pass: each area's members per group, its total and its group shares.
+
+    Args:
+        counts: ``(U, G)`` float64 (in).
+        area: ``(U,)`` int64 (in).
+        n_areas: int, ``A``.
+
+    Returns:
+        ``(x, tot, big)``: ``(A + 1, G)`` members ``X_g``, ``(A + 1,)`` total ``T``,
+        ``(A + 1, G)`` shares ``P_g`` (NaN for an empty area); row ``A`` is all units.
+    """
     n, g = counts.shape
     a1 = n_areas + 1
     x = np.zeros((a1, g))           # households of each group per area
@@ -33,6 +64,27 @@ def indices(counts, area, n_areas):
     for a in range(a1):
         for k in range(g):
             big[a, k] = x[a, k] / tot[a] if tot[a] > 0 else np.nan
+    return x, tot, big
+
+
+@njit(cache=True, inline="always")
+def _unit_sums(counts, area, n_areas, x, big):
+    """Second pass: the sums over units of each index, for the unit's area and for all units.
+
+    Args:
+        counts: ``(U, G)`` float64 (in).
+        area: ``(U,)`` int64 (in).
+        n_areas: int, ``A``.
+        x: ``(A + 1, G)`` float64 (in), members per group (:func:`_composition`).
+        big: ``(A + 1, G)`` float64 (in), group shares.
+
+    Returns:
+        ``(dev, theil, iso)``: ``(A + 1, G)`` ``sum_i t_i |p_ig - P_g|``, ``(A + 1,)``
+        ``sum_i sum_g t_i p_ig ln(p_ig / P_g)``, ``(A + 1, G)`` ``sum_i (x_ig / X_g)(x_ig /
+        t_i)``.
+    """
+    n, g = counts.shape
+    a1 = n_areas + 1
     dev = np.zeros((a1, g))         # sum_i t_i |p_ig - P_g|
     theil = np.zeros(a1)            # sum_i sum_g t_i p_ig ln(p_ig / P_g)
     iso = np.zeros((a1, g))         # sum_i (x_ig / X_g)(x_ig / t_i)
@@ -50,6 +102,26 @@ def indices(counts, area, n_areas):
                     theil[a] += t * p * np.log(p / big[a, k])
                 if x[a, k] > 0:
                     iso[a, k] += c / x[a, k] * p
+    return dev, theil, iso
+
+
+@njit(cache=True, inline="always")
+def _finish(x, tot, big, dev, theil, iso):
+    """The indices of each area from the sums (NaN where undefined).
+
+    Args:
+        x: ``(A + 1, G)`` float64 (in), members per group.
+        tot: ``(A + 1,)`` float64 (in), total per area.
+        big: ``(A + 1, G)`` float64 (in), group shares.
+        dev: ``(A + 1, G)`` float64 (in), from :func:`_unit_sums`.
+        theil: ``(A + 1,)`` float64 (in), from :func:`_unit_sums`.
+        iso: ``(A + 1, G)`` float64 (in/out): the isolation sums, returned as the index
+            (NaN set where undefined).
+
+    Returns:
+        ``(dissimilarity, multigroup, theil_h, isolation)`` as :func:`indices` returns them.
+    """
+    a1, g = x.shape
     dis = np.full((a1, g), np.nan)
     multi = np.full(a1, np.nan)
     h = np.full(a1, np.nan)

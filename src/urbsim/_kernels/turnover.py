@@ -20,8 +20,22 @@ NEWCOMER_AGE = np.array([0.45, 0.30, 0.18, 0.07])
 
 
 @njit(cache=True, parallel=True)
-def departures(seed, step, active, age, out_rate, death_rate):
-    """True for households that leave the city this step."""
+def departures(seed, step, households, rules):
+    """Which households leave the city this step (stream OUT).
+
+    Args:
+        seed: int, the run's seed.
+        step: int, the step.
+        households: :class:`~urbsim._kernels.records.Households` (in): ``active`` and
+            ``age`` are read.
+        rules: :class:`~urbsim._kernels.records.TurnoverRules` (in): ``out_rate`` and
+            ``death_rate`` are read.
+
+    Returns:
+        ``(H,)`` bool, True for households that leave (False for empty slots).
+    """
+    active, age = households.active, households.age
+    out_rate, death_rate = rules.out_rate, rules.death_rate
     h = active.shape[0]
     out = np.zeros(h, np.bool_)
     for i in prange(h):
@@ -33,6 +47,15 @@ def departures(seed, step, active, age, out_rate, death_rate):
 
 @njit(cache=True, inline="always")
 def _pick(cum, u):
+    """Index of the class a uniform ``u`` falls in.
+
+    Args:
+        cum: ``(C,)`` float64 (in), cumulative class shares (the last one 1).
+        u: float, a uniform in [0, 1).
+
+    Returns:
+        int, the first ``k`` with ``cum[k] > u`` (the last class at most).
+    """
     k = 0
     while k < cum.shape[0] - 1 and cum[k] <= u:
         k += 1
@@ -40,9 +63,27 @@ def _pick(cum, u):
 
 
 @njit(cache=True)
-def newcomers(seed, step, stream, slots, mix_cum, age_cum, log_median, sigma, milieu, income,
-              age, years, attachment, engagement, engagement0):
-    """Draw attributes of newcomers into the household ``slots`` (in place)."""
+def newcomers(seed, step, stream, slots, households, inflow):
+    """Draw the attributes of newcomers into the household ``slots``.
+
+    Milieu from the in-migration mix (draw 0), log-normal income around the milieu's median
+    (draws 2 and 3: a normal), age class (draw 4); no years at the address, no attachment,
+    the milieu's baseline engagement. The slots stay inactive until the newcomers find a home.
+
+    Args:
+        seed: int, the run's seed.
+        step: int, the step.
+        stream: int, the random stream (:data:`urbsim._kernels.rng.IN`).
+        slots: ``(J,)`` int64 (in), free household slots to fill.
+        households: :class:`~urbsim._kernels.records.Households` (in/out): ``milieu``,
+            ``income``, ``age``, ``years``, ``attachment``, ``engagement`` are written at
+            ``slots``.
+        inflow: :class:`~urbsim._kernels.records.Inflow` (in).
+    """
+    milieu, income, age = households.milieu, households.income, households.age
+    years, attachment, engagement = households.years, households.attachment, households.engagement
+    mix_cum, age_cum, log_median = inflow.mix_cum, inflow.age_cum, inflow.log_median
+    sigma, engagement0 = inflow.sigma, inflow.engagement0
     for j in range(slots.shape[0]):
         i = slots[j]
         m = _pick(mix_cum, rng.uniform(seed, step, stream, i, 0))
@@ -55,8 +96,20 @@ def newcomers(seed, step, stream, slots, mix_cum, age_cum, log_median, sigma, mi
 
 
 @njit(cache=True, parallel=True)
-def age_households(seed, step, active, age, years, attachment, ageing, growth):
-    """Advance age classes, years at the address and attachment (in place)."""
+def age_households(seed, step, households, rules):
+    """Advance age classes (stream AGEING), years at the address and attachment.
+
+    Args:
+        seed: int, the run's seed.
+        step: int, the step.
+        households: :class:`~urbsim._kernels.records.Households` (in/out): ``active`` is
+            read; ``age``, ``years``, ``attachment`` of the active households are updated.
+        rules: :class:`~urbsim._kernels.records.TurnoverRules` (in): ``ageing`` and
+            ``attachment_growth`` are read.
+    """
+    active, age = households.active, households.age
+    years, attachment = households.years, households.attachment
+    ageing, growth = rules.ageing, rules.attachment_growth
     for i in prange(active.shape[0]):
         if active[i]:
             if age[i] < 3 and rng.uniform(seed, step, rng.AGEING, i, 0) < ageing:

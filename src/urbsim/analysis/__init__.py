@@ -1,5 +1,6 @@
 """What runs say: headline indicators, paired comparisons with confidence intervals, and
 stored results (zarr / netCDF).
 
-Layer 5 of 7: may import the engine, inputs and common layers (not the reference or tools).
+Layer 4 of 6, beside :mod:`urbsim.reference`: may import the engine, inputs, common and the
+kernels (not the reference, the tools or the interfaces).
 """

@@ -4,7 +4,7 @@
 model statistic each is compared with) → ``fitting`` (optuna, resumable) → ``assessment`` (the
 shipped baseline over fresh seeds, ``urbsim calibrate --check``) → ``report`` (HTML).
 
-Layer 6 of 7 (tools, beside :mod:`urbsim.experiment`): may import analysis, the engine,
+Layer 5 of 6 (tools, beside :mod:`urbsim.experiment`): may import analysis, the engine,
 inputs and common; not the interfaces.
 """
 

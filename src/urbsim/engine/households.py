@@ -23,7 +23,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from urbsim._kernels import placement, rng
+from urbsim._kernels import placement, records, rng
 from urbsim.common.errors import InputError
 from urbsim.inputs.city import City
 from urbsim.inputs.milieus import MilieuSet
@@ -50,6 +50,13 @@ class Households:
 
     def __len__(self) -> int:
         return self.active.shape[0]
+
+    def record(self) -> records.Households:
+        """The arrays the kernels take, as a :class:`urbsim._kernels.records.Households` (a
+        new record each call, since :meth:`grow` replaces the arrays)."""
+        return records.Households(self.active, self.milieu, self.node, self.segment,
+                                  self.income, self.age, self.years, self.attachment,
+                                  self.engagement)
 
     def grow(self, extra: int) -> None:
         """Append ``extra`` free slots."""
@@ -104,6 +111,10 @@ def create(city: City, milieus: MilieuSet, params: ModelParams, seed: int,
 
     node = np.full(slots, -1, np.int64)
     segment = np.zeros(slots, np.int64)
+    engagement = np.where(active, engagement_baseline(milieus)[milieu], 0.0)
+    h = Households(active=active, milieu=milieu, node=node, segment=segment, income=income,
+                   age=age, size=np.where(active, size, 0), years=years, attachment=attachment,
+                   engagement=engagement)
     if params.placement.rule == "random":  # a random dwelling each, without replacement
         dwelling = np.repeat(np.arange(city.capacity.size), city.capacity.ravel())
         node[:n], segment[:n] = np.divmod(dwelling[np.argsort(u(6), kind="stable")[:n]],
@@ -119,10 +130,6 @@ def create(city: City, milieus: MilieuSet, params: ModelParams, seed: int,
                   * np.exp(milieus.segment_pref)[:, None, :])
         pref_cum = np.cumsum(weight.reshape(m_count, -1), axis=1)
         order = np.argsort(u(5)[:n], kind="stable")
-        placement.place(seed, order, milieu, income, pref_cum, city.capacity, city.base_rent,
-                        params.moving.max_burden, params.choice.social_income_limit, 30,
-                        node, segment)
-    engagement = np.where(active, engagement_baseline(milieus)[milieu], 0.0)
-    return Households(active=active, milieu=milieu, node=node, segment=segment, income=income,
-                      age=age, size=np.where(active, size, 0), years=years,
-                      attachment=attachment, engagement=engagement)
+        placement.place(seed, order, h.record(), pref_cum, city.capacity, city.base_rent,
+                        params.moving.max_burden, params.choice.social_income_limit, 30)
+    return h

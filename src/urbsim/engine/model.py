@@ -33,6 +33,7 @@ from urbsim._kernels import (
     market,
     moving,
     participation,
+    records,
     rng,
     turnover,
 )
@@ -42,7 +43,7 @@ from urbsim.engine import policies
 from urbsim.engine.world import World
 from urbsim.inputs.city import City
 from urbsim.inputs.milieus import SEGMENTS, MilieuSet
-from urbsim.inputs.params import FORMATS, Construction, ModelParams, UnlockUnderused
+from urbsim.inputs.params import FORMATS, ModelParams
 
 
 class UrbanModel(World):
@@ -64,16 +65,35 @@ class UrbanModel(World):
         p, c, ms = self.params, self.city, self.milieus
         m = len(ms)
         self.base_logit = np.log(ms.turnout / (1 - ms.turnout))
-        self.ring_w = np.asarray(p.satisfaction.ring_weights, np.float64)
-        self.ball_ptr, self.ball_idx, self.ball_hop = c.hops(len(self.ring_w) - 1)
+        ring_w = np.asarray(p.satisfaction.ring_weights, np.float64)
+        self.balls = records.Balls(*c.hops(len(ring_w) - 1), ring_w)
         if p.choice.local_share > 0:
-            self.search = c.search_kernel(p.choice.search_distance, p.choice.distance_decay)
+            self.search = records.Search(*c.search_kernel(p.choice.search_distance,
+                                                          p.choice.distance_decay))
         else:
-            self.search = (np.zeros(c.n + 1, np.int64), np.zeros(1, np.int64), np.ones(1))
+            self.search = records.Search(np.zeros(c.n + 1, np.int64), np.zeros(1, np.int64),
+                                         np.ones(1))
+        ps, pc, pm, pt, pp = (p.satisfaction, p.choice, p.moving, p.turnover,
+                              p.participation)
+        self.preferences = records.Preferences(self.pref, self.status, self.affinity,
+                                               ms.segment_pref, ps.composition == "count",
+                                               ps.acceptable_burden)
+        self.choice_rules = records.ChoiceRules(pc.candidates, pc.local_share, pc.logit_scale,
+                                                pc.move_cost, pc.consider_staying,
+                                                pc.social_income_limit, pm.max_burden)
+        self.moving_rules = records.MovingRules(ms.mobility * pm.mobility_scale,
+                                                np.asarray(pm.age_mobility),
+                                                pm.attachment_damping, pm.dissatisfaction_gain,
+                                                pm.max_burden, pm.forced_rate)
+        self.turnover_rules = records.TurnoverRules(pt.out_rate, pt.death_rate, pt.ageing,
+                                                    pt.attachment_growth)
+        self.participation_rules = records.ParticipationRules(
+            self.engagement0, pp.social_influence, pp.engagement_weight, pp.fatigue,
+            pp.engagement_decay, pp.engagement_gain, pp.attachment_gain)
 
         self.households = h = hh_mod.create(c, ms, p, self.seed, p.turnover.attachment_growth)
-        self.counts = composition.counts(h.node, h.milieu, h.active, c.n, m)
-        self.occ = composition.occupancy(h.node, h.segment, h.active, c.n, len(SEGMENTS))
+        self.counts = composition.counts(h.record(), c.n, m)
+        self.occ = composition.occupancy(h.record(), c.n, len(SEGMENTS))
 
         self.recorder = self.new_recorder(expected_steps)
         self.timings: dict[str, float] = {}
@@ -82,7 +102,6 @@ class UrbanModel(World):
         self._flows = self._zero_flows()
         self._record(None)
 
-    # ------------------------------------------------------------------ set-up
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
         """One year: the seven phases, then record (seconds per phase add up in
@@ -98,27 +117,18 @@ class UrbanModel(World):
         lap("composition")                                                       # 1
         s = self._sat if len(self._sat) == len(h) else self._satisfaction(agg)
         lap("satisfaction")                                                      # 2
-        flags = moving.decide(self.seed, t, h.active, h.milieu, h.node, h.segment, h.income,
-                              h.age, h.attachment, s, self.rent,
-                              self.milieus.mobility * p.moving.mobility_scale,
-                              np.asarray(p.moving.age_mobility), p.moving.attachment_damping,
-                              p.moving.dissatisfaction_gain, p.moving.max_burden,
-                              p.moving.forced_rate)
+        flags = moving.decide(self.seed, t, h.record(), s, self.rent, self.moving_rules)
         movers = np.flatnonzero(flags)
         lap("moving")                                                            # 3
         self._relocate(movers, flags[movers], agg, rng.CHOICE, t)
         lap("choice")                                                            # 4
-        upper, cap = policies.rent_bounds(self.active_policies, p.market.ceiling)
-        self.rent = market.update_rents(self.rent, self.base_rent, self.capacity, self.occ,
-                                        p.market.vacancy_target, p.market.adjustment,
-                                        p.market.max_change, p.market.floor, upper, cap,
-                                        p.market.social_fixed)
-        for pol in self.active_policies:
-            if isinstance(pol, Construction):
-                policies.build(pol, c, self.capacity, self.base_rent, self.rent)
-            elif isinstance(pol, UnlockUnderused):
-                policies.unlock(pol, c, self.capacity, self.base_rent, self.rent,
-                                self.unlock_carry)
+        pk = p.market
+        upper, cap = policies.rent_bounds(self.active_policies, pk.ceiling)
+        self.rent = market.update_rents(self.housing(), records.MarketRules(
+            pk.vacancy_target, pk.adjustment, pk.max_change, pk.floor, upper, cap,
+            pk.social_fixed))
+        policies.apply_housing(self.active_policies, c, self.capacity, self.base_rent, self.rent,
+                               self.unlock_carry)
         lap("market")                                                            # 5
         changed = self._turnover(t)
         lap("turnover")                                                          # 6
@@ -135,36 +145,32 @@ class UrbanModel(World):
             self.timings[phase] = self.timings.get(phase, 0.0) + now - self._t
         self._t = now
 
-    def _perceived(self) -> tuple:
-        return composition.perceived(self.counts, self.ball_ptr, self.ball_idx, self.ball_hop,
-                                     self.ring_w, self.status, self.affinity)
+    def housing(self) -> records.Housing:
+        """The housing stock, market and composition as the kernels take them (a new record
+        each call: the market replaces the rent array, participation the amenities)."""
+        return records.Housing(self.capacity, self.occ, self.counts, self.rent, self.base_rent,
+                               self.amenity)
 
-    def _satisfaction(self, agg: tuple | None = None) -> np.ndarray:
-        h, ps = self.households, self.params.satisfaction
-        cw, tot, sum_st, sum_sq, aff = agg if agg is not None else self._perceived()
-        return sat.current(h.active, h.milieu, h.node, h.segment, h.income, self.ring_w[0], cw, tot,
-                           sum_st, sum_sq, aff, self.amenity, self.rent, self.pref, self.status,
-                           self.milieus.segment_pref, ps.composition == "count",
-                           ps.acceptable_burden)
+    def _perceived(self) -> records.Perceived:
+        return composition.perceived(self.counts, self.balls, self.preferences)
 
-    def _relocate(self, who: np.ndarray, forced: np.ndarray, agg: tuple, stream: int,
-                  t: int) -> np.ndarray:
+    def _satisfaction(self, agg: records.Perceived | None = None) -> np.ndarray:
+        return sat.current(self.households.record(),
+                           agg if agg is not None else self._perceived(),
+                           self.balls.ring_w[0], self.housing(), self.preferences)
+
+    def _relocate(self, who: np.ndarray, forced: np.ndarray, agg: records.Perceived,
+                  stream: int, t: int) -> np.ndarray:
         """Run search and choice for households ``who`` in a random order; book the flows."""
-        p, h = self.params, self.households
+        h = self.households
         keys = rng.uniforms(self.seed, t, rng.ORDER + 100 * stream, len(h), 0)[who]
         perm = np.argsort(keys, kind="stable")
         order, forced = who[perm], forced[perm]
         tree = fenwick.build((self.capacity - self.occ).ravel())
-        ms = self.milieus
-        res = choice.relocate(
-            self.seed, t, stream, order, forced, h.milieu, h.node, h.segment, h.income, h.years,
-            h.attachment, h.active, self.counts, self.occ, self.capacity, tree, *agg,
-            self.ball_ptr, self.ball_idx, self.ball_hop, self.ring_w, *self.search, self.amenity,
-            self.rent, self.pref, self.status, self.affinity, ms.segment_pref,
-            p.satisfaction.composition == "count", p.satisfaction.acceptable_burden,
-            p.choice.candidates, p.choice.local_share, p.choice.logit_scale, p.choice.move_cost,
-            p.choice.consider_staying, p.choice.social_income_limit, p.moving.max_burden)
-        m = len(ms)
+        res = choice.relocate(self.seed, t, stream, order, forced, h.record(), self.housing(),
+                              tree, agg, self.balls, self.search, self.preferences,
+                              self.choice_rules)
+        m = len(self.milieus)
         mil = h.milieu[order]
         f = self._flows
         if stream == rng.CHOICE:
@@ -178,60 +184,60 @@ class UrbanModel(World):
     def _turnover(self, t: int) -> bool:
         """Departures, newcomers and ageing; whether anybody left or arrived."""
         p, h, m = self.params.turnover, self.households, len(self.milieus)
-        leave = (np.flatnonzero(turnover.departures(self.seed, t, h.active, h.age, p.out_rate,
-                                                    p.death_rate))
+        leave = (np.flatnonzero(turnover.departures(self.seed, t, h.record(),
+                                                    self.turnover_rules))
                  if p.out_rate > 0 or p.death_rate > 0 else np.zeros(0, np.int64))  # closed
-        np.subtract.at(self.counts, (h.node[leave], h.milieu[leave]), 1)
-        np.subtract.at(self.occ, (h.node[leave], h.segment[leave]), 1)
-        h.active[leave] = False
-        h.node[leave] = -1
-        self._flows["out_migrants"] += np.bincount(h.milieu[leave], minlength=m)
+        if len(leave):
+            np.subtract.at(self.counts, (h.node[leave], h.milieu[leave]), 1)
+            np.subtract.at(self.occ, (h.node[leave], h.segment[leave]), 1)
+            h.active[leave] = False
+            h.node[leave] = -1
+            self._flows["out_migrants"] += np.bincount(h.milieu[leave], minlength=m)
         n_in = round(self._flows["out_migrants"].sum() * p.in_ratio)
         self._ensure_slots(n_in)
-        slots = np.flatnonzero(~h.active)[:n_in]
-        mix = self.milieus.share * np.exp(np.array([p.trend.get(c, 0.0)
-                                                    for c in self.milieus.codes]) * t)
-        turnover.newcomers(self.seed, t, rng.IN, slots, np.cumsum(mix / mix.sum()),
-                           np.cumsum(turnover.NEWCOMER_AGE), self.log_median,
-                           self.params.income.sigma, h.milieu, h.income, h.age, h.years,
-                           h.attachment, h.engagement, self.engagement0)
-        h.size[slots] = 1 + (h.age[slots] == 1)  # prior: newcomers are small households
-        if len(slots):  # (a closed city, e.g. Schelling's, has none: no search to prepare)
-            self._relocate(slots, np.full(len(slots), 2, np.int8), self._perceived(),
+        if n_in:  # (a closed city, e.g. Schelling's, has none: no search to prepare)
+            slots = np.flatnonzero(~h.active)[:n_in]
+            mix = self.milieus.share * np.exp(np.array([p.trend.get(c, 0.0)
+                                                        for c in self.milieus.codes]) * t)
+            turnover.newcomers(self.seed, t, rng.IN, slots, h.record(), records.Inflow(
+                np.cumsum(mix / mix.sum()), np.cumsum(turnover.NEWCOMER_AGE), self.log_median,
+                self.params.income.sigma, self.engagement0))
+            h.size[slots] = 1 + (h.age[slots] == 1)  # prior: newcomers are small households
+            self._relocate(slots, np.full(n_in, 2, np.int8), self._perceived(),
                            rng.NEWCOMER_CHOICE, t)
-        turnover.age_households(self.seed, t, h.active, h.age, h.years, h.attachment,
-                                p.ageing, p.attachment_growth)
-        return len(leave) > 0 or len(slots) > 0
+        turnover.age_households(self.seed, t, h.record(), self.turnover_rules)
+        return len(leave) > 0 or n_in > 0
 
     def _participation(self, t: int) -> None:
         pp, h, c, ms = self.params.participation, self.households, self.city, self.milieus
         a = h.active
-        participation.decay(a, h.milieu, h.engagement, self.engagement0, pp.engagement_decay)
+        rules = self.participation_rules
+        participation.decay(h.record(), rules)
         events = self.take_events()
+        if not events:
+            return
         masks = [c.mask(e.districts, e.neighbourhoods) for e in events]
         formats = np.array([m for e, m in zip(events, masks, strict=True)
                             if e.format != "election"]).reshape(-1, c.n)
         n_formats = formats.sum(0)
         f = self._flows
-        node = np.where(a, h.node, 0)
+        # empty slots at node 0, so that a kernel may look up any slot's neighbourhood
+        hr = h.record()._replace(node=np.where(a, h.node, 0))
         for k, (e, scope) in enumerate(zip(events, masks, strict=True)):
             competing = (np.maximum(n_formats - 1, 0) if e.format != "election"
                          else np.zeros(c.n, np.int64)).astype(np.float64)
-            neighbours = participation.neighbours(a, node, h.milieu, h.engagement,
-                                                  self.engagement0, c.n)
+            neighbours = participation.neighbours(hr, self.engagement0, c.n)
             gain = ms.channel_gain @ np.array([e.channels.get(ch, 0.0) for ch in ms.channels])
-            out = participation.take_part(
-                self.seed, t, k, a, h.milieu, node, h.engagement, self.engagement0,
+            dialogue = records.Dialogue(
                 self.base_logit * (1.0 if e.format == "election" else pp.propensity_contrast),
-                gain, pp.format_shift[e.format], scope, competing, neighbours,
-                pp.social_influence, self.context(self.counts), pp.engagement_weight, pp.fatigue,
-                e.format == "panel",
+                gain, pp.format_shift[e.format], scope, competing, e.format == "panel",
                 e.invite_share)
+            out = participation.take_part(self.seed, t, k, hr, dialogue, neighbours,
+                                          self.context(self.counts), rules)
             fi = FORMATS.index(e.format)
             took = np.zeros((c.n, len(ms)), np.int64)
             participants, reached = self._tallies(f)
-            participation.tally(out, node, h.milieu, took, reached[fi], h.engagement,
-                                h.attachment, pp.engagement_gain, pp.attachment_gain)
+            participation.tally(out, hr, took, reached[fi], rules)
             participants[fi] += took
             if e.format == "panel":
                 f["invited"] += np.bincount(h.milieu[out >= 1], minlength=len(ms))
@@ -248,16 +254,15 @@ class UrbanModel(World):
             h.grow(need - len(h))
 
     # ------------------------------------------------------------------ recording
-    def _record(self, agg: tuple | None) -> None:
+    def _record(self, agg: records.Perceived | None) -> None:
         """Record the step from the perceived composition ``agg`` (``None``: recompute it), and
         keep it and the satisfaction it gives for the next step."""
         self._agg = agg if agg is not None else self._perceived()
         self._sat = satisfaction = self._satisfaction(self._agg)
-        h = self.households
         self.store({
             "households": self.counts, "dwellings": self.capacity,
             "vacant": self.capacity - self.occ, "rent": self.rent, "amenity": self.amenity,
-            "satisfaction": sat.mean_by_milieu(satisfaction, h.milieu, h.active,
+            "satisfaction": sat.mean_by_milieu(satisfaction, self.households.record(),
                                                len(self.milieus)),
             **self._flows,
         })
@@ -272,9 +277,9 @@ class UrbanModel(World):
         if (self.occ > self.capacity).any() or (self.occ < 0).any():
             bad.append("occupancy outside 0..capacity")
         m = len(self.milieus)
-        if not np.array_equal(self.counts, composition.counts(h.node, h.milieu, a, c.n, m)):
+        if not np.array_equal(self.counts, composition.counts(h.record(), c.n, m)):
             bad.append("composition counts differ from the household arrays")
-        occ = composition.occupancy(h.node, h.segment, a, c.n, len(SEGMENTS))
+        occ = composition.occupancy(h.record(), c.n, len(SEGMENTS))
         if not np.array_equal(self.occ, occ):
             bad.append("occupancy differs from the household arrays")
         if (h.node[a] < 0).any() or (h.node[~a] != -1).any():
@@ -301,8 +306,3 @@ class UrbanModel(World):
         if not np.isfinite(self.rent).all():
             bad.append("non-finite rent")
         return bad
-
-    @property
-    def milieu_codes(self) -> tuple[str, ...]:
-        """Milieu codes in index order."""
-        return self.milieus.codes

@@ -30,6 +30,21 @@ def rent_bounds(active: list, ceiling: float) -> tuple[float, float]:
     return min(ceiling, *(p.max_factor for p in caps)), min(p.max_increase for p in caps)
 
 
+def apply_housing(active: list, city: City, capacity: np.ndarray, base_rent: np.ndarray,
+                  rent: np.ndarray, carry: np.ndarray) -> None:
+    """One step of the housing policies in force, in the order they are listed: construction
+    (:func:`build`) and conversion of under-used homes (:func:`unlock`). The arrays are changed
+    in place (``carry``: the fractions of flats :func:`unlock` carries over).
+
+    Rent caps are no housing policy: they bound the market, see :func:`rent_bounds`.
+    """
+    for policy in active:
+        if isinstance(policy, Construction):
+            build(policy, city, capacity, base_rent, rent)
+        elif isinstance(policy, UnlockUnderused):
+            unlock(policy, city, capacity, base_rent, rent, carry)
+
+
 def split(total: int, n: int) -> np.ndarray:
     """``total`` split into ``n`` whole parts as evenly as possible (earlier parts larger)."""
     return total // n + (np.arange(n) < total % n)

@@ -16,6 +16,7 @@ cities: the graph is then built only when asked for), :func:`urbsim.inputs.city_
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -125,33 +126,13 @@ class City:
         amenity = np.empty(n)
         period = np.empty(n, np.int8)
         for i, v in enumerate(ids):
-            a = g.nodes[v]
-            key = f"neighbourhood {v!r}"
-            d = a.get("district")
-            if d is None or str(d) == "":
-                raise InputError("missing district", source, f"{key}.district")
-            d = str(d)
-            if d not in seen:
-                if districts is not None:
-                    raise InputError(f"unknown district {d!r}; known: {', '.join(districts)}",
-                                     source, f"{key}.district")
-                seen[d] = len(seen)
-            district[i] = seen[d]
-            pos[i] = _num(a, "x", source, key), _num(a, "y", source, key)
-            for j, s in enumerate(SEGMENTS):
-                c = _num(a, s, source, key, default=0.0, lo=0.0)
-                if c != int(c):
-                    raise InputError(f"expected a whole number of dwellings, got {c}", source,
-                                     f"{key}.{s}")
-                capacity[i, j] = int(c)
-                base_rent[i, j] = _num(a, f"rent_{s}", source, key, lo=0.0,
-                                       default=None if c > 0 else 0.0)
-            amenity[i] = _num(a, "amenity", source, key, default=0.5, lo=0.0, hi=1.0)
-            p = str(a.get("period", "1980-2009"))
-            if p not in PERIODS:
-                raise InputError(f"unknown building period {p!r}; known: {', '.join(PERIODS)}",
-                                 source, f"{key}.period")
-            period[i] = PERIODS.index(p)
+            a = neighbourhood(g.nodes[v], source, f"neighbourhood {v!r}", districts)
+            district[i] = seen.setdefault(a["district"], len(seen))
+            pos[i] = a["x"], a["y"]
+            capacity[i] = [a[s] for s in SEGMENTS]
+            base_rent[i] = [a[f"rent_{s}"] for s in SEGMENTS]
+            amenity[i] = a["amenity"]
+            period[i] = PERIODS.index(a["period"])
         if not nx.is_connected(g):
             comps = sorted(nx.connected_components(g), key=len)
             raise InputError(f"the neighbourhood network is not connected: {len(comps)} parts, "
@@ -179,11 +160,18 @@ class City:
         """A city from arrays (vectorised; for generated cities such as grids).
 
         Args:
-            ids: neighbourhood ids; districts: district names; district: ``(N,)`` index into
-            them; pos: ``(N, 2)``; capacity, base_rent: ``(N, 4)``; edges: ``(E, 2)`` node
-            index pairs (each tie once); distance: ``(E,)`` km; amenity: ``(N,)`` (default
-            0.5); period: ``(N,)`` index into :data:`PERIODS` (default 1980–2009); graph: the
-            networkx graph when the caller has it (else it is built on first use).
+            ids: the ``N`` neighbourhood ids.
+            districts: the district names.
+            district: ``(N,)`` index into ``districts``.
+            pos: ``(N, 2)`` positions (km).
+            capacity: ``(N, 4)`` dwellings per segment (:data:`SEGMENTS`).
+            base_rent: ``(N, 4)`` rent per dwelling and month (EUR).
+            edges: ``(E, 2)`` node index pairs, each tie once.
+            distance: ``(E,)`` length of each tie (km).
+            amenity: ``(N,)`` amenity score 0..1 (default 0.5).
+            period: ``(N,)`` index into :data:`PERIODS` (default 1980–2009).
+            source: the origin, for messages.
+            graph: the networkx graph when the caller has it (else built on first use).
 
         Raises:
             InputError: a disconnected network, or negative dwellings or rents.
@@ -278,8 +266,66 @@ class City:
         return m
 
 
-def _num(attrs: dict, name: str, source: str, key: str, default: float | None = None,
-         lo: float = -np.inf, hi: float = np.inf) -> float:
+def neighbourhood(attrs: Mapping, source: str, key: str,
+                  districts: Sequence[str] | None = None, defaults: bool = True) -> dict:
+    """One neighbourhood's attributes, validated: the rule shared by every way of making a
+    city (graphs, CSV tables, GeoJSON features).
+
+    Args:
+        attrs: the raw attributes (numbers, or text from a file); missing (``None``) and empty
+            values count as absent.
+        source: the file or graph, for messages.
+        key: where the record is (``line 7``, ``neighbourhood 'A'``), for messages.
+        districts: the known districts, or ``None`` to accept any.
+        defaults: absent dwellings count 0, ``amenity`` 0.5 and ``period`` 1980–2009 (for
+            graphs); without, every segment's dwellings must be given and ``amenity`` and
+            ``period`` stay absent when not given (for tables, whose columns say what is
+            known).
+
+    Returns:
+        ``district`` (str), ``x``, ``y`` (km), per segment ``s`` the dwellings ``s`` (int) and
+        ``rent_s`` (EUR/month; required where there are dwellings), ``amenity`` (0..1) and
+        ``period`` (one of :data:`PERIODS`).
+
+    Raises:
+        InputError: a missing or non-numeric value, a value out of range, a fractional number
+            of dwellings, an unknown district or building period (naming ``key.column``).
+    """
+    attrs = {k: v for k, v in attrs.items() if v is not None and str(v).strip() != ""}
+    d = str(attrs.get("district", "")).strip()
+    if not d:
+        raise InputError("missing value", source, f"{key}.district")
+    if districts is not None and d not in districts:
+        raise InputError(f"unknown district {d!r}; known: {', '.join(districts)}", source,
+                         f"{key}.district")
+    out: dict = {"district": d, "x": number(attrs, "x", source, key),
+                 "y": number(attrs, "y", source, key)}
+    for s in SEGMENTS:
+        c = number(attrs, s, source, key, default=0.0 if defaults else None, lo=0.0)
+        if not c.is_integer():
+            raise InputError(f"expected a whole number of dwellings, got {attrs[s]!r}", source,
+                             f"{key}.{s}")
+        out[s] = int(c)
+        out[f"rent_{s}"] = number(attrs, f"rent_{s}", source, key, lo=0.0,
+                                  default=None if c > 0 else 0.0)
+    if defaults or "amenity" in attrs:
+        out["amenity"] = number(attrs, "amenity", source, key, default=0.5, lo=0.0, hi=1.0)
+    if defaults or "period" in attrs:
+        out["period"] = p = str(attrs.get("period", "1980-2009")).strip()
+        if p not in PERIODS:
+            raise InputError(f"unknown building period {p!r}; known: {', '.join(PERIODS)}",
+                             source, f"{key}.period")
+    return out
+
+
+def number(attrs: Mapping, name: str, source: str, key: str, default: float | None = None,
+           lo: float = -np.inf, hi: float = np.inf) -> float:
+    """``attrs[name]`` as a finite float within ``[lo, hi]`` (``default`` when absent).
+
+    Raises:
+        InputError: absent without a default, not a number, or out of range (naming
+            ``key.name``).
+    """
     v = attrs.get(name, default)
     if v is None:
         raise InputError("missing value", source, f"{key}.{name}")

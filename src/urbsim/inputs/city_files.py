@@ -25,7 +25,7 @@ import numpy as np
 
 from urbsim.common.errors import InputError
 from urbsim.common.files import atomic, read_text
-from urbsim.inputs.city import PERIODS, City, _num
+from urbsim.inputs.city import PERIODS, City, neighbourhood, number
 from urbsim.inputs.city_synthetic import synthetic
 from urbsim.inputs.milieus import SEGMENTS
 from urbsim.inputs.params import CityParams
@@ -82,7 +82,7 @@ def load_csv(nodes_path: StrPath, edges_path: StrPath,
         if row["source"] == row["target"]:
             raise InputError(f"expected two different neighbourhoods, got {row['source']!r} "
                              "twice (self-loop)", src, f"{key}.target")
-        attrs = {"distance": _num(row, "distance", src, key, lo=0.0)} if "distance" in row else {}
+        attrs = {"distance": number(row, "distance", src, key, lo=0.0)} if "distance" in row else {}
         g.add_edge(row["source"], row["target"], **attrs)
     return City.from_graph(g, source=str(nodes_path), districts=known)
 
@@ -179,43 +179,16 @@ def save_csv(city: City, nodes_path: StrPath, edges_path: StrPath,
 
 def _add_node(g: nx.Graph, props: Mapping, source: str, key: str,
               known: tuple[str, ...] | None, first: dict[str, str]) -> None:
-    """Validate one neighbourhood's properties and add it to ``g`` (shared by all loaders).
-
-    ``key`` locates the record (``line 7``), ``first`` maps ids seen so far to their key.
-    Missing (``None``) and empty values count as absent.
-    """
-    props = {k: v for k, v in props.items() if v is not None and v != ""}
-
-    def text(name: str) -> str:
-        v = str(props.get(name, "")).strip()
-        if not v:
-            raise InputError("missing value", source, f"{key}.{name}")
-        return v
-
-    v, d = text("id"), text("district")
+    """Validate one neighbourhood's record (:func:`~urbsim.inputs.city.neighbourhood`) and
+    add it to ``g``; ``key`` locates the record (``line 7``), ``first`` maps the ids seen so
+    far to their key."""
+    v = str(props.get("id") or "").strip()
+    if not v:
+        raise InputError("missing value", source, f"{key}.id")
     if v in first:
         raise InputError(f"duplicate neighbourhood id {v!r}, first at {first[v]}", source,
                          f"{key}.id")
-    if known is not None and d not in known:
-        raise InputError(f"unknown district {d!r}; known: {', '.join(known)}", source,
-                         f"{key}.district")
-    attrs = {"district": d, "x": _num(props, "x", source, key), "y": _num(props, "y", source, key)}
-    for s in SEGMENTS:
-        c = _num(props, s, source, key, lo=0.0)
-        if not c.is_integer():
-            raise InputError(f"expected a whole number of dwellings, got {props[s]!r}", source,
-                             f"{key}.{s}")
-        attrs[s] = int(c)
-        attrs[f"rent_{s}"] = _num(props, f"rent_{s}", source, key, lo=0.0,
-                                  default=None if c > 0 else 0.0)
-    if "amenity" in props:
-        attrs["amenity"] = _num(props, "amenity", source, key, lo=0.0, hi=1.0)
-    if "period" in props:
-        attrs["period"] = p = text("period")
-        if p not in PERIODS:
-            raise InputError(f"unknown building period {p!r}; known: {', '.join(PERIODS)}",
-                             source, f"{key}.period")
-    g.add_node(v, **attrs)
+    g.add_node(v, **neighbourhood(props, source, key, known, defaults=False))
     first[v] = key
 
 

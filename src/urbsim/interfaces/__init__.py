@@ -1,5 +1,5 @@
 """What people use: the ``urbsim`` command line, the schema reference and the workshop app.
 
-Layer 7 of 7, the top: may import every other layer; nothing imports it. Commands parse and
+Layer 6 of 6, the top: may import every other layer; nothing imports it. Commands parse and
 print; the work is done below.
 """

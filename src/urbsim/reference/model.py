@@ -36,7 +36,7 @@ from urbsim.engine import policies
 from urbsim.engine.world import World
 from urbsim.inputs.city import City
 from urbsim.inputs.milieus import SEGMENTS, MilieuSet
-from urbsim.inputs.params import FORMATS, Construction, ModelParams, UnlockUnderused
+from urbsim.inputs.params import FORMATS, ModelParams
 
 STAY, VOLUNTARY, FORCED = 0, 1, 2  # move decisions
 STAYED, MOVED, LEFT = 0, 1, 2  # outcomes of search and choice
@@ -334,12 +334,8 @@ class ReferenceModel(World):
         if pm.social_fixed:
             has[:, SOCIAL] = False
         self.rent = np.where(has, new, self.rent)
-        for pol in self.active_policies:
-            if isinstance(pol, Construction):
-                policies.build(pol, self.city, self.capacity, self.base_rent, self.rent)
-            elif isinstance(pol, UnlockUnderused):
-                policies.unlock(pol, self.city, self.capacity, self.base_rent, self.rent,
-                                self.unlock_carry)
+        policies.apply_housing(self.active_policies, self.city, self.capacity, self.base_rent,
+                               self.rent, self.unlock_carry)
 
     def _turnover(self) -> None:
         """Phase 6: each household leaves with ``out_rate`` (+ ``death_rate`` at 65+);

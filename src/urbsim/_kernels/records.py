@@ -1,0 +1,318 @@
+"""Records: the arrays and settings the kernels take, bundled by what they describe.
+
+Each record is a :class:`typing.NamedTuple` of arrays and scalars, which numba compiles as a
+tuple (no Python object is touched inside a kernel). A kernel reads or writes the arrays of a
+record in place; the record itself is never changed, so the caller builds it anew whenever it
+replaces one of the arrays (e.g. the rent array the market returns, or the household arrays
+that grow when construction adds dwellings). Building a record costs a quarter of a
+microsecond; numba's dispatcher takes about half a microsecond more to type a record than to
+type its arrays passed one by one, which only matters for kernels called many times a step.
+
+Sizes in the shapes below:
+
+* ``H``: household slots (active households plus free slots for newcomers);
+* ``N``: neighbourhoods (nodes of the city graph);
+* ``M``: milieus;
+* ``G``: housing segments (index 0 is social rental);
+* ``A``: age classes (four: 18-29, 30-44, 45-64, 65+);
+* ``E``: entries of all balls together (each node's neighbours within the radius);
+* ``R``: the radius of perception, in hops (ring weights ``0..R``);
+* ``S``: entries of all local search neighbourhoods together;
+* ``K``: candidates a mover draws.
+
+Integer arrays are int64 unless said otherwise, real ones float64.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+
+class Households(NamedTuple):
+    """The households, one entry per slot (only slots with ``active`` hold a household).
+
+    Attributes:
+        active: ``(H,)`` bool, the slot holds a household living in the city.
+        milieu: ``(H,)`` int64, index into the milieu set.
+        node: ``(H,)`` int64, neighbourhood of its home (-1 when not housed).
+        segment: ``(H,)`` int64, housing segment of its dwelling.
+        income: ``(H,)`` float64, net income in EUR/month.
+        age: ``(H,)`` int64, age class ``0..A-1``.
+        years: ``(H,)`` int64, years at the current address.
+        attachment: ``(H,)`` float64, attachment to the neighbourhood, 0..1.
+        engagement: ``(H,)`` float64, civic engagement, 0..1.
+    """
+
+    active: np.ndarray
+    milieu: np.ndarray
+    node: np.ndarray
+    segment: np.ndarray
+    income: np.ndarray
+    age: np.ndarray
+    years: np.ndarray
+    attachment: np.ndarray
+    engagement: np.ndarray
+
+
+class Housing(NamedTuple):
+    """The housing stock and market of each neighbourhood, and who lives there.
+
+    Attributes:
+        capacity: ``(N, G)`` int64, dwellings per neighbourhood x segment.
+        occupied: ``(N, G)`` int64, occupied dwellings per neighbourhood x segment.
+        counts: ``(N, M)`` int64, households per neighbourhood x milieu.
+        rent: ``(N, G)`` float64, current rent per dwelling, EUR/month.
+        base_rent: ``(N, G)`` float64, base rent per dwelling (the market's reference level).
+        amenity: ``(N,)`` float64, amenity level of each neighbourhood, 0..1.
+    """
+
+    capacity: np.ndarray
+    occupied: np.ndarray
+    counts: np.ndarray
+    rent: np.ndarray
+    base_rent: np.ndarray
+    amenity: np.ndarray
+
+
+class Perceived(NamedTuple):
+    """The composition perceived from each neighbourhood (own one plus rings of neighbours),
+    ring-weighted; see :mod:`urbsim._kernels.composition` for the formulas.
+
+    Attributes:
+        cw: ``(N, M)`` float64, ring-weighted households per milieu.
+        tot: ``(N,)`` float64, ``sum_k cw[n, k]``.
+        sum_st: ``(N,)`` float64, ``sum_k cw[n, k] * status[k]``.
+        sum_sq: ``(N,)`` float64, ``sum_k cw[n, k] ** 2``.
+        aff: ``(N, M)`` float64, ``aff[n, m] = sum_k affinity[m, k] * cw[n, k]``.
+    """
+
+    cw: np.ndarray
+    tot: np.ndarray
+    sum_st: np.ndarray
+    sum_sq: np.ndarray
+    aff: np.ndarray
+
+
+class Balls(NamedTuple):
+    """What each neighbourhood's residents perceive: the nodes within ``R`` hops (its ball, in
+    CSR form, as :func:`urbsim._kernels.graph.balls` returns it) and the weight of each ring.
+
+    Balls are symmetric: ``j`` is in the ball of ``i`` exactly when ``i`` is in the ball of
+    ``j``, at the same hop.
+
+    Attributes:
+        ptr: ``(N + 1,)`` int64, the ball of node ``n`` is entries ``ptr[n]:ptr[n + 1]``.
+        idx: ``(E,)`` int32, node of each entry (increasing within a ball).
+        hop: ``(E,)`` int8, hops from the ball's centre to that node, ``0..R``.
+        ring_w: ``(R + 1,)`` float64, weight of a household ``r`` hops away (``ring_w[0]``:
+            one's own neighbourhood).
+    """
+
+    ptr: np.ndarray
+    idx: np.ndarray
+    hop: np.ndarray
+    ring_w: np.ndarray
+
+
+class Search(NamedTuple):
+    """Where a mover searches locally: the neighbourhoods within the search distance of each
+    node, with cumulative weights ``exp(-distance / decay)`` (CSR form, as
+    :meth:`urbsim.inputs.city.City.search_kernel` returns it).
+
+    Attributes:
+        ptr: ``(N + 1,)`` int64, the search neighbourhood of node ``n`` is entries
+            ``ptr[n]:ptr[n + 1]``.
+        idx: ``(S,)`` int64, node of each entry.
+        cum: ``(S,)`` float64, cumulative weight within the row (its last entry is the total).
+    """
+
+    ptr: np.ndarray
+    idx: np.ndarray
+    cum: np.ndarray
+
+
+class Preferences(NamedTuple):
+    """How the milieus value a place (:func:`urbsim._kernels.satisfaction.utility`).
+
+    Attributes:
+        pref: ``(M, 6)`` float64, utility weights per milieu, columns HOMOPHILY, TOLERANCE,
+            DIVERSITY, STATUS, AMENITY, RENT of :mod:`urbsim._kernels.satisfaction`.
+        status: ``(M,)`` float64, social status of each milieu, 0..1.
+        affinity: ``(M, M)`` float64, ``affinity[m, k]``: how much milieu ``m`` counts a
+            neighbour of milieu ``k`` as its own kind.
+        segment_pref: ``(M, G)`` float64, utility of each housing segment per milieu.
+        count_mode: bool, homophily from the weighted count of alike neighbours instead of
+            their share.
+        acceptable_burden: float, rent / income share felt as no burden.
+    """
+
+    pref: np.ndarray
+    status: np.ndarray
+    affinity: np.ndarray
+    segment_pref: np.ndarray
+    count_mode: bool
+    acceptable_burden: float
+
+
+class ChoiceRules(NamedTuple):
+    """How movers search and choose (:func:`urbsim._kernels.choice.relocate`).
+
+    Attributes:
+        n_candidates: int, ``K``, vacant dwellings a mover draws.
+        local_share: float, probability that a draw is local (near home) rather than
+            city-wide.
+        logit_scale: float, scale of the utilities in the multinomial logit.
+        move_cost: float, utility added to staying, for voluntary movers.
+        consider_staying: bool, voluntary movers keep their home as an option.
+        social_limit: float, highest income (EUR/month) allowed into social housing.
+        max_burden: float, highest rent / income a household accepts.
+    """
+
+    n_candidates: int
+    local_share: float
+    logit_scale: float
+    move_cost: float
+    consider_staying: bool
+    social_limit: float
+    max_burden: float
+
+
+class Candidates(NamedTuple):
+    """Work space of one mover's choice (filled anew for each mover).
+
+    Attributes:
+        node: ``(K,)`` int64, neighbourhood of each acceptable candidate.
+        segment: ``(K,)`` int64, its segment.
+        utility: ``(K + 1,)`` float64, utility of each option (the last one: staying), then
+            its unnormalised logit weight.
+    """
+
+    node: np.ndarray
+    segment: np.ndarray
+    utility: np.ndarray
+
+
+class MovingRules(NamedTuple):
+    """Why households move (:func:`urbsim._kernels.moving.decide`).
+
+    Attributes:
+        mobility: ``(M,)`` float64, yearly life-course move probability per milieu.
+        age_mobility: ``(A,)`` float64, its factor per age class.
+        damping: float, how much attachment lowers the move probabilities.
+        gain: float, how fast the probability of a move out of dissatisfaction rises with it.
+        max_burden: float, rent / income above which a household may be displaced.
+        forced_rate: float, yearly probability of displacement above ``max_burden``.
+    """
+
+    mobility: np.ndarray
+    age_mobility: np.ndarray
+    damping: float
+    gain: float
+    max_burden: float
+    forced_rate: float
+
+
+class MarketRules(NamedTuple):
+    """How rents follow vacancy, within the bounds of the policies in force
+    (:func:`urbsim._kernels.market.update_rents`).
+
+    Attributes:
+        vacancy_target: float, vacancy rate at which rents stay put.
+        adjustment: float, relative rent change per unit of relative vacancy gap.
+        max_change: float, largest relative change in a year, either way.
+        floor: float, lowest rent as a multiple of the base rent.
+        upper: float, highest rent as a multiple of the base rent (ceiling or rent cap).
+        cap_increase: float, largest yearly increase under a rent cap (< 0: no cap).
+        social_fixed: bool, social rents stay at their base.
+    """
+
+    vacancy_target: float
+    adjustment: float
+    max_change: float
+    floor: float
+    upper: float
+    cap_increase: float
+    social_fixed: bool
+
+
+class TurnoverRules(NamedTuple):
+    """Who leaves the city, and how households age
+    (:mod:`urbsim._kernels.turnover`).
+
+    Attributes:
+        out_rate: float, yearly probability of leaving the city.
+        death_rate: float, added for households aged 65+.
+        ageing: float, yearly probability of moving up one age class.
+        attachment_growth: float, attachment grows by ``growth * (1 - attachment)`` a year.
+    """
+
+    out_rate: float
+    death_rate: float
+    ageing: float
+    attachment_growth: float
+
+
+class Inflow(NamedTuple):
+    """Who comes to the city (:func:`urbsim._kernels.turnover.newcomers`).
+
+    Attributes:
+        mix_cum: ``(M,)`` float64, cumulative milieu shares of the in-migrants (last one 1).
+        age_cum: ``(A,)`` float64, cumulative age-class shares of the in-migrants.
+        log_median: ``(M,)`` float64, log of the median income per milieu.
+        sigma: float, standard deviation of log income.
+        engagement0: ``(M,)`` float64, baseline engagement per milieu (a newcomer's).
+    """
+
+    mix_cum: np.ndarray
+    age_cum: np.ndarray
+    log_median: np.ndarray
+    sigma: float
+    engagement0: np.ndarray
+
+
+class Dialogue(NamedTuple):
+    """One dialogue event: whom it reaches and how it draws them in
+    (:func:`urbsim._kernels.participation.take_part`).
+
+    Attributes:
+        base_logit: ``(M,)`` float64, base propensity per milieu (logit of turnout, scaled).
+        channel_logit: ``(M,)`` float64, outreach channels' gain per milieu.
+        format_shift: float, logit shift of the format (election 0).
+        scope: ``(N,)`` bool, neighbourhoods the event reaches.
+        competing: ``(N,)`` float64, other formats competing in the same step per
+            neighbourhood.
+        panel: bool, households are invited at random (a citizen panel).
+        invite_share: float, share of the households in scope a panel invites.
+    """
+
+    base_logit: np.ndarray
+    channel_logit: np.ndarray
+    format_shift: float
+    scope: np.ndarray
+    competing: np.ndarray
+    panel: bool
+    invite_share: float
+
+
+class ParticipationRules(NamedTuple):
+    """How engagement drives taking part and follows it (:mod:`urbsim._kernels.participation`).
+
+    Attributes:
+        engagement0: ``(M,)`` float64, baseline engagement per milieu.
+        social: float, weight of the neighbours' engagement above baseline.
+        weight: float, weight of one's own engagement above baseline.
+        fatigue: float, logit lost per competing format.
+        decay: float, yearly rate at which engagement returns to its baseline.
+        engagement_gain: float, taking part raises engagement by ``gain * (1 - engagement)``.
+        attachment_gain: float, and attachment by ``gain * (1 - attachment)``.
+    """
+
+    engagement0: np.ndarray
+    social: float
+    weight: float
+    fatigue: float
+    decay: float
+    engagement_gain: float
+    attachment_gain: float
