@@ -118,7 +118,7 @@ def test_validate_reports_each_file(tmp_path):
 
 def test_schema_prints_the_reference():
     r = CliRunner().invoke(app, ["schema"])
-    assert r.exit_code == 0 and "| `moving.forced_rate` | number | >= 0, <= 1 | `0.5` |" in r.stdout
+    assert r.exit_code == 0 and "| `moving.forced_rate` | number | 1/year | >= 0, <= 1 | `0.5` |" in r.stdout
 
 
 def test_internal_errors_exit_1_with_a_traceback(monkeypatch):

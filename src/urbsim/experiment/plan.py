@@ -44,7 +44,7 @@ class Plan:
     """The design points in the unit hypercube (lhs, sobol, morris)."""
     seeds: np.ndarray
     coords: dict
-    """Coordinates of the kept fields (neighbourhood, milieu, ...), from the first scenario."""
+    """Coordinates of the kept variables (neighbourhood, milieu, ...), from the first scenario."""
 
     @property
     def name(self) -> str:
@@ -188,7 +188,7 @@ def _field_coords(path: Path, spec: Experiment, params: dict[str, ModelParams]) 
     for i, p in enumerate(params.values()):
         c = coords(load_city(p.households, p.city), load_milieus(p.milieus))
         if i > 0 and not xr.Dataset(coords=c).identical(xr.Dataset(coords=out)):
-            raise InputError("its city or milieus differ from the first scenario's, so fields "
+            raise InputError("its city or milieus differ from the first scenario's, so variables "
                              "cannot share a store; keep indicators only (output.variables = [])",
                              path, f"scenarios[{i}]")
         out = c

@@ -1,10 +1,10 @@
 """The experiment store: one zarr store holding every run of an experiment.
 
 Layout (dims ``scenario × sample × seed`` for runs, then ``indicator``/``step`` and the kept
-fields' own dims)::
+variables' own dims)::
 
     indicators   (scenario, sample, seed, indicator, step)   headline indicators per step
-    <field>      (scenario, sample, seed, step, ...)          kept recorded variables
+    <variable>   (scenario, sample, seed, step, ...)          kept recorded variables
     checksum     (scenario, sample, seed)                     CRC32 of a run's data
     status       (scenario, sample, seed)                     0 pending, 1 done, 2 failed
     error        (scenario, sample, seed)                     the error of a failed run
@@ -56,7 +56,7 @@ def template(plan: Plan) -> xr.Dataset:
         "status": (RUN_DIMS, da.zeros((ns, nd, nr), dtype="i1", chunks=1),
                    {"description": "0 pending, 1 done, 2 failed"}),
         "checksum": (RUN_DIMS, da.zeros((ns, nd, nr), dtype="u4", chunks=1),
-                     {"description": "CRC32 of a done run's indicators and fields"}),
+                     {"description": "CRC32 of a done run's indicators and variables"}),
         "error": (RUN_DIMS, da.full((ns, nd, nr), "", dtype=f"<U{ERROR_LENGTH}", chunks=1),
                   {"description": "error of a failed run"}),
         "value": (("sample", "parameter"), plan.values, {"description": "design points"}),
@@ -145,26 +145,26 @@ def _arrays(path: str, digest: str) -> dict:
     return {name: arr for name, arr in group.arrays()}
 
 
-def checksum(indicators: np.ndarray, fields: dict[str, np.ndarray]) -> int:
-    """CRC32 of a run's data as stored (indicators, then the fields by name)."""
+def checksum(indicators: np.ndarray, variables: dict[str, np.ndarray]) -> int:
+    """CRC32 of a run's data as stored (indicators, then the variables by name)."""
     crc = zlib.crc32(np.ascontiguousarray(indicators, np.float64).tobytes())
-    for name in sorted(fields):
-        crc = zlib.crc32(np.ascontiguousarray(fields[name]).tobytes(), crc)
+    for name in sorted(variables):
+        crc = zlib.crc32(np.ascontiguousarray(variables[name]).tobytes(), crc)
     return crc
 
 
 def write_run(path: Path, digest: str, index: tuple[int, int, int], indicators: np.ndarray,
-              fields: dict[str, np.ndarray]) -> None:
+              variables: dict[str, np.ndarray]) -> None:
     """Write one finished run into its region, then its checksum, then mark it done."""
     arrays = _arrays(str(path), digest)
-    for name, values in fields.items():
+    for name, values in variables.items():
         arrays[name][index] = values
     arrays["indicators"][index] = indicators
-    arrays["checksum"][index] = checksum(indicators, fields)
+    arrays["checksum"][index] = checksum(indicators, variables)
     arrays["status"][index] = DONE
 
 
-def verify(path: Path, digest: str, fields: tuple[str, ...],
+def verify(path: Path, digest: str, variables: tuple[str, ...],
            runs: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     """The ``runs`` (done ones) whose stored data do not match their checksum, or cannot be
     read: torn regions, to be run again."""
@@ -172,7 +172,7 @@ def verify(path: Path, digest: str, fields: tuple[str, ...],
     torn = []
     for index in runs:
         try:
-            data = {name: arrays[name][index] for name in fields}
+            data = {name: arrays[name][index] for name in variables}
             ok = checksum(arrays["indicators"][index], data) == int(arrays["checksum"][index])
         except Exception:  # an unreadable chunk (truncated, corrupt) is torn too
             ok = False
@@ -193,7 +193,7 @@ def mark(path: Path, digest: str, index: tuple[int, int, int], state: int,
 def load(path: str | Path) -> xr.Dataset:
     """The store as a dataset: one variable per indicator with dims ``scenario, sample, seed,
     step``, ``status``, ``error`` and the design (in memory: they are small), and the kept
-    fields (lazy, read when used). Runs not done are NaN (indicators) or 0 (fields).
+    variables (lazy, read when used). Runs not done are NaN (indicators) or 0 (variables).
 
     Not backed by dask: a store has one chunk per run, and zarr reads thousands of chunks in
     one call faster than a dask graph of thousands of tasks."""

@@ -28,7 +28,7 @@ _LOCK = threading.Lock()
 
 def execute(path: str, digest: str, index: tuple[int, int, int], params: ModelParams,
             overrides: dict, seed: int, steps: int, indicators: tuple[str, ...],
-            fields: tuple[str, ...], threads: int) -> tuple[int, int, int]:
+            variables: tuple[str, ...], threads: int) -> tuple[int, int, int]:
     """One run with ``threads`` numba threads, written into its region of the store."""
     import numba
 
@@ -42,7 +42,7 @@ def execute(path: str, digest: str, index: tuple[int, int, int], params: ModelPa
     data = model.recorder.arrays()
     values = compute(data, model.milieus.codes, SEGMENTS, FORMATS)
     store.write_run(Path(path), digest, index, np.stack([values[k] for k in indicators]),
-                    {f: data[f] for f in fields})
+                    {f: data[f] for f in variables})
     return index
 
 

@@ -23,6 +23,7 @@ from functools import cached_property
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
+from numpy.typing import ArrayLike
 from scipy.sparse.csgraph import connected_components, dijkstra
 
 from urbsim._kernels import graph
@@ -154,8 +155,10 @@ class City:
                                amenity, period, source, graph=g)
 
     @classmethod
-    def from_arrays(cls, ids, districts, district, pos, capacity, base_rent, edges, distance,
-                    amenity=None, period=None, source: str = "<arrays>",
+    def from_arrays(cls, ids: Sequence[str], districts: Sequence[str], district: ArrayLike,
+                    pos: ArrayLike, capacity: ArrayLike, base_rent: ArrayLike, edges: ArrayLike,
+                    distance: ArrayLike, amenity: ArrayLike | None = None,
+                    period: ArrayLike | None = None, source: str = "<arrays>",
                     graph: nx.Graph | None = None) -> City:
         """A city from arrays (vectorised; for generated cities such as grids).
 

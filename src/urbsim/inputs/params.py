@@ -31,20 +31,29 @@ class _Frozen(BaseModel):
 class CityParams(_Frozen):
     """The synthetic default city (ignored when a city is loaded from files)."""
 
-    neighbourhoods: int = Field(90, ge=4, le=100_000, description="number of neighbourhoods")
-    districts: int = Field(10, ge=1, le=1000, description="number of districts (centre + sectors)")
+    neighbourhoods: int = Field(90, ge=4, le=100_000, description="number of neighbourhoods",
+                                json_schema_extra={"unit": "neighbourhoods"})
+    districts: int = Field(10, ge=1, le=1000, description="number of districts (centre + sectors)",
+                           json_schema_extra={"unit": "districts"})
     vacancy: float = Field(0.03, ge=0.0, le=0.5,
-                           description="share of dwellings left vacant at the start")
+                           description="share of dwellings left vacant at the start",
+                           json_schema_extra={"unit": "share 0..1"})
     social_estates: int = Field(3, ge=0, le=1000,
-                                description="large social-housing estates on the outer ring")
-    seed: int = Field(0, ge=0, description="seed of the city layout (fixed across run seeds)")
+                                description="large social-housing estates on the outer ring",
+                                json_schema_extra={"unit": "neighbourhoods"})
+    seed: int = Field(0, ge=0, description="seed of the city layout (fixed across run seeds)",
+                      json_schema_extra={"unit": "1"})
     nodes: str | None = Field(None, description="CSV node table of a real city (with `edges`; "
-                                                "replaces the synthetic city, see inputs/city_files.py)")
-    edges: str | None = Field(None, description="CSV edge table of a real city (with `nodes`)")
+                                                "replaces the synthetic city, see inputs/city_files.py)",
+                              json_schema_extra={"unit": "path"})
+    edges: str | None = Field(None, description="CSV edge table of a real city (with `nodes`)",
+                              json_schema_extra={"unit": "path"})
     geojson: str | None = Field(None, description="GeoJSON polygons of a real city (instead of "
-                                                  "`nodes`/`edges`; needs shapely)")
+                                                  "`nodes`/`edges`; needs shapely)",
+                                json_schema_extra={"unit": "path"})
     geojson_scale: float = Field(1.0, gt=0, description="factor from GeoJSON units to km "
-                                                        "(0.001 for metres)")
+                                                        "(0.001 for metres)",
+                                 json_schema_extra={"unit": "km per GeoJSON unit"})
 
     @model_validator(mode="after")
     def _files(self) -> CityParams:
@@ -58,10 +67,13 @@ class CityParams(_Frozen):
 class IncomeParams(_Frozen):
     """Household net income per month (EUR): log-normal around a status-dependent median."""
 
-    median: float = Field(2600.0, gt=0, description="median at middle status (EUR/month)")
+    median: float = Field(2600.0, gt=0, description="median at middle status (EUR/month)",
+                          json_schema_extra={"unit": "EUR/month"})
     status_slope: float = Field(0.45, ge=0, le=3,
-                                description="log-income change per unit of Sinus status")
-    sigma: float = Field(0.35, ge=0, le=2, description="log-normal spread within a milieu")
+                                description="log-income change per unit of Sinus status",
+                                json_schema_extra={"unit": "log EUR per status unit"})
+    sigma: float = Field(0.35, ge=0, le=2, description="log-normal spread within a milieu",
+                         json_schema_extra={"unit": "log EUR"})
 
 
 class PlacementParams(_Frozen):
@@ -71,10 +83,11 @@ class PlacementParams(_Frozen):
     rule: Literal["status_match", "random"] = Field(
         "status_match", description="status_match: by rent rank and status; random: a "
                                     "dwelling drawn uniformly, whatever its rent (Schelling's "
-                                    "random start)")
+                                    "random start)", json_schema_extra={"unit": "name"})
     status_match_width: float = Field(
         0.2, gt=0, le=10, description="spread of the status match in rent-rank units: smaller "
-                                      "starts the city more segregated")
+                                      "starts the city more segregated",
+        json_schema_extra={"unit": "rent rank 0..1"})
 
 
 class SatisfactionParams(_Frozen):
@@ -84,16 +97,21 @@ class SatisfactionParams(_Frozen):
         (1.0, 0.3), min_length=1, max_length=6,
         description="weight of the own neighbourhood (index 0) and of the rings 1, 2, ... hops "
                     "away in the perceived composition; its length - 1 is the radius",
+        json_schema_extra={"unit": "1 per ring"},
     )
     composition: Literal["share", "count"] = Field(
         "share", description="compare tolerance with the affinity share, or with the weighted "
-                             "count of like neighbours (the Schelling benchmark's rule)")
+                             "count of like neighbours (the Schelling benchmark's rule)",
+        json_schema_extra={"unit": "name"})
     affinity: Literal["sinus", "identity"] = Field(
-        "sinus", description="graded affinity from Sinus-map distance, or same-milieu only")
+        "sinus", description="graded affinity from Sinus-map distance, or same-milieu only",
+        json_schema_extra={"unit": "name"})
     affinity_scale: float = Field(1.0, gt=0, le=10,
-                                  description="Sinus-map distance at which affinity falls to 1/e")
+                                  description="Sinus-map distance at which affinity falls to 1/e",
+                                  json_schema_extra={"unit": "Sinus-map units"})
     acceptable_burden: float = Field(0.30, ge=0, le=2,
-                                     description="rent/income share above which rent hurts")
+                                     description="rent/income share above which rent hurts",
+                                     json_schema_extra={"unit": "share of income"})
 
 
 class MovingParams(_Frozen):
@@ -101,63 +119,87 @@ class MovingParams(_Frozen):
 
     mobility_scale: float = Field(1.0, ge=0, le=20,
                                   description="multiplier of every milieu's base mobility "
-                                              "(life-course moves)")
+                                              "(life-course moves)", json_schema_extra={"unit": "1"})
     dissatisfaction_gain: float = Field(
         0.5, ge=0, le=1e12,
-        description="move probability from dissatisfaction is 1 - exp(-gain * max(0, -S))")
+        description="move probability from dissatisfaction is 1 - exp(-gain * max(0, -S))",
+        json_schema_extra={"unit": "1/utility"})
     max_burden: float = Field(0.45, gt=0, le=5,
-                              description="rent/income above which a move is forced")
-    forced_rate: Prob = Field(0.5, description="yearly probability to move when forced")
+                              description="rent/income above which a move is forced",
+                              json_schema_extra={"unit": "share of income"})
+    forced_rate: Prob = Field(0.5, description="yearly probability to move when forced",
+                              json_schema_extra={"unit": "1/year"})
     attachment_damping: Prob = Field(
-        0.6, description="how far full attachment damps voluntary moves (0 none, 1 entirely)")
+        0.6, description="how far full attachment damps voluntary moves (0 none, 1 entirely)",
+        json_schema_extra={"unit": "share 0..1"})
     age_mobility: tuple[float, float, float, float] = Field(
         (2.0, 1.0, 0.5, 0.3),
         description="multiplier of a milieu's base mobility per age class "
-                    "(18-29, 30-44, 45-64, 65+)")
+                    "(18-29, 30-44, 45-64, 65+)", json_schema_extra={"unit": "1 per age class"})
 
 
 class ChoiceParams(_Frozen):
     """Search and choice of a dwelling (multinomial logit over sampled vacancies)."""
 
-    candidates: int = Field(10, ge=1, le=200, description="vacant dwellings sampled per mover")
+    candidates: int = Field(10, ge=1, le=200, description="vacant dwellings sampled per mover",
+                            json_schema_extra={"unit": "dwellings"})
     local_share: Prob = Field(0.5, description="share of candidates sampled near the current "
-                                               "home (distance decay); the rest city-wide")
-    search_distance: float = Field(3.0, gt=0, description="max network distance (km) of local search")
+                                               "home (distance decay); the rest city-wide",
+                              json_schema_extra={"unit": "share 0..1"})
+    search_distance: float = Field(3.0, gt=0, description="max network distance (km) of local search",
+                                   json_schema_extra={"unit": "km"})
     distance_decay: float = Field(1.0, gt=0, description="distance (km) at which the local "
-                                                         "sampling weight falls to 1/e")
-    logit_scale: float = Field(2.0, ge=0, le=1e6, description="multinomial logit scale (0: random)")
-    move_cost: float = Field(0.2, ge=0, le=100, description="utility bonus of staying put")
+                                                         "sampling weight falls to 1/e",
+                                  json_schema_extra={"unit": "km"})
+    logit_scale: float = Field(2.0, ge=0, le=1e6, description="multinomial logit scale (0: random)",
+                               json_schema_extra={"unit": "1/utility"})
+    move_cost: float = Field(0.2, ge=0, le=100, description="utility bonus of staying put",
+                             json_schema_extra={"unit": "utility"})
     consider_staying: bool = Field(True, description="voluntary movers may keep their dwelling "
-                                                     "when nothing sampled is better")
+                                                     "when nothing sampled is better",
+                                   json_schema_extra={"unit": "flag"})
     social_income_limit: float = Field(
         2200.0, ge=0, description="income (EUR/month) at or below which a household may rent "
-                                  "social housing (Wohnberechtigungsschein)")
+                                  "social housing (Wohnberechtigungsschein)",
+        json_schema_extra={"unit": "EUR/month"})
 
 
 class MarketParams(_Frozen):
     """Rents follow demand pressure: vacancy against a target, within bounds."""
 
-    vacancy_target: float = Field(0.03, gt=0, lt=1, description="vacancy at which rents hold")
+    vacancy_target: float = Field(0.03, gt=0, lt=1, description="vacancy at which rents hold",
+                                  json_schema_extra={"unit": "share 0..1"})
     adjustment: float = Field(0.1, ge=0, le=10, description="rent change per unit relative gap "
-                                                            "(target - vacancy) / target")
-    max_change: float = Field(0.05, ge=0, le=1, description="max relative rent change per year")
-    floor: float = Field(0.6, gt=0, le=1, description="lowest rent as a multiple of the base rent")
-    ceiling: float = Field(3.0, ge=1, le=100, description="highest rent as a multiple of base")
-    social_fixed: bool = Field(True, description="social rents stay at their base rent")
+                                                            "(target - vacancy) / target",
+                              json_schema_extra={"unit": "1/year"})
+    max_change: float = Field(0.05, ge=0, le=1, description="max relative rent change per year",
+                              json_schema_extra={"unit": "1/year"})
+    floor: float = Field(0.6, gt=0, le=1, description="lowest rent as a multiple of the base rent",
+                         json_schema_extra={"unit": "× base rent"})
+    ceiling: float = Field(3.0, ge=1, le=100, description="highest rent as a multiple of base",
+                           json_schema_extra={"unit": "× base rent"})
+    social_fixed: bool = Field(True, description="social rents stay at their base rent",
+                               json_schema_extra={"unit": "flag"})
 
 
 class TurnoverParams(_Frozen):
     """Migration across the city boundary, and ageing."""
 
-    out_rate: Prob = Field(0.045, description="yearly probability to leave the city")
-    death_rate: Prob = Field(0.04, description="yearly probability a 65+ household dissolves")
-    in_ratio: float = Field(1.0, ge=0, le=10, description="in-migration attempts per departure")
+    out_rate: Prob = Field(0.045, description="yearly probability to leave the city",
+                           json_schema_extra={"unit": "1/year"})
+    death_rate: Prob = Field(0.04, description="yearly probability a 65+ household dissolves",
+                             json_schema_extra={"unit": "1/year"})
+    in_ratio: float = Field(1.0, ge=0, le=10, description="in-migration attempts per departure",
+                            json_schema_extra={"unit": "households per departure"})
     trend: dict[str, Annotated[float, Field(ge=-1, le=1)]] = Field(
         default_factory=dict, description="yearly log-change of a milieu's share among "
-                                          "in-migrants, by milieu code (e.g. {PRE = 0.02})")
-    ageing: Prob = Field(1 / 12, description="yearly probability to move up one age class")
+                                          "in-migrants, by milieu code (e.g. {PRE = 0.02})",
+        json_schema_extra={"unit": "log share/year"})
+    ageing: Prob = Field(1 / 12, description="yearly probability to move up one age class",
+                         json_schema_extra={"unit": "1/year"})
     attachment_growth: Prob = Field(0.1, description="yearly growth of attachment to the "
-                                                     "neighbourhood (share of the gap to 1)")
+                                                     "neighbourhood (share of the gap to 1)",
+                                    json_schema_extra={"unit": "1/year"})
 
 
 class ParticipationParams(_Frozen):
@@ -166,25 +208,32 @@ class ParticipationParams(_Frozen):
     format_shift: dict[str, Annotated[float, Field(ge=-20, le=20)]] = Field(
         default_factory=lambda: dict(FORMAT_SHIFT),
         description="logit shift of each format against election turnout (formats not "
-                    "given keep their default)")
+                    "given keep their default)", json_schema_extra={"unit": "logit"})
     propensity_contrast: float = Field(
         1.0, ge=0, le=3, description="how far milieu differences in election turnout carry "
                                      "over to the other formats: their logit uses contrast x "
-                                     "logit(turnout) (elections: 1)")
+                                     "logit(turnout) (elections: 1)", json_schema_extra={"unit": "1"})
     social_influence: float = Field(1.5, ge=-10, le=10,
                                     description="logit gain per unit of neighbours' mean "
-                                                "engagement above their milieu baseline")
+                                                "engagement above their milieu baseline",
+                                    json_schema_extra={"unit": "logit per engagement unit"})
     neighbourhood_context: float = Field(
         0.0, ge=0, le=20, description="logit gain per unit of the neighbourhood's mean status "
                                       "above the city's (0..1 status scale): the contextual "
-                                      "effect of living in a better-off neighbourhood")
+                                      "effect of living in a better-off neighbourhood",
+        json_schema_extra={"unit": "logit per status unit"})
     engagement_weight: float = Field(2.0, ge=0, le=20,
-                                     description="logit gain per unit own engagement above baseline")
+                                     description="logit gain per unit own engagement above baseline",
+                                     json_schema_extra={"unit": "logit per engagement unit"})
     fatigue: float = Field(0.5, ge=0, le=10,
-                           description="logit loss per competing format in the same step")
-    engagement_gain: Prob = Field(0.3, description="engagement gained by taking part (share of gap to 1)")
-    engagement_decay: Prob = Field(0.1, description="yearly return of engagement to its baseline")
-    attachment_gain: Prob = Field(0.2, description="attachment gained by taking part")
+                           description="logit loss per competing format in the same step",
+                           json_schema_extra={"unit": "logit per competing format"})
+    engagement_gain: Prob = Field(0.3, description="engagement gained by taking part (share of gap to 1)",
+                                  json_schema_extra={"unit": "share of gap to 1"})
+    engagement_decay: Prob = Field(0.1, description="yearly return of engagement to its baseline",
+                                   json_schema_extra={"unit": "1/year"})
+    attachment_gain: Prob = Field(0.2, description="attachment gained by taking part",
+                                  json_schema_extra={"unit": "share of gap to 1"})
 
     @model_validator(mode="after")
     def _formats(self) -> ParticipationParams:
@@ -206,28 +255,36 @@ class DialogueEvent(_Frozen):
     ``ModelParams.events``."""
 
     enabled: bool = Field(True, description="false switches off an event inherited through "
-                                            "`extends`")
+                                            "`extends`", json_schema_extra={"unit": "flag"})
     format: Literal["election", "open", "panel", "continuous"] = Field(
         description="election: city-wide vote; open: open participation format; panel: "
                     "random-selection citizen panel (Zufallsbürger); continuous: continuous "
-                    "neighbourhood format with a local anchor")
-    step: Step = Field(description="step (year) of the first occurrence")
-    every: int | None = Field(None, ge=1, description="repeat every N steps")
-    until: int | None = Field(None, ge=1, description="last step of a recurring event")
-    districts: tuple[str, ...] = Field((), description="districts reached (empty: all)")
-    neighbourhoods: tuple[str, ...] = Field((), description="neighbourhoods reached (empty: all)")
+                    "neighbourhood format with a local anchor", json_schema_extra={"unit": "name"})
+    step: Step = Field(description="step (year) of the first occurrence", json_schema_extra={"unit": "step"})
+    every: int | None = Field(None, ge=1, description="repeat every N steps",
+                              json_schema_extra={"unit": "steps"})
+    until: int | None = Field(None, ge=1, description="last step of a recurring event",
+                              json_schema_extra={"unit": "step"})
+    districts: tuple[str, ...] = Field((), description="districts reached (empty: all)",
+                                       json_schema_extra={"unit": "district names"})
+    neighbourhoods: tuple[str, ...] = Field((), description="neighbourhoods reached (empty: all)",
+                                            json_schema_extra={"unit": "neighbourhood ids"})
     channels: dict[str, Annotated[float, Field(ge=0, le=3)]] = Field(default_factory=dict,
-                                       description="outreach intensity per channel (0..3)")
-    invite_share: Prob = Field(0.0, description="panel: share of households invited at random")
+                                       description="outreach intensity per channel (0..3)",
+                                       json_schema_extra={"unit": "intensity 0..3"})
+    invite_share: Prob = Field(0.0, description="panel: share of households invited at random",
+                               json_schema_extra={"unit": "share 0..1"})
     amenity_budget: float = Field(0.0, ge=0, le=1,
-                                  description="amenity investment steered to where participants live")
+                                  description="amenity investment steered to where participants live",
+                                  json_schema_extra={"unit": "amenity 0..1"})
 
 
 class _Policy(_Frozen):
     enabled: bool = Field(True, description="false switches off a policy inherited through "
-                                            "`extends`")
-    start: Step = Field(description="first step (year) in force")
-    end: int | None = Field(None, ge=1, description="last step in force (none: to the end)")
+                                            "`extends`", json_schema_extra={"unit": "flag"})
+    start: Step = Field(description="first step (year) in force", json_schema_extra={"unit": "step"})
+    end: int | None = Field(None, ge=1, description="last step in force (none: to the end)",
+                            json_schema_extra={"unit": "step"})
 
     @model_validator(mode="after")
     def _order(self) -> _Policy:
@@ -239,32 +296,44 @@ class _Policy(_Frozen):
 class RentCap(_Policy):
     """Cap on rent increases (Mietpreisbremse) and on the rent level."""
 
-    kind: Literal["rent_cap"] = Field("rent_cap", description="policy type")
-    max_increase: float = Field(0.02, ge=0, le=1, description="max yearly relative increase")
-    max_factor: float = Field(1.2, ge=0.1, le=100, description="max rent as multiple of base rent")
+    kind: Literal["rent_cap"] = Field("rent_cap", description="policy type",
+                                      json_schema_extra={"unit": "name"})
+    max_increase: float = Field(0.02, ge=0, le=1, description="max yearly relative increase",
+                                json_schema_extra={"unit": "1/year"})
+    max_factor: float = Field(1.2, ge=0.1, le=100, description="max rent as multiple of base rent",
+                              json_schema_extra={"unit": "× base rent"})
 
 
 class Construction(_Policy):
     """New dwellings per step in named neighbourhoods or districts, with a social quota."""
 
-    kind: Literal["construction"] = Field("construction", description="policy type")
+    kind: Literal["construction"] = Field("construction", description="policy type",
+                                          json_schema_extra={"unit": "name"})
     districts: tuple[str, ...] = Field((), description="districts built in (empty and no "
-                                                       "neighbourhoods: all)")
-    neighbourhoods: tuple[str, ...] = Field((), description="neighbourhoods built in")
-    dwellings: int = Field(100, ge=0, le=10_000_000, description="new dwellings per step in total")
+                                                       "neighbourhoods: all)",
+                                       json_schema_extra={"unit": "district names"})
+    neighbourhoods: tuple[str, ...] = Field((), description="neighbourhoods built in",
+                                            json_schema_extra={"unit": "neighbourhood ids"})
+    dwellings: int = Field(100, ge=0, le=10_000_000, description="new dwellings per step in total",
+                           json_schema_extra={"unit": "dwellings/year"})
     segment: Literal["private", "owner_flat", "single_family"] = Field(
-        "private", description="segment of the dwellings not built as social rental")
-    social_quota: Prob = Field(0.0, description="share built as social rental")
+        "private", description="segment of the dwellings not built as social rental",
+        json_schema_extra={"unit": "name"})
+    social_quota: Prob = Field(0.0, description="share built as social rental",
+                               json_schema_extra={"unit": "share 0..1"})
 
 
 class UnlockUnderused(_Policy):
     """Advice and incentives for older owners: single-family homes in the given building
     period yield an extra separate flat (private rental) at the given yearly rate."""
 
-    kind: Literal["unlock_underused"] = Field("unlock_underused", description="policy type")
+    kind: Literal["unlock_underused"] = Field("unlock_underused", description="policy type",
+                                              json_schema_extra={"unit": "name"})
     period: Literal["pre1949", "1950-1979", "1980-2009", "new"] = Field(
-        "1950-1979", description="building period of the single-family homes addressed")
-    rate: Prob = Field(0.01, description="share of such homes converted per year")
+        "1950-1979", description="building period of the single-family homes addressed",
+        json_schema_extra={"unit": "name"})
+    rate: Prob = Field(0.01, description="share of such homes converted per year",
+                       json_schema_extra={"unit": "1/year"})
 
 
 Policy = Annotated[RentCap | Construction | UnlockUnderused, Field(discriminator="kind")]
@@ -273,22 +342,26 @@ Policy = Annotated[RentCap | Construction | UnlockUnderused, Field(discriminator
 class ModelParams(_Frozen):
     """Everything the engine needs besides the city and the milieu set."""
 
-    households: int = Field(120_000, ge=1, le=50_000_000, description="initial households")
+    households: int = Field(120_000, ge=1, le=50_000_000, description="initial households",
+                            json_schema_extra={"unit": "households"})
     milieus: str = Field("vhw11", description="milieu set: a shipped name (vhw11, vhw13) or a "
-                                              "TOML file of the same form")
-    city: CityParams = CityParams()
-    income: IncomeParams = IncomeParams()
-    placement: PlacementParams = PlacementParams()
-    satisfaction: SatisfactionParams = SatisfactionParams()
-    moving: MovingParams = MovingParams()
-    choice: ChoiceParams = ChoiceParams()
-    market: MarketParams = MarketParams()
-    turnover: TurnoverParams = TurnoverParams()
-    participation: ParticipationParams = ParticipationParams()
+                                              "TOML file of the same form",
+                         json_schema_extra={"unit": "name or path"})
+    city: CityParams = Field(CityParams(), json_schema_extra={"unit": "table"})
+    income: IncomeParams = Field(IncomeParams(), json_schema_extra={"unit": "table"})
+    placement: PlacementParams = Field(PlacementParams(), json_schema_extra={"unit": "table"})
+    satisfaction: SatisfactionParams = Field(SatisfactionParams(), json_schema_extra={"unit": "table"})
+    moving: MovingParams = Field(MovingParams(), json_schema_extra={"unit": "table"})
+    choice: ChoiceParams = Field(ChoiceParams(), json_schema_extra={"unit": "table"})
+    market: MarketParams = Field(MarketParams(), json_schema_extra={"unit": "table"})
+    turnover: TurnoverParams = Field(TurnoverParams(), json_schema_extra={"unit": "table"})
+    participation: ParticipationParams = Field(ParticipationParams(), json_schema_extra={"unit": "table"})
     events: dict[str, DialogueEvent] = Field(
-        default_factory=dict, description="dialogue events by name, in order")
+        default_factory=dict, description="dialogue events by name, in order",
+        json_schema_extra={"unit": "table of events"})
     policies: dict[str, Policy] = Field(
-        default_factory=dict, description="housing policies by name, in order")
+        default_factory=dict, description="housing policies by name, in order",
+        json_schema_extra={"unit": "table of policies"})
 
 
 

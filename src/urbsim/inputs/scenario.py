@@ -47,14 +47,18 @@ class Scenario(ModelParams):
     """A scenario file: model parameters, plus its name, question and run length."""
 
     name: str = Field("", max_length=200, description="short name (default: the file name; "
-                                                      "not inherited)")
+                                                      "not inherited)",
+                      json_schema_extra={"unit": "name"})
     description: str = Field("", max_length=5000, description="what the scenario changes, in a "
-                                                              "sentence (not inherited)")
+                                                              "sentence (not inherited)",
+                             json_schema_extra={"unit": "text"})
     extends: str | None = Field(None, description="scenario file this one builds on (relative "
                                                   "path, or the bare name of a shipped scenario "
                                                   "such as \"baseline\"); it then states only "
-                                                  "what differs")
-    steps: int = Field(20, ge=1, le=1000, description="years to simulate (`--steps` overrides)")
+                                                  "what differs",
+                                   json_schema_extra={"unit": "path or name"})
+    steps: int = Field(20, ge=1, le=1000, description="years to simulate (`--steps` overrides)",
+                       json_schema_extra={"unit": "years"})
 
     _origins: dict[str, str] = PrivateAttr(default_factory=dict)
 

@@ -1,12 +1,14 @@
-"""The scenario schema reference (Markdown), generated from the pydantic models themselves.
+"""References generated from the pydantic models themselves: the scenario and experiment
+file references, and the parameter tables of the model description (docs/odd.md).
 
-``urbsim schema > docs/scenario-schema.md`` and ``urbsim schema experiment >
-docs/experiment-schema.md`` regenerate the shipped references; a test checks that they are up
-to date.
+``urbsim schema [scenario|experiment]`` prints a file reference; ``scripts/docs.py``
+regenerates every generated part of docs/ and ``--check`` (run by the tests) says what is
+stale.
 """
 
 from __future__ import annotations
 
+import re
 import types
 import typing
 from typing import TypeGuard
@@ -64,7 +66,8 @@ def _section(out: list[str], model: type[BaseModel], prefix: str, title: str) ->
         else:
             rows.append(_row(key, ann, f))
     out += [f"\n## {title}\n", _doc(model), "",
-            "| key | type | range | default | description |", "|---|---|---|---|---|", *rows]
+            "| key | type | unit | range | default | description |", "|---|---|---|---|---|---|",
+            *rows]
     for m, p, t in subs:
         _section(out, m, p, t)
 
@@ -73,8 +76,8 @@ def _row(key: str, ann: object, f: FieldInfo) -> str:
     value = f.get_default(call_default_factory=True)
     default = "required" if value is PydanticUndefined else f"`{_toml(value)}`"
     cell = lambda s: str(s).replace("|", "\\|")  # noqa: E731
-    return (f"| `{key}` | {cell(_type(ann))} | {cell(_range(f))} | {cell(default)} "
-            f"| {cell(f.description or '')} |")
+    return (f"| `{key}` | {cell(_type(ann))} | {cell(unit(f))} | {cell(_range(f))} "
+            f"| {cell(default)} | {cell(f.description or '')} |")
 
 
 def _type(ann: object) -> str:
@@ -151,3 +154,108 @@ def _members(ann: object) -> list[type[BaseModel]]:
     if typing.get_origin(ann) in (typing.Union, types.UnionType):
         return [m for a in typing.get_args(ann) if _is_model(m := unwrap(a))]
     return []
+
+
+# ----------------------------------------------------------------------------- parameter tables
+BLOCK = re.compile(r"(<!-- parameters: (?P<keys>.*?) -->\n).*?(<!-- end parameters -->)", re.S)
+"""A generated parameter table in a Markdown page: the keys it lists, then the table."""
+
+
+def parameters(root: type[BaseModel] = Scenario) -> dict[str, tuple[object, FieldInfo]]:
+    """Every key of a scenario file: ``(annotation, field)`` by dotted key, tables of named
+    events and policies as ``events.<name>.format`` (the fields of every policy kind)."""
+    out: dict[str, tuple[object, FieldInfo]] = {}
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, f in model.model_fields.items():
+            ann = unwrap(f.annotation)
+            if _is_model(ann):
+                walk(ann, f"{prefix}{name}.")
+            elif typing.get_origin(ann) is dict and _members(typing.get_args(ann)[1]):
+                for m in _members(typing.get_args(ann)[1]):
+                    walk(m, f"{prefix}{name}.<name>.")
+            elif (key := f"{prefix}{name}") in out and typing.get_origin(ann) is typing.Literal:
+                # a field every policy kind has with its own values (``kind``): all of them
+                seen = typing.get_args(out[key][0])
+                both = (*seen, *(a for a in typing.get_args(ann) if a not in seen))
+                out[key] = (typing.Literal.__getitem__(both), out[key][1])
+            else:
+                out.setdefault(key, (ann, f))
+
+    walk(root, "")
+    return out
+
+
+def unit(f: FieldInfo) -> str:
+    """The unit a field states in its schema (``json_schema_extra``), or ``""``."""
+    extra = f.json_schema_extra
+    return str(extra.get("unit", "")) if isinstance(extra, dict) else ""
+
+
+def label(key: str, labels: dict[str, str]) -> str:
+    """Where a parameter's value comes from: ``calibrated``, ``sourced: ...`` or ``prior: ...``
+    (``labels`` of the calibration config, by dotted key of the baseline), ``lever`` for what
+    a scenario sets per event or policy, ``run setting`` for the run's name and length."""
+    if "<name>" in key:
+        return "lever: set per event or policy by the scenario"
+    if key in ("name", "description", "extends", "steps"):
+        return "run setting"
+    if key in labels:
+        return labels[key] or "unlabelled"
+    kinds = sorted({v for k, v in labels.items() if k.startswith(f"{key}.")})
+    return "; ".join(kinds) if kinds else "unlabelled"
+
+
+def parameter_table(keys: list[str], labels: dict[str, str]) -> str:
+    """A Markdown table of the given scenario keys: meaning, unit, default, the shipped
+    baseline's value, allowed values and label, from the schema."""
+    from urbsim.inputs.params import get
+    from urbsim.inputs.scenario import load
+
+    known = parameters()
+    baseline = load("baseline")
+    rows = ["| parameter | meaning | unit | default | baseline | allowed | label |",
+            "|---|---|---|---|---|---|---|"]
+    for key in keys:
+        if key not in known:
+            raise KeyError(f"{key!r} is not a scenario key")
+        ann, f = known[key]
+        value = f.get_default(call_default_factory=True)
+        default = ("required" if value is PydanticUndefined or key.endswith("<name>.kind")
+                   else f"`{_toml(value)}`")
+        allowed = _range(f) or _type(ann)
+        cell = lambda s: str(s).replace("|", "\\|")  # noqa: E731
+        try:
+            shipped = f"`{_toml(get(baseline, key))}`"
+        except KeyError:  # events and policies by name, run settings of other files
+            shipped = "–"
+        rows.append(f"| `{key}` | {cell(f.description or '')} | {cell(unit(f) or '–')} | "
+                    f"{cell(default)} | {cell(shipped)} | {cell(allowed)} | "
+                    f"{cell(label(key, labels))} |")
+    return "\n".join(rows) + "\n"
+
+
+def fill(text: str, labels: dict[str, str]) -> str:
+    """``text`` with every parameter block's table generated anew (see :data:`BLOCK`)."""
+    return BLOCK.sub(lambda m: m.group(1) + parameter_table(m.group("keys").split(), labels)
+                     + m.group(3), text)
+
+
+def placed(text: str) -> dict[str, list[int]]:
+    """The keys of each parameter block of ``text``, by key: the positions of their blocks."""
+    out: dict[str, list[int]] = {}
+    for m in BLOCK.finditer(text):
+        for key in m.group("keys").split():
+            out.setdefault(key, []).append(m.start())
+    return out
+
+
+def variables_table() -> str:
+    """The variables a run records each step (:data:`urbsim.engine.recorder.VARIABLES`), as a
+    Markdown table."""
+    from urbsim.engine.recorder import VARIABLES
+
+    rows = ["| variable | dims (after `seed`, `step`) | dtype | description |", "|---|---|---|---|"]
+    for name, (dims, dtype, description) in VARIABLES.items():
+        rows.append(f"| `{name}` | {' × '.join(dims) or '–'} | {dtype} | {description} |")
+    return "\n".join(rows) + "\n"
