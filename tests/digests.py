@@ -20,9 +20,12 @@ import numpy as np
 import xarray as xr
 
 FILE = Path(__file__).with_name("data") / "digests.json"
-SCENARIOS = ("baseline", "random_panels", "rent_cap", "inner_development")
+SCENARIOS = ("baseline", "continuous_local", "inner_development", "many_formats", "outreach",
+             "random_panels", "rent_cap", "social_quota", "unlock_underused")
+"""Every shipped scenario (a test checks that none is missing)."""
 SIZE = {"households": 4000, "seeds": [0, 1], "steps": 10}
-"""Small enough for CI (a few seconds), long enough for every shipped policy to act."""
+"""Small enough for CI (about 15 s for all), long enough for every shipped policy and event
+to act."""
 
 
 def digest(ds: xr.Dataset) -> str:
@@ -54,5 +57,8 @@ if __name__ == "__main__":
     if sys.argv[1:] != ["--renew"]:
         sys.exit(f"usage: {sys.argv[0]} --renew   (rewrites {FILE})")
     FILE.parent.mkdir(exist_ok=True)
-    FILE.write_text(json.dumps({"size": SIZE, "digests": compute()}, indent=1) + "\n")
+    from urbsim.engine.recorder import git_commit
+
+    FILE.write_text(json.dumps({"size": SIZE, "taken_at": git_commit(), "digests": compute()},
+                               indent=1) + "\n")
     print(f"wrote {FILE}")

@@ -93,15 +93,6 @@ def test_the_public_api_resolves_lazily():
     assert out[:2] == ["[]", "True"], out
 
 
-def test_the_command_line_loads_no_engine_for_help():
-    """``urbsim --help`` stays as fast as before: the CLI module imports no numerical library."""
-    code = ("import sys; import urbsim.interfaces.cli; print(sorted(m for m in ('numba', "
-            "'numpy', 'xarray', 'mesa', 'pandas', 'scipy') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
-    assert out == "[]"
-
-
 def _kernels() -> list[tuple[str, ast.FunctionDef]]:
     out = []
     for path in sorted((SRC / "_kernels").glob("*.py")):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,6 +76,14 @@ def test_compare_scenarios_prints_verdicts_and_writes_a_plot(tmp_path):
     assert "Bokeh" in html and "mean private rent (EUR/month)" in html and "rent_cap" in html
     assert "cdn.bokeh.org" not in html  # works offline
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp.html"]
+
+
+def test_a_plot_path_without_html_suffix_still_gets_html(tmp_path):
+    page = tmp_path / "cmp"
+    r = urbsim("compare", "baseline", "rent_cap", "--seeds", "2", *SMALL, "--plot", str(page))
+    assert r.returncode == 0, r.stderr
+    assert "Bokeh" in page.read_text(encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp"]
 
 
 def test_compare_stored_results_pairs_by_seed(tmp_path):
@@ -209,18 +218,21 @@ def test_a_run_killed_while_writing_leaves_no_partial_output(tmp_path):
 
 
 def test_overwrite_keeps_the_old_output_until_the_new_one_is_in_place(tmp_path, monkeypatch):
+    """A store (a folder) is moved aside, not deleted, and put back if the process is
+    interrupted before the new one is in place; a file is replaced in one rename."""
     from urbsim.analysis import results
 
     ds = xr.Dataset({"a": ("x", np.arange(3))})
-    out = tmp_path / "r.nc"
+    out = tmp_path / "r.zarr"
     results.write(ds, out)
     real = __import__("os").replace
     calls = []
 
-    def replace(src, dst):  # the second rename (new output into place) is "killed"
-        calls.append((src, dst))
-        if len(calls) == 2:
-            raise KeyboardInterrupt
+    def replace(src, dst):  # the rename of the new store into place is "killed"
+        if Path(dst) == out or Path(dst).name == "replaced":  # (zarr renames chunks too)
+            calls.append((Path(src), Path(dst)))
+            if Path(dst) == out and Path(src).name != "replaced":
+                raise KeyboardInterrupt
         return real(src, dst)
 
     monkeypatch.setattr(files.os, "replace", replace)
@@ -228,5 +240,17 @@ def test_overwrite_keeps_the_old_output_until_the_new_one_is_in_place(tmp_path, 
         results.write(ds * 2, out, overwrite=True)
     assert calls[0][0] == out and calls[0][1].name == "replaced"  # moved aside, not deleted
     assert calls[1][1] == out
-    assert xr.open_dataset(out).a.values.tolist() == [0, 1, 2]  # and put back
-    assert [p.name for p in tmp_path.iterdir()] == ["r.nc"]  # no temporary left
+    assert xr.open_zarr(out, consolidated=False).a.values.tolist() == [0, 1, 2]  # put back
+    assert [p.name for p in tmp_path.iterdir()] == ["r.zarr"]  # no temporary left
+    monkeypatch.setattr(files.os, "replace", real)
+
+    nc = tmp_path / "r.nc"
+    results.write(ds, nc)
+    calls.clear()
+    monkeypatch.setattr(files.os, "replace",
+                        lambda s, d: (calls.append((Path(s), Path(d))), real(s, d)))
+    results.write(ds * 2, nc, overwrite=True)
+    assert [d for _, d in calls] == [nc]  # one rename: the path never lacks a whole file
+    assert xr.open_dataset(nc).a.values.tolist() == [0, 2, 4]
+
+

@@ -40,6 +40,19 @@ def test_the_command_line_shows_the_warning_as_one_line(tmp_path, monkeypatch):
     assert "ok: mine.toml" in r.stdout
 
 
+def test_names_of_a_files_own_choosing_are_left_alone(tmp_path, recwarn):
+    """Only a table that changes an inherited, renamed one is renamed: a file that extends the
+    baseline (which has neither) may call its own policies ``unlock`` and ``unlock_underused``."""
+    (tmp_path / "own.toml").write_text(
+        'extends = "baseline"\n[policies.unlock]\nkind = "unlock_underused"\nstart = 1\n'
+        '[policies.unlock_underused]\nkind = "unlock_underused"\nstart = 3\n'
+        '[policies.new_construction]\nkind = "construction"\nstart = 2\n')
+    scn = sc.load(tmp_path / "own.toml")
+    assert list(scn.policies) == ["unlock", "unlock_underused", "new_construction"]
+    assert [p.start for p in scn.policies.values()] == [1, 3, 2]
+    assert not [w for w in recwarn if issubclass(w.category, DeprecatedKey)]
+
+
 def test_old_and_new_name_together_are_refused(tmp_path):
     (tmp_path / "both.toml").write_text(OLD_TABLE + "[policies.social_quota]\ndwellings = 5\n")
     with pytest.raises(InputError, match=r"both.toml: policies.new_construction: states both"):

@@ -14,6 +14,10 @@ def test_shipped_scenarios_are_bitwise_unchanged():
         "results changed; if on purpose, run .venv/bin/python tests/digests.py --renew")
 
 
+def test_every_shipped_scenario_is_digested():
+    assert sorted(SCENARIOS) == urbsim.shipped_scenarios()
+
+
 def test_the_digest_sees_data_and_coordinates_but_not_attributes():
     scn = urbsim.load_scenario("baseline").model_copy(update={"households": 600})
     ds = urbsim.run_seeds(scn, [0], 2)

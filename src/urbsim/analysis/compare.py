@@ -203,5 +203,5 @@ def plot(runs: dict[str, xr.Dataset], path: Path, title: str) -> None:
     panels = [figure(df, k, LABELS[k]).opts(width=460, height=300) for k in PLOTTED
               if k in df and not df[k].isna().all()]
     layout = hv.Layout(panels).cols(2).opts(title=title)
-    with atomic(path) as tmp:
+    with atomic(path, ".html") as tmp:
         hv.save(layout, tmp, backend="bokeh", resources=INLINE, title=title)

@@ -51,10 +51,22 @@ class Run(BaseModel):
     steps: int = Field(ge=1, le=1000, description="years to simulate")
 
 
-class Fit(BaseModel):
-    """Settings of the fit."""
+class _Seeds(BaseModel):
+    """Runs over ``seeds`` consecutive seeds from ``seed`` (as ``urbsim run --seeds --seed``)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seeds: int
+    seed: int
+
+    @property
+    def seed_list(self) -> tuple[int, ...]:
+        """The seeds run: ``seed``, ``seed + 1``, ... (``seeds`` of them)."""
+        return tuple(range(self.seed, self.seed + self.seeds))
+
+
+class Fit(_Seeds):
+    """Settings of the fit."""
 
     trials: int = Field(60, ge=1, le=100_000, description="optuna trials in all")
     seeds: int = Field(2, ge=1, le=1000, description="seeds per evaluation (a count)")
@@ -62,25 +74,13 @@ class Fit(BaseModel):
     sampler_seed: int = Field(0, ge=0, description="seed of the CMA-ES sampler")
     workers: int = Field(2, ge=1, le=256, description="parallel processes")
 
-    @property
-    def seed_list(self) -> tuple[int, ...]:
-        """The seeds run: ``seed``, ``seed + 1``, ... (``seeds`` of them)."""
-        return tuple(range(self.seed, self.seed + self.seeds))
 
-
-class Check(BaseModel):
+class Check(_Seeds):
     """Settings of the check (``urbsim calibrate --check``)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     seeds: int = Field(4, ge=2, le=1000, description="seeds of the check (a count)")
     seed: int = Field(100, ge=0, description="first seed: the check runs seed, seed + 1, ... "
                                              "(not the fit's seeds)")
-
-    @property
-    def seed_list(self) -> tuple[int, ...]:
-        """The seeds run: ``seed``, ``seed + 1``, ... (``seeds`` of them)."""
-        return tuple(range(self.seed, self.seed + self.seeds))
 
 
 class Config(BaseModel):

@@ -52,5 +52,5 @@ def report(cal: Calibration, rows: list[Row], path: Path) -> None:
                  .opts(width=950, height=min(1200, 26 * (len(lab) + 1)),
                        title="every parameter of the baseline"))
     layout = hv.Layout(parts).cols(1).opts(title="urbsim calibration report")
-    with atomic(path) as tmp:
+    with atomic(path, ".html") as tmp:
         hv.save(layout, tmp, backend="bokeh", resources=INLINE, title="urbsim calibration report")

@@ -93,21 +93,27 @@ def free_path(path: Path) -> Path:
 
 
 @contextmanager
-def atomic(path: Path) -> Iterator[Path]:
+def atomic(path: Path, suffix: str = "") -> Iterator[Path]:
     """A temporary path beside ``path`` to write (a file or a folder such as a zarr store);
-    when the block ends without error it replaces ``path`` in one rename.
+    when the block ends without error it takes the place of ``path``.
 
-    An existing ``path`` is moved aside, not deleted, until the new content is in place, and
-    put back if the process is interrupted in between. On error the temporary is removed and
-    ``path`` is untouched.
+    A file replaces an existing ``path`` in one rename, so the path always holds the old or
+    the new content. A folder cannot be renamed over another: an existing one is moved aside,
+    not deleted, until the new one is in place, and put back if the process is interrupted in
+    between. On error the temporary is removed and ``path`` is untouched.
+
+    Args:
+        path: the target.
+        suffix: an extension the temporary name must end with (``".html"`` for writers that
+            choose their format by it), when ``path``'s own name does not.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     aside = None
     try:
-        target = tmp / path.name
+        target = tmp / (path.name if path.name.endswith(suffix) else path.name + suffix)
         yield target
-        if path.exists():
+        if path.is_dir() or (target.is_dir() and path.exists()):
             aside = tmp / "replaced"
             os.replace(path, aside)
         os.replace(target, path)

@@ -4,13 +4,13 @@ Every run is reduced to headline figures first (:func:`urbsim.analysis.summary.r
 over the last years, states at the end), then by design:
 
 * ``sobol``: first-order and total Sobol indices with 95 % bootstrap intervals (SALib) of the
-  seed-averaged output; ``morris``: mu*, its interval and sigma (SALib); ``lhs``: Spearman rank
-  correlations; ``grid``: the mean of each output at each value of each parameter;
+  seed-averaged indicator; ``morris``: mu*, its interval and sigma (SALib); ``lhs``: Spearman rank
+  correlations; ``grid``: the mean of each indicator at each value of each parameter;
 * several scenarios and one design point: each scenario against the baseline, paired by seed
   (common random numbers), with 95 % intervals and verdicts (:func:`urbsim.analysis.compare.contrast`).
 
 Seed noise is reported with the indices (its share of the variance of single runs): indices
-of an output that is mostly noise say little, and more seeds or samples are needed.
+of an indicator that is mostly noise say little, and more seeds or samples are needed.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def analyze(path: str | Path, indicators: list[str] | None = None, last: int | N
     """Analyse the store at ``path`` (defaults from the experiment's ``[analysis]``).
 
     Raises:
-        InputError: not a store; an output it does not keep; a Sobol or Morris design with
+        InputError: not a store; an indicator it does not keep; a Sobol or Morris design with
             runs not done (their estimators need every point).
     """
     import hvplot.pandas  # noqa: F401 - registers .hvplot and loads holoviews' bokeh backend
@@ -121,7 +121,7 @@ def _noise(report: Report, y: xr.DataArray, scenario: str, k: str) -> None:
 
 def _policies(report: Report, h: xr.Dataset, s: xr.Dataset, base: str,
               indicators: list[str]) -> None:
-    """Per output: a table and a plot of each scenario against the baseline, and the series."""
+    """Per indicator: a table and a plot of each scenario against the baseline, and the series."""
     import holoviews as hv
 
     for k in indicators:
@@ -289,7 +289,7 @@ def save(report: Report, path: Path) -> None:
     for t in report.tables:
         parts.append(pn.pane.Markdown(f"### {t.title}\n\n" + _markdown(t)))
     parts += [pn.pane.HoloViews(f, backend="bokeh", linked_axes=False) for f in report.figures]
-    with atomic(path) as tmp:
+    with atomic(path, ".html") as tmp:
         pn.Column(*parts).save(tmp, resources=INLINE, title=report.title)
 
 

@@ -135,7 +135,7 @@ def loads(text: str, source: str) -> Scenario:
     Raises:
         InputError: naming ``source`` (or the shipped file at fault) and the key.
     """
-    data = schema.rename(parse_toml(text, source), RENAMED, source)
+    data = parse_toml(text, source)
     city = data.get("city")
     for key in ("nodes", "edges", "geojson"):
         if isinstance(city, dict) and key in city:
@@ -146,15 +146,16 @@ def loads(text: str, source: str) -> Scenario:
         raise InputError(f"expected a shipped milieu set ({', '.join(available())}), got "
                          f"{short(milieus)}", source, "milieus")
     parent = data.pop("extends", None)
-    origins = dict.fromkeys(_flatten(data), source)
-    if parent is not None:
-        name = parent.removesuffix(".toml") if isinstance(parent, str) else None
-        if name not in shipped():
-            raise InputError(f"expected the name of a shipped scenario ({', '.join(shipped())}), "
-                             f"got {short(parent)}", source, "extends")
-        base, inherited = _read_chain(shipped_dir() / f"{name}.toml", ())
-        data, origins = _merge(base, data), inherited | origins
-    return _validate(data, origins, source, Path(source).stem)
+    if parent is None:
+        return _validate(data, dict.fromkeys(_flatten(data), source), source, Path(source).stem)
+    name = parent.removesuffix(".toml") if isinstance(parent, str) else None
+    if name not in shipped():
+        raise InputError(f"expected the name of a shipped scenario ({', '.join(shipped())}), "
+                         f"got {short(parent)}", source, "extends")
+    base, inherited = _read_chain(shipped_dir() / f"{name}.toml", ())
+    data = _inherit(base, data, source)
+    origins = inherited | dict.fromkeys(_flatten(data), source)
+    return _validate(_merge(base, data), origins, source, Path(source).stem)
 
 
 def _validate(data: dict, origins: dict[str, str], source: str, stem: str) -> Scenario:
@@ -175,13 +176,11 @@ def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, st
         loop = " -> ".join(p.name for p in (*chain, path))
         raise InputError(f"`extends` loop: {loop}", chain[-1], "extends")
     data = read_toml(path, "scenario TOML file", f" (shipped: {', '.join(shipped())})")
-    schema.rename(data, RENAMED, path)
     for keys in PATH_KEYS:
         _resolve_path(data, keys, path.parent)
-    own = _flatten(data)
     parent = data.pop("extends", None)
     if parent is None:
-        return data, dict.fromkeys(own, str(path))
+        return data, dict.fromkeys(_flatten(data), str(path))
     if not isinstance(parent, str):
         raise InputError(f"expected a file name, got {parent!r}", path, "extends")
     ppath = Path(parent)
@@ -190,7 +189,26 @@ def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, st
         raise InputError(f"{what}: {parent}; expected a scenario file (relative to this one)",
                          path, "extends")
     base, origins = _read_chain(ppath, (*chain, path))
-    return _merge(base, data), origins | dict.fromkeys(own, str(path))
+    data = _inherit(base, data, path)
+    return _merge(base, data), origins | dict.fromkeys(["extends", *_flatten(data)], str(path))
+
+
+def _inherit(base: dict, data: dict, source: object) -> dict:
+    """``data`` of a file that extends ``base``, with each old table name of :data:`RENAMED`
+    that it uses to change an inherited table (the base has the new name, not the old)
+    moved to the new name, with a warning; names of the file's own choosing stay."""
+    renamed = {old: new for old, new in RENAMED.items()
+               if _has(data, old) and _has(base, new) and not _has(base, old)}
+    return schema.rename(data, renamed, source) if renamed else data
+
+
+def _has(data: dict, dotted: str) -> bool:
+    node: object = data
+    for part in dotted.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
 
 
 def _resolve_path(data: dict, keys: tuple[str, ...], base: Path) -> None:

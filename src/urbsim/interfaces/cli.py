@@ -460,6 +460,8 @@ def _guard() -> Iterator[None]:
     from urbsim.common.schema import DeprecatedKey
 
     def show(message, category, *args, **kwargs) -> None:
+        if not issubclass(category, DeprecatedKey):
+            return shown(message, category, *args, **kwargs)
         from rich.text import Text
 
         _err().print(Text.assemble(("warning: ", "bold yellow"), str(message)), soft_wrap=True)
@@ -467,7 +469,7 @@ def _guard() -> Iterator[None]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default", DeprecatedKey)
-            warnings.showwarning = show
+            shown, warnings.showwarning = warnings.showwarning, show
             yield
     except InputError as e:
         _error(e)

@@ -32,7 +32,7 @@ tables keyed by a name of your choice. Check a file with `urbsim validate FILE`.
     "experiment": """# Experiment file reference
 
 Generated from the schema by `urbsim schema experiment` (do not edit by hand). An experiment
-file (`experiments/*.toml`) names scenarios, a parameter design, seeds and outputs; run it with
+file (`experiments/*.toml`) names scenarios, a parameter design, seeds and indicators; run it with
 `urbsim experiment FILE` and analyse the store with `urbsim analyze STORE`. `parameters.<key>`
 tables are keyed by a dotted scenario key (`"moving.mobility_scale"`, quoted in TOML).
 """,
@@ -257,5 +257,6 @@ def variables_table() -> str:
 
     rows = ["| variable | dims (after `seed`, `step`) | dtype | description |", "|---|---|---|---|"]
     for name, (dims, dtype, description) in VARIABLES.items():
-        rows.append(f"| `{name}` | {' × '.join(dims) or '–'} | {dtype} | {description} |")
+        text = description.replace("|", "\\|")
+        rows.append(f"| `{name}` | {' × '.join(dims) or '–'} | {dtype} | {text} |")
     return "\n".join(rows) + "\n"
