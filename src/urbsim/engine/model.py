@@ -9,8 +9,8 @@
 4. search and choice — movers in random order (:mod:`urbsim._kernels.choice`);
 5. housing market — rents, then construction and conversion policies
    (:mod:`urbsim._kernels.market`, :mod:`urbsim.engine.policies`);
-6. turnover — departures, newcomers (who search like movers), ageing
-   (:mod:`urbsim._kernels.turnover`);
+6. turnover — departures, income growth, newcomers (who search like movers), ageing
+   (:mod:`urbsim._kernels.turnover`, :mod:`urbsim._kernels.incomes`);
 7. participation — the dialogue events of this step (:mod:`urbsim._kernels.participation`),
    with feedback on engagement, attachment and amenities.
 
@@ -30,6 +30,7 @@ from urbsim._kernels import (
     choice,
     composition,
     fenwick,
+    incomes,
     market,
     moving,
     participation,
@@ -198,6 +199,9 @@ class UrbanModel(World):
             h.active[leave] = False
             h.node[leave] = -1
             self._flows["out_migrants"] += np.bincount(h.milieu[leave], minlength=m)
+        growth = self.params.income.growth
+        if growth != 0.0:  # incomes grow before this year's newcomers arrive on the same scale
+            incomes.grow(h.record(), 1.0 + growth)
         n_in = round(self._flows["out_migrants"].sum() * p.in_ratio)
         self._ensure_slots(n_in)
         if n_in:  # (a closed city, e.g. Schelling's, has none: no search to prepare)
@@ -205,7 +209,8 @@ class UrbanModel(World):
             mix = self.milieus.share * np.exp(np.array([p.trend.get(c, 0.0)
                                                         for c in self.milieus.codes]) * t)
             turnover.newcomers(self.seed, t, rng.IN, slots, h.record(), records.Inflow(
-                np.cumsum(mix / mix.sum()), np.cumsum(turnover.NEWCOMER_AGE), self.log_median,
+                np.cumsum(mix / mix.sum()), np.cumsum(turnover.NEWCOMER_AGE),
+                self.log_median + t * np.log1p(growth) if growth != 0.0 else self.log_median,
                 self.params.income.sigma, self.engagement0))
             h.size[slots] = 1 + (h.age[slots] == 1)  # prior: newcomers are small households
             self._relocate(slots, np.full(n_in, 2, np.int8), self._perceived(),

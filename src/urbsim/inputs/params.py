@@ -74,6 +74,13 @@ class IncomeParams(_Frozen):
                                 json_schema_extra={"unit": "log EUR per status unit"})
     sigma: float = Field(0.35, ge=0, le=2, description="log-normal spread within a milieu",
                          json_schema_extra={"unit": "log EUR"})
+    growth: float = Field(
+        0.0, ge=-0.2, le=0.2,
+        description="yearly nominal growth of every household's income and of newcomers' "
+                    "medians (0: incomes fixed). Destatis' nominal wage index rose 2.3 % a "
+                    "year on average 2007-2017 (Destatis, press release no. 040 of 8 February "
+                    "2018)",
+        json_schema_extra={"unit": "1/year"})
 
 
 class PlacementParams(_Frozen):

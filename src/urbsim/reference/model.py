@@ -344,13 +344,17 @@ class ReferenceModel(World):
 
     def _turnover(self) -> None:
         """Phase 6: each household leaves with ``out_rate`` (+ ``death_rate`` at 65+);
-        ``in_ratio`` newcomers per household that left this step search like forced movers;
-        then every household ages."""
+        incomes grow by ``income.growth``; ``in_ratio`` newcomers per household that left this
+        step (their median grown since the start) search like forced movers; then every
+        household ages."""
         pt, ms, f = self.params.turnover, self.milieus, self.flows
         for hh in list(self.agents):
             if self.rng.random() < pt.out_rate + (pt.death_rate if hh.age == 3 else 0.0):
                 f["out_migrants"][hh.milieu] += 1
                 self.remove_household(hh)
+        growth = self.params.income.growth
+        for hh in self.agents:  # incomes grow before this year's newcomers arrive
+            hh.income *= 1.0 + growth
         n_in = round(f["out_migrants"].sum() * pt.in_ratio)
         mix = ms.share * np.exp(np.array([pt.trend.get(c, 0.0) for c in ms.codes]) * self.steps)
         newcomers = [self._newcomer(mix) for _ in range(n_in)]
@@ -362,8 +366,9 @@ class ReferenceModel(World):
         """An in-migrant, not yet housed: milieu from ``mix``, log-normal income around the
         milieu's median, age class from :data:`NEWCOMER_AGE`, baseline engagement."""
         m = self.draw(mix)
+        median = self.log_median[m] + self.steps * math.log1p(self.params.income.growth)
         return Household(self, None, milieu=m, segment=0, age=self.draw(NEWCOMER_AGE),
-                         income=math.exp(self.log_median[m] + self.params.income.sigma
+                         income=math.exp(median + self.params.income.sigma
                                          * self.rng.standard_normal()),
                          years=0, attachment=0.0, engagement=float(self.engagement0[m]))
 
