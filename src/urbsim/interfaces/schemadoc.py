@@ -206,14 +206,15 @@ def label(key: str, labels: dict[str, str]) -> str:
     return "; ".join(kinds) if kinds else "unlabelled"
 
 
-def parameter_table(keys: list[str], labels: dict[str, str]) -> str:
-    """A Markdown table of the given scenario keys: meaning, unit, default, the shipped
-    baseline's value, allowed values and label, from the schema."""
+def parameter_table(keys: list[str], labels: dict[str, str],
+                    baseline: Scenario | None = None) -> str:
+    """A Markdown table of the given scenario keys: meaning, unit, default, the value in
+    ``baseline`` (default: the shipped baseline), allowed values and label, from the schema."""
     from urbsim.inputs.params import get
     from urbsim.inputs.scenario import load
 
     known = parameters()
-    baseline = load("baseline")
+    baseline = baseline or load("baseline")
     rows = ["| parameter | meaning | unit | default | baseline | allowed | label |",
             "|---|---|---|---|---|---|---|"]
     for key in keys:
@@ -237,8 +238,11 @@ def parameter_table(keys: list[str], labels: dict[str, str]) -> str:
 
 def fill(text: str, labels: dict[str, str]) -> str:
     """``text`` with every parameter block's table generated anew (see :data:`BLOCK`)."""
-    return BLOCK.sub(lambda m: m.group(1) + parameter_table(m.group("keys").split(), labels)
-                     + m.group(3), text)
+    from urbsim.inputs.scenario import load
+
+    baseline = load("baseline")
+    return BLOCK.sub(lambda m: m.group(1) + parameter_table(m.group("keys").split(), labels,
+                                                            baseline) + m.group(3), text)
 
 
 def placed(text: str) -> dict[str, list[int]]:

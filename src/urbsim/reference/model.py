@@ -188,17 +188,7 @@ class Household(CellAgent):
 class ReferenceModel(World):
     """The urbsim rules in plain Python with Mesa agents (slow; for reading and testing).
 
-    Args:
-        params: model parameters (default: :class:`~urbsim.inputs.params.ModelParams`).
-        city: the city; default the one ``params.city`` describes (the synthetic city for
-            ``params.households``, or city files).
-        milieus: a :class:`~urbsim.inputs.milieus.MilieuSet`, or the name or path of one;
-            default ``params.milieus``.
-        seed: non-negative integer seed; ``None`` draws one (recorded in the dataset).
-        expected_steps: preallocation hint for the recorder.
-
-    Raises:
-        InputError: parameters that do not fit the city or milieu set (as for UrbanModel).
+    Takes the arguments of :class:`~urbsim.engine.model.UrbanModel` and raises what it raises.
     """
 
     implementation = "reference"
