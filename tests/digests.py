@@ -20,8 +20,9 @@ import numpy as np
 import xarray as xr
 
 FILE = Path(__file__).with_name("data") / "digests.json"
-SCENARIOS = ("baseline", "continuous_local", "inner_development", "many_formats", "outreach",
-             "random_panels", "rent_cap", "social_quota", "unlock_underused")
+SCENARIOS = ("baseline", "continuous_local", "inner_development", "lower_cap", "many_formats",
+             "outreach", "random_panels", "rent_brake", "rent_freeze", "social_quota",
+             "unlock_underused")
 """Every shipped scenario (a test checks that none is missing)."""
 SIZE = {"households": 4000, "seeds": [0, 1], "steps": 10}
 """Small enough for CI (about 15 s for all), long enough for every shipped policy and event

@@ -58,8 +58,12 @@ def test_unknown_milieu_in_a_statistic_is_bad_input(runs):
 def test_shipped_targets_are_sourced_and_every_parameter_labelled():
     cal = cal_mod.load(CONFIG)
     names = set(cal.targets.targets)
-    assert {"moves", "segregation_start", "turnout_PRE", "turnout_spread", "panel_acceptance",
+    assert {"tenant_changes", "owner_share", "contract_rent_growth", "asking_rent_growth",
+            "segregation_start", "turnout_PRE", "turnout_spread", "panel_acceptance",
             "open_reach", "milieu_shares"} <= names
+    for housing in ("tenant_changes", "owner_share", "contract_rent_growth",
+                    "asking_rent_growth", "vacancy"):  # issue 17: none of them excused
+        assert cal.targets.targets[housing].required
     for t in cal.targets.targets.values():
         assert t.source and t.unit and t.tolerance > 0
     labels = cal_mod.labels(cal)

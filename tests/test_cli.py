@@ -67,20 +67,21 @@ def test_overwrite_replaces_an_existing_output(tmp_path):
 
 def test_compare_scenarios_prints_verdicts_and_writes_a_plot(tmp_path):
     page = tmp_path / "cmp.html"
-    r = urbsim("compare", "baseline", "rent_cap", "--seeds", "3", *SMALL, "--plot", str(page))
+    r = urbsim("compare", "baseline", "rent_brake", "--seeds", "3", *SMALL, "--plot", str(page))
     assert r.returncode == 0, r.stderr
-    assert "rent_cap against baseline" in r.stdout
-    rent = next(ln for ln in r.stdout.splitlines() if "mean private rent" in ln)
+    assert "rent_brake against baseline" in r.stdout
+    rent = next(ln for ln in r.stdout.splitlines() if "rent paid by private tenants" in ln)
     assert "clearly lower" in rent
     html = page.read_text(encoding="utf-8")
-    assert "Bokeh" in html and "mean private rent (EUR/month)" in html and "rent_cap" in html
+    assert "Bokeh" in html and "rent paid by private tenants (EUR/month)" in html
+    assert "rent_brake" in html
     assert "cdn.bokeh.org" not in html  # works offline
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp.html"]
 
 
 def test_a_plot_path_without_html_suffix_still_gets_html(tmp_path):
     page = tmp_path / "cmp"
-    r = urbsim("compare", "baseline", "rent_cap", "--seeds", "2", *SMALL, "--plot", str(page))
+    r = urbsim("compare", "baseline", "rent_brake", "--seeds", "2", *SMALL, "--plot", str(page))
     assert r.returncode == 0, r.stderr
     assert "Bokeh" in page.read_text(encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp"]

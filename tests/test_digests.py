@@ -31,7 +31,7 @@ def test_the_digest_sees_data_and_coordinates_but_not_attributes():
 
 
 def test_results_do_not_depend_on_worker_processes():
-    scn = urbsim.load_scenario("rent_cap").model_copy(update={"households": 1500})
+    scn = urbsim.load_scenario("rent_brake").model_copy(update={"households": 1500})
     one = urbsim.run_seeds(scn, [0, 1], 3, workers=1)
     two = urbsim.run_seeds(scn, [0, 1], 3, workers=2)
     assert digest(one) == digest(two)

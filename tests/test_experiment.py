@@ -27,7 +27,7 @@ from urbsim.interfaces.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = """
-scenarios = ["baseline", "rent_cap"]
+scenarios = ["baseline", "rent_brake"]
 seeds = 2
 root_seed = 11
 steps = 3
@@ -100,7 +100,7 @@ def test_designs(tmp_path):
 def test_shipped_experiments_load():
     names = {p.stem: plan.load(p) for p in sorted((ROOT / "experiments").glob("*.toml"))}
     assert set(names) >= {"policies", "sensitivity", "participation_levers"}
-    assert names["policies"].shape == (9, 1, 30)
+    assert names["policies"].shape == (11, 1, 30)
     assert names["sensitivity"].spec.design.method == "sobol"
 
 
@@ -250,7 +250,7 @@ def test_failed_runs_are_retried_recorded_and_redone(reference, tmp_path, monkey
 
 def test_cli_experiment_and_analyze(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    write(tmp_path, SMALL.replace('"rent_cap"', '"outreach"').replace(
+    write(tmp_path, SMALL.replace('"rent_brake"', '"outreach"').replace(
         '[design]\nmethod = "lhs"\nsamples = 2\n[parameters."moving.mobility_scale"]\n'
         'low = 1.0\nhigh = 3.0\n', ""))
     r = CliRunner().invoke(app, ["experiment", "exp.toml", "--workers", "2"])
@@ -333,14 +333,14 @@ def test_grid_and_policy_tables(tmp_path):
     data = rep.table("D low-status").data
     np.testing.assert_allclose(data["mean"], [0.115, 0.215, 0.315])
     assert (data.runs == 4).all()
-    text = ('scenarios = ["baseline", "rent_cap"]\nseeds = 5\nsteps = 1\nhouseholds = 1500\n'
+    text = ('scenarios = ["baseline", "rent_brake"]\nseeds = 5\nsteps = 1\nhouseholds = 1500\n'
             '[output]\nindicators = ["d_low"]\n[analysis]\nindicators = ["d_low"]\n')
     path = synthetic_store(tmp_path, text, lambda x, r: np.full(len(x), 0.3 + 0.01 * r))
     arr = zarr.open_array(path / "indicators", mode="r+")
-    arr[1] = arr[1] + 0.02 + 0.001 * np.arange(5)[None, :, None, None]  # rent_cap: +0.022 on average
+    arr[1] = arr[1] + 0.02 + 0.001 * np.arange(5)[None, :, None, None]  # rent_brake: +0.022 on average
     rep = analysis.analyze(path)
     row = rep.table("D low-status").data.iloc[0]
-    assert row.scenario == "rent_cap" and row.difference == pytest.approx(0.022)
+    assert row.scenario == "rent_brake" and row.difference == pytest.approx(0.022)
     assert row.low < 0.022 < row.high and row.verdict.startswith("clearly higher")
 
 

@@ -29,12 +29,12 @@ RUNS = [pytest.param(100, id="ci"), pytest.param(1000, id="long", marks=pytest.m
 TOP = [*ModelParams.model_fields, "name", "description", "steps", "extends", "bogus"]
 NESTED = ["neighbourhoods", "districts", "vacancy", "seed", "mobility_scale", "forced_rate",
           "ring_weights", "composition", "candidates", "logit_scale", "format", "step", "every",
-          "channels", "invite_share", "kind", "start", "end", "max_increase", "dwellings",
+          "channels", "invite_share", "kind", "start", "end", "markup", "dwellings",
           "social_quota", "rate", "period", "trend", "format_shift", "print", "outreach", "PRE",
           "open", "x", "enabled", "nodes", "geojson"]
 scalars = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
                     st.booleans(), st.text(max_size=12),
-                    st.sampled_from(["open", "panel", "rent_cap", "construction", "vhw11",
+                    st.sampled_from(["open", "panel", "rent_brake", "construction", "vhw11",
                                      "vhw13", "1950-1979", "share", "Bezirk 3", "baseline"]))
 values = st.recursive(scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(NESTED), inner, max_size=5)),

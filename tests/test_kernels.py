@@ -53,22 +53,22 @@ def _housing(rent, base, cap, occ):
                            rent=rent, base_rent=base, amenity=np.full(3, 0.5))
 
 
-def _market(upper, cap_increase, social_fixed):
+def _market(ceiling, social_fixed):
     return records.MarketRules(vacancy_target=0.03, adjustment=0.5, max_change=0.1, floor=0.6,
-                               upper=upper, cap_increase=cap_increase, social_fixed=social_fixed)
+                               ceiling=ceiling, social_fixed=social_fixed)
 
 
 def test_rents_follow_vacancy_within_bounds():
     base = np.full((3, 4), 100.0)
     cap = np.full((3, 4), 100, np.int64)
     occ = np.array([[100] * 4, [97] * 4, [50] * 4], np.int64)  # full, on target, empty half
-    new = market.update_rents(_housing(base.copy(), base, cap, occ), _market(3.0, -1.0, True))
+    new = market.update_rents(_housing(base.copy(), base, cap, occ), _market(3.0, True))
     assert (new[:, 0] == 100).all()  # social fixed
     assert np.allclose(new[0, 1:], 110) and np.allclose(new[1, 1:], 100)
     assert np.allclose(new[2, 1:], 90)
-    capped = market.update_rents(_housing(base.copy(), base, cap, occ), _market(1.05, 0.02, True))
-    assert np.allclose(capped[0, 1:], 102)
-    low = market.update_rents(_housing(base * 0.61, base, cap, occ), _market(3.0, -1.0, False))
+    capped = market.update_rents(_housing(base.copy(), base, cap, occ), _market(1.05, True))
+    assert np.allclose(capped[0, 1:], 105)  # the ceiling
+    low = market.update_rents(_housing(base * 0.61, base, cap, occ), _market(3.0, False))
     assert np.allclose(low[2], 60)
 
 
@@ -94,11 +94,15 @@ def test_relocate_books_every_move_in_counts_vacancies_and_perceived(small_city)
     tree = fenwick.build((m.capacity - m.occ).ravel())
     agg = m._perceived()
     out = choice.relocate(m.seed, 9, rng.CHOICE, movers, forced, h.record(), m.housing(), tree,
-                          agg, m.balls, m.search, m.preferences, m.choice_rules)
+                          agg, m.balls, m.search, m.preferences, m.choice_rules, m.letting(),
+                          m._transfers)
     assert set(np.unique(out)) <= {choice.STAYED, choice.MOVED, choice.LEFT}
     assert (out[forced == choice.FORCED] != choice.STAYED).all()  # forced movers may not stay
     assert (out == choice.MOVED).any()
     assert (h.active[movers] == (out != choice.LEFT)).all()
+    moved = movers[out == choice.MOVED]  # each signed a contract at its let rent this step
+    assert (h.since[moved] == 9).all() and (h.contract[moved] == h.previous[moved]).all()
+    assert (h.contract[moved] > 0).all()
     np.testing.assert_array_equal(m.counts, composition.counts(h.record(), small_city.n,
                                                                len(m.milieus)))
     np.testing.assert_array_equal(m.occ, composition.occupancy(h.record(), small_city.n,

@@ -10,7 +10,10 @@ from conftest import small_params
 from urbsim.engine import indicators
 from urbsim.engine.model import UrbanModel
 from urbsim.engine.recorder import VARIABLES, ZERO_UNLESS_GIVEN, Recorder
+from urbsim.inputs.milieus import SEGMENTS
 from urbsim.inputs.params import Construction, UnlockUnderused
+
+G = len(SEGMENTS)
 
 
 def _run(city, steps: int, read_at: tuple[int, ...] = (), **update):
@@ -33,8 +36,10 @@ def test_every_step_holds_the_state_after_it(small_city):
     m, states = _run(small_city, 8)
     ds = m.dataset()
     for t, (capacity, rent, amenity, counts) in enumerate(states):
-        np.testing.assert_array_equal(ds.dwellings[t], capacity)
-        np.testing.assert_array_equal(ds.rent[t], rent)
+        np.testing.assert_array_equal(ds.dwellings[t], capacity[:, :G] + capacity[:, G:])
+        np.testing.assert_array_equal(ds.owned[t], capacity[:, G:])
+        np.testing.assert_array_equal(ds.rent[t], rent[:, :G])
+        np.testing.assert_array_equal(ds.owner_cost[t], rent[:, G:])
         np.testing.assert_array_equal(ds.amenity[t], amenity)
         np.testing.assert_array_equal(ds.households[t], counts)
     built = ds.dwellings.sum(("neighbourhood", "segment")).values

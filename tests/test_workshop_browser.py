@@ -112,8 +112,8 @@ def _row(page, label: str) -> list[str]:
 def test_page_loads_with_the_baseline(server, page, shots):
     _open(page, server)
     assert page.get_by_text("urbsim workshop: what if").is_visible()
-    for label in ("Random-selection citizen panel", "Rent cap", "New construction",
-                  "Participation", "Housing"):
+    for label in ("Random-selection citizen panel", "Rent brake on re-lets (Mietpreisbremse)",
+                  "New construction", "Participation", "Housing"):
         assert page.get_by_text(label, exact=True).first.is_visible()
     cells = _row(page, "moves per year")
     assert cells[4] == "identical in every seed"  # the starting scenario is the baseline
@@ -167,12 +167,12 @@ def test_a_bad_upload_shows_its_error_and_a_good_one_loads(server, page):
     page.get_by_text("paths.toml: extends: expected the name of a shipped scenario").wait_for(
         timeout=30_000)
     upload.set_input_files(files=[{"name": "capped.toml", "mimeType": "application/toml",
-                                   "buffer": b'extends = "rent_cap"\nname = "capped"\n'
-                                             b"[policies.rent_cap]\nmax_increase = 0.01\n"}])
+                                   "buffer": b'extends = "rent_brake"\nname = "capped"\n'
+                                             b"[policies.rent_brake]\nmarkup = 0.05\n"}])
     page.get_by_text("Loaded capped.toml.").wait_for(timeout=30_000)
-    assert page.locator(".lever-policies-rent_cap input[type=checkbox]").is_checked()
-    handle = page.locator(".lever-policies-rent_cap-max_increase .noUi-handle").first
-    assert float(handle.get_attribute("aria-valuenow")) == 1.0  # the file's 1 %, not 5 %
+    assert page.locator(".lever-policies-rent_brake input[type=checkbox]").is_checked()
+    handle = page.locator(".lever-policies-rent_brake-markup .noUi-handle").first
+    assert float(handle.get_attribute("aria-valuenow")) == 5.0  # the file's 5 %, not 10 %
 
 
 def test_downloads_give_the_tried_scenario_and_a_summary(server, page, tmp_path):
@@ -201,17 +201,19 @@ def test_two_sessions_do_not_interfere(server, browser):
     a = _open(browser.new_context().new_page(), server)
     b = _open(browser.new_context().new_page(), server)
     a.locator(".lever-events-panel input[type=checkbox]").check()
-    b.locator(".lever-policies-rent_cap input[type=checkbox]").check()
+    b.locator(".lever-policies-rent_brake input[type=checkbox]").check()
     a.locator(".urbsim-run button").click()
     b.locator(".urbsim-run button").click()
     _panel_row(a).first.wait_for(timeout=WAIT)
-    b.get_by_text("Rent cap: rent increase").first.wait_for(timeout=WAIT)
+    b.get_by_text("Rent brake on re-lets (Mietpreisbremse): re-let rent").first.wait_for(
+        timeout=WAIT)
     for page in (a, b):
         page.get_by_text("Finished:").wait_for(timeout=WAIT)
     assert _row(a, "panel acceptance")[4] == "only in baseline+workshop"
-    assert a.get_by_text("Rent cap: rent increase").count() == 0
+    assert a.get_by_text("Rent brake on re-lets (Mietpreisbremse): re-let rent").count() == 0
     assert b.locator(".urbsim-table tr", has_text="panel acceptance").count() == 0
-    assert b.get_by_text("Rent cap: rent increase at most 5 % a year").is_visible()
+    assert b.get_by_text("Rent brake on re-lets (Mietpreisbremse): re-let rent at most 10 % "
+                         "above the reference rent").is_visible()
     assert _row(b, "moves per year")[1] == _row(a, "moves per year")[1]  # the same baseline
 
 

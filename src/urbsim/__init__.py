@@ -18,7 +18,7 @@ Names here are resolved lazily (PEP 562), so ``import urbsim`` and ``urbsim --he
 engine until a name is used::
 
     import urbsim
-    scenario = urbsim.load_scenario("rent_cap")          # a shipped name or a file
+    scenario = urbsim.load_scenario("rent_brake")          # a shipped name or a file
     model = urbsim.UrbanModel(scenario.params(), seed=1)
     ds = model.run(20)                                   # an xarray.Dataset of one run
 """

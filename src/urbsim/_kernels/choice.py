@@ -5,11 +5,16 @@ every choice sees the vacancies and compositions left by the previous ones. For 
 ``K`` candidates are drawn (stream CHOICE): with probability ``local_share`` a node near home
 (weights ``exp(-distance / decay)`` within the search distance) and then a vacant segment
 there in proportion to its vacancies; otherwise a vacant dwelling uniformly from the whole city
-(a Fenwick tree over vacancies). Candidates the household cannot afford (rent / income above
-``max_burden``) or may not rent (social housing above the income limit) are dropped.
+(a Fenwick tree over vacancies). A candidate costs its let rent, or for an owner-occupied
+column its user cost (:func:`urbsim._kernels.contracts.let_rent`). Candidates the household
+cannot afford (cost / income above ``max_burden``; on SGB II, a rent above its KdU ceiling or
+any purchase) or may not rent (social housing above the income limit) are dropped.
 
 The options are the candidates with utility ``U`` (:func:`urbsim._kernels.satisfaction.utility`)
-and, for voluntary movers when ``consider_staying``, the current home at ``S + move_cost``.
+and, for voluntary movers when ``consider_staying``, the current home at ``S + move_cost``
+(valued at the household's own contract). A household that moves signs a contract at the
+candidate's cost; a tenant who leaves a let dwelling leaves its rent as the cell's previous
+rent.
 A household evaluating a place does not perceive itself there (its own ring weight at that
 place is taken out). One option is chosen with probability ``exp(scale * U) / sum exp(scale * U)``. With no
 acceptable candidate, a voluntary mover stays; a forced mover or an in-migrant (``node < 0``)
@@ -21,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from urbsim._kernels import composition, fenwick, rng
+from urbsim._kernels import composition, contracts, fenwick, rng
 from urbsim._kernels.records import Candidates
 from urbsim._kernels.satisfaction import utility
 
@@ -32,7 +37,7 @@ SOCIAL = 0  # index of the social-rental segment
 
 @njit(cache=True)
 def relocate(seed, step, stream, order, forced, households, housing, vacancies, perceived, balls,
-             search, prefs, rules):
+             search, prefs, rules, letting, transfers):
     """Move the households ``order``, one after another in that order.
 
     Each mover draws ``K`` candidates and keeps the acceptable ones with their utility, then
@@ -42,10 +47,11 @@ def relocate(seed, step, stream, order, forced, households, housing, vacancies, 
 
     Candidate ``c`` is local with probability ``local_share`` (draw ``3c``; only for a mover
     with a home), see :func:`_draw_near`; otherwise a vacant dwelling uniformly from the whole
-    city (draw ``3c + 1``). It is dropped when the local node drawn is full, its rent exceeds
-    ``max_burden * y``, or it is social housing and the income ``y`` exceeds
-    ``social_limit``. No candidate is drawn when the city has no vacancy. The logit pick uses
-    draw ``3K``.
+    city (draw ``3c + 1``). It is dropped when the local node drawn is full, its cost exceeds
+    ``max_burden * y`` (on SGB II: its rent exceeds the KdU ceiling, or it is for sale), or it
+    is social housing and the income ``y`` exceeds ``social_limit``. No candidate is drawn when
+    the city has no vacancy. Whether a rent limit is kept at candidate ``c`` uses draw
+    ``3K + 1 + c``; the logit pick uses draw ``3K``.
 
     Args:
         seed: int, the run's seed.
@@ -55,9 +61,9 @@ def relocate(seed, step, stream, order, forced, households, housing, vacancies, 
         order: ``(J,)`` int64 (in), household slots of the movers, in the order they choose.
         forced: ``(J,)`` int8 (in), per entry of ``order``: ``FORCED`` (2) for movers that may
             not stay (displaced households, newcomers).
-        households: :class:`~urbsim._kernels.records.Households` (in/out): ``milieu`` and
-            ``income`` are read; ``node``, ``segment``, ``years``, ``attachment``, ``active``
-            of the movers are written.
+        households: :class:`~urbsim._kernels.records.Households` (in/out): ``milieu``,
+            ``income``, ``size`` are read; ``node``, ``segment``, ``years``, ``attachment``,
+            ``active``, ``contract``, ``previous``, ``since`` of the movers are written.
         housing: :class:`~urbsim._kernels.records.Housing` (in/out): ``capacity``, ``rent``,
             ``amenity`` are read; ``occupied`` and ``counts`` are updated move by move.
         vacancies: ``(N * G + 1,)`` int64 (in/out), Fenwick tree
@@ -68,6 +74,9 @@ def relocate(seed, step, stream, order, forced, households, housing, vacancies, 
         search: :class:`~urbsim._kernels.records.Search` (in).
         prefs: :class:`~urbsim._kernels.records.Preferences` (in).
         rules: :class:`~urbsim._kernels.records.ChoiceRules` (in).
+        letting: :class:`~urbsim._kernels.records.Letting` (in/out): ``previous`` is
+            written as tenants leave.
+        transfers: :class:`~urbsim._kernels.records.Transfers` (in), the KdU rule.
 
     Returns:
         ``(J,)`` int8, STAYED, MOVED or LEFT per entry of ``order``.
@@ -76,11 +85,12 @@ def relocate(seed, step, stream, order, forced, households, housing, vacancies, 
     node, segment = households.node, households.segment
     rent = housing.rent
     n_seg = rent.shape[1]
+    n_let = n_seg // 2
     n_candidates, local_share = rules.n_candidates, rules.local_share
     social_limit, max_burden = rules.social_limit, rules.max_burden
     result = np.zeros(order.shape[0], np.int8)
     cands = Candidates(np.empty(n_candidates, np.int64), np.empty(n_candidates, np.int64),
-                       np.empty(n_candidates + 1))
+                       np.empty(n_candidates + 1), np.empty(n_candidates))
     # ring weight of home in each candidate's ball: looked up in the home's own ball (the balls
     # are symmetric), written into ``near_home`` once per mover when that beats a scan per
     # candidate
@@ -90,6 +100,9 @@ def relocate(seed, step, stream, order, forced, households, housing, vacancies, 
         i = order[j]
         m = milieu[i]
         y = income[i]
+        size = households.size[i]
+        sgb = contracts.on_sgb(y, transfers)
+        limit = contracts.ceiling(size, transfers) if sgb else max_burden * y
         home = node[i]
         hk = rng.key(seed, step, stream, i)
         ball = home if mark else -1
@@ -102,12 +115,17 @@ def relocate(seed, step, stream, order, forced, households, housing, vacancies, 
             else:
                 cell = fenwick.find(vacancies, int(rng.keyed(hk, 3 * c + 1) * total))
                 n, s = cell // n_seg, cell % n_seg
-            if n < 0 or rent[n, s] > max_burden * y or (s == SOCIAL and y > social_limit):
+            if n < 0 or (s == SOCIAL and y > social_limit) or (sgb and s >= n_let):
+                continue
+            r = contracts.let_rent(n, s, rent, letting, rng.keyed(hk, 3 * n_candidates + 1 + c))
+            if r > limit:
                 continue
             excl = near_home[n] if mark else composition.weight_in_ball(balls, n, home)
-            cands.utility[k] = utility(m, y, n, s, excl, perceived, housing, prefs)
+            cands.utility[k] = utility(m, y, contracts.paid(r, y, size, transfers), n, s, excl,
+                                       perceived, housing, prefs)
             cands.node[k] = n
             cands.segment[k] = s
+            cands.rent[k] = r
             k += 1
         _ring_weights(near_home, balls, ball, True)
         may_stay = home >= 0 and forced[j] != FORCED
@@ -117,8 +135,9 @@ def relocate(seed, step, stream, order, forced, households, housing, vacancies, 
         else:
             n_opt = k
             if may_stay and rules.consider_staying:  # staying is option k
-                cands.utility[k] = utility(m, y, home, segment[i], balls.ring_w[0], perceived,
-                                           housing, prefs) + rules.move_cost
+                cost = contracts.paid(households.contract[i], y, size, transfers)
+                cands.utility[k] = utility(m, y, cost, home, segment[i], balls.ring_w[0],
+                                           perceived, housing, prefs) + rules.move_cost
                 n_opt = k + 1
             pick = _logit_pick(cands.utility, n_opt, rules.logit_scale,
                                rng.keyed(hk, 3 * n_candidates))
@@ -126,6 +145,8 @@ def relocate(seed, step, stream, order, forced, households, housing, vacancies, 
         if result[j] == STAYED:
             continue
         if home >= 0:
+            if 0 < segment[i] < n_let:
+                letting.previous[home, segment[i]] = households.contract[i]
             _vacate(home, segment[i], m, housing, vacancies, perceived, balls, prefs)
         if result[j] == LEFT:
             households.active[i] = False
@@ -133,6 +154,8 @@ def relocate(seed, step, stream, order, forced, households, housing, vacancies, 
         else:
             _occupy(i, m, cands.node[pick], cands.segment[pick], households, housing, vacancies,
                     perceived, balls, prefs)
+            households.contract[i] = households.previous[i] = cands.rent[pick]
+            households.since[i] = step
     return result
 
 

@@ -3,8 +3,9 @@
 Households are placed one after another in a random order. Each draws up to ``tries`` cells
 (neighbourhood x segment) from its milieu's static preference distribution ``pref_cum[m]``
 (status-matched and segment-weighted, see :mod:`urbsim.engine.households`) and takes the first that
-is vacant, affordable and allowed (social housing needs an income at or below the limit). If
-none is, it takes a vacant dwelling drawn uniformly from all vacancies.
+is vacant, affordable and allowed (social housing needs an income at or below the limit; a
+household on SGB II rents within its KdU ceiling and does not own). If none is, it takes a
+vacant dwelling drawn uniformly from all vacancies.
 """
 
 from __future__ import annotations
@@ -12,45 +13,51 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from urbsim._kernels import fenwick, rng
+from urbsim._kernels import contracts, fenwick, rng
 
 
 @njit(cache=True)
-def place(seed, order, households, pref_cum, capacity, rent, max_burden, social_limit, tries):
+def place(seed, order, households, pref_cum, capacity, rent, max_burden, social_limit, tries,
+          transfers):
     """Give households ``order`` (in that order) a home, by preference (stream PLACEMENT).
 
     Args:
         seed: int, the run's seed.
         order: ``(J,)`` int64 (in), household slots in placement order.
-        households: :class:`~urbsim._kernels.records.Households` (in/out): ``milieu`` and
-            ``income`` are read; ``node`` and ``segment`` are written at ``order``.
-        pref_cum: ``(M, N * G)`` float64 (in), cumulative preference weight of each cell
+        households: :class:`~urbsim._kernels.records.Households` (in/out): ``milieu``,
+            ``income``, ``size`` are read; ``node`` and ``segment`` are written at ``order``.
+        pref_cum: ``(M, N * C)`` float64 (in), cumulative preference weight of each cell
             (neighbourhood-major) per milieu.
-        capacity: ``(N, G)`` int64 (in), dwellings.
-        rent: ``(N, G)`` float64 (in), rents.
+        capacity: ``(N, C)`` int64 (in), dwellings.
+        rent: ``(N, C)`` float64 (in), rents and user costs.
         max_burden: float, highest rent / income a household takes.
         social_limit: float, highest income allowed into social housing.
         tries: int, cells drawn by preference before falling back to a uniform vacancy.
+        transfers: :class:`~urbsim._kernels.records.Transfers` (in), the KdU rule.
 
     Returns:
-        ``(N, G)`` int64, the occupied dwellings.
+        ``(N, C)`` int64, the occupied dwellings.
     """
     milieu, income = households.milieu, households.income
     node, segment = households.node, households.segment
     n, n_seg = capacity.shape
+    n_let = n_seg // 2
     occ = np.zeros((n, n_seg), np.int64)
     tree = fenwick.build(capacity.ravel())
     for i in order:
         m = milieu[i]
         cum = pref_cum[m]
         cell = -1
+        sgb = contracts.on_sgb(income[i], transfers)
+        limit = (contracts.ceiling(households.size[i], transfers) if sgb
+                 else max_burden * income[i])
         k = rng.key(seed, 0, rng.PLACEMENT, i)
         for t in range(tries):
             u = rng.keyed(k, t) * cum[-1]
             c = min(np.searchsorted(cum, u, side="right"), cum.shape[0] - 1)
             a, s = c // n_seg, c % n_seg
-            if (occ[a, s] < capacity[a, s] and rent[a, s] <= max_burden * income[i]
-                    and not (s == 0 and income[i] > social_limit)):
+            if (occ[a, s] < capacity[a, s] and rent[a, s] <= limit
+                    and not (s == 0 and income[i] > social_limit) and not (sgb and s >= n_let)):
                 cell = c
                 break
         if cell < 0:

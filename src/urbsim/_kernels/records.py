@@ -14,6 +14,8 @@ Sizes in the shapes below:
 * ``N``: neighbourhoods (nodes of the city graph);
 * ``M``: milieus;
 * ``G``: housing segments (index 0 is social rental);
+* ``C``: dwelling columns, ``2 G``: column ``s`` is segment ``s`` let to tenants, column
+  ``G + s`` segment ``s`` occupied by its owners (social housing is never owned);
 * ``A``: age classes (four: 18-29, 30-44, 45-64, 65+);
 * ``E``: entries of all balls together (each node's neighbours within the radius);
 * ``R``: the radius of perception, in hops (ring weights ``0..R``);
@@ -37,12 +39,18 @@ class Households(NamedTuple):
         active: ``(H,)`` bool, the slot holds a household living in the city.
         milieu: ``(H,)`` int64, index into the milieu set.
         node: ``(H,)`` int64, neighbourhood of its home (-1 when not housed).
-        segment: ``(H,)`` int64, housing segment of its dwelling.
+        segment: ``(H,)`` int64, dwelling column ``0..C-1`` of its home (segment and tenure:
+            it owns its home when ``segment >= C // 2``).
         income: ``(H,)`` float64, net income in EUR/month.
         age: ``(H,)`` int64, age class ``0..A-1``.
         years: ``(H,)`` int64, years at the current address.
         attachment: ``(H,)`` float64, attachment to the neighbourhood, 0..1.
         engagement: ``(H,)`` float64, civic engagement, 0..1.
+        size: ``(H,)`` int64, persons.
+        contract: ``(H,)`` float64, what it pays for its home per month: a tenant's contract
+            rent, an owner's user cost fixed when it bought (EUR/month).
+        previous: ``(H,)`` float64, the contract rent before its last change.
+        since: ``(H,)`` int64, step of the contract's last change (move-in or rise).
     """
 
     active: np.ndarray
@@ -54,17 +62,22 @@ class Households(NamedTuple):
     years: np.ndarray
     attachment: np.ndarray
     engagement: np.ndarray
+    size: np.ndarray
+    contract: np.ndarray
+    previous: np.ndarray
+    since: np.ndarray
 
 
 class Housing(NamedTuple):
     """The housing stock and market of each neighbourhood, and who lives there.
 
     Attributes:
-        capacity: ``(N, G)`` int64, dwellings per neighbourhood x segment.
-        occupied: ``(N, G)`` int64, occupied dwellings per neighbourhood x segment.
+        capacity: ``(N, C)`` int64, dwellings per neighbourhood x column.
+        occupied: ``(N, C)`` int64, occupied dwellings per neighbourhood x column.
         counts: ``(N, M)`` int64, households per neighbourhood x milieu.
-        rent: ``(N, G)`` float64, current rent per dwelling, EUR/month.
-        base_rent: ``(N, G)`` float64, base rent per dwelling (the market's reference level).
+        rent: ``(N, C)`` float64, asking rent of a let dwelling, or monthly user cost of buying
+            an owned one, EUR/month.
+        base_rent: ``(N, C)`` float64, the same at the start (the market's bounds refer to it).
         amenity: ``(N,)`` float64, amenity level of each neighbourhood, 0..1.
     """
 
@@ -142,7 +155,7 @@ class Preferences(NamedTuple):
         status: ``(M,)`` float64, social status of each milieu, 0..1.
         affinity: ``(M, M)`` float64, ``affinity[m, k]``: how much milieu ``m`` counts a
             neighbour of milieu ``k`` as its own kind.
-        segment_pref: ``(M, G)`` float64, utility of each housing segment per milieu.
+        segment_pref: ``(M, C)`` float64, utility of each dwelling column per milieu.
         count_mode: bool, homophily from the weighted count of alike neighbours instead of
             their share.
         acceptable_burden: float, rent / income share felt as no burden.
@@ -179,6 +192,60 @@ class ChoiceRules(NamedTuple):
     max_burden: float
 
 
+class Letting(NamedTuple):
+    """At what rent a vacant dwelling is let (:func:`urbsim._kernels.contracts.let_rent`).
+
+    Attributes:
+        reference: ``(N, C)`` float64, local reference rent of the let columns (0 elsewhere).
+        previous: ``(N, C)`` float64, contract rent of the last tenant who left a dwelling of
+            the cell (0: none yet), the "Vormiete".
+        limit: ``(N,)`` float64, highest re-let rent as a multiple of the reference rent in a
+            designated area (``inf``: no limit).
+        keep_previous: ``(N,)`` bool, a higher previous rent may be kept (Mietpreisbremse,
+            §556e BGB; not under a freeze).
+        enforced: ``(N,)`` float64, share of the lets at which the limit is kept (the others
+            go at the asking rent).
+    """
+
+    reference: np.ndarray
+    previous: np.ndarray
+    limit: np.ndarray
+    keep_previous: np.ndarray
+    enforced: np.ndarray
+
+
+class Transfers(NamedTuple):
+    """Housing costs of households on SGB II, paid up to a ceiling (KdU,
+    :mod:`urbsim._kernels.contracts`).
+
+    Attributes:
+        income_limit: float, net income (EUR/month) below which a household is on SGB II.
+        ceiling: float, highest housing cost paid for one person (EUR/month).
+        per_person: float, added per further person.
+        forced_rate: float, yearly probability that a household above its ceiling is made
+            to move.
+    """
+
+    income_limit: float
+    ceiling: float
+    per_person: float
+    forced_rate: float
+
+
+class ContractRules(NamedTuple):
+    """How sitting tenants' rents rise (:func:`urbsim._kernels.contracts.raise_rents`).
+
+    Attributes:
+        cap: float, highest rise within three years (Kappungsgrenze).
+        raise_probability: float, yearly probability a landlord raises when allowed.
+        frozen: ``(N,)`` bool, no rent rises in the neighbourhood (a freeze is in force).
+    """
+
+    cap: float
+    raise_probability: float
+    frozen: np.ndarray
+
+
 class Candidates(NamedTuple):
     """Work space of one mover's choice (filled anew for each mover).
 
@@ -187,11 +254,13 @@ class Candidates(NamedTuple):
         segment: ``(K,)`` int64, its segment.
         utility: ``(K + 1,)`` float64, utility of each option (the last one: staying), then
             its unnormalised logit weight.
+        rent: ``(K,)`` float64, the rent (or user cost) each candidate would be let at.
     """
 
     node: np.ndarray
     segment: np.ndarray
     utility: np.ndarray
+    rent: np.ndarray
 
 
 class MovingRules(NamedTuple):
@@ -202,8 +271,11 @@ class MovingRules(NamedTuple):
         age_mobility: ``(A,)`` float64, its factor per age class.
         damping: float, how much attachment lowers the move probabilities.
         gain: float, how fast the probability of a move out of dissatisfaction rises with it.
-        max_burden: float, rent / income above which a household may be displaced.
-        forced_rate: float, yearly probability of displacement above ``max_burden``.
+        max_burden: float, rent / income above which a tenant may be displaced.
+        forced_rate: float, yearly probability of displacement above ``max_burden`` (or, on
+            SGB II, above the KdU ceiling).
+        owner_mobility: float, factor on the life-course move probability of owners.
+        n_let: int, ``G``: columns from ``G`` on are owner-occupied.
     """
 
     mobility: np.ndarray
@@ -212,10 +284,12 @@ class MovingRules(NamedTuple):
     gain: float
     max_burden: float
     forced_rate: float
+    owner_mobility: float
+    n_let: int
 
 
 class MarketRules(NamedTuple):
-    """How rents follow vacancy, within the bounds of the policies in force
+    """How asking rents and owners' user costs follow vacancy
     (:func:`urbsim._kernels.market.update_rents`).
 
     Attributes:
@@ -223,8 +297,7 @@ class MarketRules(NamedTuple):
         adjustment: float, relative rent change per unit of relative vacancy gap.
         max_change: float, largest relative change in a year, either way.
         floor: float, lowest rent as a multiple of the base rent.
-        upper: float, highest rent as a multiple of the base rent (ceiling or rent cap).
-        cap_increase: float, largest yearly increase under a rent cap (< 0: no cap).
+        ceiling: float, highest rent as a multiple of the base rent.
         social_fixed: bool, social rents stay at their base.
     """
 
@@ -232,8 +305,7 @@ class MarketRules(NamedTuple):
     adjustment: float
     max_change: float
     floor: float
-    upper: float
-    cap_increase: float
+    ceiling: float
     social_fixed: bool
 
 

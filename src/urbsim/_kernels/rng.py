@@ -13,6 +13,7 @@ from numba import njit, uint64
 
 # One stream per rule that draws random numbers.
 PLACEMENT, MOVE, CHOICE, OUT, IN, AGEING, PARTICIPATION, ORDER, NEWCOMER_CHOICE = range(1, 10)
+RAISE, BINDING = 10, 11
 
 _GOLDEN = uint64(0x9E3779B97F4A7C15)
 _M1 = uint64(0xBF58476D1CE4E5B9)

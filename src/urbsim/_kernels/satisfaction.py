@@ -3,19 +3,23 @@
 The milieus' parameters are :class:`~urbsim._kernels.records.Preferences`: ``pref`` is an
 ``(M, 6)`` matrix, columns :data:`HOMOPHILY`,
 :data:`TOLERANCE`, :data:`DIVERSITY`, :data:`STATUS`, :data:`AMENITY`, :data:`RENT`.
-For household of milieu ``m`` with income ``y`` at node ``n``, segment ``s``::
+For household of milieu ``m`` with income ``y`` paying ``cost`` a month for a dwelling of
+column ``s`` (segment and tenure) at node ``n``::
 
     U =  homophily[m] * (a - tolerance[m])          affinity to the perceived neighbours
        + diversity[m] * (div - 0.5)                  Simpson diversity, normalised to 0..1
        + status_pref[m] * (st - status[m])           neighbourhood minus own status (0..1)
        + amenity[m] * (amenity[n] - 0.5)
-       - rent[m] * max(0, rent[n, s] / y - acceptable_burden)
+       - rent[m] * max(0, cost / y - acceptable_burden)
        + segment_pref[m, s]
 
 ``a`` is the affinity-weighted share of the perceived neighbours (or their weighted count when
 ``count_mode``); the household itself is excluded from its own neighbourhood (``excl`` is its
-own ring-0 weight when ``n`` is where it lives, else 0). Every term is zero where a household
-is content, so ``U < 0`` means dissatisfied. An empty neighbourhood is neutral.
+own ring-0 weight when ``n`` is where it lives, else 0). ``cost`` is what the household pays
+itself: its contract rent or user cost at home, the rent it would be let a candidate at, less
+what the Jobcenter pays on SGB II (:func:`urbsim._kernels.contracts.paid`). Every term is zero
+where a household is content, so ``U < 0`` means dissatisfied. An empty neighbourhood is
+neutral.
 """
 
 from __future__ import annotations
@@ -23,30 +27,32 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from urbsim._kernels import contracts
+
 HOMOPHILY, TOLERANCE, DIVERSITY, STATUS, AMENITY, RENT = range(6)
 
 
 @njit(cache=True, inline="always")
-def utility(m, y, n, s, excl, perceived, housing, prefs):
-    """Utility of node ``n``, segment ``s`` for a household of milieu ``m``, income ``y``.
+def utility(m, y, cost, n, s, excl, perceived, housing, prefs):
+    """Utility of node ``n``, column ``s`` for a household of milieu ``m``, income ``y``.
 
     Args:
         m: int, the household's milieu.
         y: float, its income (EUR/month).
+        cost: float, what it pays itself for the dwelling (EUR/month).
         n: int, the neighbourhood valued.
-        s: int, the housing segment valued.
+        s: int, the dwelling column valued.
         excl: float, the household's own ring weight in the perception of ``n`` (taken out:
             one does not perceive oneself); 0.0 where it does not appear.
         perceived: :class:`~urbsim._kernels.records.Perceived` (in).
-        housing: :class:`~urbsim._kernels.records.Housing` (in): ``rent`` and ``amenity``
-            are read.
+        housing: :class:`~urbsim._kernels.records.Housing` (in): ``amenity`` is read.
         prefs: :class:`~urbsim._kernels.records.Preferences` (in).
 
     Returns:
         float, the utility ``U`` (< 0: dissatisfied).
     """
     cw, tot, sum_st, sum_sq, aff = perceived
-    amenity, rent = housing.amenity, housing.rent
+    amenity = housing.amenity
     pref, status, seg_pref = prefs.pref, prefs.status, prefs.segment_pref
     count_mode, acceptable_burden = prefs.count_mode, prefs.acceptable_burden
     n_m = cw.shape[1]
@@ -63,7 +69,7 @@ def utility(m, y, n, s, excl, perceived, housing, prefs):
         a = 0.0 if count_mode else pref[m, TOLERANCE]
         st = status[m]
         div = 0.5
-    burden = rent[n, s] / y - acceptable_burden
+    burden = cost / y - acceptable_burden
     return (pref[m, HOMOPHILY] * (a - pref[m, TOLERANCE])
             + pref[m, DIVERSITY] * (div - 0.5)
             + pref[m, STATUS] * (st - status[m])
@@ -73,17 +79,18 @@ def utility(m, y, n, s, excl, perceived, housing, prefs):
 
 
 @njit(cache=True, parallel=True)
-def current(households, perceived, w0, housing, prefs):
-    """Satisfaction of every household with its current home.
+def current(households, perceived, w0, housing, prefs, transfers):
+    """Satisfaction of every household with its current home, at its own contract.
 
     Args:
         households: :class:`~urbsim._kernels.records.Households` (in): ``active``,
-            ``milieu``, ``node``, ``segment``, ``income`` are read.
+            ``milieu``, ``node``, ``segment``, ``income``, ``size``, ``contract`` are read.
         perceived: :class:`~urbsim._kernels.records.Perceived` (in).
         w0: float, the weight a household has in the perception of its own neighbourhood
             (``ring_w[0]`` of :class:`~urbsim._kernels.records.Balls`), taken out of it.
-        housing: :class:`~urbsim._kernels.records.Housing` (in): ``rent``, ``amenity``.
+        housing: :class:`~urbsim._kernels.records.Housing` (in): ``amenity``.
         prefs: :class:`~urbsim._kernels.records.Preferences` (in).
+        transfers: :class:`~urbsim._kernels.records.Transfers` (in), the KdU rule.
 
     Returns:
         ``(H,)`` float64 utility of each household's home (NaN for empty slots).
@@ -94,8 +101,10 @@ def current(households, perceived, w0, housing, prefs):
     out = np.full(h, np.nan)
     for i in prange(h):
         if active[i]:
-            out[i] = utility(milieu[i], income[i], node[i], segment[i], w0, perceived, housing,
-                             prefs)
+            cost = contracts.paid(households.contract[i], income[i], households.size[i],
+                                  transfers)
+            out[i] = utility(milieu[i], income[i], cost, node[i], segment[i], w0, perceived,
+                             housing, prefs)
     return out
 
 

@@ -153,7 +153,8 @@ def runs(baseline: str, other: str, *, seeds: int | None = None, seed: int = 0,
     return out
 
 
-PLOTTED = ("moves", "displaced", "vacancy", "rent_private", "multigroup_dissimilarity", "d_low",
+PLOTTED = ("moves", "displaced", "vacancy", "rent_private", "contract_rent", "owner_share",
+           "multigroup_dissimilarity", "d_low",
            "turnout_open", "turnout_election", "turnout_panel", "turnout_continuous",
            "representation_gap")
 """Indicators drawn by :func:`plot` (those defined in either set of runs)."""

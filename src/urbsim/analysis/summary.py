@@ -22,7 +22,10 @@ LABELS = {
     "in_migrants": "in-migrants per year",
     "out_migrants": "out-migrants per year",
     "vacancy": "vacancy (%)",
-    "rent_private": "mean private rent (EUR/month)",
+    "rent_private": "asking rent, private rentals (EUR/month)",
+    "contract_rent": "rent paid by private tenants (EUR/month)",
+    "owner_share": "owner-occupiers (% of households)",
+    "tenant_changes": "new tenancies per year (% of tenant households)",
     "multigroup_dissimilarity": "multigroup dissimilarity",
     "theil_h": "Theil H",
     "d_low": "D low-status (PRE+HKON)",
@@ -34,8 +37,9 @@ LABELS = {
 }
 """Plain-language label of each indicator of :func:`series`."""
 
-FLOWS = {"moves", "displaced", "in_migrants", "out_migrants", "turnout_election", "turnout_open",
-         "turnout_panel", "turnout_continuous", "representation_gap"}
+FLOWS = {"moves", "displaced", "in_migrants", "out_migrants", "tenant_changes",
+         "turnout_election", "turnout_open", "turnout_panel", "turnout_continuous",
+         "representation_gap"}
 """Indicators averaged over the last steps; all others are read at the end."""
 
 
@@ -52,7 +56,7 @@ def series(ds: xr.Dataset) -> xr.Dataset:
 
 NEEDS = ("households", "reached", "participants", "dwellings", "vacant", "rent", "moves",
          "displaced", "in_migrants", "out_migrants", "multigroup_dissimilarity", "theil_h",
-         "representation_gap")
+         "representation_gap", "owners", "tenants", "contract_rent", "tenancies")
 """The recorded variables :func:`indicators` reads."""
 
 
@@ -69,6 +73,8 @@ def indicators(a: dict[str, np.ndarray], milieus, segments, formats) -> dict[str
         private = list(segments).index("private")
         dwellings = a["dwellings"]
         low = np.isin(milieus, LOW_STATUS)
+        tenants = a["tenants"][..., private]
+        renting = pop - a["owners"].sum((-2, -1))
         return {
             "moves": a["moves"].sum(-1) / pop * 100,
             "displaced": a["displaced"].sum(-1) / pop * 100,
@@ -77,6 +83,11 @@ def indicators(a: dict[str, np.ndarray], milieus, segments, formats) -> dict[str
             "vacancy": a["vacant"].sum((-2, -1)) / dwellings.sum((-2, -1)) * 100,
             "rent_private": (a["rent"] * dwellings)[..., private].sum(-1)
             / dwellings[..., private].sum(-1),
+            "contract_rent": np.nansum(a["contract_rent"][..., private] * tenants, -1)
+            / tenants.sum(-1),
+            "owner_share": a["owners"].sum((-2, -1)) / pop * 100,
+            "tenant_changes": a["tenancies"].sum(-1) / np.where(renting > 0, renting, np.nan)
+            * 100,
             "multigroup_dissimilarity": a["multigroup_dissimilarity"],
             "theil_h": a["theil_h"],
             "d_low": _d_two(hh[..., low].sum(-1), hh[..., ~low].sum(-1)) if low.any()

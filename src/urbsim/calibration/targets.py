@@ -60,11 +60,46 @@ def _reach_open(ds: xr.Dataset) -> xr.DataArray:
     return per_year.where(steps).mean("step")
 
 
+DECADE = 10
+"""Years over which rent trends are compared with their sources (a decade each)."""
+
+
+def _growth(level: xr.DataArray) -> xr.DataArray:
+    """Mean yearly growth (%) of a level per step over the first :data:`DECADE` years (all
+    of a shorter run)."""
+    years = min(DECADE, level.sizes["step"] - 1)
+    return ((level.isel(step=years) / level.isel(step=0)) ** (1 / years) - 1) * 100
+
+
+def _paid(ds: xr.Dataset) -> xr.DataArray:
+    """Mean contract rent of all tenant households per step (social housing included, as in
+    the consumer-price index for net rents)."""
+    n = ds.tenants
+    return (ds.contract_rent.fillna(0) * n).sum(("neighbourhood", "segment")) / n.sum(
+        ("neighbourhood", "segment"))
+
+
+def _asking(ds: xr.Dataset) -> xr.DataArray:
+    """Mean asking rent of the private rental dwellings per step."""
+    d = ds.dwellings.sel(segment="private")
+    return (ds.rent.sel(segment="private") * d).sum("neighbourhood") / d.sum("neighbourhood")
+
+
 STATISTICS: dict[str, tuple[str, Callable[..., xr.DataArray]]] = {
     "milieu_share_error": ("largest deviation of a milieu's share at the start from the milieu "
                            "set's share (percentage points)", _shares),
     "moves": ("moves within the city per year, % of households (last 10 years)",
               lambda ds: headline(ds)["moves"]),
+    "tenant_changes": ("new tenancies (moves into let dwellings from within the city or from "
+                       "outside) per year, % of tenant households (last 10 years): Techem's "
+                       "count", lambda ds: headline(ds)["tenant_changes"]),
+    "owner_share": ("households living in a home they own at the end (%)",
+                    lambda ds: headline(ds)["owner_share"]),
+    "contract_rent_growth": ("mean yearly growth of the rent all tenant households pay, over "
+                             "the first ten years (%)", lambda ds: _growth(_paid(ds))),
+    "asking_rent_growth": ("mean yearly growth of the asking rent of private rental "
+                           "dwellings, over the first ten years (%)",
+                           lambda ds: _growth(_asking(ds))),
     "d_low_start": ("dissimilarity D of the low-status milieus (PRE+HKON) at the start",
                     lambda ds: series(ds)["d_low"].isel(step=0)),
     "d_low_end": ("dissimilarity D of the low-status milieus (PRE+HKON) at the end",

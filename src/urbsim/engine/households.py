@@ -9,7 +9,11 @@ adds dwellings. Attribute rules (priors unless a source is named):
   (traditional milieus older, the modern ones younger);
 * size: German household sizes 1..5+ (Destatis, Mikrozensus 2021: 41/34/12/9/4 %);
 * years at address: exponential with mean ``1 / mobility`` (at most 30);
-* attachment: ``1 - (1 - growth) ** years``; engagement: half the milieu's turnout.
+* attachment: ``1 - (1 - growth) ** years``; engagement: half the milieu's turnout;
+* contract: what it pays, the base rent (or user cost) of its dwelling discounted by
+  ``contracts.history_growth`` for each year at the address (at most 30), social rents at
+  base; its last change ``min(years, k)`` years ago with ``k`` uniform in 0..2 (tenants'
+  rents rise at most every second year), the rent before it discounted by one more year each.
 
 Placement is status-matched: a milieu prefers neighbourhoods whose rent rank is near its
 status, weighted by the dwellings there and by its segment preferences
@@ -47,6 +51,9 @@ class Households:
     years: np.ndarray  # int64, years at the current address
     attachment: np.ndarray  # float64, 0..1
     engagement: np.ndarray  # float64, 0..1
+    contract: np.ndarray  # float64, EUR/month paid for the home (rent or user cost)
+    previous: np.ndarray  # float64, the contract before its last change
+    since: np.ndarray  # int64, step of the contract's last change
 
     def __len__(self) -> int:
         return self.active.shape[0]
@@ -56,7 +63,8 @@ class Households:
         new record each call, since :meth:`grow` replaces the arrays)."""
         return records.Households(self.active, self.milieu, self.node, self.segment,
                                   self.income, self.age, self.years, self.attachment,
-                                  self.engagement)
+                                  self.engagement, self.size, self.contract, self.previous,
+                                  self.since)
 
     def grow(self, extra: int) -> None:
         """Append ``extra`` free slots."""
@@ -77,15 +85,18 @@ def engagement_baseline(milieus: MilieuSet) -> np.ndarray:
     return 0.5 * milieus.turnout
 
 
-def create(city: City, milieus: MilieuSet, params: ModelParams, seed: int,
-           attachment_growth: float = 0.1) -> Households:
-    """Create ``params.households`` households and place them in ``city``.
+def create(city: City, capacity: np.ndarray, base_rent: np.ndarray, milieus: MilieuSet,
+           params: ModelParams, seed: int, transfers: records.Transfers) -> Households:
+    """Create ``params.households`` households and place them in ``city``, whose dwellings
+    and their base rents per column (let, then owner-occupied) are ``capacity`` and
+    ``base_rent``.
 
     Raises:
         InputError: more households than dwellings.
     """
     n = params.households
-    slots = int(city.capacity.sum())
+    attachment_growth = params.turnover.attachment_growth
+    slots = int(capacity.sum())
     if n > slots:
         raise InputError(f"expected at most {slots:,} (the dwellings of the city), got {n:,}",
                          None, "households")
@@ -114,22 +125,32 @@ def create(city: City, milieus: MilieuSet, params: ModelParams, seed: int,
     engagement = np.where(active, engagement_baseline(milieus)[milieu], 0.0)
     h = Households(active=active, milieu=milieu, node=node, segment=segment, income=income,
                    age=age, size=np.where(active, size, 0), years=years, attachment=attachment,
-                   engagement=engagement)
+                   engagement=engagement, contract=np.zeros(slots), previous=np.zeros(slots),
+                   since=np.zeros(slots, np.int64))
+    n_col = capacity.shape[1]
     if params.placement.rule == "random":  # a random dwelling each, without replacement
-        dwelling = np.repeat(np.arange(city.capacity.size), city.capacity.ravel())
-        node[:n], segment[:n] = np.divmod(dwelling[np.argsort(u(6), kind="stable")[:n]],
-                                          city.capacity.shape[1])
+        dwelling = np.repeat(np.arange(capacity.size), capacity.ravel())
+        node[:n], segment[:n] = np.divmod(dwelling[np.argsort(u(6), kind="stable")[:n]], n_col)
     else:
-        rent_level = ((city.base_rent * city.capacity).sum(1)
-                      / np.maximum(city.capacity.sum(1), 1))
+        rent_level = (base_rent * capacity).sum(1) / np.maximum(capacity.sum(1), 1)
         rank = (np.argsort(np.argsort(rent_level, kind="stable"), kind="stable")
                 / max(city.n - 1, 1))
         match = np.exp(-((rank[None, :] - milieus.status01[:, None]) ** 2)
                        / (2 * params.placement.status_match_width**2))
-        weight = (city.capacity[None, :, :] * match[:, :, None]
-                  * np.exp(milieus.segment_pref)[:, None, :])
+        weight = (capacity[None, :, :] * match[:, :, None]
+                  * np.exp(np.tile(milieus.segment_pref, 2))[:, None, :])
         pref_cum = np.cumsum(weight.reshape(m_count, -1), axis=1)
         order = np.argsort(u(5)[:n], kind="stable")
-        placement.place(seed, order, h.record(), pref_cum, city.capacity, city.base_rent,
-                        params.moving.max_burden, params.choice.social_income_limit, 30)
+        placement.place(seed, order, h.record(), pref_cum, capacity, base_rent,
+                        params.moving.max_burden, params.choice.social_income_limit, 30,
+                        transfers)
+    growth = 1.0 + params.contracts.history_growth
+    age_of_rent = np.minimum(years[:n], 30)
+    social = segment[:n] == 0
+    h.contract[:n] = base_rent[node[:n], segment[:n]] / np.where(social, 1.0,
+                                                                 growth**age_of_rent)
+    changed = np.minimum(years[:n], np.floor(u(7)[:n] * 3).astype(np.int64))
+    h.since[:n] = -changed
+    raised = ~social & (changed < years[:n])  # changed since moving in: by one year's growth
+    h.previous[:n] = h.contract[:n] / np.where(raised, growth, 1.0)
     return h

@@ -5,12 +5,16 @@
    carried from the last record (recomputed there when households left or arrived);
 2. satisfaction — every household's utility of its home (:mod:`urbsim._kernels.satisfaction`),
    carried from the last record too;
-3. move decision — life course, dissatisfaction, rent (:mod:`urbsim._kernels.moving`);
-4. search and choice — movers in random order (:mod:`urbsim._kernels.choice`);
-5. housing market — rents, then construction and conversion policies
-   (:mod:`urbsim._kernels.market`, :mod:`urbsim.engine.policies`);
-6. turnover — departures, income growth, newcomers (who search like movers), ageing
-   (:mod:`urbsim._kernels.turnover`, :mod:`urbsim._kernels.incomes`);
+3. move decision — life course, dissatisfaction, tenants' rent (:mod:`urbsim._kernels.moving`);
+4. search and choice — movers in random order, signing contracts
+   (:mod:`urbsim._kernels.choice`, :mod:`urbsim._kernels.contracts`);
+5. housing market — asking rents and user costs, social bindings that end, construction and
+   conversion policies, reference rents and sitting tenants' rises
+   (:mod:`urbsim._kernels.market`, :mod:`urbsim._kernels.bindings`,
+   :mod:`urbsim.engine.policies`, :mod:`urbsim._kernels.contracts`);
+6. turnover — departures, income growth, newcomers from the demand rule (who search like
+   movers), ageing (:mod:`urbsim._kernels.turnover`, :mod:`urbsim._kernels.incomes`,
+   :mod:`urbsim.engine.demand`);
 7. participation — the dialogue events of this step (:mod:`urbsim._kernels.participation`),
    with feedback on engagement, attachment and amenities.
 
@@ -27,8 +31,10 @@ import time
 import numpy as np
 
 from urbsim._kernels import (
+    bindings,
     choice,
     composition,
+    contracts,
     fenwick,
     incomes,
     market,
@@ -39,8 +45,8 @@ from urbsim._kernels import (
     turnover,
 )
 from urbsim._kernels import satisfaction as sat
+from urbsim.engine import demand, policies
 from urbsim.engine import households as hh_mod
-from urbsim.engine import policies
 from urbsim.engine.world import World
 from urbsim.inputs.city import City
 from urbsim.inputs.milieus import SEGMENTS, MilieuSet
@@ -82,7 +88,7 @@ class UrbanModel(World):
         ps, pc, pm, pt, pp = (p.satisfaction, p.choice, p.moving, p.turnover,
                               p.participation)
         self.preferences = records.Preferences(self.pref, self.status, self.affinity,
-                                               ms.segment_pref, ps.composition == "count",
+                                               self.segment_pref, ps.composition == "count",
                                                ps.acceptable_burden)
         self.choice_rules = records.ChoiceRules(pc.candidates, pc.local_share, pc.logit_scale,
                                                 pc.move_cost, pc.consider_staying,
@@ -90,16 +96,25 @@ class UrbanModel(World):
         self.moving_rules = records.MovingRules(ms.mobility * pm.mobility_scale,
                                                 np.asarray(pm.age_mobility),
                                                 pm.attachment_damping, pm.dissatisfaction_gain,
-                                                pm.max_burden, pm.forced_rate)
+                                                pm.max_burden, pm.forced_rate, pm.owner_mobility,
+                                                len(SEGMENTS))
         self.turnover_rules = records.TurnoverRules(pt.out_rate, pt.death_rate, pt.ageing,
                                                     pt.attachment_growth)
         self.participation_rules = records.ParticipationRules(
             self.engagement0, pp.social_influence, pp.engagement_weight, pp.fatigue,
             pp.engagement_decay, pp.engagement_gain, pp.attachment_gain)
 
-        self.households = h = hh_mod.create(c, ms, p, self.seed, p.turnover.attachment_growth)
+        self._transfers = self.transfers(0)
+        self.households = h = hh_mod.create(c, self.capacity, self.base_rent, ms, p, self.seed,
+                                            self._transfers)
         self.counts = composition.counts(h.record(), c.n, m)
-        self.occ = composition.occupancy(h.record(), c.n, len(SEGMENTS))
+        self.occ = composition.occupancy(h.record(), c.n, self.capacity.shape[1])
+        self.reference = contracts.reference_rents(h.record(), self.rent, c.district,
+                                                   len(c.districts), 0,
+                                                   p.contracts.reference_years,
+                                                   np.full_like(self.rent, np.nan))
+        self._reference0 = self._reference_level()
+        self._rules = policies.rent_rules([], c, p.contracts.cap)
 
         self.recorder = self.new_recorder(expected_steps)
         self.timings: dict[str, float] = {}
@@ -123,18 +138,13 @@ class UrbanModel(World):
         lap("composition")                                                       # 1
         s = self._sat if len(self._sat) == len(h) else self._satisfaction(agg)
         lap("satisfaction")                                                      # 2
-        flags = moving.decide(self.seed, t, h.record(), s, self.rent, self.moving_rules)
+        self._rules = policies.rent_rules(self.active_policies, c, p.contracts.cap)
+        flags = moving.decide(self.seed, t, h.record(), s, self.moving_rules, self._transfers)
         movers = np.flatnonzero(flags)
         lap("moving")                                                            # 3
         self._relocate(movers, flags[movers], agg, rng.CHOICE, t)
         lap("choice")                                                            # 4
-        pk = p.market
-        upper, cap = policies.rent_bounds(self.active_policies, pk.ceiling)
-        self.rent = market.update_rents(self.housing(), records.MarketRules(
-            pk.vacancy_target, pk.adjustment, pk.max_change, pk.floor, upper, cap,
-            pk.social_fixed))
-        policies.apply_housing(self.active_policies, c, self.capacity, self.base_rent, self.rent,
-                               self.unlock_carry)
+        self._market(t)
         lap("market")                                                            # 5
         changed = self._turnover(t)
         lap("turnover")                                                          # 6
@@ -151,6 +161,58 @@ class UrbanModel(World):
             self.timings[phase] = self.timings.get(phase, 0.0) + now - self._t
         self._t = now
 
+    def _market(self, t: int) -> None:
+        """Asking rents, ending bindings, housing policies, reference rents, rises."""
+        p, c, h = self.params, self.city, self.households
+        pk = p.market
+        self.rent = market.update_rents(self.housing(), records.MarketRules(
+            pk.vacancy_target, pk.adjustment, pk.max_change, pk.floor, pk.ceiling,
+            pk.social_fixed))
+        ending = self.ending_bindings(t, policies.renewed(self.active_policies))
+        if ending.any():
+            self._private_base(ending > 0)
+            bindings.expire(self.seed, t, h.record(), self.capacity, self.occ, ending,
+                            p.contracts.reference_years)
+        if self.active_policies:
+            g = len(SEGMENTS)
+            a = h.active & (h.segment == g + policies.SINGLE_FAMILY) & (h.age == 3) & (h.size <= 2)
+            policies.apply_housing(self.active_policies, c, self.capacity, self.base_rent,
+                                   self.rent, self.unlock_carry,
+                                   np.bincount(h.node[a], minlength=c.n))
+        held = np.where(self._rules.frozen[:, None], self.reference, np.nan)  # by a freeze
+        self.reference = contracts.reference_rents(h.record(), self.rent, c.district,
+                                                   len(c.districts), t,
+                                                   p.contracts.reference_years, held)
+        contracts.raise_rents(self.seed, t, h.record(), self.reference, records.ContractRules(
+            self._rules.cap, p.contracts.raise_probability, self._rules.frozen))
+        level = self._reference_level()
+        self._transfers = self.transfers(t, level / self._reference0 if self._reference0 > 0
+                                         else 1.0)
+        self.choice_rules = self.choice_rules._replace(  # the WBS limit grows with incomes
+            social_limit=p.choice.social_income_limit * (1.0 + p.income.growth) ** t)
+
+    def _private_base(self, nodes: np.ndarray) -> None:
+        """Give private rental blocks the city's mean base rent where ``nodes`` get their
+        first ones."""
+        col = policies.PRIVATE
+        new = nodes & (self.capacity[:, col] == 0)
+        has = self.capacity[:, col] > 0
+        if new.any() and has.any():
+            w = self.capacity[has, col]
+            self.base_rent[new, col] = self.rent[new, col] = (
+                (self.base_rent[has, col] * w).sum() / w.sum())
+
+    def _reference_level(self) -> float:
+        """Mean reference rent of the non-social let dwellings (weighted by dwellings)."""
+        g = len(SEGMENTS)
+        w = self.capacity[:, 1:g]
+        return float((self.reference[:, 1:g] * w).sum() / max(w.sum(), 1))
+
+    def letting(self) -> records.Letting:
+        """At what rents vacant dwellings are let now (:class:`~urbsim._kernels.records.Letting`)."""
+        return records.Letting(self.reference, self.previous_rent, self._rules.limit,
+                               self._rules.keep_previous, self._rules.enforced)
+
     def housing(self) -> records.Housing:
         """The housing stock, market and composition as the kernels take them (a new record
         each call: the market replaces the rent array, participation the amenities)."""
@@ -163,7 +225,8 @@ class UrbanModel(World):
     def _satisfaction(self, agg: records.Perceived | None = None) -> np.ndarray:
         return sat.current(self.households.record(),
                            agg if agg is not None else self._perceived(),
-                           self.balls.ring_w[0], self.housing(), self.preferences)
+                           self.balls.ring_w[0], self.housing(), self.preferences,
+                           self._transfers)
 
     def _relocate(self, who: np.ndarray, forced: np.ndarray, agg: records.Perceived,
                   stream: int, t: int) -> np.ndarray:
@@ -175,10 +238,12 @@ class UrbanModel(World):
         tree = fenwick.build((self.capacity - self.occ).ravel())
         res = choice.relocate(self.seed, t, stream, order, forced, h.record(), self.housing(),
                               tree, agg, self.balls, self.search, self.preferences,
-                              self.choice_rules)
+                              self.choice_rules, self.letting(), self._transfers)
         m = len(self.milieus)
         mil = h.milieu[order]
         f = self._flows
+        f["tenancies"] += np.bincount(mil[(res == choice.MOVED)
+                                          & (h.segment[order] < len(SEGMENTS))], minlength=m)
         if stream == rng.CHOICE:
             f["moves"] += np.bincount(mil[res == choice.MOVED], minlength=m)
             f["displaced"] += np.bincount(mil[forced == 2], minlength=m)
@@ -190,19 +255,25 @@ class UrbanModel(World):
     def _turnover(self, t: int) -> bool:
         """Departures, newcomers and ageing; whether anybody left or arrived."""
         p, h, m = self.params.turnover, self.households, len(self.milieus)
+        before = int(h.active.sum())
+        vacancy = 1.0 - self.occ.sum() / max(self.capacity.sum(), 1)  # before the departures
         leave = (np.flatnonzero(turnover.departures(self.seed, t, h.record(),
                                                     self.turnover_rules))
                  if p.out_rate > 0 or p.death_rate > 0 else np.zeros(0, np.int64))  # closed
         if len(leave):
             np.subtract.at(self.counts, (h.node[leave], h.milieu[leave]), 1)
             np.subtract.at(self.occ, (h.node[leave], h.segment[leave]), 1)
+            self._leave_rents(t, leave[(h.segment[leave] > 0) & (h.segment[leave] < len(SEGMENTS))])
             h.active[leave] = False
             h.node[leave] = -1
             self._flows["out_migrants"] += np.bincount(h.milieu[leave], minlength=m)
         growth = self.params.income.growth
         if growth != 0.0:  # incomes grow before this year's newcomers arrive on the same scale
             incomes.grow(h.record(), 1.0 + growth)
-        n_in = round(self._flows["out_migrants"].sum() * p.in_ratio)
+        n_in = (demand.attempts(self.params.demand, t, int(self._flows["out_migrants"].sum()),
+                                before, demand.rent_index(self.rent, self.base_rent,
+                                                          self.capacity), vacancy)
+                if p.out_rate > 0 or p.death_rate > 0 else 0)
         self._ensure_slots(n_in)
         if n_in:  # (a closed city, e.g. Schelling's, has none: no search to prepare)
             slots = np.flatnonzero(~h.active)[:n_in]
@@ -213,10 +284,23 @@ class UrbanModel(World):
                 self.log_median + t * np.log1p(growth) if growth != 0.0 else self.log_median,
                 self.params.income.sigma, self.engagement0))
             h.size[slots] = 1 + (h.age[slots] == 1)  # prior: newcomers are small households
+            h.contract[slots] = h.previous[slots] = 0.0
             self._relocate(slots, np.full(n_in, 2, np.int8), self._perceived(),
                            rng.NEWCOMER_CHOICE, t)
         turnover.age_households(self.seed, t, h.record(), self.turnover_rules)
         return len(leave) > 0 or n_in > 0
+
+    def _leave_rents(self, t: int, let: np.ndarray) -> None:
+        """Tenants ``let`` leave the city: the last of them in a random order (stream OUT,
+        draw 1) leaves its rent as its cell's previous rent, as movers do in their order."""
+        h = self.households
+        if not len(let):
+            return
+        let = let[np.argsort(rng.uniforms(self.seed, t, rng.OUT, len(h), 1)[let], kind="stable")]
+        cell = h.node[let] * self.capacity.shape[1] + h.segment[let]
+        _, last = np.unique(cell[::-1], return_index=True)
+        keep = let[len(let) - 1 - last]
+        self.previous_rent[h.node[keep], h.segment[keep]] = h.contract[keep]
 
     def _participation(self, t: int) -> None:
         pp, h, c, ms = self.params.participation, self.households, self.city, self.milieus
@@ -269,18 +353,23 @@ class UrbanModel(World):
         keep it and the satisfaction it gives for the next step."""
         self._agg = agg if agg is not None else self._perceived()
         self._sat = satisfaction = self._satisfaction(self._agg)
+        h = self.households
+        a = h.active
         self.store({
-            "households": self.counts, "dwellings": self.capacity,
-            "vacant": self.capacity - self.occ, "rent": self.rent, "amenity": self.amenity,
-            "satisfaction": sat.mean_by_milieu(satisfaction, self.households.record(),
-                                               len(self.milieus)),
+            "households": self.counts, "amenity": self.amenity,
+            "satisfaction": sat.mean_by_milieu(satisfaction, h.record(), len(self.milieus)),
+            **self.housing_state(self.occ, self.reference, h.node[a], h.segment[a],
+                                 h.milieu[a], h.contract[a],
+                                 h.income[a] < self._transfers.income_limit),
             **self._flows,
         })
 
     def check_state(self) -> list[str]:
         """Violated invariants of the current state (empty when all hold): capacity never
         exceeded, counts equal the household arrays, population accounting, rents within
-        bounds, no NaN, shares within 0..1."""
+        bounds, contracts finite and non-negative and never changed in the future, no sitting
+        tenant's rent above the reference rent after a rise, social dwellings never owned, no
+        NaN, shares within 0..1."""
         h, c, p = self.households, self.city, self.params
         a = h.active
         bad = []
@@ -289,7 +378,7 @@ class UrbanModel(World):
         m = len(self.milieus)
         if not np.array_equal(self.counts, composition.counts(h.record(), c.n, m)):
             bad.append("composition counts differ from the household arrays")
-        occ = composition.occupancy(h.record(), c.n, len(SEGMENTS))
+        occ = composition.occupancy(h.record(), c.n, self.capacity.shape[1])
         if not np.array_equal(self.occ, occ):
             bad.append("occupancy differs from the household arrays")
         if (h.node[a] < 0).any() or (h.node[~a] != -1).any():
@@ -315,4 +404,17 @@ class UrbanModel(World):
                 bad.append(f"{name} outside 0..1")
         if not np.isfinite(self.rent).all():
             bad.append("non-finite rent")
+        g = len(SEGMENTS)
+        if self.capacity[:, g].any():
+            bad.append("owned social housing")
+        con = h.contract[a]
+        if not np.isfinite(con).all() or (con < 0).any():
+            bad.append("non-finite or negative contract")
+        if (h.since[a] > self.steps).any():
+            bad.append("a contract changed in the future")
+        col, node = h.segment[a], h.node[a]
+        raised = (h.since[a] == self.steps) & (col > 0) & (col < g) & (h.previous[a] < con)
+        ref = self.reference[node[raised], col[raised]]
+        if self.steps > 0 and (con[raised] > ref * (1 + 1e-12) + 1e-9).any():
+            bad.append("a sitting tenant's rent rose above the reference rent")
         return bad

@@ -3,46 +3,104 @@
 Policies switch on before their ``start`` step and off after their ``end`` step, through
 Mesa's event schedule (see :class:`urbsim.engine.model.UrbanModel`). While in force:
 
-* :class:`~urbsim.inputs.params.RentCap` bounds the market's yearly rent increase and rent level;
-* :class:`~urbsim.inputs.params.Construction` adds dwellings each step, split evenly over the target
-  neighbourhoods (largest remainder), ``social_quota`` of them social rental;
-* :class:`~urbsim.inputs.params.UnlockUnderused` converts a share of the single-family homes of one
-  building period into an extra private-rental flat each step (fractions carried over).
+* :class:`~urbsim.inputs.params.RentBrake` (Mietpreisbremse) limits re-let rents in its area
+  to ``1 + markup`` times the reference rent, or the previous rent if higher, at the share
+  ``compliance`` of the lets; neighbourhoods of the building period "new" (first let after
+  1 October 2014) are exempt;
+* :class:`~urbsim.inputs.params.LowerCap` lowers the Kappungsgrenze of sitting tenants' rises;
+* :class:`~urbsim.inputs.params.RentFreeze` stops rises and the reference rents in its area,
+  and limits re-let rents there to the frozen reference rent; neighbourhoods of the building
+  period "new" are exempt too (Berlin's MietenWoG exempted dwellings ready from 2014 on);
+* :class:`~urbsim.inputs.params.RenewSocial` renews a share of the social bindings that end;
+* :class:`~urbsim.inputs.params.Construction` adds dwellings each step, split evenly over the
+  target neighbourhoods (largest remainder), ``social_quota`` of them social rental, the rest
+  let (segment private) or owner-occupied (owner flats, single-family houses);
+* :class:`~urbsim.inputs.params.UnlockUnderused` converts a share of the under-used homes
+  (owner-occupied single-family houses of one building period whose household is 65+ with at
+  most two persons) into an extra private rental flat each step: ``rate`` times their number
+  city-wide (the fraction carried over to the next step), apportioned to the neighbourhoods
+  by largest remainder of their under-used homes.
 
-New dwellings in a segment a neighbourhood did not have get the city's mean base rent of
-that segment.
+New dwellings in a column a neighbourhood did not have get the city's mean base rent of that
+column. Columns are those of :mod:`urbsim._kernels.records`: ``s`` let, ``G + s`` owned.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from urbsim.inputs.city import PERIODS, City
 from urbsim.inputs.milieus import SEGMENTS
-from urbsim.inputs.params import Construction, RentCap, UnlockUnderused
+from urbsim.inputs.params import (
+    Construction,
+    LowerCap,
+    RenewSocial,
+    RentBrake,
+    RentFreeze,
+    UnlockUnderused,
+)
+
+G = len(SEGMENTS)
+SOCIAL, PRIVATE, SINGLE_FAMILY = (SEGMENTS.index(s) for s in ("social", "private",
+                                                               "single_family"))
 
 
-def rent_bounds(active: list, ceiling: float) -> tuple[float, float]:
-    """``(upper level factor, max yearly increase or -1)`` under the policies in force."""
-    caps = [p for p in active if isinstance(p, RentCap)]
-    if not caps:
-        return ceiling, -1.0
-    return min(ceiling, *(p.max_factor for p in caps)), min(p.max_increase for p in caps)
+class RentRules(NamedTuple):
+    """The rent policies in force, as the contract kernels take them."""
+
+    limit: np.ndarray
+    """``(N,)`` highest re-let rent as a multiple of the reference rent (``inf``: none)."""
+    keep_previous: np.ndarray
+    """``(N,)`` a higher previous rent may be kept (not under a freeze)."""
+    cap: float
+    """The Kappungsgrenze: highest rise of a sitting tenant's rent in three years."""
+    frozen: np.ndarray
+    """``(N,)`` rents and reference rents frozen."""
+    enforced: np.ndarray
+    """``(N,)`` share of the lets at which the limit is kept (a freeze: all)."""
+
+
+def rent_rules(active: list, city: City, cap: float) -> RentRules:
+    """The rent policies in force in ``city`` (``cap``: the Kappungsgrenze without them)."""
+    limit = np.full(city.n, np.inf)
+    frozen = np.zeros(city.n, bool)
+    new = PERIODS.index("new")  # first let after 1 Oct 2014 (brake), ready from 2014 (freeze)
+    enforced = np.zeros(city.n)
+    for p in active:
+        if isinstance(p, RentBrake):
+            area = city.mask(p.districts, p.neighbourhoods) & (city.period != new)
+            limit[area] = np.minimum(limit[area], 1.0 + p.markup)
+            enforced[area] = np.maximum(enforced[area], p.compliance)
+        elif isinstance(p, RentFreeze):
+            frozen |= city.mask(p.districts, p.neighbourhoods) & (city.period != new)
+        elif isinstance(p, LowerCap):
+            cap = min(cap, p.cap)
+    limit[frozen] = 1.0
+    enforced[frozen] = 1.0  # a public-law ceiling, enforced by the authorities
+    return RentRules(limit, ~frozen, cap, frozen, enforced)
+
+
+def renewed(active: list) -> float:
+    """Share of the ending social bindings that policies renew."""
+    return max((p.share for p in active if isinstance(p, RenewSocial)), default=0.0)
 
 
 def apply_housing(active: list, city: City, capacity: np.ndarray, base_rent: np.ndarray,
-                  rent: np.ndarray, carry: np.ndarray) -> None:
+                  rent: np.ndarray, carry: np.ndarray, underused: np.ndarray) -> None:
     """One step of the housing policies in force, in the order they are listed: construction
     (:func:`build`) and conversion of under-used homes (:func:`unlock`). The arrays are changed
-    in place (``carry``: the fractions of flats :func:`unlock` carries over).
+    in place (``carry``: the fraction of a flat :func:`unlock` carries over; ``underused``:
+    the under-used homes per neighbourhood).
 
-    Rent caps are no housing policy: they bound the market, see :func:`rent_bounds`.
+    Rent policies change no dwelling: see :func:`rent_rules`.
     """
     for policy in active:
         if isinstance(policy, Construction):
             build(policy, city, capacity, base_rent, rent)
         elif isinstance(policy, UnlockUnderused):
-            unlock(policy, city, capacity, base_rent, rent, carry)
+            unlock(policy, city, capacity, base_rent, rent, carry, underused)
 
 
 def split(total: int, n: int) -> np.ndarray:
@@ -55,28 +113,42 @@ def build(policy: Construction, city: City, capacity: np.ndarray, base_rent: np.
     """Add one step's dwellings of a construction policy (arrays changed in place)."""
     nodes = np.flatnonzero(city.mask(policy.districts, policy.neighbourhoods))
     social = round(policy.dwellings * policy.social_quota)
-    for seg, count in ((SEGMENTS.index("social"), social),
-                       (SEGMENTS.index(policy.segment), policy.dwellings - social)):
-        _add(nodes, seg, split(count, len(nodes)), capacity, base_rent, rent)
+    seg = SEGMENTS.index(policy.segment)
+    column = seg if seg == PRIVATE else G + seg
+    for col, count in ((SOCIAL, social), (column, policy.dwellings - social)):
+        add(nodes, col, split(count, len(nodes)), capacity, base_rent, rent)
 
 
 def unlock(policy: UnlockUnderused, city: City, capacity: np.ndarray, base_rent: np.ndarray,
-           rent: np.ndarray, carry: np.ndarray) -> None:
-    """Convert one step's share of under-used single-family homes (in place, ``carry`` too)."""
+           rent: np.ndarray, carry: np.ndarray, underused: np.ndarray) -> None:
+    """Convert one step's share of the under-used homes (in place; ``carry[0]`` holds the
+    fraction of a flat carried over)."""
     nodes = np.flatnonzero(city.period == PERIODS.index(policy.period))
-    sfh = capacity[nodes, SEGMENTS.index("single_family")]
-    want = carry[nodes] + policy.rate * sfh
-    new = np.floor(want).astype(np.int64)
-    carry[nodes] = want - new
-    _add(nodes, SEGMENTS.index("private"), new, capacity, base_rent, rent)
+    homes = underused[nodes]
+    want = carry[0] + policy.rate * homes.sum()
+    total = int(np.floor(want + 1e-9))
+    carry[0] = want - total
+    add(nodes, PRIVATE, apportion(total, homes), capacity, base_rent, rent)
 
 
-def _add(nodes: np.ndarray, seg: int, counts: np.ndarray, capacity: np.ndarray,
-         base_rent: np.ndarray, rent: np.ndarray) -> None:
-    has = capacity[:, seg] > 0
-    mean = ((base_rent[has, seg] * capacity[has, seg]).sum() / capacity[has, seg].sum()
+def apportion(total: int, weights: np.ndarray) -> np.ndarray:
+    """``total`` split in proportion to ``weights`` into whole parts, by largest remainder
+    (ties to the earlier); all zeros when the weights are."""
+    if total <= 0 or weights.sum() <= 0:
+        return np.zeros(len(weights), np.int64)
+    quota = total * weights / weights.sum()
+    out = np.floor(quota).astype(np.int64)
+    out[np.argsort(-(quota - out), kind="stable")[: total - out.sum()]] += 1
+    return out
+
+
+def add(nodes: np.ndarray, col: int, counts: np.ndarray, capacity: np.ndarray,
+        base_rent: np.ndarray, rent: np.ndarray) -> None:
+    """Add ``counts`` dwellings of column ``col`` at ``nodes`` (in place)."""
+    has = capacity[:, col] > 0
+    mean = ((base_rent[has, col] * capacity[has, col]).sum() / capacity[has, col].sum()
             if has.any() else 0.0)
     for n, c in zip(nodes, counts, strict=True):
-        if c > 0 and capacity[n, seg] == 0:
-            base_rent[n, seg] = rent[n, seg] = mean
-        capacity[n, seg] += c
+        if c > 0 and capacity[n, col] == 0:
+            base_rent[n, col] = rent[n, col] = mean
+        capacity[n, col] += c

@@ -10,6 +10,7 @@ import hashlib
 import numpy as np
 import xarray as xr
 
+from urbsim._kernels import records
 from urbsim.common.errors import InputError
 from urbsim.engine import households as hh_mod
 from urbsim.engine import indicators
@@ -61,18 +62,46 @@ class World(Calendar):
                                      ms.status_pref, ms.amenity_pref, ms.rent_sensitivity])
         self.log_median = hh_mod.log_median_income(ms, p)
         self.engagement0 = hh_mod.engagement_baseline(ms)
-        self.capacity = c.capacity.copy()
-        self.base_rent = c.base_rent.copy()
-        self.rent = c.base_rent.copy()
+        owned = c.owned(p.city.owner_share)
+        self.capacity = np.concatenate([c.capacity - owned, owned], 1)
+        """``(N, C)`` dwellings per column: let (``0..G-1``), then owner-occupied."""
+        self.base_rent = np.tile(c.base_rent, 2)
+        self.rent = self.base_rent.copy()
+        self.segment_pref = np.tile(ms.segment_pref, 2)
         self.amenity = c.amenity.copy()
-        self.unlock_carry = np.zeros(c.n)
+        self.unlock_carry = np.zeros(1)
+        self.ending = c.expiry(p.city.social_expiry) * c.capacity[:, 0]
+        """Social dwellings whose binding ends each year, per neighbourhood."""
+        self.bound = c.capacity[:, 0].copy()
+        """Social dwellings of the start still bound (new social housing stays bound)."""
+        self.binding_carry = np.zeros(c.n)
+        self.previous_rent = np.zeros_like(self.rent)
+        """The last leaving tenant's rent per cell (the "Vormiete")."""
         self.schedule_calendar(p)
+
+    def transfers(self, t: int, reference_index: float = 1.0) -> records.Transfers:
+        """The KdU rule in step ``t``: the income limit grows with incomes, the ceilings with
+        the mean reference rent (``reference_index``, relative to the start)."""
+        k, g = self.params.kdu, self.params.income.growth
+        return records.Transfers(k.income_limit * (1.0 + g) ** t, k.ceiling * reference_index,
+                                 k.ceiling_per_person * reference_index, k.forced_rate)
+
+    def ending_bindings(self, t: int, renewed: float) -> np.ndarray:
+        """Social dwellings per neighbourhood whose binding ends in step ``t`` and is not
+        renewed (fractions carried over to the next year), at most those of the start that
+        are still bound: social housing built during the run stays bound."""
+        want = self.binding_carry + self.ending * (1.0 - renewed)
+        out = np.minimum(np.floor(want + 1e-9).astype(np.int64), self.bound)
+        self.binding_carry = want - np.floor(want + 1e-9)
+        self.bound -= out
+        return out
 
     def _zero_flows(self) -> dict[str, np.ndarray]:
         """Empty per-step flow counters (the flow variables of the recorder), without the
         per-event tallies: see :meth:`_tallies`."""
         return {k: np.zeros(len(self.milieus), np.int64) for k in
-                ("moves", "displaced", "in_migrants", "out_migrants", "invited", "accepted")}
+                ("moves", "displaced", "in_migrants", "out_migrants", "invited", "accepted",
+                 "tenancies")}
 
     def _tallies(self, flows: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """The step's ``participants`` and ``reached`` (format x neighbourhood x milieu),
@@ -95,6 +124,28 @@ class World(Calendar):
         """Record a step: its state and flows ``values`` and the indicators of them."""
         c = self.city
         self.recorder.record(values | indicators.of_step(values, c.district, len(c.districts)))
+
+    def housing_state(self, occupied: np.ndarray, reference: np.ndarray, node: np.ndarray,
+                      column: np.ndarray, milieu: np.ndarray, contract: np.ndarray,
+                      sgb: np.ndarray) -> dict[str, np.ndarray]:
+        """The recorded housing variables from the per-column arrays and the active
+        households' ``node``, ``column``, ``milieu``, ``contract`` and ``sgb`` flags."""
+        n, m, g = self.city.n, len(self.milieus), len(SEGMENTS)
+        cap = self.capacity
+        tenant = column < g
+        cell = node[tenant] * g + column[tenant]
+        total = np.bincount(cell, contract[tenant], n * g).reshape(n, g)
+        count = np.bincount(cell, minlength=n * g).reshape(n, g)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_contract = np.where(count > 0, total / count, np.nan)
+        ref = reference[:, :g].copy()
+        ref[:, 0] = np.nan  # social housing has no reference rent
+        owners = np.bincount(node[~tenant] * m + milieu[~tenant], minlength=n * m)
+        return {"dwellings": cap[:, :g] + cap[:, g:], "owned": cap[:, g:],
+                "vacant": (cap - occupied)[:, :g] + (cap - occupied)[:, g:],
+                "rent": self.rent[:, :g], "owner_cost": self.rent[:, g:],
+                "contract_rent": mean_contract, "reference_rent": ref, "tenants": count,
+                "owners": owners.reshape(n, m), "sgb": np.bincount(milieu[sgb], minlength=m)}
 
     def context(self, counts: np.ndarray) -> np.ndarray:
         """Participation logit per neighbourhood from its mean resident status against the

@@ -5,7 +5,11 @@ Each node is a neighbourhood with attributes
 * ``district`` (str), ``x``, ``y`` (map position, km),
 * dwellings per housing segment: ``social``, ``private``, ``owner_flat``, ``single_family``,
 * base rent per dwelling and month (EUR) per segment: ``rent_social``, ``rent_private``, ...,
-* ``amenity`` (0..1, default 0.5) and building ``period`` (one of :data:`PERIODS`).
+* ``amenity`` (0..1, default 0.5) and building ``period`` (one of :data:`PERIODS`),
+* ``owner_share`` (0..1, optional): share of the non-social dwellings occupied by their owners
+  (absent: :func:`owner_shares` spreads the city's share over the neighbourhoods),
+* ``social_expiry`` (0..1 a year, optional): share of its social dwellings whose binding ends
+  each year (absent: the city's ``city.social_expiry``).
 
 Edges are adjacency ties with a ``distance`` in km (default: Euclidean between positions).
 Neighbourhood *status* is not an attribute: it derives from the residents as the model runs.
@@ -29,6 +33,11 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from urbsim._kernels import graph
 from urbsim.common.errors import InputError
 from urbsim.inputs.milieus import SEGMENTS
+
+OWNER_PROPENSITY = np.array([0.0, 0.1, 0.6, 0.9])
+"""Relative chance that a dwelling of each segment is owner-occupied (social, private rental
+block, owner flat, single-family house), used where a city gives no owner shares (prior: in
+Germany most single-family houses and a minority of flats are owner-occupied)."""
 
 PERIODS = ("pre1949", "1950-1979", "1980-2009", "new")
 """Building periods: pre-1949 old stock, 1950–1979 estates, 1980–2009, new build."""
@@ -55,6 +64,10 @@ class City:
         indptr, indices, distance: CSR adjacency with edge distances (km).
         lattice: ``(width, height)`` of a Moore grid (not wrapped) with node ``x * height + y``,
             whose balls :meth:`hops` writes down instead of searching; ``None`` otherwise.
+        owner_share: ``(N,)`` share of the non-social dwellings that are owner-occupied (NaN
+            where not given).
+        social_expiry: ``(N,)`` yearly share of the social dwellings whose binding ends (NaN
+            where not given).
     """
 
     ids: tuple[str, ...]
@@ -69,7 +82,34 @@ class City:
     indices: np.ndarray
     distance: np.ndarray
     lattice: tuple[int, int] | None = None
+    owner_share: np.ndarray | None = None
+    social_expiry: np.ndarray | None = None
     _graph: nx.Graph | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("owner_share", "social_expiry"):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.full(len(self.ids), np.nan))
+
+    def owned(self, city_share: float) -> np.ndarray:
+        """``(N, G)`` owner-occupied dwellings: per neighbourhood its owner share of the
+        non-social dwellings (where not given, :func:`owner_shares` of ``city_share``), filled
+        into single-family houses first, then owner flats, then private rental blocks."""
+        assert self.owner_share is not None
+        share = np.where(np.isnan(self.owner_share),
+                         owner_shares(self.capacity, city_share), self.owner_share)
+        left = np.round(share * self.capacity[:, 1:].sum(1)).astype(np.int64)
+        out = np.zeros_like(self.capacity)
+        for s in np.argsort(-OWNER_PROPENSITY, kind="stable"):
+            if OWNER_PROPENSITY[s] > 0:
+                out[:, s] = np.minimum(self.capacity[:, s], left)
+                left -= out[:, s]
+        return out
+
+    def expiry(self, city_rate: float) -> np.ndarray:
+        """``(N,)`` yearly share of the social dwellings whose binding ends."""
+        assert self.social_expiry is not None
+        return np.where(np.isnan(self.social_expiry), city_rate, self.social_expiry)
 
     @cached_property
     def graph(self) -> nx.Graph:
@@ -81,6 +121,8 @@ class City:
             g.add_node(v, district=self.districts[self.district[i]], x=float(self.pos[i, 0]),
                        y=float(self.pos[i, 1]), amenity=float(self.amenity[i]),
                        period=PERIODS[self.period[i]],
+                       **{k: float(getattr(self, k)[i]) for k in ("owner_share", "social_expiry")
+                          if not np.isnan(getattr(self, k)[i])},
                        **{s: int(self.capacity[i, j]) for j, s in enumerate(SEGMENTS)},
                        **{f"rent_{s}": float(self.base_rent[i, j]) for j, s in enumerate(SEGMENTS)})
         for i in range(self.n):
@@ -126,6 +168,7 @@ class City:
         base_rent = np.empty((n, len(SEGMENTS)))
         amenity = np.empty(n)
         period = np.empty(n, np.int8)
+        optional = {k: np.full(n, np.nan) for k in OPTIONAL}
         for i, v in enumerate(ids):
             a = neighbourhood(g.nodes[v], source, f"neighbourhood {v!r}", districts)
             district[i] = seen.setdefault(a["district"], len(seen))
@@ -134,6 +177,8 @@ class City:
             base_rent[i] = [a[f"rent_{s}"] for s in SEGMENTS]
             amenity[i] = a["amenity"]
             period[i] = PERIODS.index(a["period"])
+            for k, col in optional.items():
+                col[i] = a.get(k, np.nan)
         if not nx.is_connected(g):
             comps = sorted(nx.connected_components(g), key=len)
             raise InputError(f"the neighbourhood network is not connected: {len(comps)} parts, "
@@ -152,14 +197,15 @@ class City:
             edges.append((index[u], index[v]))
             dist.append(float(d))
         return cls.from_arrays(ids, tuple(seen), district, pos, capacity, base_rent, edges, dist,
-                               amenity, period, source, graph=g)
+                               amenity, period, source, graph=g, **optional)
 
     @classmethod
     def from_arrays(cls, ids: Sequence[str], districts: Sequence[str], district: ArrayLike,
                     pos: ArrayLike, capacity: ArrayLike, base_rent: ArrayLike, edges: ArrayLike,
                     distance: ArrayLike, amenity: ArrayLike | None = None,
                     period: ArrayLike | None = None, source: str = "<arrays>",
-                    graph: nx.Graph | None = None) -> City:
+                    graph: nx.Graph | None = None, owner_share: ArrayLike | None = None,
+                    social_expiry: ArrayLike | None = None) -> City:
         """A city from arrays (vectorised; for generated cities such as grids).
 
         Args:
@@ -175,6 +221,8 @@ class City:
             period: ``(N,)`` index into :data:`PERIODS` (default 1980–2009).
             source: the origin, for messages.
             graph: the networkx graph when the caller has it (else built on first use).
+            owner_share: ``(N,)`` owner share of the non-social dwellings (NaN: not given).
+            social_expiry: ``(N,)`` yearly share of social bindings ending (NaN: not given).
 
         Raises:
             InputError: a disconnected network, or negative dwellings or rents.
@@ -201,7 +249,10 @@ class City:
                    period=np.full(n, PERIODS.index("1980-2009"), np.int8) if period is None
                    else np.asarray(period, np.int8),
                    indptr=adj.indptr.astype(np.int64), indices=adj.indices.astype(np.int64),
-                   distance=adj.data.astype(np.float64), _graph=graph)
+                   distance=adj.data.astype(np.float64), _graph=graph,
+                   owner_share=None if owner_share is None else np.asarray(owner_share, float),
+                   social_expiry=None if social_expiry is None
+                   else np.asarray(social_expiry, float))
 
     @cached_property
     def _adjacency(self) -> sp.csr_matrix:
@@ -269,6 +320,21 @@ class City:
         return m
 
 
+OPTIONAL = ("owner_share", "social_expiry")
+"""Optional neighbourhood attributes (shares 0..1; absent: NaN, the city-wide rule)."""
+
+
+def owner_shares(capacity: np.ndarray, city_share: float) -> np.ndarray:
+    """``(N,)`` owner share of each neighbourhood's non-social dwellings where a city gives
+    none: proportional to the :data:`OWNER_PROPENSITY` of its dwellings, scaled so that the
+    city's owner-occupied dwellings make ``city_share`` of all (at most every non-social one)."""
+    free = capacity[:, 1:].sum(1).astype(float)
+    w = (capacity * OWNER_PROPENSITY).sum(1) / np.maximum(free, 1)
+    want = city_share * capacity.sum()
+    scale = want / max((w * free).sum(), 1e-12)
+    return np.clip(w * scale, 0.0, 1.0)
+
+
 def neighbourhood(attrs: Mapping, source: str, key: str,
                   districts: Sequence[str] | None = None, defaults: bool = True) -> dict:
     """One neighbourhood's attributes, validated: the rule shared by every way of making a
@@ -287,8 +353,8 @@ def neighbourhood(attrs: Mapping, source: str, key: str,
 
     Returns:
         ``district`` (str), ``x``, ``y`` (km), per segment ``s`` the dwellings ``s`` (int) and
-        ``rent_s`` (EUR/month; required where there are dwellings), ``amenity`` (0..1) and
-        ``period`` (one of :data:`PERIODS`).
+        ``rent_s`` (EUR/month; required where there are dwellings), ``amenity`` (0..1),
+        ``period`` (one of :data:`PERIODS`) and the :data:`OPTIONAL` shares where given.
 
     Raises:
         InputError: a missing or non-numeric value, a value out of range, a fractional number
@@ -313,6 +379,9 @@ def neighbourhood(attrs: Mapping, source: str, key: str,
                                   default=None if c > 0 else 0.0)
     if defaults or "amenity" in attrs:
         out["amenity"] = number(attrs, "amenity", source, key, default=0.5, lo=0.0, hi=1.0)
+    for k in OPTIONAL:
+        if k in attrs:
+            out[k] = number(attrs, k, source, key, lo=0.0, hi=1.0)
     if defaults or "period" in attrs:
         out["period"] = p = str(attrs.get("period", "1980-2009")).strip()
         if p not in PERIODS:

@@ -25,15 +25,16 @@ import numpy as np
 
 from urbsim.common.errors import InputError
 from urbsim.common.files import atomic, read_text
-from urbsim.inputs.city import PERIODS, City, neighbourhood, number
+from urbsim.inputs.city import OPTIONAL, PERIODS, City, neighbourhood, number
 from urbsim.inputs.city_synthetic import synthetic
 from urbsim.inputs.milieus import SEGMENTS
 from urbsim.inputs.params import CityParams
 
 NODE_COLUMNS = ("id", "district", "x", "y", *SEGMENTS, *(f"rent_{s}" for s in SEGMENTS))
 """Required columns of the node table."""
-OPTIONAL_COLUMNS = ("amenity", "period")
-"""Optional columns of the node table (defaults: amenity 0.5, period ``1980-2009``)."""
+OPTIONAL_COLUMNS = ("amenity", "period", "owner_share", "social_expiry")
+"""Optional columns of the node table (defaults: amenity 0.5, period ``1980-2009``; owner
+share and social-binding expiry from the city-wide rule, see :mod:`urbsim.inputs.city`)."""
 EDGE_COLUMNS = ("source", "target")
 """Required columns of the edge table (``distance`` is optional)."""
 
@@ -167,7 +168,9 @@ def save_csv(city: City, nodes_path: StrPath, edges_path: StrPath,
     """
     rows = ([v, city.districts[city.district[i]], *city.pos[i].tolist(),
              *city.capacity[i].tolist(), *city.base_rent[i].tolist(), float(city.amenity[i]),
-             PERIODS[city.period[i]]] for i, v in enumerate(city.ids))
+             PERIODS[city.period[i]],
+             *("" if np.isnan(x := float(getattr(city, k)[i])) else x for k in OPTIONAL)]
+            for i, v in enumerate(city.ids))
     edges = ([city.ids[i], city.ids[j], float(city.distance[k])] for i in range(city.n)
              for k in range(city.indptr[i], city.indptr[i + 1])
              if i < (j := int(city.indices[k])))

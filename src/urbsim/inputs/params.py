@@ -43,6 +43,20 @@ class CityParams(_Frozen):
                                 json_schema_extra={"unit": "neighbourhoods"})
     seed: int = Field(0, ge=0, description="seed of the city layout (fixed across run seeds)",
                       json_schema_extra={"unit": "1"})
+    owner_share: float = Field(
+        0.27, ge=0.0, le=1.0,
+        description="share of the dwellings occupied by their owners (split over the segments "
+                    "by inputs/city.OWNER_PROPENSITY where the city gives none); 27 % in Germany's "
+                    "independent cities in 2018 (Destatis/WZB/BiB, Datenreport 2021, ch. 7 "
+                    "Wohnverhältnisse, from the Mikrozensus 2018)",
+        json_schema_extra={"unit": "share 0..1"})
+    social_expiry: float = Field(
+        0.04, ge=0.0, le=1.0,
+        description="share of today's social dwellings whose binding ends each year (the end "
+                    "years spread evenly). About 56,000 of 1.13 million German social "
+                    "dwellings left their binding in 2020, 5 % (BT-Drs. 20/8369, hib 683/2023); "
+                    "45,000-60,000 a year 2015-2020 (BT-Drs. 18/11403)",
+        json_schema_extra={"unit": "1/year"})
     nodes: str | None = Field(None, description="CSV node table of a real city (with `edges`; "
                                                 "replaces the synthetic city, see inputs/city_files.py)",
                               json_schema_extra={"unit": "path"})
@@ -139,6 +153,13 @@ class MovingParams(_Frozen):
     attachment_damping: Prob = Field(
         0.6, description="how far full attachment damps voluntary moves (0 none, 1 entirely)",
         json_schema_extra={"unit": "share 0..1"})
+    owner_mobility: float = Field(
+        0.4, ge=0, le=1,
+        description="factor on the life-course move probability of owner-occupiers: private "
+                    "renters move 2.5 times as often as owners (De Nederlandsche Bank, "
+                    "DNBulletin 28 Nov 2022, 'Renters in social housing are less likely to "
+                    "move'; interregional moves in the Netherlands: no German ratio is published)",
+        json_schema_extra={"unit": "1"})
     age_mobility: tuple[float, float, float, float] = Field(
         (2.0, 1.0, 0.5, 0.3),
         description="multiplier of a milieu's base mobility per age class "
@@ -167,12 +188,14 @@ class ChoiceParams(_Frozen):
                                    json_schema_extra={"unit": "flag"})
     social_income_limit: float = Field(
         2200.0, ge=0, description="income (EUR/month) at or below which a household may rent "
-                                  "social housing (Wohnberechtigungsschein)",
+                                  "social housing (Wohnberechtigungsschein) at the start; "
+                                  "grows with income.growth",
         json_schema_extra={"unit": "EUR/month"})
 
 
 class MarketParams(_Frozen):
-    """Rents follow demand pressure: vacancy against a target, within bounds."""
+    """Asking rents (and owners' user costs) follow demand pressure: vacancy against a
+    target, within bounds (see _kernels/market.py)."""
 
     vacancy_target: float = Field(0.03, gt=0, lt=1, description="vacancy at which rents hold",
                                   json_schema_extra={"unit": "share 0..1"})
@@ -189,6 +212,99 @@ class MarketParams(_Frozen):
                                json_schema_extra={"unit": "flag"})
 
 
+class ContractParams(_Frozen):
+    """Tenancy contracts under German law (see _kernels/contracts.py): each tenant has its own
+    contract rent, raised towards the local reference rent within the Kappungsgrenze."""
+
+    cap: float = Field(
+        0.15, ge=0, le=1,
+        description="Kappungsgrenze: a sitting tenant's rent may rise at most this much within "
+                    "three years, and only after 15 months unchanged (§558 (1), (3) BGB: 20 %, "
+                    "15 % where the Land designates a tight market, as Berlin's "
+                    "Kappungsgrenzen-Verordnung of 2013 does for the whole city)",
+        json_schema_extra={"unit": "share per 3 years"})
+    reference_years: int = Field(
+        6, ge=1, le=30,
+        description="the local reference rent (ortsübliche Vergleichsmiete) is the usual rent "
+                    "of contracts agreed or changed in the last this many years (§558 (2) BGB: "
+                    "six years since 2020, four before)",
+        json_schema_extra={"unit": "years"})
+    raise_probability: Prob = Field(
+        1.0, description="yearly probability that a landlord raises a rent the law allows to "
+                         "rise (prior: every landlord raises as soon as allowed)",
+        json_schema_extra={"unit": "1/year"})
+    history_growth: float = Field(
+        0.02, ge=0, le=0.2,
+        description="yearly rent growth before the start: a household that moved in y years "
+                    "ago pays base rent / (1 + growth)^y (prior; net rents in the consumer "
+                    "price index rose 1.3 % in Germany and 2.6 % in Berlin in 2013, Destatis)",
+        json_schema_extra={"unit": "1/year"})
+
+
+class KduParams(_Frozen):
+    """Households on SGB II: the Jobcenter pays their housing costs (Kosten der Unterkunft,
+    KdU) up to a ceiling; above it they are asked to move (see _kernels/contracts.py)."""
+
+    income_limit: float = Field(
+        1700.0, ge=0,
+        description="net income (EUR/month) below which a household counts as receiving "
+                    "SGB II (0: nobody); grows with income.growth. Set so that 14 % of the "
+                    "default city's households start below it, as Berlin's 273,000 SGB II "
+                    "households (Bedarfsgemeinschaften, June 2017, neues-deutschland.de) were "
+                    "of its about 2 million",
+        json_schema_extra={"unit": "EUR/month"})
+    ceiling: float = Field(
+        404.0, ge=0,
+        description="highest housing cost the Jobcenter pays for one person (Berlin, AV-Wohnen "
+                    "from 1 Jan 2018: 404 EUR gross cold rent, neues-deutschland.de); grows "
+                    "with the city's mean reference rent",
+        json_schema_extra={"unit": "EUR/month"})
+    ceiling_per_person: float = Field(
+        100.0, ge=0,
+        description="added to the ceiling per further person (Berlin 2018: 604 EUR for three "
+                    "persons, i.e. 100 EUR a person)",
+        json_schema_extra={"unit": "EUR/month per person"})
+    forced_rate: Prob = Field(
+        0.037, description="yearly probability that a household above its ceiling is made to "
+                           "move: Berlin enforced a reduction in about 3,100 of 84,000 such "
+                           "households in 2024 (nd-aktuell.de, citing the Senate)",
+        json_schema_extra={"unit": "1/year"})
+
+
+class DemandParams(_Frozen):
+    """Demand from outside the city (see engine/demand.py): a household-number trend, and
+    in-migration that responds to asking rents and vacancy relative to the region."""
+
+    household_trend: float = Field(
+        0.0029, ge=-0.1, le=0.1,
+        description="yearly change in the number of households the city would have at "
+                    "regional rents (Berlin: +6.5 % 2018-2040, i.e. +0.29 %/year, Destatis "
+                    "Haushaltsvorausberechnung 2020; growing city-states +0.61 %/year and "
+                    "shrinking eastern Länder -0.15 to -0.52 %/year in Destatis' 2017 and 2010 "
+                    "projections)",
+        json_schema_extra={"unit": "1/year"})
+    rent_elasticity: float = Field(
+        1.0, ge=0, le=10,
+        description="in-migration attempts scale with (city asking rent index / regional "
+                    "index) ** -elasticity (prior: no German estimate is published; land "
+                    "prices lower net migration of German counties, 'Move, stay, or pay', 2002-2018)",
+        json_schema_extra={"unit": "1"})
+    vacancy_elasticity: float = Field(
+        0.5, ge=0, le=10,
+        description="and with (city vacancy / regional vacancy) ** elasticity, the ratio "
+                    "clipped to 0.25..4 (prior)",
+        json_schema_extra={"unit": "1"})
+    regional_rent_growth: float = Field(
+        0.023, ge=-0.2, le=0.2,
+        description="yearly growth of the region's asking rents (prior: as nominal wages, "
+                    "see income.growth)",
+        json_schema_extra={"unit": "1/year"})
+    regional_vacancy: float = Field(0.03, gt=0, lt=1,
+                                    description="the region's vacancy rate (prior: as "
+                                                "market.vacancy_target)",
+                                    json_schema_extra={"unit": "share 0..1"})
+
+
 class TurnoverParams(_Frozen):
     """Migration across the city boundary, and ageing."""
 
@@ -196,8 +312,6 @@ class TurnoverParams(_Frozen):
                            json_schema_extra={"unit": "1/year"})
     death_rate: Prob = Field(0.04, description="yearly probability a 65+ household dissolves",
                              json_schema_extra={"unit": "1/year"})
-    in_ratio: float = Field(1.0, ge=0, le=10, description="in-migration attempts per departure",
-                            json_schema_extra={"unit": "households per departure"})
     trend: dict[str, Annotated[float, Field(ge=-1, le=1)]] = Field(
         default_factory=dict, description="yearly log-change of a milieu's share among "
                                           "in-migrants, by milieu code (e.g. {PRE = 0.02})",
@@ -207,6 +321,15 @@ class TurnoverParams(_Frozen):
     attachment_growth: Prob = Field(0.1, description="yearly growth of attachment to the "
                                                      "neighbourhood (share of the gap to 1)",
                                     json_schema_extra={"unit": "1/year"})
+
+    @model_validator(mode="before")
+    @classmethod
+    def _removed(cls, data: object) -> object:
+        if isinstance(data, dict) and "in_ratio" in data:
+            raise ValueError("`in_ratio` was removed: demand from outside is now the [demand] "
+                             "table (household_trend, rent_elasticity, vacancy_elasticity, "
+                             "regional_rent_growth, regional_vacancy)")
+        return data
 
 
 class ParticipationParams(_Frozen):
@@ -300,15 +423,62 @@ class _Policy(_Frozen):
         return self
 
 
-class RentCap(_Policy):
-    """Cap on rent increases (Mietpreisbremse) and on the rent level."""
+class _Area(_Policy):
+    districts: tuple[str, ...] = Field((), description="districts designated (empty and no "
+                                                       "neighbourhoods: the whole city)",
+                                       json_schema_extra={"unit": "district names"})
+    neighbourhoods: tuple[str, ...] = Field((), description="neighbourhoods designated",
+                                            json_schema_extra={"unit": "neighbourhood ids"})
 
-    kind: Literal["rent_cap"] = Field("rent_cap", description="policy type",
-                                      json_schema_extra={"unit": "name"})
-    max_increase: float = Field(0.02, ge=0, le=1, description="max yearly relative increase",
-                                json_schema_extra={"unit": "1/year"})
-    max_factor: float = Field(1.2, ge=0.1, le=100, description="max rent as multiple of base rent",
-                              json_schema_extra={"unit": "× base rent"})
+
+class RentBrake(_Area):
+    """Mietpreisbremse (§556d-§556g BGB): in a designated area a re-let rent is at most
+    ``markup`` above the local reference rent; a higher previous rent may be kept; dwellings
+    first let after 1 October 2014 (the building period "new") are exempt; only a share
+    ``compliance`` of the lets keeps the limit."""
+
+    kind: Literal["rent_brake"] = Field("rent_brake", description="policy type",
+                                        json_schema_extra={"unit": "name"})
+    markup: float = Field(0.10, ge=0, le=10,
+                          description="highest re-let rent above the reference rent "
+                                      "(§556d (1) BGB: 10 %)",
+                          json_schema_extra={"unit": "share of the reference rent"})
+    compliance: Prob = Field(
+        0.25, description="share of the re-lets at which the limit is kept; the others go "
+                          "at the asking rent (prior: a tenant must complain to get the "
+                          "excess back, §556g BGB; the offers of an IFSS Potsdam sample in "
+                          "Berlin lay at the median 34 % above the legal maximum)",
+        json_schema_extra={"unit": "share 0..1"})
+
+
+class LowerCap(_Policy):
+    """A lower Kappungsgrenze for sitting tenants' rent rises. Hypothetical: below 15 % in
+    three years it needs a federal law (§558 (3) BGB)."""
+
+    kind: Literal["lower_cap"] = Field("lower_cap", description="policy type",
+                                       json_schema_extra={"unit": "name"})
+    cap: float = Field(0.06, ge=0, le=1,
+                       description="highest rise of a sitting tenant's rent within three years",
+                       json_schema_extra={"unit": "share per 3 years"})
+
+
+class RentFreeze(_Area):
+    """A Mietendeckel-style freeze: in its area sitting tenants' rents do not rise, and re-let
+    rents are at most the reference rent of the year before the freeze; neighbourhoods of the
+    building period "new" are exempt. Hypothetical: the Federal Constitutional Court voided
+    Berlin's Mietendeckel in 2021 (2 BvF 1/20)."""
+
+    kind: Literal["rent_freeze"] = Field("rent_freeze", description="policy type",
+                                         json_schema_extra={"unit": "name"})
+
+
+class RenewSocial(_Policy):
+    """Social-housing bindings that would end are renewed (the city buys new bindings)."""
+
+    kind: Literal["renew_social"] = Field("renew_social", description="policy type",
+                                          json_schema_extra={"unit": "name"})
+    share: Prob = Field(0.5, description="share of the expiring bindings renewed",
+                        json_schema_extra={"unit": "share 0..1"})
 
 
 class Construction(_Policy):
@@ -324,26 +494,34 @@ class Construction(_Policy):
     dwellings: int = Field(100, ge=0, le=10_000_000, description="new dwellings per step in total",
                            json_schema_extra={"unit": "dwellings/year"})
     segment: Literal["private", "owner_flat", "single_family"] = Field(
-        "private", description="segment of the dwellings not built as social rental",
+        "private", description="segment of the dwellings not built as social rental (private: "
+                               "let; owner_flat and single_family: owner-occupied)",
         json_schema_extra={"unit": "name"})
     social_quota: Prob = Field(0.0, description="share built as social rental",
                                json_schema_extra={"unit": "share 0..1"})
 
 
 class UnlockUnderused(_Policy):
-    """Advice and incentives for older owners: single-family homes in the given building
-    period yield an extra separate flat (private rental) at the given yearly rate."""
+    """Advice and incentives for older owners: under-used homes (owner-occupied single-family
+    homes of the given building period whose household is 65+ with at most two persons)
+    yield an extra separate flat (private rental) at the given yearly rate."""
 
     kind: Literal["unlock_underused"] = Field("unlock_underused", description="policy type",
                                               json_schema_extra={"unit": "name"})
     period: Literal["pre1949", "1950-1979", "1980-2009", "new"] = Field(
         "1950-1979", description="building period of the single-family homes addressed",
         json_schema_extra={"unit": "name"})
-    rate: Prob = Field(0.01, description="share of such homes converted per year",
+    rate: Prob = Field(0.01, description="share of the under-used homes converted per year",
                        json_schema_extra={"unit": "1/year"})
 
 
-Policy = Annotated[RentCap | Construction | UnlockUnderused, Field(discriminator="kind")]
+Policy = Annotated[RentBrake | LowerCap | RentFreeze | RenewSocial | Construction
+                   | UnlockUnderused, Field(discriminator="kind")]
+
+REMOVED_KINDS = {"rent_cap": "a rent cap is now one of three policies: kind = \"rent_brake\" "
+                             "(Mietpreisbremse, §556d BGB), \"lower_cap\" (a lower "
+                             "Kappungsgrenze) or \"rent_freeze\" (a Mietendeckel)"}
+"""Policy kinds that no longer exist, with what replaces them."""
 
 
 class ModelParams(_Frozen):
@@ -361,6 +539,9 @@ class ModelParams(_Frozen):
     moving: MovingParams = Field(MovingParams(), json_schema_extra={"unit": "table"})
     choice: ChoiceParams = Field(ChoiceParams(), json_schema_extra={"unit": "table"})
     market: MarketParams = Field(MarketParams(), json_schema_extra={"unit": "table"})
+    contracts: ContractParams = Field(ContractParams(), json_schema_extra={"unit": "table"})
+    kdu: KduParams = Field(KduParams(), json_schema_extra={"unit": "table"})
+    demand: DemandParams = Field(DemandParams(), json_schema_extra={"unit": "table"})
     turnover: TurnoverParams = Field(TurnoverParams(), json_schema_extra={"unit": "table"})
     participation: ParticipationParams = Field(ParticipationParams(), json_schema_extra={"unit": "table"})
     events: dict[str, DialogueEvent] = Field(

@@ -31,7 +31,7 @@ from urbsim.common.errors import InputError
 from urbsim.common.files import parse_toml, read_toml
 from urbsim.common.schema import short
 from urbsim.inputs.milieus import available
-from urbsim.inputs.params import ModelParams
+from urbsim.inputs.params import REMOVED_KINDS, ModelParams
 
 PATH_KEYS = (("extends",), ("milieus",), ("city", "nodes"), ("city", "edges"), ("city", "geojson"))
 """Keys whose string values are paths relative to the file that states them."""
@@ -164,6 +164,13 @@ def _validate(data: dict, origins: dict[str, str], source: str, stem: str) -> Sc
         if origins.get(key) != source:
             data[key] = default
     origins = origins | {"": source}
+    policies = data.get("policies")
+    for name, policy in (policies.items() if isinstance(policies, dict) else ()):
+        kind = policy.get("kind") if isinstance(policy, dict) else None
+        if isinstance(kind, str) and kind in REMOVED_KINDS:
+            key = f"policies.{name}.kind"
+            raise InputError(f"{kind!r} was removed: {REMOVED_KINDS[kind]}",
+                             _origin(origins, key), key)
     scn = schema.validate(Scenario, data, lambda key: _origin(origins, key))
     scn._origins = origins
     return scn

@@ -60,7 +60,7 @@ def setup(width: int = 50, height: int = 50, agents: int | None = None, threshol
                             age_mobility=(0.0, 0.0, 0.0, 0.0)),
         choice=ChoiceParams(candidates=1, local_share=0.0, logit_scale=0.0,
                             consider_staying=False),
-        turnover=TurnoverParams(out_rate=0.0, death_rate=0.0, in_ratio=0.0),
+        turnover=TurnoverParams(out_rate=0.0, death_rate=0.0),
     )
     return city, milieus(threshold), params
 

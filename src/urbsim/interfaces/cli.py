@@ -20,7 +20,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="urbsim: agent-based simulation of urban milieu dynamics.")
 
 Scenario = Annotated[str, typer.Argument(
-    help="scenario file, or the name of a shipped one (baseline, rent_cap, ...)")]
+    help="scenario file, or the name of a shipped one (baseline, rent_brake, ...)")]
 Seeds = Annotated[int, typer.Option(min=1, help="number of seeds (runs)")]
 FirstSeed = Annotated[int, typer.Option(min=0, help="first seed; runs use seed, seed+1, ...")]
 Steps = Annotated[int | None, typer.Option(min=1, help="years to simulate [default: the "

@@ -2,7 +2,7 @@
 
 Each lever group is one named table of a scenario (an event or a policy) with a switch and a
 few numbers. A group the starting scenario lacks is taken from the shipped scenario that
-defines it (``random_panels`` for the panel, ``rent_cap`` for the cap, ...), so the levers
+defines it (``random_panels`` for the panel, ``rent_brake`` for the Mietpreisbremse, ...), so the levers
 change exactly what the shipped policy scenarios change. Every value a browser sends is
 checked here (type and range) before the scenario is validated again by its schema.
 """
@@ -94,12 +94,17 @@ GROUPS: tuple[Group, ...] = (
               _n("channels.local_anchor", "local anchor", "lokaler Anker",
                  "intensity 0–3", "Intensität 0–3", 0, 3, 0.5),
           )),
-    Group("policies", "rent_cap", "rent_cap", "housing",
-          {"en": "Rent cap", "de": "Mietpreisbremse"}, (
-              _n("max_increase", "rent increase at most", "Mieterhöhung höchstens",
-                 "% a year", "% pro Jahr", 0, 10, 0.5, scale=100),
-              _n("max_factor", "rent at most", "Miete höchstens",
-                 "% of the base rent", "% der Ausgangsmiete", 100, 200, 5, scale=100),
+    Group("policies", "rent_brake", "rent_brake", "housing",
+          {"en": "Rent brake on re-lets (Mietpreisbremse)", "de": "Mietpreisbremse"}, (
+              _n("markup", "re-let rent at most", "Wiedervermietung höchstens",
+                 "% above the reference rent", "% über der Vergleichsmiete", 0, 30, 1,
+                 scale=100),
+          )),
+    Group("policies", "lower_cap", "lower_cap", "housing",
+          {"en": "Lower cap on rent rises (hypothetical)",
+           "de": "Niedrigere Kappungsgrenze (hypothetisch)"}, (
+              _n("cap", "sitting tenants' rent rise at most", "Mieterhöhung höchstens",
+                 "% in three years", "% in drei Jahren", 0, 15, 1, scale=100),
           )),
     Group("policies", "social_quota", "social_quota", "housing",
           {"en": "New construction", "de": "Neubau"}, (
@@ -109,10 +114,10 @@ GROUPS: tuple[Group, ...] = (
                  0, 100, 5, scale=100),
           )),
     Group("policies", "unlock_underused", "unlock_underused", "housing",
-          {"en": "Unlock under-used homes (1950–79 houses)",
-           "de": "Untergenutzten Wohnraum mobilisieren (Häuser 1950–79)"}, (
-              _n("rate", "houses yielding a flat", "Häuser mit neuer Wohnung",
-                 "% a year", "% pro Jahr", 0, 5, 0.25, scale=100),
+          {"en": "Unlock under-used homes (1950–79 houses of older owners)",
+           "de": "Untergenutzten Wohnraum mobilisieren (Häuser 1950–79 älterer Eigentümer)"}, (
+              _n("rate", "under-used houses yielding a flat", "untergenutzte Häuser mit neuer "
+                 "Wohnung", "% a year", "% pro Jahr", 0, 20, 1, scale=100),
           )),
 )
 """Every lever group, in the order the app shows them."""
