@@ -93,7 +93,8 @@ def test_relocate_books_every_move_in_counts_vacancies_and_perceived(small_city)
     forced = np.where(np.arange(len(movers)) % 2 == 0, choice.FORCED, 1).astype(np.int8)
     tree = fenwick.build((m.capacity - m.occ).ravel())
     agg = m._perceived()
-    out = choice.relocate(m.seed, 9, rng.CHOICE, movers, forced, h.record(), m.housing(), tree,
+    trees = records.Trees(tree, np.zeros((len(m.milieus), 1), np.int64))
+    out = choice.relocate(m.seed, 9, rng.CHOICE, movers, forced, h.record(), m.housing(), trees,
                           agg, m.balls, m.search, m.preferences, m.choice_rules, m.letting(),
                           m._transfers)
     assert set(np.unique(out)) <= {choice.STAYED, choice.MOVED, choice.LEFT}

@@ -16,12 +16,14 @@ import pytest
 from urbsim.engine.model import UrbanModel
 from urbsim.inputs.city_synthetic import synthetic
 from urbsim.inputs.params import (
+    ChoiceParams,
     CityParams,
     Construction,
     DialogueEvent,
     IncomeParams,
     KduParams,
     LowerCap,
+    MarketParams,
     ModelParams,
     RenewSocial,
     RentBrake,
@@ -54,6 +56,9 @@ def params(city) -> ModelParams:
     return ModelParams(households=1500, city=CITY, events=EVENTS,
                        # some households on SGB II, and their KdU displacement not too rare
                        kdu=KduParams(income_limit=1400, forced_rate=0.3),
+                       # the sorting rules: same-milieu ties, screening, location premium
+                       choice=ChoiceParams(tie_share=0.3, screening=0.5),
+                       market=MarketParams(location_premium=0.1),
                        # incomes that fall behind rising rents displace a few tenants a run
                        # (growing ones hardly any): both forced-move rules are exercised
                        income=IncomeParams(growth=-0.01),

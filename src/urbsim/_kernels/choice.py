@@ -2,10 +2,15 @@
 
 Movers are processed one after another in the given order (a random permutation), so that
 every choice sees the vacancies and compositions left by the previous ones. For each mover,
-``K`` candidates are drawn (stream CHOICE): with probability ``local_share`` a node near home
-(weights ``exp(-distance / decay)`` within the search distance) and then a vacant segment
-there in proportion to its vacancies; otherwise a vacant dwelling uniformly from the whole city
-(a Fenwick tree over vacancies). A candidate costs its let rent, or for an owner-occupied
+``K`` candidates are drawn (stream CHOICE): with probability ``tie_share`` through same-milieu
+ties (a neighbourhood in proportion to the households of the mover's milieu there, newcomers
+included: chain migration), then a vacant column there in proportion to its vacancies;
+otherwise with probability ``local_share`` a node near home (weights ``exp(-distance /
+decay)`` within the search distance) and then a vacant column likewise; otherwise a vacant
+dwelling uniformly from the whole city (a Fenwick tree over vacancies). Where a neighbourhood
+has no slack (vacancy below target), a landlord turns down an applicant whose rent would
+exceed ``screening_burden`` of its income with probability ``screening x (1 - vacancy /
+target)`` (other applicants are preferred). A candidate costs its let rent, or for an owner-occupied
 column its user cost (:func:`urbsim._kernels.contracts.let_rent`). Candidates the household
 cannot afford (cost / income above ``max_burden``; on SGB II, a rent above its KdU ceiling or
 any purchase) or may not rent (social housing above the income limit) are dropped.
@@ -36,7 +41,7 @@ SOCIAL = 0  # index of the social-rental segment
 
 
 @njit(cache=True)
-def relocate(seed, step, stream, order, forced, households, housing, vacancies, perceived, balls,
+def relocate(seed, step, stream, order, forced, households, housing, trees, perceived, balls,
              search, prefs, rules, letting, transfers):
     """Move the households ``order``, one after another in that order.
 
@@ -45,13 +50,15 @@ def relocate(seed, step, stream, order, forced, households, housing, vacancies, 
     booked at once (:func:`_vacate`, :func:`_occupy`), so that the next mover sees the
     vacancies and compositions it leaves.
 
-    Candidate ``c`` is local with probability ``local_share`` (draw ``3c``; only for a mover
-    with a home), see :func:`_draw_near`; otherwise a vacant dwelling uniformly from the whole
-    city (draw ``3c + 1``). It is dropped when the local node drawn is full, its cost exceeds
-    ``max_burden * y`` (on SGB II: its rent exceeds the KdU ceiling, or it is for sale), or it
-    is social housing and the income ``y`` exceeds ``social_limit``. No candidate is drawn when
-    the city has no vacancy. Whether a rent limit is kept at candidate ``c`` uses draw
-    ``3K + 1 + c``; the logit pick uses draw ``3K``.
+    Candidate ``c`` comes through ties with probability ``tie_share`` (draw ``5K + 1 + c``),
+    see :func:`_draw_tie`; else it is local with probability ``local_share`` (draw ``3c``; only
+    for a mover with a home), see :func:`_draw_near`; otherwise a vacant dwelling uniformly
+    from the whole city (draw ``3c + 1``). It is dropped when the node drawn is full, its cost
+    exceeds ``max_burden * y`` (on SGB II: its rent exceeds the KdU ceiling, or it is for
+    sale), it is social housing and the income ``y`` exceeds ``social_limit``, or its landlord
+    turns the applicant down (:func:`_turned_down`, draw ``4K + 1 + c``). No candidate is
+    drawn when the city has no vacancy. Whether a rent limit is kept at candidate ``c`` uses
+    draw ``3K + 1 + c``; the logit pick uses draw ``3K``.
 
     Args:
         seed: int, the run's seed.
@@ -66,9 +73,8 @@ def relocate(seed, step, stream, order, forced, households, housing, vacancies, 
             ``active``, ``contract``, ``previous``, ``since`` of the movers are written.
         housing: :class:`~urbsim._kernels.records.Housing` (in/out): ``capacity``, ``rent``,
             ``amenity`` are read; ``occupied`` and ``counts`` are updated move by move.
-        vacancies: ``(N * G + 1,)`` int64 (in/out), Fenwick tree
-            (:mod:`urbsim._kernels.fenwick`) of the vacant dwellings per cell
-            ``node * G + segment``, updated move by move.
+        trees: :class:`~urbsim._kernels.records.Trees` (in/out), the vacancies (and the
+            same-milieu ties when ``tie_share > 0``), updated move by move.
         perceived: :class:`~urbsim._kernels.records.Perceived` (in/out), updated move by move.
         balls: :class:`~urbsim._kernels.records.Balls` (in).
         search: :class:`~urbsim._kernels.records.Search` (in).
@@ -87,6 +93,8 @@ def relocate(seed, step, stream, order, forced, households, housing, vacancies, 
     n_seg = rent.shape[1]
     n_let = n_seg // 2
     n_candidates, local_share = rules.n_candidates, rules.local_share
+    vacancies = trees.vacancies
+    ties = rules.tie_share > 0.0
     social_limit, max_burden = rules.social_limit, rules.max_burden
     result = np.zeros(order.shape[0], np.int8)
     cands = Candidates(np.empty(n_candidates, np.int64), np.empty(n_candidates, np.int64),
@@ -110,7 +118,9 @@ def relocate(seed, step, stream, order, forced, households, housing, vacancies, 
         total = fenwick.total(vacancies)
         k = 0  # acceptable candidates
         for c in range(n_candidates if total > 0 else 0):
-            if home >= 0 and rng.keyed(hk, 3 * c) < local_share:
+            if ties and rng.keyed(hk, 5 * n_candidates + 1 + c) < rules.tie_share:
+                n, s = _draw_tie(hk, c, trees.ties[m], housing)
+            elif home >= 0 and rng.keyed(hk, 3 * c) < local_share:
                 n, s = _draw_near(hk, c, home, housing, search)
             else:
                 cell = fenwick.find(vacancies, int(rng.keyed(hk, 3 * c + 1) * total))
@@ -118,7 +128,8 @@ def relocate(seed, step, stream, order, forced, households, housing, vacancies, 
             if n < 0 or (s == SOCIAL and y > social_limit) or (sgb and s >= n_let):
                 continue
             r = contracts.let_rent(n, s, rent, letting, rng.keyed(hk, 3 * n_candidates + 1 + c))
-            if r > limit:
+            if r > limit or (rules.screening > 0.0 and _turned_down(
+                    n, s, r, y, housing, rules, rng.keyed(hk, 4 * n_candidates + 1 + c))):
                 continue
             excl = near_home[n] if mark else composition.weight_in_ball(balls, n, home)
             cands.utility[k] = utility(m, y, contracts.paid(r, y, size, transfers), n, s, excl,
@@ -147,13 +158,13 @@ def relocate(seed, step, stream, order, forced, households, housing, vacancies, 
         if home >= 0:
             if 0 < segment[i] < n_let:
                 letting.previous[home, segment[i]] = households.contract[i]
-            _vacate(home, segment[i], m, housing, vacancies, perceived, balls, prefs)
+            _vacate(home, segment[i], m, housing, trees, ties, perceived, balls, prefs)
         if result[j] == LEFT:
             households.active[i] = False
             node[i] = -1
         else:
-            _occupy(i, m, cands.node[pick], cands.segment[pick], households, housing, vacancies,
-                    perceived, balls, prefs)
+            _occupy(i, m, cands.node[pick], cands.segment[pick], households, housing, trees,
+                    ties, perceived, balls, prefs)
             households.contract[i] = households.previous[i] = cands.rent[pick]
             households.since[i] = step
     return result
@@ -199,11 +210,49 @@ def _draw_near(hk, c, home, housing, search):
     Returns:
         ``(node, segment)``; node -1 when the node drawn has no vacancy.
     """
-    capacity, occ = housing.capacity, housing.occupied
     lo, hi = search.ptr[home], search.ptr[home + 1]
     u = rng.keyed(hk, 3 * c + 1) * search.cum[hi - 1]
     e = lo + np.searchsorted(search.cum[lo:hi], u, side="right")
-    n = search.idx[min(e, hi - 1)]
+    return _vacant_column(hk, c, search.idx[min(e, hi - 1)], housing)
+
+
+@njit(cache=True, inline="always")
+def _draw_tie(hk, c, tie, housing):
+    """Candidate ``c`` through same-milieu ties: a neighbourhood in proportion to the
+    households of the mover's milieu there (draw ``3c + 1``), then a vacant column there in
+    proportion to its vacancies (draw ``3c + 2``).
+
+    Args:
+        hk: uint64, the mover's key.
+        c: int, the candidate's number.
+        tie: ``(N + 1,)`` int64 (in), Fenwick tree of the milieu's households per node.
+        housing: :class:`~urbsim._kernels.records.Housing` (in): ``capacity`` and
+            ``occupied`` are read.
+
+    Returns:
+        ``(node, segment)``; node -1 when the milieu has nobody or the node drawn no vacancy.
+    """
+    total = fenwick.total(tie)
+    n = fenwick.find(tie, int(rng.keyed(hk, 3 * c + 1) * total)) if total > 0 else 0
+    n, s = _vacant_column(hk, c, n, housing)
+    return (n if total > 0 else -1), s
+
+
+@njit(cache=True, inline="always")
+def _vacant_column(hk, c, n, housing):
+    """A vacant column of neighbourhood ``n`` in proportion to its vacancies (draw ``3c + 2``).
+
+    Args:
+        hk: uint64, the mover's key.
+        c: int, the candidate's number.
+        n: int, the neighbourhood.
+        housing: :class:`~urbsim._kernels.records.Housing` (in): ``capacity`` and
+            ``occupied`` are read.
+
+    Returns:
+        ``(node, segment)``; node -1 when ``n`` has no vacancy.
+    """
+    capacity, occ = housing.capacity, housing.occupied
     n_seg = capacity.shape[1]
     free = 0
     for s in range(n_seg):
@@ -214,6 +263,37 @@ def _draw_near(hk, c, home, housing, search):
         r -= capacity[n, s] - occ[n, s]
         s += 1
     return (n if free > 0 else -1), s
+
+
+@njit(cache=True, inline="always")
+def _turned_down(n, s, r, y, housing, rules, u):
+    """Whether the landlord of a let dwelling turns the applicant down (screening).
+
+    Args:
+        n: int, the neighbourhood.
+        s: int, the column.
+        r: float, the rent it would be let at.
+        y: float, the applicant's income.
+        housing: :class:`~urbsim._kernels.records.Housing` (in): ``capacity`` and
+            ``occupied`` are read.
+        rules: :class:`~urbsim._kernels.records.ChoiceRules` (in).
+        u: float, a uniform in [0, 1).
+
+    Returns:
+        bool, a non-social let dwelling whose rent exceeds ``screening_burden * y``, in a
+        neighbourhood whose vacancy ``v`` is below target, with probability
+        ``screening * (1 - v / target)``.
+    """
+    capacity, occ = housing.capacity, housing.occupied
+    n_let = capacity.shape[1] // 2
+    cap = 0
+    free = 0
+    for k in range(capacity.shape[1]):
+        cap += capacity[n, k]
+        free += capacity[n, k] - occ[n, k]
+    slack = free / cap / rules.vacancy_target if cap > 0 else 1.0
+    return (0 < s < n_let and r > rules.screening_burden * y
+            and u < rules.screening * max(0.0, 1.0 - slack))
 
 
 @njit(cache=True, inline="always")
@@ -247,7 +327,7 @@ def _logit_pick(util, n_opt, logit_scale, uniform):
 
 
 @njit(cache=True, inline="always")
-def _vacate(home, s0, m, housing, vacancies, perceived, balls, prefs):
+def _vacate(home, s0, m, housing, trees, ties, perceived, balls, prefs):
     """Book a household of milieu ``m`` leaving its dwelling of segment ``s0`` at ``home``.
 
     Args:
@@ -256,7 +336,9 @@ def _vacate(home, s0, m, housing, vacancies, perceived, balls, prefs):
         m: int, the milieu.
         housing: :class:`~urbsim._kernels.records.Housing` (in/out): ``occupied`` and
             ``counts`` are decremented.
-        vacancies: ``(N * G + 1,)`` int64 (in/out), Fenwick tree: one vacancy more.
+        trees: :class:`~urbsim._kernels.records.Trees` (in/out): one vacancy more (and one
+            household of ``m`` less at ``home`` in its ties when ``ties``).
+        ties: bool, the ties tree is kept.
         perceived: :class:`~urbsim._kernels.records.Perceived` (in/out).
         balls: :class:`~urbsim._kernels.records.Balls` (in).
         prefs: :class:`~urbsim._kernels.records.Preferences` (in).
@@ -264,12 +346,14 @@ def _vacate(home, s0, m, housing, vacancies, perceived, balls, prefs):
     n_seg = housing.capacity.shape[1]
     housing.occupied[home, s0] -= 1
     housing.counts[home, m] -= 1
-    fenwick.add(vacancies, home * n_seg + s0, 1)
+    fenwick.add(trees.vacancies, home * n_seg + s0, 1)
+    if ties:
+        fenwick.add(trees.ties[m], home, -1)
     composition.shift(perceived, balls, prefs, home, m, -1.0)
 
 
 @njit(cache=True, inline="always")
-def _occupy(i, m, n, s, households, housing, vacancies, perceived, balls, prefs):
+def _occupy(i, m, n, s, households, housing, trees, ties, perceived, balls, prefs):
     """Book household ``i`` of milieu ``m`` moving into a dwelling of segment ``s`` at ``n``.
 
     Args:
@@ -281,7 +365,9 @@ def _occupy(i, m, n, s, households, housing, vacancies, perceived, balls, prefs)
             ``segment``, ``years`` (0), ``attachment`` (0), ``active`` of ``i`` are written.
         housing: :class:`~urbsim._kernels.records.Housing` (in/out): ``occupied`` and
             ``counts`` are incremented.
-        vacancies: ``(N * G + 1,)`` int64 (in/out), Fenwick tree: one vacancy less.
+        trees: :class:`~urbsim._kernels.records.Trees` (in/out): one vacancy less (and one
+            household of ``m`` more at ``n`` in its ties when ``ties``).
+        ties: bool, the ties tree is kept.
         perceived: :class:`~urbsim._kernels.records.Perceived` (in/out).
         balls: :class:`~urbsim._kernels.records.Balls` (in).
         prefs: :class:`~urbsim._kernels.records.Preferences` (in).
@@ -289,7 +375,9 @@ def _occupy(i, m, n, s, households, housing, vacancies, perceived, balls, prefs)
     n_seg = housing.capacity.shape[1]
     housing.occupied[n, s] += 1
     housing.counts[n, m] += 1
-    fenwick.add(vacancies, n * n_seg + s, -1)
+    fenwick.add(trees.vacancies, n * n_seg + s, -1)
+    if ties:
+        fenwick.add(trees.ties[m], n, 1)
     composition.shift(perceived, balls, prefs, n, m, 1.0)
     households.node[i] = n
     households.segment[i] = s

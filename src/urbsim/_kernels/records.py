@@ -181,6 +181,11 @@ class ChoiceRules(NamedTuple):
         consider_staying: bool, voluntary movers keep their home as an option.
         social_limit: float, highest income (EUR/month) allowed into social housing.
         max_burden: float, highest rent / income a household accepts.
+        tie_share: float, probability that a candidate comes through same-milieu ties.
+        screening: float, probability, in a neighbourhood without slack, that a landlord
+            turns down an applicant whose rent would exceed ``screening_burden`` of its income.
+        screening_burden: float, the rent / income landlords accept without doubt.
+        vacancy_target: float, vacancy at which a neighbourhood has slack (no screening).
     """
 
     n_candidates: int
@@ -190,6 +195,10 @@ class ChoiceRules(NamedTuple):
     consider_staying: bool
     social_limit: float
     max_burden: float
+    tie_share: float
+    screening: float
+    screening_burden: float
+    vacancy_target: float
 
 
 class Letting(NamedTuple):
@@ -244,6 +253,20 @@ class ContractRules(NamedTuple):
     cap: float
     raise_probability: float
     frozen: np.ndarray
+
+
+class Trees(NamedTuple):
+    """Fenwick trees (:mod:`urbsim._kernels.fenwick`) movers draw candidates from, kept up to
+    date move by move.
+
+    Attributes:
+        vacancies: ``(N * C + 1,)`` int64, vacant dwellings per cell ``node * C + column``.
+        ties: ``(M, N + 1)`` int64, per milieu its households per neighbourhood (the same-milieu
+            ties a candidate may come through); ``(M, 1)`` when no candidate does.
+    """
+
+    vacancies: np.ndarray
+    ties: np.ndarray
 
 
 class Candidates(NamedTuple):

@@ -92,7 +92,9 @@ class UrbanModel(World):
                                                ps.acceptable_burden)
         self.choice_rules = records.ChoiceRules(pc.candidates, pc.local_share, pc.logit_scale,
                                                 pc.move_cost, pc.consider_staying,
-                                                pc.social_income_limit, pm.max_burden)
+                                                pc.social_income_limit, pm.max_burden,
+                                                pc.tie_share, pc.screening,
+                                                pc.screening_burden, p.market.vacancy_target)
         self.moving_rules = records.MovingRules(ms.mobility * pm.mobility_scale,
                                                 np.asarray(pm.age_mobility),
                                                 pm.attachment_damping, pm.dissatisfaction_gain,
@@ -109,7 +111,9 @@ class UrbanModel(World):
                                             self._transfers)
         self.counts = composition.counts(h.record(), c.n, m)
         self.occ = composition.occupancy(h.record(), c.n, self.capacity.shape[1])
-        self.reference = contracts.reference_rents(h.record(), self.rent, c.district,
+        self.location0 = self.location_score(self.counts)
+        self.asking = self.priced(self.rent, self.counts)
+        self.reference = contracts.reference_rents(h.record(), self.asking, c.district,
                                                    len(c.districts), 0,
                                                    p.contracts.reference_years,
                                                    np.full_like(self.rent, np.nan))
@@ -165,9 +169,10 @@ class UrbanModel(World):
         """Asking rents, ending bindings, housing policies, reference rents, rises."""
         p, c, h = self.params, self.city, self.households
         pk = p.market
-        self.rent = market.update_rents(self.housing(), records.MarketRules(
-            pk.vacancy_target, pk.adjustment, pk.max_change, pk.floor, pk.ceiling,
-            pk.social_fixed))
+        self.rent = market.update_rents(self.housing()._replace(rent=self.rent),
+                                        records.MarketRules(pk.vacancy_target, pk.adjustment,
+                                                            pk.max_change, pk.floor, pk.ceiling,
+                                                            pk.social_fixed))
         ending = self.ending_bindings(t, policies.renewed(self.active_policies))
         if ending.any():
             self._private_base(ending > 0)
@@ -179,8 +184,9 @@ class UrbanModel(World):
             policies.apply_housing(self.active_policies, c, self.capacity, self.base_rent,
                                    self.rent, self.unlock_carry,
                                    np.bincount(h.node[a], minlength=c.n))
+        self.asking = self.priced(self.rent, self.counts)  # the location premium
         held = np.where(self._rules.frozen[:, None], self.reference, np.nan)  # by a freeze
-        self.reference = contracts.reference_rents(h.record(), self.rent, c.district,
+        self.reference = contracts.reference_rents(h.record(), self.asking, c.district,
                                                    len(c.districts), t,
                                                    p.contracts.reference_years, held)
         contracts.raise_rents(self.seed, t, h.record(), self.reference, records.ContractRules(
@@ -216,8 +222,8 @@ class UrbanModel(World):
     def housing(self) -> records.Housing:
         """The housing stock, market and composition as the kernels take them (a new record
         each call: the market replaces the rent array, participation the amenities)."""
-        return records.Housing(self.capacity, self.occ, self.counts, self.rent, self.base_rent,
-                               self.amenity)
+        return records.Housing(self.capacity, self.occ, self.counts, self.asking,
+                               self.base_rent, self.amenity)
 
     def _perceived(self) -> records.Perceived:
         return composition.perceived(self.counts, self.balls, self.preferences)
@@ -235,9 +241,11 @@ class UrbanModel(World):
         keys = rng.uniforms(self.seed, t, rng.ORDER + 100 * stream, len(h), 0)[who]
         perm = np.argsort(keys, kind="stable")
         order, forced = who[perm], forced[perm]
-        tree = fenwick.build((self.capacity - self.occ).ravel())
+        ties = (np.stack([fenwick.build(self.counts[:, k]) for k in range(len(self.milieus))])
+                if self.choice_rules.tie_share > 0 else np.zeros((len(self.milieus), 1), np.int64))
+        trees = records.Trees(fenwick.build((self.capacity - self.occ).ravel()), ties)
         res = choice.relocate(self.seed, t, stream, order, forced, h.record(), self.housing(),
-                              tree, agg, self.balls, self.search, self.preferences,
+                              trees, agg, self.balls, self.search, self.preferences,
                               self.choice_rules, self.letting(), self._transfers)
         m = len(self.milieus)
         mil = h.milieu[order]
@@ -271,7 +279,7 @@ class UrbanModel(World):
         if growth != 0.0:  # incomes grow before this year's newcomers arrive on the same scale
             incomes.grow(h.record(), 1.0 + growth)
         n_in = (demand.attempts(self.params.demand, t, int(self._flows["out_migrants"].sum()),
-                                before, demand.rent_index(self.rent, self.base_rent,
+                                before, demand.rent_index(self.asking, self.base_rent,
                                                           self.capacity), vacancy)
                 if p.out_rate > 0 or p.death_rate > 0 else 0)
         self._ensure_slots(n_in)

@@ -67,6 +67,10 @@ class World(Calendar):
         """``(N, C)`` dwellings per column: let (``0..G-1``), then owner-occupied."""
         self.base_rent = np.tile(c.base_rent, 2)
         self.rent = self.base_rent.copy()
+        """``(N, C)`` the market's rents and user costs (vacancy-driven)."""
+        self.asking = self.rent
+        """``(N, C)`` what vacant dwellings are offered at: :attr:`rent` with the location
+        premium (:meth:`priced`)."""
         self.segment_pref = np.tile(ms.segment_pref, 2)
         self.amenity = c.amenity.copy()
         self.unlock_carry = np.zeros(1)
@@ -85,6 +89,33 @@ class World(Calendar):
         k, g = self.params.kdu, self.params.income.growth
         return records.Transfers(k.income_limit * (1.0 + g) ** t, k.ceiling * reference_index,
                                  k.ceiling_per_person * reference_index, k.forced_rate)
+
+    def location_score(self, counts: np.ndarray) -> np.ndarray:
+        """``(N,)`` each neighbourhood's location score: the mean of its residents' status and
+        its amenity, each in standard deviations from the city's (households weighting both),
+        clipped to -2..2."""
+        residents = counts.sum(1).astype(float)
+        w = residents / max(residents.sum(), 1.0)
+        status = counts @ self.status / np.maximum(residents, 1.0)
+        score = np.zeros(len(residents))
+        for x in (status, self.amenity):
+            mean = (w * x).sum()
+            sd = np.sqrt((w * (x - mean) ** 2).sum())
+            score += np.where(residents > 0, (x - mean) / sd, 0.0) if sd > 0 else 0.0
+        return np.clip(score / 2.0, -2.0, 2.0)
+
+    def priced(self, rent: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Asking rents and user costs: the market's ``rent`` times ``1 + premium x (L - L0)``
+        in the non-social columns, ``L`` the location score now and ``L0`` at the start (the
+        base rents price the start's locations); ``rent`` itself without a premium."""
+        premium = self.params.market.location_premium
+        if premium == 0.0:
+            return rent
+        factor = np.maximum(1.0 + premium * (self.location_score(counts) - self.location0),
+                            0.1)
+        out = rent * factor[:, None]
+        out[:, 0] = rent[:, 0]
+        return out
 
     def ending_bindings(self, t: int, renewed: float) -> np.ndarray:
         """Social dwellings per neighbourhood whose binding ends in step ``t`` and is not
@@ -143,7 +174,7 @@ class World(Calendar):
         owners = np.bincount(node[~tenant] * m + milieu[~tenant], minlength=n * m)
         return {"dwellings": cap[:, :g] + cap[:, g:], "owned": cap[:, g:],
                 "vacant": (cap - occupied)[:, :g] + (cap - occupied)[:, g:],
-                "rent": self.rent[:, :g], "owner_cost": self.rent[:, g:],
+                "rent": self.asking[:, :g], "owner_cost": self.asking[:, g:],
                 "contract_rent": mean_contract, "reference_rent": ref, "tenants": count,
                 "owners": owners.reshape(n, m), "sgb": np.bincount(milieu[sgb], minlength=m)}
 

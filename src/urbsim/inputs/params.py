@@ -191,6 +191,22 @@ class ChoiceParams(_Frozen):
                                   "social housing (Wohnberechtigungsschein) at the start; "
                                   "grows with income.growth",
         json_schema_extra={"unit": "EUR/month"})
+    tie_share: Prob = Field(
+        0.0, description="share of the candidates found through same-milieu ties: a "
+                         "neighbourhood in proportion to the households of one's milieu there "
+                         "(newcomers too: chain migration); 0 switches the rule off",
+        json_schema_extra={"unit": "share 0..1"})
+    screening: Prob = Field(
+        0.0, description="probability that, where a neighbourhood has no slack, a landlord "
+                         "turns down an applicant whose rent would exceed screening_burden of "
+                         "its income (scaled by 1 - vacancy / vacancy target); 0 switches the "
+                         "rule off",
+        json_schema_extra={"unit": "share 0..1"})
+    screening_burden: float = Field(
+        1 / 3, gt=0, le=2,
+        description="rent / income landlords accept without doubt (prior: the common rule "
+                    "that the net income be three times the rent)",
+        json_schema_extra={"unit": "share of income"})
 
 
 class MarketParams(_Frozen):
@@ -210,6 +226,13 @@ class MarketParams(_Frozen):
                            json_schema_extra={"unit": "× base rent"})
     social_fixed: bool = Field(True, description="social rents stay at their base rent",
                                json_schema_extra={"unit": "flag"})
+    location_premium: float = Field(
+        0.0, ge=0, le=1,
+        description="asking rents and user costs of a neighbourhood are (1 + premium x L) "
+                    "times the market's, L its location score: the mean of its residents' "
+                    "status and its amenity, each in standard deviations from the city's "
+                    "(clipped to -2..2); 0 switches the rule off",
+        json_schema_extra={"unit": "share per standard deviation"})
 
 
 class ContractParams(_Frozen):

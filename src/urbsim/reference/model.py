@@ -178,14 +178,16 @@ class Household(CellAgent):
         """Phase 4: sample ``K`` vacant dwellings; keep those it may take and can afford, each
         as ``(neighbourhood, column, rent)``.
 
-        Each draw is local with ``local_share`` (a neighbourhood near home, weighted by
-        ``exp(-distance / decay)``, then a vacant column there in proportion to its
-        vacancies; a draw that finds the neighbourhood full yields nothing), otherwise a
-        vacant dwelling uniformly from the whole city. Newcomers search city-wide only. A
-        candidate costs the rent it would be let (or sold) at; it is dropped when that is
-        above ``max_burden * income`` (on SGB II: above the KdU ceiling), when it is social
-        housing and the income is above the limit, or when it is for sale and the household
-        on SGB II.
+        Each draw comes through same-milieu ties with ``tie_share`` (a neighbourhood in
+        proportion to the households of its milieu there, newcomers too), else is local with
+        ``local_share`` (a neighbourhood near home, weighted by ``exp(-distance / decay)``);
+        either way then a vacant column there in proportion to its vacancies (a draw that finds
+        the neighbourhood full yields nothing); otherwise a vacant dwelling uniformly from the
+        whole city. Newcomers have no home to search near. A candidate costs the rent it would
+        be let (or sold) at; it is dropped when that is above ``max_burden * income`` (on SGB
+        II: above the KdU ceiling), when it is social housing and the income is above the
+        limit, when it is for sale and the household on SGB II, or when its landlord turns the
+        household down (:meth:`ReferenceModel.turned_down`).
         """
         md, pc = self.model, self.model.params.choice
         vacant = md.capacity - md.occupied
@@ -195,9 +197,15 @@ class Household(CellAgent):
         limit = self.ceiling() if sgb else md.params.moving.max_burden * self.income
         home, found = self.node, []
         for _ in range(pc.candidates):
-            if home >= 0 and md.rng.random() < pc.local_share:
-                near, weight = md.nearby[home]
-                n = near[md.draw(weight)]
+            tie = pc.tie_share > 0 and md.rng.random() < pc.tie_share
+            if tie or (home >= 0 and md.rng.random() < pc.local_share):
+                if tie:
+                    if md.counts[:, self.milieu].sum() == 0:
+                        continue
+                    n = md.draw(md.counts[:, self.milieu].astype(float))
+                else:
+                    near, weight = md.nearby[home]
+                    n = near[md.draw(weight)]
                 if vacant[n].sum() == 0:
                     continue
                 c = md.draw(vacant[n])
@@ -206,7 +214,7 @@ class Household(CellAgent):
             if (c == SOCIAL and self.income > md.social_limit) or (sgb and c >= G):
                 continue
             rent = md.let_rent(n, c)
-            if rent <= limit:
+            if rent <= limit and not md.turned_down(n, c, rent, self.income):
                 found.append((n, c, rent))
         return found
 
@@ -285,6 +293,8 @@ class ReferenceModel(World):
                       contract=float(h.contract[i]), previous=float(h.previous[i]),
                       since=int(h.since[i]))
         self.counts, self.occupied = self.tally()
+        self.location0 = self.location_score(self.counts)
+        self.asking = self.priced(self.rent, self.counts)
         self.reference = self.reference_rents(0)
         self.reference0 = self.reference_level()
 
@@ -371,7 +381,7 @@ class ReferenceModel(World):
         rent if higher, at the share of the lets that keep the limit (the others at the
         asking rent); under a freeze at most the frozen reference rent. Social and owned
         dwellings go at their asking rent."""
-        asking = float(self.rent[n, c])
+        asking = float(self.asking[n, c])
         limit = float(self.rules.limit[n])
         if (c == SOCIAL or c >= G or not math.isfinite(limit)
                 or self.rng.random() >= self.rules.enforced[n]):
@@ -380,6 +390,19 @@ class ReferenceModel(World):
         if self.rules.keep_previous[n]:
             allowed = max(allowed, float(self.previous_rent[n, c]))
         return min(asking, allowed)
+
+    def turned_down(self, n: int, c: int, rent: float, income: float) -> bool:
+        """Whether the landlord of a vacant dwelling turns an applicant down: a non-social let
+        dwelling whose rent exceeds ``screening_burden`` of the income, in a neighbourhood
+        whose vacancy ``v`` is below target, with probability ``screening x (1 - v /
+        target)`` (other applicants are preferred)."""
+        pc = self.params.choice
+        if pc.screening == 0.0 or not SOCIAL < c < G or rent <= pc.screening_burden * income:
+            return False
+        cap = self.capacity[n].sum()
+        slack = ((cap - self.occupied[n].sum()) / cap / self.params.market.vacancy_target
+                 if cap > 0 else 1.0)
+        return bool(self.rng.random() < pc.screening * max(0.0, 1.0 - slack))
 
     def reference_rents(self, t: int) -> np.ndarray:
         """The reference rent of every private let cell (columns ``1..G-1``; 0 elsewhere) in
@@ -409,7 +432,7 @@ class ReferenceModel(World):
                 elif city_count > 0:
                     out[n, col] = d_total[:, col].sum() / city_count
                 else:
-                    out[n, col] = self.rent[n, col]
+                    out[n, col] = self.asking[n, col]
         return out
 
     def reference_level(self) -> float:
@@ -532,6 +555,7 @@ class ReferenceModel(World):
                 underused[hh.node] += 1
         policies.apply_housing(self.active_policies, self.city, self.capacity, self.base_rent,
                                self.rent, self.unlock_carry, underused)
+        self.asking = self.priced(self.rent, self.counts)  # the location premium
         reference = self.reference_rents(t)
         frozen = self.rules.frozen
         reference[frozen] = self.reference[frozen]
@@ -562,7 +586,7 @@ class ReferenceModel(World):
             hh.income *= 1.0 + growth
         open_city = pt.out_rate > 0 or pt.death_rate > 0
         n_in = (demand.attempts(self.params.demand, t, int(f["out_migrants"].sum()), before,
-                                demand.rent_index(self.rent, self.base_rent, self.capacity),
+                                demand.rent_index(self.asking, self.base_rent, self.capacity),
                                 vacancy) if open_city else 0)
         mix = ms.share * np.exp(np.array([pt.trend.get(c, 0.0) for c in ms.codes]) * t)
         newcomers = [self._newcomer(mix) for _ in range(n_in)]

@@ -1,0 +1,92 @@
+"""Sorting rules (issue 18, switched off in the baseline until its refit): candidates through
+same-milieu ties (chain migration), landlords' screening, and a location premium in asking
+rents. Each is switchable; these tests show what each does, and that off it changes nothing
+(tests/test_digests.py holds the shipped scenarios bitwise)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import small_params
+from urbsim._kernels import choice, records
+from urbsim.analysis.summary import series
+from urbsim.engine.model import UrbanModel
+from urbsim.inputs import scenario as sc
+from urbsim.inputs.params import ChoiceParams, MarketParams
+
+BASE = sc.load("baseline").params().model_copy(update={"households": 12_000})
+
+
+def _d_low(p, seeds=(0, 1), steps=8) -> float:
+    return float(np.mean([series(UrbanModel(p, seed=s).run(steps))["d_low"].values[-1]
+                          for s in seeds]))
+
+
+def test_ties_keep_the_low_status_milieus_together():
+    """Candidates through same-milieu ties (newcomers included) hold segregation up."""
+    ties = BASE.model_copy(update={"choice": BASE.choice.model_copy(update={"tie_share": 0.5})})
+    assert _d_low(ties) > _d_low(BASE) + 0.01
+
+
+def test_ties_bring_newcomers_to_their_milieu():
+    """Chain migration: with ties, newcomers more often settle where their milieu lives."""
+    def near_own(p) -> float:
+        m = UrbanModel(p, seed=3)
+        m.run(2)
+        counts = m.counts.copy()
+        h = m.households
+        before = h.active.copy()
+        m.step()
+        new = np.flatnonzero(h.active[: len(before)] & ~before)
+        rank = counts[h.node[new], h.milieu[new]] / np.maximum(counts.sum(1)[h.node[new]], 1)
+        share = counts.sum(0)[h.milieu[new]] / counts.sum()
+        return float(np.mean(rank > share))  # newcomers where their milieu is over-represented
+
+    ties = BASE.model_copy(update={"choice": BASE.choice.model_copy(update={"tie_share": 0.8})})
+    assert near_own(ties) > near_own(BASE) + 0.05
+
+
+@pytest.mark.parametrize(("free", "share", "rent", "income", "expect"), [
+    (0, 1.0, 900.0, 1500.0, True),     # no slack, rent above a third of the income: turned down
+    (0, 1.0, 400.0, 1500.0, False),    # affordable by the landlord's rule
+    (10, 1.0, 900.0, 1500.0, False),   # slack (vacancy 10 % > target 3 %): no screening
+    (0, 0.0, 900.0, 1500.0, False),    # screening off
+])
+def test_screening_turns_down_applicants_where_there_is_no_slack(free, share, rent, income,
+                                                                expect):
+    cap = np.zeros((1, 8), np.int64)
+    cap[0, 1] = 100
+    occ = cap.copy()
+    occ[0, 1] -= free
+    housing = records.Housing(cap, occ, np.zeros((1, 2), np.int64), np.zeros((1, 8)),
+                              np.zeros((1, 8)), np.zeros(1))
+    rules = records.ChoiceRules(10, 0.5, 2.0, 0.2, True, 2200.0, 0.45, 0.0, share, 1 / 3, 0.03)
+    assert choice._turned_down(0, 1, rent, income, housing, rules, 0.5) is expect
+    assert choice._turned_down(0, 0, rent, income, housing, rules, 0.5) is False  # social
+
+
+def test_screening_keeps_low_incomes_out_of_tight_markets(small_city):
+    """With screening, fewer households above the landlords' burden rule move in."""
+    def stretched(screening: float) -> float:
+        p = small_params(events={}, choice=ChoiceParams(screening=screening))
+        m = UrbanModel(p, city=small_city, seed=2)
+        m.run(4)
+        h = m.households
+        new = h.active & (h.since == 4) & (h.segment > 0) & (h.segment < 4)
+        return float(np.mean(h.contract[new] > h.income[new] / 3))
+    assert stretched(1.0) < stretched(0.0)
+
+
+def test_location_premium_prices_what_changed_since_the_start(small_city):
+    p = small_params(events={}, market=MarketParams(location_premium=0.2))
+    m = UrbanModel(p, city=small_city, seed=1)
+    np.testing.assert_allclose(m.asking, m.rent)  # the base rents price the start
+    counts = m.counts.copy()
+    up = int(np.argmin(m.location_score(counts)))
+    rich = int(np.argmax(m.status))
+    counts[up, rich] += 5 * counts[up].sum()  # the neighbourhood's status rises
+    priced = m.priced(m.rent, counts)
+    assert (priced[up, 1:] > m.rent[up, 1:]).all() and priced[up, 0] == m.rent[up, 0]
+    off = UrbanModel(small_params(events={}), city=small_city, seed=1)
+    assert off.priced(off.rent, counts) is off.rent  # off: the market's rents themselves
