@@ -90,3 +90,23 @@ def test_location_premium_prices_what_changed_since_the_start(small_city):
     assert (priced[up, 1:] > m.rent[up, 1:]).all() and priced[up, 0] == m.rent[up, 0]
     off = UrbanModel(small_params(events={}), city=small_city, seed=1)
     assert off.priced(off.rent, counts) is off.rent  # off: the market's rents themselves
+
+
+def test_ablation_script_runs_small(tmp_path):
+    """scripts/sorting.py, the ablation run of the sorting rules, at a small size."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    page = tmp_path / "page.md"
+    page.write_text("x\n<!-- sorting results -->\nPLACEHOLDER\n<!-- end sorting results -->\n")
+    r = subprocess.run([sys.executable, str(root / "scripts" / "sorting.py"), "--set",
+                        "choice.tie_share=0.5", "--households", "3000", "--seeds", "2",
+                        "--steps", "4", "--out", str(page)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    text = page.read_text()
+    assert "PLACEHOLDER" not in text and "| without ties |" in text and "| random start |" in text
+    bad = subprocess.run([sys.executable, str(root / "scripts" / "sorting.py"), "--set",
+                          "choice.tie_share"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "expected KEY=VALUE" in bad.stderr
