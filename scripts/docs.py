@@ -22,13 +22,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
 
-def _between(text: str, name: str, content: str) -> str:
-    pattern = re.compile(rf"(<!-- {name} -->\n).*?(<!-- end {name} -->)", re.S)
-    if not pattern.search(text):
-        raise SystemExit(f"docs: no '<!-- {name} -->' ... '<!-- end {name} -->' markers")
-    return pattern.sub(lambda m: m.group(1) + content + m.group(2), text)
-
-
 def _cli() -> str:
     typer = Path(sys.executable).with_name("typer")
     out = subprocess.run([str(typer), "urbsim.interfaces.cli", "utils", "docs", "--name",
@@ -40,15 +33,16 @@ def _cli() -> str:
 def generated() -> dict[Path, str]:
     """Every generated file's content, by path."""
     from urbsim import calibration
+    from urbsim.common.files import between
     from urbsim.interfaces import schemadoc
 
     labels = calibration.labels(calibration.load(ROOT / "calibration" / "config.toml"))
     out = {DOCS / f"{k}-schema.md": schemadoc.markdown(k) for k in ("scenario", "experiment")}
-    out[DOCS / "cli.md"] = _between((DOCS / "cli.md").read_text(encoding="utf-8"),
-                                    "cli reference", _cli())
+    out[DOCS / "cli.md"] = between((DOCS / "cli.md").read_text(encoding="utf-8"),
+                                   "cli reference", _cli(), DOCS / "cli.md")
     out[DOCS / "odd.md"] = schemadoc.fill((DOCS / "odd.md").read_text(encoding="utf-8"), labels)
-    out[DOCS / "store.md"] = _between((DOCS / "store.md").read_text(encoding="utf-8"),
-                                      "variables", schemadoc.variables_table())
+    out[DOCS / "store.md"] = between((DOCS / "store.md").read_text(encoding="utf-8"),
+                                     "variables", schemadoc.variables_table(), DOCS / "store.md")
     return out
 
 

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+
+from urbsim.common.files import write_between
 
 SCENARIOS = ("baseline", "rent_brake", "lower_cap", "rent_freeze")
 ROWS = {
@@ -43,12 +44,14 @@ ROWS = {
 def run(name: str, households: int, seed: int, steps: int) -> dict[str, float]:
     """One run's figures (see :data:`ROWS`); raises if an invariant breaks."""
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
+    from urbsim.analysis.summary import series
+    from urbsim.calibration.targets import tenant_rent
     from urbsim.engine.model import UrbanModel
     from urbsim.inputs import scenario as sc
     from urbsim.inputs.city import PERIODS
     from urbsim.inputs.milieus import SEGMENTS
 
-    g, private = len(SEGMENTS), SEGMENTS.index("private")
+    private = SEGMENTS.index("private")
     m = UrbanModel(sc.load(name).model_copy(update={"households": households}), seed=seed,
                    expected_steps=steps)
     h = m.households
@@ -66,41 +69,32 @@ def run(name: str, households: int, seed: int, steps: int) -> dict[str, float]:
         if t <= 3 and new.any():
             early.append(h.contract[new])
     ds = m.dataset()
-    pop = ds.households.sum(("neighbourhood", "milieu"))
-    tenants = ds.tenants.sum(("neighbourhood", "segment"))
-    paid = (ds.contract_rent.fillna(0) * ds.tenants).sum(("neighbourhood", "segment")) / tenants
-    d = ds.dwellings.sel(segment="private")
-    asking = (ds.rent.sel(segment="private") * d).sum("neighbourhood") / d.sum("neighbourhood")
-    n_priv = ds.tenants.sel(segment="private")
+    s = series(ds)
     estates = (m.city.period == PERIODS.index("1950-1979"))
     end = ds.isel(step=-1)
     growth = lambda x: float(((x[-1] / x[0]) ** (1 / steps) - 1) * 100)  # noqa: E731
     return {
-        "displaced": float((ds.displaced.sum("milieu") / pop).isel(step=slice(1, None)).mean()
-                           * 100),
+        "displaced": float(s["displaced"][1:].mean()),
         "displaced_initial": float(ds.displaced.sum() / start * 100),
-        "asking_growth": growth(asking.values),
-        "contract_growth": growth(paid.values),
+        "asking_growth": growth(s["rent_private"].values),
+        "contract_growth": growth(tenant_rent(ds).values),
         "relet_early": float(np.concatenate(early).mean()) if early else np.nan,
         "relet": float(np.concatenate(relet).mean()) if relet else np.nan,
-        "contract": float((end.contract_rent.sel(segment="private").fillna(0)
-                           * n_priv.isel(step=-1)).sum() / n_priv.isel(step=-1).sum()),
-        "vacancy": float(end.vacant.sum() / end.dwellings.sum() * 100),
+        "contract": float(s["contract_rent"][-1]),
+        "vacancy": float(s["vacancy"][-1]),
         "vacancy_estates": float(end.vacant[estates].sum() / end.dwellings[estates].sum() * 100),
-        "owner_share": float(end.owners.sum() / end.households.sum() * 100),
+        "owner_share": float(s["owner_share"][-1]),
         "sgb": float(end.sgb.sum() / end.households.sum() * 100),
-        "_g": g,
     }
 
 
 def interval(x: np.ndarray) -> tuple[float, float]:
-    """Mean and half-width of the 95 % t-interval."""
-    from scipy import stats
+    """Mean and half-width of the 95 % t-interval (NaN with one value)."""
+    from urbsim.common.stats import half_width
 
     if len(x) < 2:
         return float(x.mean()), np.nan
-    return float(x.mean()), float(stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1)
-                                  / np.sqrt(len(x)))
+    return float(x.mean()), float(half_width(x.std(ddof=1), len(x)))
 
 
 def report(results: dict[str, list[dict]], households: int, seeds: int, steps: int,
@@ -152,13 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     text = report(results, a.households, a.seeds, a.steps, time.perf_counter() - t0)
     sys.stdout.write(text)
     if a.out is not None:
-        page = a.out.read_text(encoding="utf-8")
-        pattern = re.compile(r"(<!-- housing results -->\n).*?(<!-- end housing results -->)",
-                             re.S)
-        if not pattern.search(page):
-            raise SystemExit(f"{a.out}: no '<!-- housing results -->' markers")
-        a.out.write_text(pattern.sub(lambda mt: mt.group(1) + text + mt.group(2), page),
-                         encoding="utf-8")
+        write_between(a.out, "housing results", text)
     return 0
 
 

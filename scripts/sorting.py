@@ -17,13 +17,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
+
+from urbsim.common.files import write_between
+from urbsim.common.stats import half_width
 
 RULES = {"ties": "choice.tie_share", "screening": "choice.screening",
          "location premium": "market.location_premium"}
@@ -46,12 +48,9 @@ def run(values: dict, households: int, seed: int, steps: int) -> tuple[float, fl
 
 def interval(x: np.ndarray) -> str:
     """``mean ± half-width`` of the 95 % t-interval (no interval with one seed)."""
-    from scipy import stats
-
     if len(x) < 2:
         return f"{x.mean():+.3f}"
-    half = stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
-    return f"{x.mean():+.3f} ± {half:.3f}"
+    return f"{x.mean():+.3f} ± {half_width(x.std(ddof=1), len(x)):.3f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,13 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     if a.out is not None:
-        page = a.out.read_text(encoding="utf-8")
-        pattern = re.compile(r"(<!-- sorting results -->\n).*?(<!-- end sorting results -->)",
-                             re.S)
-        if not pattern.search(page):
-            raise SystemExit(f"{a.out}: no '<!-- sorting results -->' markers")
-        a.out.write_text(pattern.sub(lambda m: m.group(1) + text + m.group(2), page),
-                         encoding="utf-8")
+        write_between(a.out, "sorting results", text)
     return 0
 
 

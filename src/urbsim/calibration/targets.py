@@ -71,18 +71,12 @@ def _growth(level: xr.DataArray) -> xr.DataArray:
     return ((level.isel(step=years) / level.isel(step=0)) ** (1 / years) - 1) * 100
 
 
-def _paid(ds: xr.Dataset) -> xr.DataArray:
+def tenant_rent(ds: xr.Dataset) -> xr.DataArray:
     """Mean contract rent of all tenant households per step (social housing included, as in
     the consumer-price index for net rents)."""
     n = ds.tenants
     return (ds.contract_rent.fillna(0) * n).sum(("neighbourhood", "segment")) / n.sum(
         ("neighbourhood", "segment"))
-
-
-def _asking(ds: xr.Dataset) -> xr.DataArray:
-    """Mean asking rent of the private rental dwellings per step."""
-    d = ds.dwellings.sel(segment="private")
-    return (ds.rent.sel(segment="private") * d).sum("neighbourhood") / d.sum("neighbourhood")
 
 
 STATISTICS: dict[str, tuple[str, Callable[..., xr.DataArray]]] = {
@@ -96,10 +90,10 @@ STATISTICS: dict[str, tuple[str, Callable[..., xr.DataArray]]] = {
     "owner_share": ("households living in a home they own at the end (%)",
                     lambda ds: headline(ds)["owner_share"]),
     "contract_rent_growth": ("mean yearly growth of the rent all tenant households pay, over "
-                             "the first ten years (%)", lambda ds: _growth(_paid(ds))),
+                             "the first ten years (%)", lambda ds: _growth(tenant_rent(ds))),
     "asking_rent_growth": ("mean yearly growth of the asking rent of private rental "
                            "dwellings, over the first ten years (%)",
-                           lambda ds: _growth(_asking(ds))),
+                           lambda ds: _growth(series(ds)["rent_private"])),
     "d_low_start": ("dissimilarity D of the low-status milieus (PRE+HKON) at the start",
                     lambda ds: series(ds)["d_low"].isel(step=0)),
     "d_low_end": ("dissimilarity D of the low-status milieus (PRE+HKON) at the end",

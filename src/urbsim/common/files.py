@@ -9,6 +9,7 @@ new content, never a part of it.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import tomllib
@@ -128,3 +129,23 @@ def write_text(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically."""
     with atomic(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def between(text: str, name: str, content: str, source: object = None) -> str:
+    """``text`` with what stands between its ``<!-- name -->`` and ``<!-- end name -->``
+    markers replaced by ``content`` (the generated parts of a page).
+
+    Raises:
+        InputError: the markers are missing (naming ``source``).
+    """
+    pattern = re.compile(rf"(<!-- {re.escape(name)} -->\n).*?(<!-- end {re.escape(name)} -->)",
+                         re.S)
+    if not pattern.search(text):
+        raise InputError(f"no '<!-- {name} -->' ... '<!-- end {name} -->' markers", source)
+    return pattern.sub(lambda m: m.group(1) + content + m.group(2), text)
+
+
+def write_between(path: Path, name: str, content: str) -> None:
+    """Replace the part of the page at ``path`` between its ``name`` markers (see
+    :func:`between`), atomically."""
+    write_text(path, between(read_text(path), name, content, path))

@@ -117,7 +117,7 @@ class UrbanModel(World):
                                                    len(c.districts), 0,
                                                    p.contracts.reference_years,
                                                    np.full_like(self.rent, np.nan))
-        self._reference0 = self._reference_level()
+        self.reference0 = self.reference_level()
         self._rules = policies.rent_rules([], c, p.contracts.cap)
 
         self.recorder = self.new_recorder(expected_steps)
@@ -175,7 +175,8 @@ class UrbanModel(World):
                                                             pk.social_fixed))
         ending = self.ending_bindings(t, policies.renewed(self.active_policies))
         if ending.any():
-            self._private_base(ending > 0)
+            policies.open_column(np.flatnonzero(ending), policies.PRIVATE, self.capacity,
+                                 self.base_rent, self.rent)
             bindings.expire(self.seed, t, h.record(), self.capacity, self.occ, ending,
                             p.contracts.reference_years)
         if self.active_policies:
@@ -191,28 +192,8 @@ class UrbanModel(World):
                                                    p.contracts.reference_years, held)
         contracts.raise_rents(self.seed, t, h.record(), self.reference, records.ContractRules(
             self._rules.cap, p.contracts.raise_probability, self._rules.frozen))
-        level = self._reference_level()
-        self._transfers = self.transfers(t, level / self._reference0 if self._reference0 > 0
-                                         else 1.0)
-        self.choice_rules = self.choice_rules._replace(  # the WBS limit grows with incomes
-            social_limit=p.choice.social_income_limit * (1.0 + p.income.growth) ** t)
-
-    def _private_base(self, nodes: np.ndarray) -> None:
-        """Give private rental blocks the city's mean base rent where ``nodes`` get their
-        first ones."""
-        col = policies.PRIVATE
-        new = nodes & (self.capacity[:, col] == 0)
-        has = self.capacity[:, col] > 0
-        if new.any() and has.any():
-            w = self.capacity[has, col]
-            self.base_rent[new, col] = self.rent[new, col] = (
-                (self.base_rent[has, col] * w).sum() / w.sum())
-
-    def _reference_level(self) -> float:
-        """Mean reference rent of the non-social let dwellings (weighted by dwellings)."""
-        g = len(SEGMENTS)
-        w = self.capacity[:, 1:g]
-        return float((self.reference[:, 1:g] * w).sum() / max(w.sum(), 1))
+        self._transfers = self.transfers(t)
+        self.choice_rules = self.choice_rules._replace(social_limit=self.wbs_limit(t))
 
     def letting(self) -> records.Letting:
         """At what rents vacant dwellings are let now (:class:`~urbsim._kernels.records.Letting`)."""

@@ -145,10 +145,17 @@ def apportion(total: int, weights: np.ndarray) -> np.ndarray:
 def add(nodes: np.ndarray, col: int, counts: np.ndarray, capacity: np.ndarray,
         base_rent: np.ndarray, rent: np.ndarray) -> None:
     """Add ``counts`` dwellings of column ``col`` at ``nodes`` (in place)."""
+    open_column(nodes[counts > 0], col, capacity, base_rent, rent)
+    np.add.at(capacity[:, col], nodes, counts)
+
+
+def open_column(nodes: np.ndarray, col: int, capacity: np.ndarray, base_rent: np.ndarray,
+                rent: np.ndarray) -> None:
+    """Give the ``nodes`` without dwellings of column ``col``, about to get their first, the
+    city's capacity-weighted mean base rent of that column as base and current rent (in place;
+    nothing when no neighbourhood has the column)."""
     has = capacity[:, col] > 0
-    mean = ((base_rent[has, col] * capacity[has, col]).sum() / capacity[has, col].sum()
-            if has.any() else 0.0)
-    for n, c in zip(nodes, counts, strict=True):
-        if c > 0 and capacity[n, col] == 0:
-            base_rent[n, col] = rent[n, col] = mean
-        capacity[n, col] += c
+    new = np.asarray(nodes, np.int64)[~has[nodes]]
+    if len(new) and has.any():
+        w = capacity[has, col]
+        base_rent[new, col] = rent[new, col] = (base_rent[has, col] * w).sum() / w.sum()

@@ -79,16 +79,31 @@ class World(Calendar):
         self.bound = c.capacity[:, 0].copy()
         """Social dwellings of the start still bound (new social housing stays bound)."""
         self.binding_carry = np.zeros(c.n)
+        self.reference0 = 0.0
+        """The mean reference rent at the start, once the households are placed (the KdU
+        ceilings grow with the mean reference rent, :meth:`transfers`)."""
         self.previous_rent = np.zeros_like(self.rent)
         """The last leaving tenant's rent per cell (the "Vormiete")."""
         self.schedule_calendar(p)
 
-    def transfers(self, t: int, reference_index: float = 1.0) -> records.Transfers:
+    def transfers(self, t: int) -> records.Transfers:
         """The KdU rule in step ``t``: the income limit grows with incomes, the ceilings with
-        the mean reference rent (``reference_index``, relative to the start)."""
+        the mean reference rent (:meth:`reference_level` against :attr:`reference0`; as at the
+        start while no reference rent is set)."""
         k, g = self.params.kdu, self.params.income.growth
-        return records.Transfers(k.income_limit * (1.0 + g) ** t, k.ceiling * reference_index,
-                                 k.ceiling_per_person * reference_index, k.forced_rate)
+        index = self.reference_level() / self.reference0 if self.reference0 > 0 else 1.0
+        return records.Transfers(k.income_limit * (1.0 + g) ** t, k.ceiling * index,
+                                 k.ceiling_per_person * index, k.forced_rate)
+
+    def wbs_limit(self, t: int) -> float:
+        """The social-housing income limit in step ``t``: it grows with incomes."""
+        return self.params.choice.social_income_limit * (1.0 + self.params.income.growth) ** t
+
+    def reference_level(self) -> float:
+        """Mean reference rent of the non-social let dwellings (weighted by dwellings)."""
+        g = len(SEGMENTS)
+        w = self.capacity[:, 1:g]
+        return float((self.reference[:, 1:g] * w).sum() / max(w.sum(), 1))
 
     def location_score(self, counts: np.ndarray) -> np.ndarray:
         """``(N,)`` each neighbourhood's location score: the mean of its residents' status and

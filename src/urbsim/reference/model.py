@@ -296,7 +296,7 @@ class ReferenceModel(World):
         self.location0 = self.location_score(self.counts)
         self.asking = self.priced(self.rent, self.counts)
         self.reference = self.reference_rents(0)
-        self.reference0 = self.reference_level()
+        self.reference0 = self.reference_level()  # the KdU ceilings grow with it
 
         self.recorder = self.new_recorder(expected_steps)
         self.flows = self._zero_flows()
@@ -435,11 +435,6 @@ class ReferenceModel(World):
                     out[n, col] = self.asking[n, col]
         return out
 
-    def reference_level(self) -> float:
-        """Mean reference rent of the private let dwellings (weighted by dwellings)."""
-        w = self.capacity[:, SOCIAL + 1:G]
-        return float((self.reference[:, SOCIAL + 1:G] * w).sum() / max(w.sum(), 1))
-
     def _raise_rents(self, t: int) -> None:
         """§558 BGB: a tenant of a private let dwelling whose rent is below the reference rent
         and unchanged for ``WAIT`` years gets ``min(reference, (1 + cap) x r3)`` with ``r3`` its
@@ -468,11 +463,7 @@ class ReferenceModel(World):
         if not ending.any():
             return
         cap, occ = self.capacity, self.occupied
-        has = cap[:, PRIVATE] > 0
-        first = (ending > 0) & ~has
-        if first.any() and has.any():
-            mean = (self.base_rent[has, PRIVATE] * cap[has, PRIVATE]).sum() / cap[has, PRIVATE].sum()
-            self.base_rent[first, PRIVATE] = self.rent[first, PRIVATE] = mean
+        policies.open_column(np.flatnonzero(ending), PRIVATE, cap, self.base_rent, self.rent)
         for n, cell in enumerate(self.cells):
             e = min(int(ending[n]), int(cap[n, SOCIAL]))
             if e == 0:
@@ -561,10 +552,8 @@ class ReferenceModel(World):
         reference[frozen] = self.reference[frozen]
         self.reference = reference
         self._raise_rents(t)
-        level = self.reference_level()
-        self.kdu = self.transfers(t, level / self.reference0 if self.reference0 > 0 else 1.0)
-        self.social_limit = (self.params.choice.social_income_limit
-                             * (1.0 + self.params.income.growth) ** t)
+        self.kdu = self.transfers(t)
+        self.social_limit = self.wbs_limit(t)
 
     def _turnover(self) -> None:
         """Phase 6: each household leaves with ``out_rate`` (+ ``death_rate`` at 65+);
