@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from urbsim.common.files import write_between
+from urbsim.common.errors import InputError
+from urbsim.common.files import require_between, write_between
 
 SCENARIOS = ("baseline", "rent_brake", "lower_cap", "rent_freeze")
 ROWS = {
@@ -137,6 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, help="write the report into this file's markers")
     a = ap.parse_args(argv)
+    if a.out is not None:
+        try:
+            require_between(a.out, "housing results")
+        except InputError as e:
+            ap.error(str(e))
     t0 = time.perf_counter()
     jobs = [(name, s) for name in SCENARIOS for s in range(a.seeds)]
     with ProcessPoolExecutor(a.workers) as pool:

@@ -8,9 +8,10 @@ Runs the baseline with the sorting rules as given (``--set KEY=VALUE``, on top o
 baseline), then the same with each rule switched off in turn (``choice.tie_share``,
 ``choice.screening``, ``market.location_premium`` set to 0), and the same from a random start
 (``placement.rule = "random"``), all with the same seeds (common random numbers). Prints a
-markdown table: D of the low-status milieus (PRE+HKON) and the multigroup D at the start and
-at the end, and for each ablation the paired difference of the year-end D with its 95 %
-t-interval. ``--out FILE`` writes it into the ``sorting results`` markers of that file.
+markdown table: D of the low-status milieus (PRE+HKON) at the start, at the end and its change
+(95 % t-interval over seeds), the multigroup D at the start and at the end, and for each
+ablation the paired difference of the year-end D with its 95 % t-interval. ``--out FILE``
+writes it into the ``sorting results`` markers of that file.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from urbsim.common.files import write_between
+from urbsim.common.errors import InputError
+from urbsim.common.files import require_between, write_between
 from urbsim.common.stats import half_width
 
 RULES = {"ties": "choice.tie_share", "screening": "choice.screening",
@@ -64,6 +66,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, help="write the table into this file's markers")
     a = ap.parse_args(argv)
+    if a.out is not None:
+        try:
+            require_between(a.out, "sorting results")
+        except InputError as e:
+            ap.error(str(e))
     given = {}
     for item in a.set:
         key, sep, value = item.partition("=")
@@ -82,12 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     shown = ", ".join(f"{k} = {v}" for k, v in given.items()) or "the shipped baseline"
     lines = [f"{shown}; {a.households:,} households, {a.seeds} seeds, {a.steps} years "
              f"({time.perf_counter() - t0:.0f} s).", "",
-             "| configuration | D low, start | D low, end | multigroup D, start | multigroup D, "
-             "end | D low at the end against 'as given' |", "|---|---|---|---|---|---|"]
+             "| configuration | D low, start | D low, end | change | multigroup D, start | "
+             "multigroup D, end | D low at the end against 'as given' |",
+             "|---|---|---|---|---|---|---|"]
     for c, r in res.items():
         diff = "" if c == "as given" else interval(r[:, 1] - res["as given"][:, 1])
         lines.append(f"| {c} | {r[:, 0].mean():.3f} | {r[:, 1].mean():.3f} | "
-                     f"{r[:, 2].mean():.3f} | {r[:, 3].mean():.3f} | {diff} |")
+                     f"{interval(r[:, 1] - r[:, 0])} | {r[:, 2].mean():.3f} | "
+                     f"{r[:, 3].mean():.3f} | {diff} |")
     text = "\n".join(lines) + "\n"
     sys.stdout.write(text)
     if a.out is not None:

@@ -46,6 +46,11 @@ def test_statistics_match_hand_computation(runs):
     assert acc.compute(runs)[1] == pytest.approx(float(ds.accepted.sum() / ds.invited.sum() * 100))
     shares = tg.Target(statistic="milieu_share_error", value=0, tolerance=2, unit="pp", source="x")
     assert 0 <= shares.compute(runs).max() < 2
+    # segregation trend: change of D from the start to the end
+    from urbsim.analysis.summary import series
+    d = series(ds)["d_low"].values
+    trend = tg.Target(statistic="d_low_change", value=0, tolerance=0.03, unit="D", source="x")
+    assert trend.compute(runs)[1] == pytest.approx(d[-1] - d[0])
 
 
 def test_unknown_milieu_in_a_statistic_is_bad_input(runs):
@@ -117,14 +122,18 @@ def test_small_fit_writes_fitted_values_and_resumes(tmp_path):
         'unit = "%"\nsource = "test"\n')
     config = ('targets = "targets.toml"\ncity = "x"\nfitted = "fitted.toml"\nrecord = "fit.json"\n'
               'storage = "study.db"\n[runs.baseline]\nscenario = "small.toml"\nsteps = 3\n'
-              '[fit]\ntrials = {n}\nseeds = 1\nseed = 0\nworkers = 1\n'
+              '[fit]\ntrials = {n}\nseeds = 1\nseed = 0\nworkers = 1\npolish = {p}\n'
               '[parameters]\n"moving.mobility_scale" = {{ low = 0.5, high = 6.0 }}\n')
-    (tmp_path / "config.toml").write_text(config.format(n=3))
+    (tmp_path / "config.toml").write_text(config.format(n=3, p=0))
     cal = cal_mod.load(tmp_path / "config.toml")
     seen = []
     record = cal_mod.fit(cal, lambda done, total, best: seen.append(done), slices=False)
     assert seen == [1, 2, 3] and record["trials"] == 3
-    (tmp_path / "config.toml").write_text(config.format(n=5))
+    storage = optuna.storages.RDBStorage(f"sqlite:///{tmp_path / 'study.db'}")
+    first = optuna.load_study(study_name=record["study"], storage=storage).trials[0]
+    assert first.params == {"moving.mobility_scale": 1.0}  # the fit starts at the current value
+    storage.engine.dispose()
+    (tmp_path / "config.toml").write_text(config.format(n=5, p=0))
     record = cal_mod.fit(cal_mod.load(tmp_path / "config.toml"), slices=True)
     assert record["trials"] == 5  # resumed: two more, not five more
     storage = optuna.storages.RDBStorage(f"sqlite:///{tmp_path / 'study.db'}")
@@ -138,6 +147,18 @@ def test_small_fit_writes_fitted_values_and_resumes(tmp_path):
     s = saved["slices"]["moving.mobility_scale"]
     assert len(s["grid"]) == SLICE_POINTS and np.isfinite(s["loss"]).all()
     assert s["acceptable"][0] <= record["best"]["moving.mobility_scale"] <= s["acceptable"][1]
+    # polishing: a slice point that beats the optimum becomes a trial, until none does
+    (tmp_path / "config.toml").write_text(config.format(n=5, p=4))
+    stages = []
+    polished = cal_mod.fit(cal_mod.load(tmp_path / "config.toml"), on_stage=stages.append)
+    assert stages[0] == "loss slices"
+    assert polished["trials"] == 5 + polished["polish_steps"]
+    assert polished["best_loss"] <= record["best_loss"]
+    lowest = min(min(s["loss"]) for s in polished["slices"].values())
+    assert polished["at_slice_minimum"] == (lowest >= polished["best_loss"] - 1e-9)
+    assert polished["polish_steps"] >= 1 and polished["best_loss"] < record["best_loss"]
+    if polished["polish_steps"] < 4:
+        assert polished["at_slice_minimum"]
     # the study is keyed on what the fit holds fixed: fitted values do not change the key ...
     assert cal_mod.load(tmp_path / "config.toml").digest == record["config_digest"]
     # ... a changed prior does, so a stale study is never resumed

@@ -67,7 +67,7 @@ def test_overwrite_replaces_an_existing_output(tmp_path):
 
 def test_compare_scenarios_prints_verdicts_and_writes_a_plot(tmp_path):
     page = tmp_path / "cmp.html"
-    r = urbsim("compare", "baseline", "rent_brake", "--seeds", "3", *SMALL, "--plot", str(page))
+    r = urbsim("compare", "baseline", "rent_brake", "--seeds", "4", *SMALL, "--plot", str(page))
     assert r.returncode == 0, r.stderr
     assert "rent_brake against baseline" in r.stdout
     rent = next(ln for ln in r.stdout.splitlines() if "rent paid by private tenants" in ln)

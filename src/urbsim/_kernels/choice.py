@@ -7,10 +7,11 @@ ties (a neighbourhood in proportion to the households of the mover's milieu ther
 included: chain migration), then a vacant column there in proportion to its vacancies;
 otherwise with probability ``local_share`` a node near home (weights ``exp(-distance /
 decay)`` within the search distance) and then a vacant column likewise; otherwise a vacant
-dwelling uniformly from the whole city (a Fenwick tree over vacancies). Where a neighbourhood
-has no slack (vacancy below target), a landlord turns down an applicant whose rent would
-exceed ``screening_burden`` of its income with probability ``screening x (1 - vacancy /
-target)`` (other applicants are preferred). A candidate costs its let rent, or for an owner-occupied
+dwelling uniformly from the whole city (a Fenwick tree over vacancies). Where applicants
+queue (a neighbourhood's vacancy below twice the target), a share ``screening`` of landlords
+asks for an income proof and prefers other applicants to one on SGB II or whose rent would
+exceed ``screening_burden`` of its income (in full at or below the target vacancy, fading
+to none at twice it). A candidate costs its let rent, or for an owner-occupied
 column its user cost (:func:`urbsim._kernels.contracts.let_rent`). Candidates the household
 cannot afford (cost / income above ``max_burden``; on SGB II, a rent above its KdU ceiling or
 any purchase) or may not rent (social housing above the income limit) are dropped.
@@ -129,7 +130,8 @@ def relocate(seed, step, stream, order, forced, households, housing, trees, perc
                 continue
             r = contracts.let_rent(n, s, rent, letting, rng.keyed(hk, 3 * n_candidates + 1 + c))
             if r > limit or (rules.screening > 0.0 and _turned_down(
-                    n, s, r, y, housing, rules, rng.keyed(hk, 4 * n_candidates + 1 + c))):
+                    n, s, r, y, sgb, housing, rules,
+                    rng.keyed(hk, 4 * n_candidates + 1 + c))):
                 continue
             excl = near_home[n] if mark else composition.weight_in_ball(balls, n, home)
             cands.utility[k] = utility(m, y, contracts.paid(r, y, size, transfers), n, s, excl,
@@ -266,7 +268,7 @@ def _vacant_column(hk, c, n, housing):
 
 
 @njit(cache=True, inline="always")
-def _turned_down(n, s, r, y, housing, rules, u):
+def _turned_down(n, s, r, y, sgb, housing, rules, u):
     """Whether the landlord of a let dwelling turns the applicant down (screening).
 
     Args:
@@ -274,15 +276,17 @@ def _turned_down(n, s, r, y, housing, rules, u):
         s: int, the column.
         r: float, the rent it would be let at.
         y: float, the applicant's income.
+        sgb: bool, the applicant is on SGB II.
         housing: :class:`~urbsim._kernels.records.Housing` (in): ``capacity`` and
             ``occupied`` are read.
         rules: :class:`~urbsim._kernels.records.ChoiceRules` (in).
         u: float, a uniform in [0, 1).
 
     Returns:
-        bool, a non-social let dwelling whose rent exceeds ``screening_burden * y``, in a
-        neighbourhood whose vacancy ``v`` is below target, with probability
-        ``screening * (1 - v / target)``.
+        bool, for a non-social let dwelling whose applicant fails the income proof (on SGB II,
+        or a rent above ``screening_burden * y``), with probability ``screening x queue``,
+        ``queue = clip(2 - v / target, 0, 1)`` for the vacancy ``v`` of ``n``: full where
+        vacancy is at or below target, none where it is twice the target.
     """
     capacity, occ = housing.capacity, housing.occupied
     n_let = capacity.shape[1] // 2
@@ -291,9 +295,9 @@ def _turned_down(n, s, r, y, housing, rules, u):
     for k in range(capacity.shape[1]):
         cap += capacity[n, k]
         free += capacity[n, k] - occ[n, k]
-    slack = free / cap / rules.vacancy_target if cap > 0 else 1.0
-    return (0 < s < n_let and r > rules.screening_burden * y
-            and u < rules.screening * max(0.0, 1.0 - slack))
+    queue = min(1.0, max(0.0, 2.0 - free / cap / rules.vacancy_target)) if cap > 0 else 0.0
+    return (0 < s < n_let and (sgb or r > rules.screening_burden * y)
+            and u < rules.screening * queue)
 
 
 @njit(cache=True, inline="always")

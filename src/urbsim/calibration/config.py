@@ -73,6 +73,10 @@ class Fit(_Seeds):
     seed: int = Field(0, ge=0, description="first seed: the fit runs seed, seed + 1, ...")
     sampler_seed: int = Field(0, ge=0, description="seed of the CMA-ES sampler")
     workers: int = Field(2, ge=1, le=256, description="parallel processes")
+    polish: int = Field(3, ge=0, le=100,
+                        description="after the trials, rounds of stepping to the best point of "
+                                    "the loss slices while one beats the optimum (a coordinate "
+                                    "step; each round costs one set of slices)")
 
 
 class Check(_Seeds):

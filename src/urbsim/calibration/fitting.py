@@ -61,10 +61,11 @@ def loss(cal: Calibration, stats: dict[str, np.ndarray]) -> float:
 
 
 def fit(cal: Calibration, on_trial: Callable[[int, int, float], None] | None = None,
-        slices: bool = True) -> dict:
+        slices: bool = True, on_stage: Callable[[str], None] | None = None) -> dict:
     """Run (or resume) the optuna study, then write the fitted file and the fit record.
 
-    ``on_trial(done, total, best_loss)`` is called after each trial. Returns the record.
+    ``on_trial(done, total, best_loss)`` is called after each trial, ``on_stage(text)`` as the
+    loss slices and the polish steps after the trials begin. Returns the record.
     """
     import optuna
 
@@ -72,28 +73,35 @@ def fit(cal: Calibration, on_trial: Callable[[int, int, float], None] | None = N
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = optuna.storages.RDBStorage(f"sqlite:///{cal.file(c.storage).resolve()}")
     try:
-        return _optimise(cal, storage, on_trial, slices)
+        return _optimise(cal, storage, on_trial, slices, on_stage or (lambda text: None))
     finally:
         storage.engine.dispose()  # close the SQLite connections now, not at garbage collection
 
 
-def _optimise(cal: Calibration, storage, on_trial, slices: bool) -> dict:
+def _optimise(cal: Calibration, storage, on_trial, slices: bool, stage) -> dict:
     import optuna
 
     from urbsim.engine.runner import worker_pool
 
     c = cal.config
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    sampler = optuna.samplers.CmaEsSampler(seed=c.fit.sampler_seed,
-                                           warn_independent_sampling=False)
+    base = config.scenario(cal, next(iter(c.runs)))
+    # the current values (priors or the last fit); free parameters are numbers (the fit
+    # suggests floats for them)
+    start = {k: float(np.clip(cast(float, get(base, k)), b.low, b.high))
+             for k, b in c.parameters.items()}
+    # CMA-ES searches around them rather than around the middle of the bounds (``x0`` is
+    # deprecated since optuna 4.9 in favour of warm starts from earlier studies' trials, which
+    # a changed config does not have)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        sampler = optuna.samplers.CmaEsSampler(x0=start, seed=c.fit.sampler_seed,
+                                               warn_independent_sampling=False)
     study = optuna.create_study(study_name=f"baseline-{cal.digest}", storage=storage,
                                 load_if_exists=True, direction="minimize", sampler=sampler)
     done = len([t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
-    if not study.trials:  # the first trial: the current values (priors or the last fit)
-        base = config.scenario(cal, next(iter(c.runs)))
-        # free parameters are numbers (the fit suggests floats for them)
-        study.enqueue_trial({k: float(np.clip(cast(float, get(base, k)), b.low, b.high))
-                             for k, b in c.parameters.items()})
+    if not study.trials:  # the first trial: the start itself
+        study.enqueue_trial(start)
     with worker_pool(c.fit.workers) as pool:
         def objective(trial) -> float:
             values = {k: trial.suggest_float(k, b.low, b.high, log=b.log)
@@ -110,17 +118,33 @@ def _optimise(cal: Calibration, storage, on_trial, slices: bool) -> dict:
         if done < c.fit.trials:
             study.optimize(objective, n_trials=c.fit.trials - done, callbacks=[report])
         best = study.best_trial
+        cuts, steps = None, 0
+        if slices:
+            # CMA-ES may stop short of a minimum; a slice point that beats it becomes a trial
+            # (the study stays the one record of what was evaluated) and the slices are redone
+            stage("loss slices")
+            cuts = _slices(cal, best.params, study.best_value, pool)
+            while steps < c.fit.polish and (step := _better(cuts, best.params,
+                                                            study.best_value)):
+                steps += 1
+                stage(f"polish step {steps}: a slice point beats the optimum")
+                study.enqueue_trial(step)
+                study.optimize(objective, n_trials=1)
+                best = study.best_trial
+                cuts = _slices(cal, best.params, study.best_value, pool)
         record = {
             "config": str(cal.path), "config_digest": cal.digest, "study": study.study_name,
-            "trials": len(study.trials), "best_loss": best.value, "best": best.params,
+            "trials": len(study.trials), "best_loss": study.best_value, "best": best.params,
             "stats": best.user_attrs["stats"], "seeds": list(c.fit.seed_list),
             "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "git_commit": git_commit(),
             "sampler": f"optuna {optuna.__version__} CMA-ES, seed "
                        f"{c.fit.sampler_seed}",
         }
-        if slices:
-            record["slices"] = _slices(cal, best.params, study.best_value, pool)
+        if cuts is not None:
+            record["slices"] = cuts
+            record["polish_steps"] = steps
+            record["at_slice_minimum"] = _better(cuts, best.params, study.best_value) is None
     write_fitted(cal, record)
     write_text(cal.file(c.record), json.dumps(record, indent=1, sort_keys=True) + "\n")
     return record
@@ -142,6 +166,15 @@ def _slices(cal: Calibration, best: dict[str, float], best_loss: float, pool) ->
         out[k] = {"grid": grid.tolist(), "loss": losses, "identified": pinned,
                   "acceptable": [min(ok), max(ok)]}
     return out
+
+
+def _better(cuts: dict, best: dict[str, float], best_loss: float) -> dict[str, float] | None:
+    """The slice point with the lowest loss, as a full parameter set, where it beats
+    ``best_loss``; else None."""
+    key, x, value = min(((k, x, v) for k, s in cuts.items()
+                         for x, v in zip(s["grid"], s["loss"], strict=True)),
+                        key=lambda item: item[2])
+    return best | {key: float(x)} if value < best_loss - 1e-9 else None
 
 
 def write_fitted(cal: Calibration, record: dict) -> None:

@@ -98,6 +98,9 @@ STATISTICS: dict[str, tuple[str, Callable[..., xr.DataArray]]] = {
                     lambda ds: series(ds)["d_low"].isel(step=0)),
     "d_low_end": ("dissimilarity D of the low-status milieus (PRE+HKON) at the end",
                   lambda ds: series(ds)["d_low"].isel(step=-1)),
+    "d_low_change": ("change of D of the low-status milieus (PRE+HKON) from the start to "
+                     "the end", lambda ds: series(ds)["d_low"].isel(step=-1)
+                     - series(ds)["d_low"].isel(step=0)),
     "vacancy": ("vacant dwellings at the end (%)", lambda ds: headline(ds)["vacancy"]),
     "turnout_election": ("turnout in elections, all households (%)",
                          lambda ds: _rate(ds, "election")),

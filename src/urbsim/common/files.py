@@ -145,6 +145,12 @@ def between(text: str, name: str, content: str, source: object = None) -> str:
     return pattern.sub(lambda m: m.group(1) + content + m.group(2), text)
 
 
+def require_between(path: Path, name: str) -> None:
+    """Check that ``path`` can be read and has the ``name`` markers, before generating what
+    goes between them (:func:`between`'s error otherwise)."""
+    between(read_text(path), name, "", path)
+
+
 def write_between(path: Path, name: str, content: str) -> None:
     """Replace the part of the page at ``path`` between its ``name`` markers (see
     :func:`between`), atomically."""

@@ -197,10 +197,10 @@ class ChoiceParams(_Frozen):
                          "(newcomers too: chain migration); 0 switches the rule off",
         json_schema_extra={"unit": "share 0..1"})
     screening: Prob = Field(
-        0.0, description="probability that, where a neighbourhood has no slack, a landlord "
-                         "turns down an applicant whose rent would exceed screening_burden of "
-                         "its income (scaled by 1 - vacancy / vacancy target); 0 switches the "
-                         "rule off",
+        0.0, description="share of landlords who ask for an income proof and, where "
+                         "applicants queue (vacancy below twice the target; in full at or "
+                         "below it), prefer others to an applicant on SGB II or whose rent "
+                         "would exceed screening_burden of its income; 0 switches the rule off",
         json_schema_extra={"unit": "share 0..1"})
     screening_burden: float = Field(
         1 / 3, gt=0, le=2,

@@ -216,7 +216,10 @@ def _fit(cal) -> None:
         def on_trial(done: int, total: int, best: float) -> None:
             bar.update(task, completed=done, description=f"fitting (best loss {best:.2f})")
 
-        record = cal_mod.fit(cal, on_trial)
+        def on_stage(text: str) -> None:
+            bar.update(task, description=text)
+
+        record = cal_mod.fit(cal, on_trial, on_stage=on_stage)
     table = Table(title=f"fitted · loss {record['best_loss']:.3f} · {record['trials']} trials")
     for col in ("parameter", "value", "acceptable (loss within +4)", "identified"):
         table.add_column(col)
@@ -225,6 +228,10 @@ def _fit(cal) -> None:
         table.add_row(k, f"{v:.4g}", "{:.3g} .. {:.3g}".format(*s["acceptable"]) if s else "",
                       ("yes" if s["identified"] else "weakly") if s else "")
     _out().print(table)
+    if not record.get("at_slice_minimum", True):
+        _err().print(f"warning: after {record['polish_steps']} polish steps a loss slice still "
+                     "beats the optimum: fit again (it starts from the values written) or "
+                     "raise fit.polish", highlight=False)
     _err().print(f"wrote {cal.file(cal.config.fitted)} and {cal.file(cal.config.record)}",
                  highlight=False)
 

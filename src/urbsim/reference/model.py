@@ -214,7 +214,7 @@ class Household(CellAgent):
             if (c == SOCIAL and self.income > md.social_limit) or (sgb and c >= G):
                 continue
             rent = md.let_rent(n, c)
-            if rent <= limit and not md.turned_down(n, c, rent, self.income):
+            if rent <= limit and not md.turned_down(n, c, rent, self.income, sgb):
                 found.append((n, c, rent))
         return found
 
@@ -391,18 +391,19 @@ class ReferenceModel(World):
             allowed = max(allowed, float(self.previous_rent[n, c]))
         return min(asking, allowed)
 
-    def turned_down(self, n: int, c: int, rent: float, income: float) -> bool:
+    def turned_down(self, n: int, c: int, rent: float, income: float, sgb: bool) -> bool:
         """Whether the landlord of a vacant dwelling turns an applicant down: a non-social let
-        dwelling whose rent exceeds ``screening_burden`` of the income, in a neighbourhood
-        whose vacancy ``v`` is below target, with probability ``screening x (1 - v /
-        target)`` (other applicants are preferred)."""
+        dwelling whose applicant is on SGB II or would pay more than ``screening_burden`` of
+        its income, with probability ``screening x clip(2 - v / target, 0, 1)`` for the
+        neighbourhood's vacancy ``v`` (other applicants queue)."""
         pc = self.params.choice
-        if pc.screening == 0.0 or not SOCIAL < c < G or rent <= pc.screening_burden * income:
+        if (pc.screening == 0.0 or not SOCIAL < c < G
+                or not (sgb or rent > pc.screening_burden * income)):
             return False
         cap = self.capacity[n].sum()
-        slack = ((cap - self.occupied[n].sum()) / cap / self.params.market.vacancy_target
-                 if cap > 0 else 1.0)
-        return bool(self.rng.random() < pc.screening * max(0.0, 1.0 - slack))
+        queue = (min(1.0, max(0.0, 2.0 - (cap - self.occupied[n].sum()) / cap
+                              / self.params.market.vacancy_target)) if cap > 0 else 0.0)
+        return bool(self.rng.random() < pc.screening * queue)
 
     def reference_rents(self, t: int) -> np.ndarray:
         """The reference rent of every private let cell (columns ``1..G-1``; 0 elsewhere) in
