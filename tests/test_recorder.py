@@ -66,6 +66,32 @@ def test_indicators_are_those_of_the_recorded_steps(small_city):
     assert (ds.participants.sum(("format", "neighbourhood", "milieu")) == 0).any()  # not all
 
 
+def test_representation_gap_per_format_is_that_formats_own(small_city):
+    """Headline indicators give each format's gap (its participants against its reached), and
+    label the recorded one as all formats together."""
+    from urbsim.analysis.summary import LABELS, series
+    from urbsim.inputs.params import FORMATS
+    from urbsim.interfaces.workshop.texts import INDICATORS_DE
+
+    m, _ = _run(small_city, 6)
+    ds = m.dataset()
+    s = series(ds)
+    checked = 0
+    for f in ds.format.values:
+        for t in range(ds.sizes["step"]):
+            part = ds.participants[t].sel(format=f).sum("neighbourhood").values
+            reach = ds.reached[t].sel(format=f).sum("neighbourhood").values
+            got = float(s[f"representation_gap_{f}"][t])
+            if part.sum():
+                assert got == pytest.approx(indicators.representation_gap(part, reach))
+                checked += 1
+            else:
+                assert np.isnan(got)
+    assert checked >= 4
+    assert "all formats" in LABELS["representation_gap"]
+    assert {f"representation_gap_{f}" for f in FORMATS} <= set(LABELS) == set(INDICATORS_DE)
+
+
 @pytest.mark.parametrize("read_at", [(1,), (2, 3, 7), tuple(range(1, 9))])
 def test_reading_during_a_run_changes_nothing(small_city, read_at):
     unread = _run(small_city, 8)[0].dataset()

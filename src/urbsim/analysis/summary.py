@@ -33,13 +33,20 @@ LABELS = {
     "turnout_open": "turnout open formats (%)",
     "turnout_panel": "panel acceptance (%)",
     "turnout_continuous": "turnout continuous formats (%)",
-    "representation_gap": "representation gap (0..1)",
+    "representation_gap_election": "representation gap, elections (0..1)",
+    "representation_gap_open": "representation gap, open formats (0..1)",
+    "representation_gap_panel": "representation gap, random-selection panels (0..1)",
+    "representation_gap_continuous": "representation gap, continuous formats (0..1)",
+    "representation_gap": "representation gap, all formats and elections together (0..1)",
 }
-"""Plain-language label of each indicator of :func:`series`."""
+"""Plain-language label of each indicator of :func:`series`. A format's representation gap
+compares who took part with who was reached (in scope, or invited to a panel): half the sum
+over milieus of the difference of their shares (0: a mirror, 1: disjoint)."""
 
 FLOWS = {"moves", "displaced", "in_migrants", "out_migrants", "tenant_changes",
          "turnout_election", "turnout_open", "turnout_panel", "turnout_continuous",
-         "representation_gap"}
+         "representation_gap", "representation_gap_election", "representation_gap_open",
+         "representation_gap_panel", "representation_gap_continuous"}
 """Indicators averaged over the last steps; all others are read at the end."""
 
 
@@ -70,6 +77,9 @@ def indicators(a: dict[str, np.ndarray], milieus, segments, formats) -> dict[str
         reached = a["reached"].sum((-2, -1))
         turnout = (a["participants"].sum((-2, -1)) / np.where(reached > 0, reached, np.nan)
                    * 100)
+        # by format and milieu (summed over neighbourhoods): who took part against who was
+        # reached, the dissimilarity of the two (NaN without participants)
+        gap = _d_two(a["participants"].sum(-2), a["reached"].sum(-2))
         private = list(segments).index("private")
         dwellings = a["dwellings"]
         low = np.isin(milieus, LOW_STATUS)
@@ -93,6 +103,7 @@ def indicators(a: dict[str, np.ndarray], milieus, segments, formats) -> dict[str
             "d_low": _d_two(hh[..., low].sum(-1), hh[..., ~low].sum(-1)) if low.any()
             else np.full(pop.shape, np.nan),
             **{f"turnout_{f}": turnout[..., i] for i, f in enumerate(formats)},
+            **{f"representation_gap_{f}": gap[..., i] for i, f in enumerate(formats)},
             "representation_gap": a["representation_gap"],
         }
 
@@ -137,7 +148,8 @@ def describe(ds: xr.Dataset) -> str:
 
 
 def _d_two(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Dissimilarity of two groups with counts by neighbourhood on the last axis."""
+    """Dissimilarity of two groups with counts by neighbourhood on the last axis (or of two
+    distributions over milieus: the representation gap)."""
     return 0.5 * np.abs(a / a.sum(-1, keepdims=True) - b / b.sum(-1, keepdims=True)).sum(-1)
 
 

@@ -88,7 +88,11 @@ INDICATORS_DE = {
     "turnout_open": "Beteiligung offene Formate (%)",
     "turnout_panel": "Annahme Bürgerrat (%)",
     "turnout_continuous": "Beteiligung verstetigte Formate (%)",
-    "representation_gap": "Repräsentationslücke (0..1)",
+    "representation_gap_election": "Repräsentationslücke Wahl (0..1)",
+    "representation_gap_open": "Repräsentationslücke offene Formate (0..1)",
+    "representation_gap_panel": "Repräsentationslücke Bürgerrat (0..1)",
+    "representation_gap_continuous": "Repräsentationslücke verstetigte Formate (0..1)",
+    "representation_gap": "Repräsentationslücke, alle Formate und Wahlen zusammen (0..1)",
 }
 
 _VERDICTS_DE = (
