@@ -230,8 +230,8 @@ def _fit(cal) -> None:
     _out().print(table)
     if not record.get("at_slice_minimum", True):
         _err().print(f"warning: after {record['polish_steps']} polish steps a loss slice still "
-                     "beats the optimum: fit again (it starts from the values written) or "
-                     "raise fit.polish", highlight=False)
+                     "beats the optimum: run the fit again to polish on (it resumes the "
+                     "study), or raise fit.polish", highlight=False)
     _err().print(f"wrote {cal.file(cal.config.fitted)} and {cal.file(cal.config.record)}",
                  highlight=False)
 
