@@ -14,17 +14,15 @@ the ``housing results`` markers of that file (docs/housing.md).
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
+import batch_options
 import numpy as np
 
-from urbsim.common.errors import InputError
-from urbsim.common.files import require_between, write_between
+from urbsim.common.files import write_between
 
 SCENARIOS = ("baseline", "rent_brake", "lower_cap", "rent_freeze")
 ROWS = {
@@ -131,18 +129,8 @@ def report(results: dict[str, list[dict]], households: int, seeds: int, steps: i
 
 def main(argv: list[str] | None = None) -> int:
     """Run the scenarios and print (and optionally write) the report."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--households", type=int, default=120_000)
-    ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--out", type=Path, help="write the report into this file's markers")
-    a = ap.parse_args(argv)
-    if a.out is not None:
-        try:
-            require_between(a.out, "housing results")
-        except InputError as e:
-            ap.error(str(e))
+    ap = batch_options.parser(__doc__, "report")
+    a = batch_options.parse(ap, argv, "housing results")
     t0 = time.perf_counter()
     jobs = [(name, s) for name in SCENARIOS for s in range(a.seeds)]
     with ProcessPoolExecutor(a.workers) as pool:

@@ -16,17 +16,15 @@ writes it into the ``sorting results`` markers of that file.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
+import batch_options
 import numpy as np
 
-from urbsim.common.errors import InputError
-from urbsim.common.files import require_between, write_between
+from urbsim.common.files import write_between
 from urbsim.common.stats import half_width
 
 RULES = {"ties": "choice.tie_share", "screening": "choice.screening",
@@ -57,20 +55,10 @@ def interval(x: np.ndarray) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the configurations and print (and optionally write) the table."""
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = batch_options.parser(__doc__, "table")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a parameter on top of the shipped baseline (repeatable)")
-    ap.add_argument("--households", type=int, default=120_000)
-    ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--steps", type=int, default=20)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--out", type=Path, help="write the table into this file's markers")
-    a = ap.parse_args(argv)
-    if a.out is not None:
-        try:
-            require_between(a.out, "sorting results")
-        except InputError as e:
-            ap.error(str(e))
+    a = batch_options.parse(ap, argv, "sorting results")
     given = {}
     for item in a.set:
         key, sep, value = item.partition("=")
