@@ -1,12 +1,20 @@
-"""The command-line options the batch scripts share (``housing.py``, ``sorting.py``)."""
+"""What the batch scripts share (``housing.py``, ``sorting.py``, ``participation.py``): their
+command-line options, running configurations over seeds, the 95 % t-interval of their tables
+and writing them."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import numpy as np
+
 from urbsim.common.errors import InputError
-from urbsim.common.files import require_between
+from urbsim.common.files import require_between, write_between
+from urbsim.common.stats import half_width
 
 
 def parser(doc: str, what: str) -> argparse.ArgumentParser:
@@ -32,3 +40,27 @@ def parse(ap: argparse.ArgumentParser, argv: list[str] | None,
         except InputError as e:
             ap.error(str(e))
     return a
+
+
+def interval(x: np.ndarray) -> tuple[float, float]:
+    """Mean and half-width of the 95 % t-interval over seeds (NaN with one value)."""
+    x = np.asarray(x, dtype=float)
+    if len(x) < 2:
+        return float(x.mean()), np.nan
+    return float(x.mean()), float(half_width(x.std(ddof=1), len(x)))
+
+
+def run_all(run: Callable, configs: Mapping[str, object], a: argparse.Namespace) -> dict:
+    """``run(config, households, seed, steps)`` for every configuration and seed, in
+    ``a.workers`` processes: ``{name: [result of seed 0, seed 1, ...]}``."""
+    with ProcessPoolExecutor(a.workers) as pool:
+        futures = {(c, s): pool.submit(run, v, a.households, s, a.steps)
+                   for c, v in configs.items() for s in range(a.seeds)}
+        return {c: [futures[(c, s)].result() for s in range(a.seeds)] for c in configs}
+
+
+def emit(text: str, a: argparse.Namespace, markers: str) -> None:
+    """Print the table, and write it into the ``markers`` of ``--out`` if given."""
+    sys.stdout.write(text)
+    if a.out is not None:
+        write_between(a.out, markers, text)

@@ -17,12 +17,9 @@ from __future__ import annotations
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 import batch_options
 import numpy as np
-
-from urbsim.common.files import write_between
 
 SCENARIOS = ("baseline", "rent_brake", "lower_cap", "rent_freeze")
 ROWS = {
@@ -87,15 +84,6 @@ def run(name: str, households: int, seed: int, steps: int) -> dict[str, float]:
     }
 
 
-def interval(x: np.ndarray) -> tuple[float, float]:
-    """Mean and half-width of the 95 % t-interval (NaN with one value)."""
-    from urbsim.common.stats import half_width
-
-    if len(x) < 2:
-        return float(x.mean()), np.nan
-    return float(x.mean()), float(half_width(x.std(ddof=1), len(x)))
-
-
 def report(results: dict[str, list[dict]], households: int, seeds: int, steps: int,
            seconds: float) -> str:
     """The markdown report of all runs."""
@@ -109,11 +97,11 @@ def report(results: dict[str, list[dict]], households: int, seeds: int, steps: i
         cells = []
         for name in SCENARIOS:
             x = np.array([r[key] for r in results[name]])
-            mean, half = interval(x)
+            mean, half = batch_options.interval(x)
             cell = f"{mean:,.2f}" if abs(mean) < 100 else f"{mean:,.0f}"
             if name != "baseline":
                 diff = x - np.array([r[key] for r in base])
-                dm, dh = interval(diff)
+                dm, dh = batch_options.interval(diff)
                 rel = dm / abs(np.mean([r[key] for r in base])) * 100 if key in (
                     "relet_early", "relet", "contract") else None
                 cell += (f" ({dm:+.2f} ± {dh:.2f}" + (f", {rel:+.1f} %" if rel is not None
@@ -132,15 +120,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = batch_options.parser(__doc__, "report")
     a = batch_options.parse(ap, argv, "housing results")
     t0 = time.perf_counter()
-    jobs = [(name, s) for name in SCENARIOS for s in range(a.seeds)]
-    with ProcessPoolExecutor(a.workers) as pool:
-        futures = {job: pool.submit(run, job[0], a.households, job[1], a.steps) for job in jobs}
-        results = {name: [futures[(name, s)].result() for s in range(a.seeds)]
-                   for name in SCENARIOS}
+    results = batch_options.run_all(run, {name: name for name in SCENARIOS}, a)
     text = report(results, a.households, a.seeds, a.steps, time.perf_counter() - t0)
-    sys.stdout.write(text)
-    if a.out is not None:
-        write_between(a.out, "housing results", text)
+    batch_options.emit(text, a, "housing results")
     return 0
 
 

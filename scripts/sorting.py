@@ -19,13 +19,9 @@ from __future__ import annotations
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 import batch_options
 import numpy as np
-
-from urbsim.common.files import write_between
-from urbsim.common.stats import half_width
 
 RULES = {"ties": "choice.tie_share", "screening": "choice.screening",
          "location premium": "market.location_premium"}
@@ -48,9 +44,8 @@ def run(values: dict, households: int, seed: int, steps: int) -> tuple[float, fl
 
 def interval(x: np.ndarray) -> str:
     """``mean ± half-width`` of the 95 % t-interval (no interval with one seed)."""
-    if len(x) < 2:
-        return f"{x.mean():+.3f}"
-    return f"{x.mean():+.3f} ± {half_width(x.std(ddof=1), len(x)):.3f}"
+    mean, half = batch_options.interval(x)
+    return f"{mean:+.3f}" if np.isnan(half) else f"{mean:+.3f} ± {half:.3f}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,11 +64,7 @@ def main(argv: list[str] | None = None) -> int:
                **{f"without {name}": given | {key: 0.0} for name, key in RULES.items()},
                "random start": given | {"placement.rule": "random"}}
     t0 = time.perf_counter()
-    with ProcessPoolExecutor(a.workers) as pool:
-        futures = {(c, s): pool.submit(run, v, a.households, s, a.steps)
-                   for c, v in configs.items() for s in range(a.seeds)}
-        res = {c: np.array([futures[(c, s)].result() for s in range(a.seeds)])
-               for c in configs}
+    res = {c: np.array(r) for c, r in batch_options.run_all(run, configs, a).items()}
     shown = ", ".join(f"{k} = {v}" for k, v in given.items()) or "the shipped baseline"
     lines = [f"{shown}; {a.households:,} households, {a.seeds} seeds, {a.steps} years "
              f"({time.perf_counter() - t0:.0f} s).", "",
@@ -85,10 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {c} | {r[:, 0].mean():.3f} | {r[:, 1].mean():.3f} | "
                      f"{interval(r[:, 1] - r[:, 0])} | {r[:, 2].mean():.3f} | "
                      f"{r[:, 3].mean():.3f} | {diff} |")
-    text = "\n".join(lines) + "\n"
-    sys.stdout.write(text)
-    if a.out is not None:
-        write_between(a.out, "sorting results", text)
+    batch_options.emit("\n".join(lines) + "\n", a, "sorting results")
     return 0
 
 

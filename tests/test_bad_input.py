@@ -229,7 +229,8 @@ def _cal(**replace: str) -> str:
     text = (f'targets = "{root / "calibration" / "targets.toml"}"\ncity = "berlin"\n'
             f'fitted = "{root / "calibration" / "fitted.toml"}"\nrecord = "fit.json"\n'
             'storage = "optuna.db"\n[runs.baseline]\nscenario = "baseline"\nsteps = 2\n'
-            '[runs.random_panels]\nscenario = "random_panels"\nsteps = 2\n[fit]\ntrials = 2\n'
+            '[runs.random_panels]\nscenario = "random_panels"\nsteps = 2\n'
+            '[runs.continuous_local]\nscenario = "continuous_local"\nsteps = 2\n[fit]\ntrials = 2\n'
             'seeds = 1\n[check]\nseeds = 2\nseed = 1\n[parameters]\n'
             '"moving.mobility_scale" = { low = 0.5, high = 5.0 }\n')
     for old, new in replace.items():

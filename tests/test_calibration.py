@@ -42,6 +42,21 @@ def test_statistics_match_hand_computation(runs):
     by_nb = nb.participants.sum("milieu") / nb.reached.sum("milieu") * 100
     spread = tg.Target(statistic="turnout_spread", value=28, tolerance=6, unit="pp", source="x")
     assert spread.compute(runs)[1] == pytest.approx(float(by_nb.max() - by_nb.min()))
+    # the survey gap: leading minus low-status milieus in the federal election
+    def rate(sub):
+        return float(sub.participants.sum() / sub.reached.sum() * 100)
+
+    gap = tg.Target(statistic="turnout_gap_status", value=27, tolerance=5, unit="pp", source="x")
+    assert gap.compute(runs)[1] == pytest.approx(
+        rate(el.sel(milieu=["KET", "LIB", "PER"])) - rate(el.sel(milieu=["PRE", "HKON"])))
+    # the council election (step 3): turnout and its spread between neighbourhoods
+    council = ds.sel(format="municipal", step=3)
+    town = tg.Target(statistic="turnout_municipal", value=45, tolerance=5, unit="%", source="x")
+    assert town.compute(runs)[1] == pytest.approx(rate(council))
+    by_nb = council.participants.sum("milieu") / council.reached.sum("milieu") * 100
+    wide = tg.Target(statistic="turnout_spread_municipal", value=38, tolerance=6, unit="pp",
+                     source="x")
+    assert wide.compute(runs)[1] == pytest.approx(float(by_nb.max() - by_nb.min()))
     acc = tg.Target(statistic="panel_acceptance", value=7, tolerance=2, unit="%", source="x")
     assert acc.compute(runs)[1] == pytest.approx(float(ds.accepted.sum() / ds.invited.sum() * 100))
     shares = tg.Target(statistic="milieu_share_error", value=0, tolerance=2, unit="pp", source="x")
@@ -66,9 +81,12 @@ def test_shipped_targets_are_sourced_and_every_parameter_labelled():
     assert {"tenant_changes", "owner_share", "contract_rent_growth", "asking_rent_growth",
             "segregation_start", "turnout_PRE", "turnout_spread", "panel_acceptance",
             "open_reach", "milieu_shares"} <= names
-    for housing in ("tenant_changes", "owner_share", "contract_rent_growth",
-                    "asking_rent_growth", "vacancy"):  # issue 17: none of them excused
-        assert cal.targets.targets[housing].required
+    assert all(t.required for t in cal.targets.targets.values())  # none excused
+    inputs = {k for k, t in cal.targets.targets.items() if t.input}
+    assert inputs == {"turnout_election", "turnout_KET", "turnout_LIB", "turnout_PER",
+                      "turnout_SOK", "turnout_PRE", "turnout_HKON"}  # the milieu file's
+    assert {"turnout_gap_status", "turnout_municipal", "turnout_spread_municipal",
+            "panel_low_status", "open_skew", "continuous_reach"} <= names  # not inputs
     for t in cal.targets.targets.values():
         assert t.source and t.unit and t.tolerance > 0
     labels = cal_mod.labels(cal)
@@ -86,10 +104,19 @@ def test_shipped_targets_are_sourced_and_every_parameter_labelled():
            "unit = 'u'\nsource = 's'\n", "targets.x.values: no value for the reference city"),
     ('"moving.nope" = { low = 0, high = 1 }\n', None, "parameters.moving.nope: no such parameter"),
     ('"moving.forced_rate" = { low = 1, high = 0 }\n', None, "expected low < high"),
+    ('[priors]"moving.forced_rate" = { low = 0.6, high = 1 }\n', None,
+     "priors.moving.forced_rate: the shipped value 0.5 lies outside [0.6, 1.0]"),
+    ('[priors]"participation.engagement_gain" = { low = 0, high = 1 }\n', None,
+     "priors.participation.engagement_gain: a calibrated parameter, not a prior"),
+    ('[priors]"moving.nope" = { low = 0, high = 1 }\n', None,
+     "priors.moving.nope: no such parameter"),
 ])
 def test_bad_calibration_input(tmp_path, config, targets, fragment):
     text = CONFIG.read_text(encoding="utf-8").replace('"../scenarios/', f'"{ROOT}/scenarios/')
-    if config is not None:
+    if config is not None and config.startswith("[priors]"):  # checked after the fitted file
+        text = text.replace("[priors]\n", config.replace("[priors]", "[priors]\n", 1))
+        text = text.replace('fitted = "fitted.toml"', f'fitted = "{ROOT}/calibration/fitted.toml"')
+    elif config is not None:
         text = text.replace("[parameters]\n", "[parameters]\n" + config) if config.startswith(
             '"') else config + text
     (tmp_path / "config.toml").write_text(text)
@@ -176,3 +203,21 @@ def test_shipped_baseline_passes_the_check_and_reports(tmp_path):
     assert "FAIL" not in r.stdout and "0 unlabelled" in r.stdout
     html = page.read_text(encoding="utf-8")
     assert "urbsim calibration report" in html and "turnout_PRE" in html
+
+
+def test_the_loss_charges_a_required_target_its_miss():
+    """Well within tolerance a target costs its squared error; a required target near or
+    beyond it costs the miss on top, so the fit does not trade a required target away (and
+    keeps a margin for the seeds the check runs)."""
+    from urbsim.calibration.config import MARGIN, MISS
+    from urbsim.calibration.fitting import loss
+
+    cal = cal_mod.load(CONFIG)
+    t = cal.targets.targets["vacancy"]
+    exact = {k: np.array([v.target(cal.config.city)]) for k, v in cal.targets.targets.items()}
+    assert loss(cal, exact) == 0
+    edge = 1 - MARGIN
+    for z, expected in ((0.5, 0.25), (edge, edge ** 2), (1.1, 1.21 + MISS * (1.1 - edge) ** 2),
+                        (-2.0, 4 + MISS * (2 - edge) ** 2)):
+        stats = exact | {"vacancy": np.array([t.target(cal.config.city) + z * t.tolerance])}
+        assert loss(cal, stats) == pytest.approx(t.weight * expected)

@@ -19,7 +19,7 @@ def test_shipped_sets():
     assert m11.share[m11.index("TRA")] == pytest.approx(0.15 / 0.99)
     assert {"BSTA", "BHAR", "TVER", "TBEW"} <= set(m13.codes) and "BÜM" not in m13.codes
     assert m11.turnout[m11.index("PRE")] == pytest.approx(0.589)
-    assert m11.channel_gain.shape == (11, 5)
+    assert m11.channel_fit.shape == (11, 5)
 
 
 def test_affinity_is_graded_by_sinus_distance():

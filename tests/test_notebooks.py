@@ -82,7 +82,8 @@ def _check_calibration(v: dict) -> None:
     assert v["targets"] == sorted(targets["targets"]), v
     assert sum(v["verdicts"].values()) == len(targets["targets"])
     assert set(v["verdicts"]) <= {"pass", "FAIL", "gap"}
-    assert v["seeds"] == [100, 101] and v["households"] == {"baseline": 6000, "random_panels": 6000}
+    assert v["seeds"] == [100, 101] and v["households"] == {
+        "baseline": 6000, "random_panels": 6000, "continuous_local": 6000}
     assert 3 < v["tenant_changes"] < 15, v  # % of tenant households a year (published 6.75)
     assert 50 < v["turnout_election"] < 90, v
     assert v["milieu_shares"] == "pass", v  # by construction, at any size

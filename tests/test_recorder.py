@@ -55,20 +55,24 @@ def test_indicators_are_those_of_the_recorded_steps(small_city):
         for k, v in city.items():
             np.testing.assert_array_equal(ds[k][t], v)
             np.testing.assert_array_equal(ds[f"district_{k}"][t], per[k])
-        part = ds.participants[t].sum(("format", "neighbourhood")).values
-        reach = ds.reached[t].sum(("format", "neighbourhood")).values
-        if reach.sum():
-            assert float(ds.turnout[t]) == part.sum() / reach.sum()
-            assert float(ds.representation_gap[t]) == indicators.representation_gap(part, reach)
-        else:
-            assert np.isnan(ds.turnout[t]) and np.isnan(ds.representation_gap[t])
-    assert np.isfinite(ds.turnout).sum() >= 4  # the small events ran in most steps
+        for f in ds.format.values:
+            part = ds.participants[t].sel(format=f).sum("neighbourhood").values
+            reach = ds.reached[t].sel(format=f).sum("neighbourhood").values
+            turnout, gap = ds.turnout[t].sel(format=f), ds.representation_gap[t].sel(format=f)
+            if reach.sum():
+                assert float(turnout) == part.sum() / reach.sum()
+                assert float(gap) == indicators.representation_gap(part, reach)
+            else:
+                assert np.isnan(turnout) and np.isnan(gap)
+    assert (np.isfinite(ds.turnout).sum("format") > 0).sum() >= 4  # events in most steps
+    held = np.isfinite(ds.turnout).sum("step") > 0
+    assert set(ds.format.values[held.values]) == {"election", "open", "panel", "continuous"}
     assert (ds.participants.sum(("format", "neighbourhood", "milieu")) == 0).any()  # not all
 
 
 def test_representation_gap_per_format_is_that_formats_own(small_city):
-    """Headline indicators give each format's gap (its participants against its reached), and
-    label the recorded one as all formats together."""
+    """Headline indicators give each format's gap (its participants against its reached), as
+    recorded, and label the one of all formats together as such."""
     from urbsim.analysis.summary import LABELS, series
     from urbsim.inputs.params import FORMATS
     from urbsim.interfaces.workshop.texts import INDICATORS_DE
@@ -88,6 +92,10 @@ def test_representation_gap_per_format_is_that_formats_own(small_city):
             else:
                 assert np.isnan(got)
     assert checked >= 4
+    both = ds.sum("format")
+    for t in np.flatnonzero(both.participants.sum(("neighbourhood", "milieu")).values):
+        assert float(s.representation_gap[t]) == pytest.approx(indicators.representation_gap(
+            both.participants[t].sum("neighbourhood"), both.reached[t].sum("neighbourhood")))
     assert "all formats" in LABELS["representation_gap"]
     assert {f"representation_gap_{f}" for f in FORMATS} <= set(LABELS) == set(INDICATORS_DE)
 

@@ -54,7 +54,7 @@ def test_extends_merges_tables_and_switches_events_off():
     assert outreach.events["election"] == base.events["election"]
     assert outreach.moving == base.moving and outreach.households == base.households
     assert not local.events["open_format"].enabled
-    assert list(local.events) == ["election", "open_format", "anchored"]  # inherited first
+    assert list(local.events) == ["election", "council", "open_format", "anchored"]  # inherited first
     assert outreach.origin("events.open_format.channels.outreach").endswith("outreach.toml")
     assert outreach.origin("events.election.every").endswith("baseline.toml")
 

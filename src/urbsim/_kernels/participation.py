@@ -4,12 +4,14 @@ A household in the event's scope (or, for a panel, invited at random with ``invi
 takes part with probability ``sigmoid(x)``::
 
     x = c * logit(turnout[m])                base propensity: c = propensity_contrast (elections: 1)
-      + format_shift                         election 0, open formats far below
-      + sum_c intensity[c] * gain[m, c]      outreach channels and their fit to the milieu
-      + social * neighbours                  mean engagement above baseline in the neighbourhood
-      + context[n]                           neighbourhood status against the city (World.context)
-      + weight * (engagement - baseline[m])  own engagement above the milieu baseline
+      + format_shift                         federal election 0, the others below
+      + lift[m]                              the channels that reach the milieu (World.channel_lift)
+      + share * social * neighbours          mean engagement above baseline in the neighbourhood
+      + share * weight * (engagement - baseline[m])   own engagement above the milieu baseline
+      + context[n, m]                        neighbourhood status against the milieu's usual (World.context)
       - fatigue * competing[n]               other formats competing in the same step
+
+``share`` is 1 in dialogue formats and ``election_engagement`` in elections.
 
 Returns per household 0 (not reached), 1 (reached or invited, did not take part), 2 (took part).
 """
@@ -20,6 +22,32 @@ import numpy as np
 from numba import njit, prange
 
 from urbsim._kernels import rng
+
+
+@njit(cache=True)
+def lift(fit, intensity, factor):
+    """Logit lift per milieu of an event's announcement and outreach channels: a channel of
+    intensity ``s`` reaches the share ``1 - (1 - fit)^s`` of a milieu, channels independently
+    of each other, and a reached household's odds of taking part are ``factor`` times those of
+    one missed; so no mix of channels raises the odds by more than ``factor``.
+
+    Args:
+        fit: ``(M, C)`` float64, the share of each milieu one unit of a channel reaches.
+        intensity: ``(C,)`` float64, the event's intensity per channel (0: not used).
+        factor: float >= 1, ``participation.outreach_factor``.
+
+    Returns:
+        ``(M,)`` float64, ``log(1 + (factor - 1) * reached share)``.
+    """
+    m, c = fit.shape
+    out = np.empty(m)
+    for i in range(m):
+        missed = 1.0
+        for k in range(c):
+            if intensity[k] > 0:
+                missed *= (1.0 - fit[i, k]) ** intensity[k]
+        out[i] = np.log1p((factor - 1.0) * (1.0 - missed))
+    return out
 
 
 @njit(cache=True, parallel=True)
@@ -36,8 +64,8 @@ def take_part(seed, step, event, households, dialogue, neighbours, context, rule
         dialogue: :class:`~urbsim._kernels.records.Dialogue` (in), the event.
         neighbours: ``(N,)`` float64 (in), mean engagement above baseline of each
             neighbourhood's residents (:func:`neighbours`).
-        context: ``(N,)`` float64 (in), logit of each neighbourhood's status against the
-            city's.
+        context: ``(N, M)`` float64 (in), logit of each neighbourhood's status against the
+            usual neighbourhood of each milieu.
         rules: :class:`~urbsim._kernels.records.ParticipationRules` (in): ``engagement0``,
             ``social``, ``weight``, ``fatigue`` are read.
 
@@ -49,6 +77,7 @@ def take_part(seed, step, event, households, dialogue, neighbours, context, rule
     node, engagement = households.node, households.engagement
     base_logit, channel_logit = dialogue.base_logit, dialogue.channel_logit
     shift, scope, competing = dialogue.format_shift, dialogue.scope, dialogue.competing
+    share = dialogue.engagement_share
     panel, invite_share = dialogue.panel, dialogue.invite_share
     engagement0, social = rules.engagement0, rules.social
     weight, fatigue = rules.weight, rules.fatigue
@@ -61,8 +90,8 @@ def take_part(seed, step, event, households, dialogue, neighbours, context, rule
             continue
         m = milieu[i]
         n = node[i]
-        x = (base_logit[m] + shift + channel_logit[m] + social * neighbours[n] + context[n]
-             + weight * (engagement[i] - engagement0[m]) - fatigue * competing[n])
+        x = (base_logit[m] + shift + channel_logit[m] + context[n, m] - fatigue * competing[n]
+             + share * (social * neighbours[n] + weight * (engagement[i] - engagement0[m])))
         p = 1.0 / (1.0 + np.exp(-x))
         out[i] = 2 if rng.uniform(seed, step, rng.PARTICIPATION, i, 2 * event + 1) < p else 1
     return out

@@ -373,8 +373,9 @@ class Dialogue(NamedTuple):
 
     Attributes:
         base_logit: ``(M,)`` float64, base propensity per milieu (logit of turnout, scaled).
-        channel_logit: ``(M,)`` float64, outreach channels' gain per milieu.
-        format_shift: float, logit shift of the format (election 0).
+        channel_logit: ``(M,)`` float64, the channels' lift per milieu (logit).
+        format_shift: float, logit shift of the format (federal election 0).
+        engagement_share: float, share of the engagement terms that counts in this event.
         scope: ``(N,)`` bool, neighbourhoods the event reaches.
         competing: ``(N,)`` float64, other formats competing in the same step per
             neighbourhood.
@@ -385,6 +386,7 @@ class Dialogue(NamedTuple):
     base_logit: np.ndarray
     channel_logit: np.ndarray
     format_shift: float
+    engagement_share: float
     scope: np.ndarray
     competing: np.ndarray
     panel: bool

@@ -155,8 +155,8 @@ def runs(baseline: str, other: str, *, seeds: int | None = None, seed: int = 0,
 
 PLOTTED = ("moves", "displaced", "vacancy", "rent_private", "contract_rent", "owner_share",
            "multigroup_dissimilarity", "d_low",
-           "turnout_open", "turnout_election", "turnout_panel", "turnout_continuous",
-           "representation_gap_open", "representation_gap_panel",
+           "turnout_open", "turnout_election", "turnout_municipal", "turnout_panel",
+           "turnout_continuous", "representation_gap_open", "representation_gap_panel",
            "representation_gap_continuous", "representation_gap")
 """Indicators drawn by :func:`plot` (those defined in either set of runs)."""
 

@@ -12,6 +12,7 @@ import numpy as np
 import xarray as xr
 
 from urbsim.common.stats import half_width
+from urbsim.inputs.params import FORMATS
 
 LOW_STATUS = ("PRE", "HKON")
 """Milieus used as the proxy for low-status households (SGB-II recipients) in ``d_low``."""
@@ -29,11 +30,13 @@ LABELS = {
     "multigroup_dissimilarity": "multigroup dissimilarity",
     "theil_h": "Theil H",
     "d_low": "D low-status (PRE+HKON)",
-    "turnout_election": "turnout election (%)",
+    "turnout_election": "turnout federal elections (%)",
+    "turnout_municipal": "turnout municipal elections (%)",
     "turnout_open": "turnout open formats (%)",
     "turnout_panel": "panel acceptance (%)",
     "turnout_continuous": "turnout continuous formats (%)",
-    "representation_gap_election": "representation gap, elections (0..1)",
+    "representation_gap_election": "representation gap, federal elections (0..1)",
+    "representation_gap_municipal": "representation gap, municipal elections (0..1)",
     "representation_gap_open": "representation gap, open formats (0..1)",
     "representation_gap_panel": "representation gap, random-selection panels (0..1)",
     "representation_gap_continuous": "representation gap, continuous formats (0..1)",
@@ -44,9 +47,8 @@ compares who took part with who was reached (in scope, or invited to a panel): h
 over milieus of the difference of their shares (0: a mirror, 1: disjoint)."""
 
 FLOWS = {"moves", "displaced", "in_migrants", "out_migrants", "tenant_changes",
-         "turnout_election", "turnout_open", "turnout_panel", "turnout_continuous",
-         "representation_gap", "representation_gap_election", "representation_gap_open",
-         "representation_gap_panel", "representation_gap_continuous"}
+         "representation_gap", *(f"{k}_{f}" for f in FORMATS
+                                 for k in ("turnout", "representation_gap"))}
 """Indicators averaged over the last steps; all others are read at the end."""
 
 
@@ -63,7 +65,7 @@ def series(ds: xr.Dataset) -> xr.Dataset:
 
 NEEDS = ("households", "reached", "participants", "dwellings", "vacant", "rent", "moves",
          "displaced", "in_migrants", "out_migrants", "multigroup_dissimilarity", "theil_h",
-         "representation_gap", "owners", "tenants", "contract_rent", "tenancies")
+         "turnout", "representation_gap", "owners", "tenants", "contract_rent", "tenancies")
 """The recorded variables :func:`indicators` reads."""
 
 
@@ -74,12 +76,9 @@ def indicators(a: dict[str, np.ndarray], milieus, segments, formats) -> dict[str
     with np.errstate(invalid="ignore", divide="ignore"):
         hh = a["households"]
         pop = hh.sum((-2, -1))
-        reached = a["reached"].sum((-2, -1))
-        turnout = (a["participants"].sum((-2, -1)) / np.where(reached > 0, reached, np.nan)
-                   * 100)
-        # by format and milieu (summed over neighbourhoods): who took part against who was
-        # reached, the dissimilarity of the two (NaN without participants)
-        gap = _d_two(a["participants"].sum(-2), a["reached"].sum(-2))
+        # per format as recorded (participants against reached); all formats together from
+        # the tallies summed over formats and neighbourhoods
+        turnout, gap = a["turnout"] * 100, a["representation_gap"]
         private = list(segments).index("private")
         dwellings = a["dwellings"]
         low = np.isin(milieus, LOW_STATUS)
@@ -104,7 +103,8 @@ def indicators(a: dict[str, np.ndarray], milieus, segments, formats) -> dict[str
             else np.full(pop.shape, np.nan),
             **{f"turnout_{f}": turnout[..., i] for i, f in enumerate(formats)},
             **{f"representation_gap_{f}": gap[..., i] for i, f in enumerate(formats)},
-            "representation_gap": a["representation_gap"],
+            "representation_gap": _d_two(a["participants"].sum((-3, -2)),
+                                         a["reached"].sum((-3, -2))),
         }
 
 

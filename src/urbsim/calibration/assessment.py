@@ -26,6 +26,7 @@ class Row:
     source: str
     uncertain: str
     required: bool
+    input: bool = False
 
     @property
     def passed(self) -> bool:
@@ -50,5 +51,5 @@ def assess(cal: Calibration, workers: int = 2) -> list[Row]:
         v = stats[k]
         rows.append(Row(k, t.statistic, float(np.mean(v)), float(np.min(v)), float(np.max(v)),
                         t.target(cal.config.city), t.tolerance, t.unit, t.source, t.uncertain,
-                        t.required))
+                        t.required, t.input))
     return rows

@@ -102,8 +102,24 @@ class Config(BaseModel):
     labels: dict[str, str] = Field(default_factory=dict,
                                    description="`sourced: ...` or `prior: ...` by dotted key "
                                                "prefix, for what the fit does not set")
+    priors: dict[str, Bounds] = Field(
+        default_factory=dict, description="plausible ranges of priors (dotted keys) for the "
+                                          "sensitivity study; the shipped value lies inside")
     fit: Fit = Fit()
     check: Check = Check()
+
+
+MISS = 10.0
+"""Weight of a required target's miss in the loss (:func:`urbsim.calibration.fitting.loss`), on
+top of its squared error: the fit prefers a point where every required target passes to one
+that trades one away for a smaller sum."""
+
+MARGIN = 0.2
+"""Share of a required target's tolerance the fit keeps free: a miss counts from ``|z| > 1 -
+MARGIN``, since the check runs seeds the fit does not see."""
+
+LOSS = f"z^2 + {MISS} miss^2 beyond {1 - MARGIN}"
+"""Names the loss in the digest: a study of another loss is not resumed."""
 
 
 @dataclass
@@ -138,10 +154,11 @@ class Calibration:
                 node.pop(leaf, None)
             fixed[name] = {"steps": run.steps, "params": params}
         loss_terms = {k: t.model_dump(include={"statistic", "value", "values", "tolerance",
-                                               "scenario", "weight"})
+                                               "scenario", "weight", "required"})
                       for k, t in self.targets.targets.items()}
         blob = json.dumps({"parameters": c.model_dump()["parameters"], "runs": fixed,
-                           "seeds": list(c.fit.seed_list), "city": c.city, "targets": loss_terms},
+                           "seeds": list(c.fit.seed_list), "city": c.city, "targets": loss_terms,
+                           "loss": LOSS},
                           sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
@@ -178,6 +195,17 @@ def load(path: str | Path) -> Calibration:
             if where is not None and Path(where).resolve() != fitted:
                 raise InputError(f"states a calibrated parameter, which would hide the fitted "
                                  f"value in {config.fitted}; remove it", where, key)
+    base = scenario(cal, next(iter(config.runs)))
+    for key, b in config.priors.items():
+        if key in config.parameters:
+            raise InputError("a calibrated parameter, not a prior", path, f"priors.{key}")
+        try:
+            value = get(base, key)
+        except KeyError:
+            raise InputError("no such parameter", path, f"priors.{key}") from None
+        if not (isinstance(value, int | float) and b.low <= value <= b.high):
+            raise InputError(f"the shipped value {value} lies outside [{b.low}, {b.high}]",
+                             path, f"priors.{key}")
     return cal
 
 

@@ -1,6 +1,7 @@
 """The fit: free parameters against published targets, with optuna's CMA-ES sampler.
 
-:func:`fit` minimises ``sum(weight * ((model mean - target) / tolerance)**2)`` over the free
+:func:`fit` minimises ``sum(weight * z**2)``, ``z = (model mean - target) / tolerance``, plus
+a penalty for each required target outside its tolerance (:func:`loss`), over the free
 parameters (the first trial evaluates the current values: priors, or the previous fit),
 evaluating the same seeds in every trial (common random numbers keep the objective smooth).
 The study lives in an SQLite file, so an interrupted fit resumes. The best values go to the
@@ -51,12 +52,18 @@ def evaluate(cal: Calibration, values: dict[str, float], seeds, pool) -> dict[st
 
 
 def loss(cal: Calibration, stats: dict[str, np.ndarray]) -> float:
-    """``sum(weight * ((mean - target) / tolerance)**2)``; an undefined statistic costs 1e6."""
+    """``sum(weight * z**2 + MISS * max(0, |z| - (1 - MARGIN))**2)`` with ``z = (mean -
+    target) / tolerance`` (the miss term for required targets only; :data:`config.MISS`,
+    :data:`config.MARGIN`); an undefined statistic costs 1e6."""
     total = 0.0
     for k, t in cal.targets.targets.items():
         m = float(np.mean(stats[k]))
-        total += 1e6 if not np.isfinite(m) else t.weight * ((m - t.target(cal.config.city))
-                                                             / t.tolerance) ** 2
+        if not np.isfinite(m):
+            total += 1e6
+            continue
+        z = (m - t.target(cal.config.city)) / t.tolerance
+        miss = max(0.0, abs(z) - (1.0 - config.MARGIN)) if t.required else 0.0
+        total += t.weight * z ** 2 + config.MISS * miss ** 2
     return total
 
 
@@ -188,7 +195,7 @@ def write_fitted(cal: Calibration, record: dict) -> None:
         f"# fit: {record['created']}, git {record['git_commit']}, {record['trials']} trials "
         f"({record['sampler']}),",
         f"#      seeds {record['seeds']}, reference city {c.city}, loss {record['best_loss']:.3f} "
-        "(sum of ((model - target) / tolerance)^2),",
+        "(sum of ((model - target) / tolerance)^2, plus misses of required targets),",
         f"#      config digest {record['config_digest']}; record: {c.record}",
     ]
     sections: dict[str, list[str]] = {}

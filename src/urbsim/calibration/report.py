@@ -24,7 +24,7 @@ def report(cal: Calibration, rows: list[Row], path: Path) -> None:
         "target": r.name, "z": (r.mean - r.target) / r.tolerance,
         "z_low": (r.low - r.target) / r.tolerance, "z_high": (r.high - r.target) / r.tolerance,
         "model": r.mean, "published": r.target, "tolerance": r.tolerance, "unit": r.unit,
-        "passed": r.verdict} for r in rows])
+        "passed": r.verdict + (" (input)" if r.input else "")} for r in rows])
     band = hv.HSpan(-1, 1).opts(color="green", alpha=0.12)
     bars = hv.ErrorBars([(i, z, z - lo, hi - z) for i, (z, lo, hi) in
                          enumerate(zip(df.z, df.z_low, df.z_high, strict=True))],

@@ -32,9 +32,9 @@ def _rate(ds: xr.Dataset, fmt: str, milieus: tuple[str, ...] | None = None,
     return p.sum(dims) / r.sum(dims).where(r.sum(dims) > 0) * 100
 
 
-def _spread(ds: xr.Dataset) -> xr.DataArray:
-    t = _rate(ds, "election", dims=("milieu",))  # seed x step x neighbourhood
-    held = ds.reached.sel(format="election").sum(("neighbourhood", "milieu")) > 0
+def _spread(ds: xr.Dataset, fmt: str = "election") -> xr.DataArray:
+    t = _rate(ds, fmt, dims=("milieu",))  # seed x step x neighbourhood
+    held = ds.reached.sel(format=fmt).sum(("neighbourhood", "milieu")) > 0
     gap = (t.max("neighbourhood") - t.min("neighbourhood")).where(held)
     return gap.mean("step")
 
@@ -102,12 +102,23 @@ STATISTICS: dict[str, tuple[str, Callable[..., xr.DataArray]]] = {
                      "the end", lambda ds: series(ds)["d_low"].isel(step=-1)
                      - series(ds)["d_low"].isel(step=0)),
     "vacancy": ("vacant dwellings at the end (%)", lambda ds: headline(ds)["vacancy"]),
-    "turnout_election": ("turnout in elections, all households (%)",
+    "turnout_election": ("turnout in federal elections, all households (%)",
                          lambda ds: _rate(ds, "election")),
-    "turnout_election_milieu": ("turnout in elections of milieu ARG (%)",
+    "turnout_election_milieu": ("turnout in federal elections of milieu ARG (%)",
                                 lambda ds, code: _rate(ds, "election", (code,))),
-    "turnout_spread": ("election turnout of the highest minus the lowest neighbourhood "
-                       "(percentage points, mean over elections)", _spread),
+    "turnout_spread": ("federal election turnout of the highest minus the lowest "
+                       "neighbourhood (percentage points, mean over elections)", _spread),
+    "turnout_gap_status": ("federal election turnout of the leading milieus (KET, LIB, PER) "
+                           "minus that of the low-status milieus (PRE, HKON), percentage points",
+                           lambda ds: _rate(ds, "election", LEADING)
+                           - _rate(ds, "election", LOW_STATUS)),
+    "turnout_municipal": ("turnout in municipal (council) elections, all households (%)",
+                          lambda ds: _rate(ds, "municipal")),
+    "turnout_spread_municipal": ("municipal election turnout of the highest minus the lowest "
+                                 "neighbourhood (percentage points, mean over elections)",
+                                 lambda ds: _spread(ds, "municipal")),
+    "continuous_reach": ("residents in scope of a continuous format taking part in a year (%)",
+                         lambda ds: _rate(ds, "continuous")),
     "panel_acceptance": ("share of invited households accepting a random-selection panel (%)",
                          lambda ds: _rate(ds, "panel")),
     "panel_acceptance_low_ratio": (
@@ -141,6 +152,9 @@ class Target(BaseModel):
     weight: float = Field(1.0, ge=0, description="weight in the calibration loss")
     required: bool = Field(True, description="false: a known gap of the model, fitted and shown "
                                              "but not required to pass (`uncertain` says why)")
+    input: bool = Field(False, description="true: the figure is also an input of the model (or "
+                                           "computed from one); the check shows that the model "
+                                           "reproduces it, which validates nothing")
 
     @model_validator(mode="after")
     def _check(self) -> Target:

@@ -8,16 +8,19 @@ Nested parameters are flat keywords with ``__`` between the levels, e.g.
     rows = batch_run(BatchModel, {"households": 2000, "choice__candidates": [3, 10]},
                      rng=[1, 2], max_steps=10, number_processes=1)
 
-Each step, population, moves, displacement, segregation and turnout are collected by a
-``mesa.DataCollector``.
+Each step, population, moves, displacement, segregation and the turnout of each format
+(``turnout_election``, ``turnout_open``, ...: NaN in a step without such an event) are
+collected by a ``mesa.DataCollector``.
 """
 
 from __future__ import annotations
 
+import functools
+
 import mesa
 
 from urbsim.engine.model import UrbanModel
-from urbsim.inputs.params import ModelParams, update
+from urbsim.inputs.params import FORMATS, ModelParams, update
 from urbsim.inputs.scenario import load
 
 
@@ -51,7 +54,8 @@ class BatchModel(UrbanModel):
             "multigroup_dissimilarity":
                 lambda m: float(m.recorder.data["multigroup_dissimilarity"][m.recorder.n - 1]),
             "theil_h": lambda m: float(m.recorder.data["theil_h"][m.recorder.n - 1]),
-            "turnout": lambda m: float(m.recorder.data["turnout"][m.recorder.n - 1]),
+            **{f"turnout_{f}": functools.partial(_turnout, format=i)
+               for i, f in enumerate(FORMATS)},
         })
         self.datacollector.collect(self)
 
@@ -59,3 +63,7 @@ class BatchModel(UrbanModel):
         """One model step, then collect."""
         super().step()
         self.datacollector.collect(self)
+
+
+def _turnout(m: BatchModel, format: int) -> float:
+    return float(m.recorder.data["turnout"][m.recorder.n - 1, format])

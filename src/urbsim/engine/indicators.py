@@ -78,18 +78,19 @@ def by_area(counts: np.ndarray, area: np.ndarray, n_areas: int
                   "theil_h": h[:-1], "isolation": iso[:-1]}
 
 
-def of_step(values: dict[str, np.ndarray], district: np.ndarray, n_districts: int
-            ) -> dict[str, np.ndarray | float]:
+def of_step(values: dict[str, np.ndarray], district: np.ndarray, n_districts: int,
+            n_formats: int) -> dict[str, np.ndarray | float]:
     """The indicators a step records besides its state and flows ``values``: the turnout and
-    representation gap of its dialogue events (NaN in a step without, whose ``values`` hold no
-    ``participants``), and the segregation indices of the city and of each district."""
+    representation gap of each format's dialogue events (NaN for a format not held, and for
+    all in a step whose ``values`` hold no ``participants``), and the segregation indices of
+    the city and of each district."""
     city, per = by_area(values["households"], district, n_districts)
-    out = {**city, **{f"district_{k}": v for k, v in per.items()},
-           "turnout": np.nan, "representation_gap": np.nan}
+    turnout, gap = np.full(n_formats, np.nan), np.full(n_formats, np.nan)
     if "participants" in values:
-        m = values["households"].shape[1]
-        part = values["participants"].reshape(-1, m).sum(0)
-        reach = values["reached"].reshape(-1, m).sum(0)
-        out["turnout"] = part.sum() / reach.sum() if reach.sum() else np.nan
-        out["representation_gap"] = representation_gap(part, reach)
-    return out
+        part, reach = values["participants"].sum(1), values["reached"].sum(1)  # format x milieu
+        for f in range(n_formats):
+            if reach[f].sum():
+                turnout[f] = part[f].sum() / reach[f].sum()
+                gap[f] = representation_gap(part[f], reach[f])
+    return {**city, **{f"district_{k}": v for k, v in per.items()},
+            "turnout": turnout, "representation_gap": gap}

@@ -50,7 +50,7 @@ from urbsim.engine import households as hh_mod
 from urbsim.engine.world import World
 from urbsim.inputs.city import City
 from urbsim.inputs.milieus import SEGMENTS, MilieuSet
-from urbsim.inputs.params import FORMATS, ModelParams
+from urbsim.inputs.params import ELECTIONS, FORMATS, ModelParams
 
 
 class UrbanModel(World):
@@ -301,20 +301,21 @@ class UrbanModel(World):
             return
         masks = [c.mask(e.districts, e.neighbourhoods) for e in events]
         formats = np.array([m for e, m in zip(events, masks, strict=True)
-                            if e.format != "election"]).reshape(-1, c.n)
+                            if e.format not in ELECTIONS]).reshape(-1, c.n)
         n_formats = formats.sum(0)
         f = self._flows
         # empty slots at node 0, so that a kernel may look up any slot's neighbourhood
         hr = h.record()._replace(node=np.where(a, h.node, 0))
         for k, (e, scope) in enumerate(zip(events, masks, strict=True)):
-            competing = (np.maximum(n_formats - 1, 0) if e.format != "election"
-                         else np.zeros(c.n, np.int64)).astype(np.float64)
+            vote = e.format in ELECTIONS
+            competing = (np.zeros(c.n, np.int64) if vote
+                         else np.maximum(n_formats - 1, 0)).astype(np.float64)
             neighbours = participation.neighbours(hr, self.engagement0, c.n)
-            gain = ms.channel_gain @ np.array([e.channels.get(ch, 0.0) for ch in ms.channels])
             dialogue = records.Dialogue(
-                self.base_logit * (1.0 if e.format == "election" else pp.propensity_contrast),
-                gain, pp.format_shift[e.format], scope, competing, e.format == "panel",
-                e.invite_share)
+                self.base_logit * (1.0 if vote else pp.propensity_contrast),
+                self.channel_lift(e.channels), pp.format_shift[e.format],
+                pp.election_engagement if vote else 1.0, scope, competing,
+                e.format == "panel", e.invite_share)
             out = participation.take_part(self.seed, t, k, hr, dialogue, neighbours,
                                           self.context(self.counts), rules)
             fi = FORMATS.index(e.format)

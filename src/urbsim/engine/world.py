@@ -6,11 +6,12 @@ events. :class:`urbsim.engine.model.UrbanModel` and :class:`urbsim.reference.Ref
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 
 import numpy as np
 import xarray as xr
 
-from urbsim._kernels import records
+from urbsim._kernels import participation, records
 from urbsim.common.errors import InputError
 from urbsim.engine import households as hh_mod
 from urbsim.engine import indicators
@@ -169,7 +170,8 @@ class World(Calendar):
     def store(self, values: dict[str, np.ndarray]) -> None:
         """Record a step: its state and flows ``values`` and the indicators of them."""
         c = self.city
-        self.recorder.record(values | indicators.of_step(values, c.district, len(c.districts)))
+        self.recorder.record(values | indicators.of_step(
+            values, c.district, len(c.districts), len(FORMATS)))
 
     def housing_state(self, occupied: np.ndarray, reference: np.ndarray, node: np.ndarray,
                       column: np.ndarray, milieu: np.ndarray, contract: np.ndarray,
@@ -194,13 +196,26 @@ class World(Calendar):
                 "owners": owners.reshape(n, m), "sgb": np.bincount(milieu[sgb], minlength=m)}
 
     def context(self, counts: np.ndarray) -> np.ndarray:
-        """Participation logit per neighbourhood from its mean resident status against the
-        city's (``participation.neighbourhood_context``)."""
+        """Participation logit per neighbourhood and milieu (``participation.
+        neighbourhood_context`` times the neighbourhood's mean resident status less the mean
+        over the neighbourhoods the milieu's households live in): living among the better-off
+        raises the odds, living among the worse-off lowers them, and each milieu's mean context
+        is 0. The milieu turnouts of the inputs are observed means, which hold their members'
+        neighbourhoods already: the context spreads a milieu's turnout between
+        neighbourhoods, it does not move its mean a second time."""
         residents = counts.sum(1)
-        status = counts @ self.status / np.maximum(residents, 1)
-        city = counts.sum(0) @ self.status / max(residents.sum(), 1)
-        return self.params.participation.neighbourhood_context * np.where(residents > 0,
-                                                                          status - city, 0.0)
+        status = np.where(residents > 0, counts @ self.status / np.maximum(residents, 1), 0.0)
+        members = counts.sum(0)
+        usual = status @ counts / np.maximum(members, 1)
+        return self.params.participation.neighbourhood_context * np.where(
+            residents[:, None] > 0, status[:, None] - usual[None, :], 0.0)
+
+    def channel_lift(self, channels: Mapping[str, float]) -> np.ndarray:
+        """Logit lift per milieu of an event's ``channels`` (intensity by name; see
+        :func:`urbsim._kernels.participation.lift`)."""
+        s = np.array([float(channels.get(ch, 0.0)) for ch in self.milieus.channels])
+        return participation.lift(self.milieus.channel_fit, s,
+                                  self.params.participation.outreach_factor)
 
     def dataset(self) -> xr.Dataset:
         """The run so far as an ``xarray.Dataset`` with provenance attributes."""

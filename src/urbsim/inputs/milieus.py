@@ -84,8 +84,8 @@ class MilieuSet:
     """``(M, 4)`` utility bonus per housing segment (see :data:`SEGMENTS`)."""
     channels: tuple[str, ...]
     """Names of the outreach channels."""
-    channel_gain: np.ndarray
-    """``(M, C)`` participation logit gain per unit channel intensity."""
+    channel_fit: np.ndarray
+    """``(M, C)`` share of the milieu one unit of each channel's intensity reaches (0..1)."""
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -158,7 +158,7 @@ def from_dict(data: dict, source: str = "<milieus>") -> MilieuSet:
             raise InputError(f"expected a list of {n} numbers", source, f"milieu[{i}].{key}")
         return [float(x) for x in v]
 
-    cols: dict[str, list] = {k: [] for k in (*_PER_MILIEU, "segment_pref", "channel_gain")}
+    cols: dict[str, list] = {k: [] for k in (*_PER_MILIEU, "segment_pref", "channel_fit")}
     codes, names, groups = [], [], []
     for i, row in enumerate(rows):
         for key in ("code", "name"):
@@ -179,7 +179,11 @@ def from_dict(data: dict, source: str = "<milieus>") -> MilieuSet:
                                  f"milieu[{i}].{key}")
             cols[key].append(float(v))
         cols["segment_pref"].append(vec(i, row, "segment_pref", len(SEGMENTS)))
-        cols["channel_gain"].append(vec(i, row, "channels", len(channels)))
+        fit = vec(i, row, "channels", len(channels))
+        if not all(0.0 <= x <= 1.0 for x in fit):
+            raise InputError(f"expected shares in [0, 1] (the part of the milieu each channel "
+                             f"reaches), got {fit}", source, f"milieu[{i}].channels")
+        cols["channel_fit"].append(fit)
     if len(set(codes)) != len(codes):
         dup = sorted({c for c in codes if codes.count(c) > 1})
         raise InputError(f"duplicate milieu codes {dup}", source, "milieu.code")

@@ -12,12 +12,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-FORMATS = ("election", "open", "panel", "continuous")
-"""Dialogue formats: general election, open participation format, random-selection citizen
-panel (Zufallsbürger), continuous neighbourhood format with a local anchor."""
+FORMATS = ("election", "municipal", "open", "panel", "continuous")
+"""Dialogue formats: federal (Bundestag) election, municipal (council) election, open
+participation format, random-selection citizen panel (Zufallsbürger), continuous
+neighbourhood format with a local anchor."""
 
-FORMAT_SHIFT = {"election": 0.0, "open": -5.0, "panel": -3.0, "continuous": -4.5}
-"""Default logit shift of each format against election turnout (priors)."""
+ELECTIONS = frozenset({"election", "municipal"})
+"""The formats that are votes: every household in scope is reached, the milieu turnouts (of
+the 2013 Bundestag election) carry over in full, and no other format competes with them."""
+
+FORMAT_SHIFT = {"election": 0.0, "municipal": -1.2, "open": -5.0, "panel": -3.0,
+                "continuous": -4.5}
+"""Default logit shift of each format against the federal election's turnout (priors)."""
 
 Step = Annotated[int, Field(ge=1, description="model step (year), 1-based")]
 Prob = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -372,12 +378,23 @@ class ParticipationParams(_Frozen):
                                     json_schema_extra={"unit": "logit per engagement unit"})
     neighbourhood_context: float = Field(
         0.0, ge=0, le=20, description="logit gain per unit of the neighbourhood's mean status "
-                                      "above the city's (0..1 status scale): the contextual "
-                                      "effect of living in a better-off neighbourhood",
+                                      "above that of the neighbourhoods the milieu usually "
+                                      "lives in (0..1 status scale): the contextual effect of "
+                                      "living in a better-off neighbourhood",
         json_schema_extra={"unit": "logit per status unit"})
     engagement_weight: float = Field(2.0, ge=0, le=20,
                                      description="logit gain per unit own engagement above baseline",
                                      json_schema_extra={"unit": "logit per engagement unit"})
+    election_engagement: Prob = Field(
+        0.25, description="share of the engagement terms (own and neighbours') that carries "
+                          "into elections: taking part in dialogue raises the odds of voting "
+                          "less than those of taking part again",
+        json_schema_extra={"unit": "share 0..1"})
+    outreach_factor: float = Field(
+        2.0, ge=1, le=3, description="odds of taking part of a household an event's channels "
+                                     "reach, against one they miss (the largest lift any mix of "
+                                     "channels gives a milieu)",
+        json_schema_extra={"unit": "odds ratio"})
     fatigue: float = Field(0.5, ge=0, le=10,
                            description="logit loss per competing format in the same step",
                            json_schema_extra={"unit": "logit per competing format"})
@@ -409,10 +426,11 @@ class DialogueEvent(_Frozen):
 
     enabled: bool = Field(True, description="false switches off an event inherited through "
                                             "`extends`", json_schema_extra={"unit": "flag"})
-    format: Literal["election", "open", "panel", "continuous"] = Field(
-        description="election: city-wide vote; open: open participation format; panel: "
-                    "random-selection citizen panel (Zufallsbürger); continuous: continuous "
-                    "neighbourhood format with a local anchor", json_schema_extra={"unit": "name"})
+    format: Literal["election", "municipal", "open", "panel", "continuous"] = Field(
+        description="election: federal (Bundestag) election; municipal: council election; "
+                    "open: open participation format; panel: random-selection citizen panel "
+                    "(Zufallsbürger); continuous: continuous neighbourhood format with a local "
+                    "anchor", json_schema_extra={"unit": "name"})
     step: Step = Field(description="step (year) of the first occurrence", json_schema_extra={"unit": "step"})
     every: int | None = Field(None, ge=1, description="repeat every N steps",
                               json_schema_extra={"unit": "steps"})
@@ -423,7 +441,8 @@ class DialogueEvent(_Frozen):
     neighbourhoods: tuple[str, ...] = Field((), description="neighbourhoods reached (empty: all)",
                                             json_schema_extra={"unit": "neighbourhood ids"})
     channels: dict[str, Annotated[float, Field(ge=0, le=3)]] = Field(default_factory=dict,
-                                       description="outreach intensity per channel (0..3)",
+                                       description="intensity per announcement or outreach "
+                                                   "channel (0..3; 1: the usual effort)",
                                        json_schema_extra={"unit": "intensity 0..3"})
     invite_share: Prob = Field(0.0, description="panel: share of households invited at random",
                                json_schema_extra={"unit": "share 0..1"})

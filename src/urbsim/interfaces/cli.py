@@ -193,6 +193,10 @@ def calibrate(
             with _err().status("writing the report"):
                 cal_mod.report(cal, rows, report)
             _err().print(f"wrote {report}", highlight=False)
+    inputs = [r.name for r in rows if r.input]
+    if inputs:
+        _err().print(f"reproduce inputs (checks, not validation): {', '.join(inputs)}",
+                     highlight=False)
     gaps = [r.name for r in rows if r.verdict == "gap"]
     if gaps:
         _err().print(f"known gaps (not required, see targets.toml): {', '.join(gaps)}",

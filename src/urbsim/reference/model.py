@@ -54,7 +54,7 @@ from urbsim.engine import households as hh_mod
 from urbsim.engine.world import World
 from urbsim.inputs.city import City
 from urbsim.inputs.milieus import SEGMENTS, MilieuSet
-from urbsim.inputs.params import FORMATS, ModelParams
+from urbsim.inputs.params import ELECTIONS, FORMATS, ModelParams
 
 STAY, VOLUNTARY, FORCED = 0, 1, 2  # move decisions
 STAYED, MOVED, LEFT = 0, 1, 2  # outcomes of search and choice
@@ -600,11 +600,13 @@ class ReferenceModel(World):
         """Phase 7: engagement relaxes to the milieu baseline; then each event of this step.
 
         A household in scope (for a panel: invited with ``invite_share``) takes part with
-        probability ``sigmoid(logit(turnout) + format_shift + channels + social * neighbours
-        + weight * (engagement - baseline) - fatigue * competing)``; ``neighbours`` is the mean
-        engagement above baseline in its neighbourhood, ``competing`` the number of other
-        non-election formats reaching it this step. Taking part raises engagement and
-        attachment; an amenity budget goes where the participants live.
+        probability ``sigmoid(contrast * logit(turnout) + format_shift + lift + context
+        + share * (social * neighbours + weight * (engagement - baseline))
+        - fatigue * competing)``; ``lift`` is the channels' (:meth:`World.channel_lift`),
+        ``neighbours`` the mean engagement above baseline in its neighbourhood, ``share`` 1
+        (elections: ``election_engagement``), ``competing`` the number of other formats (not
+        elections) reaching it this step. Taking part raises engagement and attachment; an
+        amenity budget goes where the participants live.
         """
         pp, ms, c, f = self.params.participation, self.milieus, self.city, self.flows
         households = list(self.agents)
@@ -613,12 +615,15 @@ class ReferenceModel(World):
         events = self.take_events()
         scopes = [c.mask(e.districts, e.neighbourhoods) for e in events]
         formats = sum((s.astype(int) for e, s in zip(events, scopes, strict=True)
-                       if e.format != "election"), np.zeros(c.n, int))
+                       if e.format not in ELECTIONS), np.zeros(c.n, int))
         for e, scope in zip(events, scopes, strict=True):
-            competing = np.maximum(formats - 1, 0) if e.format != "election" else 0 * formats
+            vote = e.format in ELECTIONS
+            competing = 0 * formats if vote else np.maximum(formats - 1, 0)
             neighbours = self._excess_engagement()
             context = self.context(self.tally()[0])
-            channels = ms.channel_gain @ [e.channels.get(ch, 0.0) for ch in ms.channels]
+            lift = self.channel_lift(e.channels)
+            share = pp.election_engagement if vote else 1.0
+            contrast = 1.0 if vote else pp.propensity_contrast
             panel, fi = e.format == "panel", FORMATS.index(e.format)
             participants, reached = self._tallies(f)
             took = []
@@ -626,11 +631,10 @@ class ReferenceModel(World):
                 n, m = hh.node, hh.milieu
                 if not scope[n] or (panel and self.rng.random() >= e.invite_share):
                     continue
-                contrast = 1.0 if e.format == "election" else pp.propensity_contrast
                 x = (contrast * math.log(ms.turnout[m] / (1 - ms.turnout[m]))
-                     + pp.format_shift[e.format]
-                     + channels[m] + pp.social_influence * neighbours[n] + context[n]
-                     + pp.engagement_weight * (hh.engagement - self.engagement0[m])
+                     + pp.format_shift[e.format] + lift[m] + context[n, m]
+                     + share * (pp.social_influence * neighbours[n]
+                                + pp.engagement_weight * (hh.engagement - self.engagement0[m]))
                      - pp.fatigue * competing[n])
                 yes = self.rng.random() < 1 / (1 + math.exp(-x))
                 reached[fi, n, m] += 1

@@ -65,7 +65,8 @@ MAP = {
 """What the map can show: key → (English, German)."""
 
 FORMATS = {
-    "election": ("election", "Wahl"),
+    "election": ("federal election", "Bundestagswahl"),
+    "municipal": ("municipal election", "Kommunalwahl"),
     "open": ("open format", "offenes Format"),
     "panel": ("random-selection panel", "Bürgerrat (Zufallsauswahl)"),
     "continuous": ("continuous local format", "verstetigtes Format vor Ort"),
@@ -84,11 +85,13 @@ INDICATORS_DE = {
     "multigroup_dissimilarity": "Segregation aller Milieus (D)",
     "theil_h": "Theil H",
     "d_low": "Segregation statusniedriger Milieus (D, PRE+HKON)",
-    "turnout_election": "Wahlbeteiligung (%)",
+    "turnout_election": "Wahlbeteiligung Bundestagswahl (%)",
+    "turnout_municipal": "Wahlbeteiligung Kommunalwahl (%)",
     "turnout_open": "Beteiligung offene Formate (%)",
     "turnout_panel": "Annahme Bürgerrat (%)",
     "turnout_continuous": "Beteiligung verstetigte Formate (%)",
-    "representation_gap_election": "Repräsentationslücke Wahl (0..1)",
+    "representation_gap_election": "Repräsentationslücke Bundestagswahl (0..1)",
+    "representation_gap_municipal": "Repräsentationslücke Kommunalwahl (0..1)",
     "representation_gap_open": "Repräsentationslücke offene Formate (0..1)",
     "representation_gap_panel": "Repräsentationslücke Bürgerrat (0..1)",
     "representation_gap_continuous": "Repräsentationslücke verstetigte Formate (0..1)",
