@@ -261,3 +261,60 @@ def test_geojson_without_shapely(tmp_path, monkeypatch):
     with pytest.raises(InputError) as e:
         load_geojson(grid_geojson(tmp_path))
     assert_one_line(e.value, "city.geojson", "urbsim[geo]", "shapely")
+
+
+@pytest.fixture(scope="module")
+def city_files(tmp_path_factory):
+    """A 30-neighbourhood city of 20,000 dwellings in four districts, saved as CSV tables."""
+    from urbsim.inputs import scenario as sc
+
+    d = tmp_path_factory.mktemp("city")
+    p = sc.load("baseline").params()
+    city = urbsim.inputs.city_synthetic.synthetic(
+        20_000, p.city.model_copy(update={"neighbourhoods": 30, "districts": 4}), seed=0)
+    save_csv(city, d / "nodes.csv", d / "edges.csv")
+    return city, d / "nodes.csv", d / "edges.csv"
+
+
+def test_city_check_summarises_a_city_and_its_start(city_files):
+    """`urbsim city check` reports what the file holds and the start the baseline's rules
+    give it: the numbers of the summary, which the command prints, and a map."""
+    from urbsim.analysis.city_summary import VACANCY, summarise
+    from urbsim.engine import indicators
+    from urbsim.engine.model import UrbanModel
+    from urbsim.inputs import scenario as sc
+
+    city, nodes, edges = city_files
+    params = sc.load("baseline").params()
+    s = summarise(load_csv(nodes, edges), params)
+    assert s.areas == 30 and sum(s.districts.values()) == 30 and len(s.districts) == 4
+    assert sum(s.dwellings.values()) == city.capacity.sum()
+    assert s.households == int(city.capacity.sum() * (1 - VACANCY))
+    assert sum(s.milieu_share.values()) == pytest.approx(100)
+    assert abs(s.milieu_share["TRA"] - 15) < 1  # the milieu set's shares
+    counts = UrbanModel(params.model_copy(update={"households": s.households}), city=city,
+                        seed=0).counts
+    assert s.multigroup_d == pytest.approx(indicators.multigroup_dissimilarity(counts))
+    assert 0.1 < s.d_low < 0.6
+
+
+def test_city_check_command(city_files, tmp_path):
+    from typer.testing import CliRunner
+
+    from urbsim.interfaces.cli import app
+
+    _, nodes, edges = city_files
+    page = tmp_path / "map.html"
+    r = CliRunner().invoke(app, ["city", "check", str(nodes), "--edges", str(edges),
+                                 "--households", "15000", "--map", str(page)])
+    assert r.exit_code == 0, r.output
+    assert "30 neighbourhoods · 4 districts" in r.output and "15,000" in r.output
+    assert "D low-status (PRE+HKON) at the start" in r.output
+    assert page.stat().st_size > 100_000 and "share of PRE+HKON" in page.read_text()
+    bad = CliRunner().invoke(app, ["city", "check", str(nodes)])
+    assert bad.exit_code == 2 and "needs its edge table: --edges" in bad.output
+    broken = tmp_path / "nodes.csv"
+    broken.write_text(nodes.read_text().replace("Mitte", "", 1))
+    bad = CliRunner().invoke(app, ["city", "check", str(broken), "--edges", str(edges)])
+    lines = [x for x in bad.output.splitlines() if x.strip()]
+    assert bad.exit_code == 2 and len(lines) == 1 and "line 2.district: missing value" in lines[0]

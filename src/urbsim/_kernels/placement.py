@@ -5,7 +5,10 @@ Households are placed one after another in a random order. Each draws up to ``tr
 (status-matched and segment-weighted, see :mod:`urbsim.engine.households`) and takes the first that
 is vacant, affordable and allowed (social housing needs an income at or below the limit; a
 household on SGB II rents within its KdU ceiling and does not own). If none is, it takes a
-vacant dwelling drawn uniformly from all vacancies.
+vacant dwelling drawn uniformly from all vacancies. A household whose neighbourhood the city
+fixes (``node >= 0`` before placement: the city gives households by milieu) draws only among
+that neighbourhood's cells, and if none passes takes its first vacant column from a random
+one on.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ def place(seed, order, households, pref_cum, capacity, rent, max_burden, social_
         seed: int, the run's seed.
         order: ``(J,)`` int64 (in), household slots in placement order.
         households: :class:`~urbsim._kernels.records.Households` (in/out): ``milieu``,
-            ``income``, ``size`` are read; ``node`` and ``segment`` are written at ``order``.
+            ``income``, ``size`` are read; ``node`` (read: >= 0 fixes the neighbourhood) and
+            ``segment`` are written at ``order``.
         pref_cum: ``(M, N * C)`` float64 (in), cumulative preference weight of each cell
             (neighbourhood-major) per milieu.
         capacity: ``(N, C)`` int64 (in), dwellings.
@@ -52,14 +56,25 @@ def place(seed, order, households, pref_cum, capacity, rent, max_burden, social_
         limit = (contracts.ceiling(households.size[i], transfers) if sgb
                  else max_burden * income[i])
         k = rng.key(seed, 0, rng.PLACEMENT, i)
+        fixed = node[i]
+        first, last = (0, cum.shape[0] - 1) if fixed < 0 else (fixed * n_seg,
+                                                                (fixed + 1) * n_seg - 1)
+        lo = cum[first - 1] if first > 0 else 0.0
         for t in range(tries):
-            u = rng.keyed(k, t) * cum[-1]
-            c = min(np.searchsorted(cum, u, side="right"), cum.shape[0] - 1)
+            u = lo + rng.keyed(k, t) * (cum[last] - lo)
+            c = min(max(np.searchsorted(cum, u, side="right"), first), last)
             a, s = c // n_seg, c % n_seg
             if (occ[a, s] < capacity[a, s] and rent[a, s] <= limit
                     and not (s == 0 and income[i] > social_limit) and not (sgb and s >= n_let)):
                 cell = c
                 break
+        if cell < 0 and fixed >= 0:
+            start = int(rng.keyed(k, tries + 1) * n_seg)
+            for j in range(n_seg):
+                s = (start + j) % n_seg
+                if occ[fixed, s] < capacity[fixed, s]:
+                    cell = fixed * n_seg + s
+                    break
         if cell < 0:
             total = fenwick.total(tree)
             cell = fenwick.find(tree, int(rng.keyed(k, tries) * total))

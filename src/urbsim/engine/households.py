@@ -18,7 +18,10 @@ adds dwellings. Attribute rules (priors unless a source is named):
 Placement is status-matched: a milieu prefers neighbourhoods whose rent rank is near its
 status, weighted by the dwellings there and by its segment preferences
 (:mod:`urbsim._kernels.placement`). With ``placement.rule = "random"`` households take
-dwellings uniformly at random instead, whatever their rent (Schelling's random start).
+dwellings uniformly at random instead, whatever their rent (Schelling's random start). A city
+that gives households by milieu per neighbourhood fixes both: its counts, scaled to the run's
+households (:mod:`urbsim.inputs.population`), say where each milieu starts, and the
+preferences only pick the dwelling within the neighbourhood.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import numpy as np
 
 from urbsim._kernels import placement, records, rng
 from urbsim.common.errors import InputError
+from urbsim.inputs import population
 from urbsim.inputs.city import City
 from urbsim.inputs.milieus import MilieuSet
 from urbsim.inputs.params import ModelParams
@@ -102,11 +106,22 @@ def create(city: City, capacity: np.ndarray, base_rent: np.ndarray, milieus: Mil
                          None, "households")
     u = lambda draw: rng.uniforms(seed, 0, rng.PLACEMENT + 100, slots, draw)  # noqa: E731
     m_count = len(milieus)
-    quota = milieus.share * n
-    counts = np.floor(quota).astype(np.int64)
-    counts[np.argsort(-(quota - counts), kind="stable")[: n - counts.sum()]] += 1
     milieu = np.zeros(slots, np.int64)
-    milieu[:n] = np.repeat(np.arange(m_count), counts)[np.argsort(u(0)[:n], kind="stable")]
+    node = np.full(slots, -1, np.int64)
+    given = population.table(city, milieus)
+    if given is None:  # the set's shares by largest remainder; placement picks the places
+        quota = milieus.share * n
+        counts = np.floor(quota).astype(np.int64)
+        counts[np.argsort(-(quota - counts), kind="stable")[: n - counts.sum()]] += 1
+        milieu[:n] = np.repeat(np.arange(m_count), counts)[np.argsort(u(0)[:n], kind="stable")]
+    else:  # the city's households by milieu, scaled to n: the neighbourhood is fixed too
+        draw = lambda k, size: rng.uniforms(seed, 0, rng.PLACEMENT + 100, size, k)  # noqa: E731
+        counts = population.whole(given, n, draw(8, city.n),
+                                  draw(9, city.n * m_count).reshape(city.n, m_count),
+                                  capacity.sum(1)).ravel()
+        shuffle = np.argsort(u(0)[:n], kind="stable")
+        milieu[:n] = np.repeat(np.tile(np.arange(m_count), city.n), counts)[shuffle]
+        node[:n] = np.repeat(np.repeat(np.arange(city.n), m_count), counts)[shuffle]
 
     z = np.sqrt(-2 * np.log(1 - u(1))) * np.cos(2 * np.pi * u(2))
     income = np.exp(log_median_income(milieus, params)[milieu] + params.income.sigma * z)
@@ -120,7 +135,6 @@ def create(city: City, capacity: np.ndarray, base_rent: np.ndarray, milieus: Mil
     active = np.zeros(slots, bool)
     active[:n] = True
 
-    node = np.full(slots, -1, np.int64)
     segment = np.zeros(slots, np.int64)
     engagement = np.where(active, engagement_baseline(milieus)[milieu], 0.0)
     h = Households(active=active, milieu=milieu, node=node, segment=segment, income=income,
@@ -128,7 +142,7 @@ def create(city: City, capacity: np.ndarray, base_rent: np.ndarray, milieus: Mil
                    engagement=engagement, contract=np.zeros(slots), previous=np.zeros(slots),
                    since=np.zeros(slots, np.int64))
     n_col = capacity.shape[1]
-    if params.placement.rule == "random":  # a random dwelling each, without replacement
+    if params.placement.rule == "random" and given is None:  # a random dwelling each
         dwelling = np.repeat(np.arange(capacity.size), capacity.ravel())
         node[:n], segment[:n] = np.divmod(dwelling[np.argsort(u(6), kind="stable")[:n]], n_col)
     else:

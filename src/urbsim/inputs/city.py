@@ -9,7 +9,12 @@ Each node is a neighbourhood with attributes
 * ``owner_share`` (0..1, optional): share of the non-social dwellings occupied by their owners
   (absent: :func:`owner_shares` spreads the city's share over the neighbourhoods),
 * ``social_expiry`` (0..1 a year, optional): share of its social dwellings whose binding ends
-  each year (absent: the city's ``city.social_expiry``).
+  each year (absent: the city's ``city.social_expiry``),
+* households by milieu (optional, every neighbourhood or none): ``households_<CODE>``
+  numbers per milieu code of the milieu set (estimates may be fractional; a run
+  integerises), or ``households`` with ``share_<CODE>`` shares (summing to 1 within 0.02);
+  at most the neighbourhood's dwellings. Absent: the run places
+  milieus by its status-match rule (:mod:`urbsim.engine.households`).
 
 Edges are adjacency ties with a ``distance`` in km (default: Euclidean between positions).
 Neighbourhood *status* is not an attribute: it derives from the residents as the model runs.
@@ -68,6 +73,8 @@ class City:
             where not given).
         social_expiry: ``(N,)`` yearly share of the social dwellings whose binding ends (NaN
             where not given).
+        population: milieu code -> ``(N,)`` households of that milieu per neighbourhood
+            (counts, whole or from shares); ``None`` where the city gives none.
     """
 
     ids: tuple[str, ...]
@@ -84,6 +91,7 @@ class City:
     lattice: tuple[int, int] | None = None
     owner_share: np.ndarray | None = None
     social_expiry: np.ndarray | None = None
+    population: dict[str, np.ndarray] | None = None
     _graph: nx.Graph | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -124,7 +132,8 @@ class City:
                        **{k: float(getattr(self, k)[i]) for k in ("owner_share", "social_expiry")
                           if not np.isnan(getattr(self, k)[i])},
                        **{s: int(self.capacity[i, j]) for j, s in enumerate(SEGMENTS)},
-                       **{f"rent_{s}": float(self.base_rent[i, j]) for j, s in enumerate(SEGMENTS)})
+                       **{f"rent_{s}": float(self.base_rent[i, j]) for j, s in enumerate(SEGMENTS)},
+                       **{f"{POPULATION}{c}": float(v[i]) for c, v in (self.population or {}).items()})
         for i in range(self.n):
             for e in range(self.indptr[i], self.indptr[i + 1]):
                 j = self.indices[e]
@@ -169,8 +178,20 @@ class City:
         amenity = np.empty(n)
         period = np.empty(n, np.int8)
         optional = {k: np.full(n, np.nan) for k in OPTIONAL}
+        population: dict[str, np.ndarray] = {}
+        codes = None
         for i, v in enumerate(ids):
             a = neighbourhood(g.nodes[v], source, f"neighbourhood {v!r}", districts)
+            given = a.get("population", {})
+            if codes is None:
+                codes = tuple(given)
+            elif tuple(given) != codes:
+                raise InputError(f"households by milieu for {', '.join(given) or 'no milieu'}, "
+                                 f"but for {', '.join(codes) or 'no milieu'} in the first "
+                                 "neighbourhood: give them for every neighbourhood or none",
+                                 source, f"neighbourhood {v!r}.{POPULATION}*")
+            for c, x in given.items():
+                population.setdefault(c, np.zeros(n))[i] = x
             district[i] = seen.setdefault(a["district"], len(seen))
             pos[i] = a["x"], a["y"]
             capacity[i] = [a[s] for s in SEGMENTS]
@@ -197,7 +218,8 @@ class City:
             edges.append((index[u], index[v]))
             dist.append(float(d))
         return cls.from_arrays(ids, tuple(seen), district, pos, capacity, base_rent, edges, dist,
-                               amenity, period, source, graph=g, **optional)
+                               amenity, period, source, graph=g, population=population or None,
+                               **optional)
 
     @classmethod
     def from_arrays(cls, ids: Sequence[str], districts: Sequence[str], district: ArrayLike,
@@ -205,7 +227,8 @@ class City:
                     distance: ArrayLike, amenity: ArrayLike | None = None,
                     period: ArrayLike | None = None, source: str = "<arrays>",
                     graph: nx.Graph | None = None, owner_share: ArrayLike | None = None,
-                    social_expiry: ArrayLike | None = None) -> City:
+                    social_expiry: ArrayLike | None = None,
+                    population: Mapping[str, ArrayLike] | None = None) -> City:
         """A city from arrays (vectorised; for generated cities such as grids).
 
         Args:
@@ -223,6 +246,7 @@ class City:
             graph: the networkx graph when the caller has it (else built on first use).
             owner_share: ``(N,)`` owner share of the non-social dwellings (NaN: not given).
             social_expiry: ``(N,)`` yearly share of social bindings ending (NaN: not given).
+            population: milieu code -> ``(N,)`` households per neighbourhood (not given: none).
 
         Raises:
             InputError: a disconnected network, or negative dwellings or rents.
@@ -252,7 +276,9 @@ class City:
                    distance=adj.data.astype(np.float64), _graph=graph,
                    owner_share=None if owner_share is None else np.asarray(owner_share, float),
                    social_expiry=None if social_expiry is None
-                   else np.asarray(social_expiry, float))
+                   else np.asarray(social_expiry, float),
+                   population=None if not population
+                   else {c: np.asarray(v, float) for c, v in population.items()})
 
     @cached_property
     def _adjacency(self) -> sp.csr_matrix:
@@ -323,6 +349,12 @@ class City:
 OPTIONAL = ("owner_share", "social_expiry")
 """Optional neighbourhood attributes (shares 0..1; absent: NaN, the city-wide rule)."""
 
+POPULATION, SHARE = "households_", "share_"
+"""Prefixes of the columns that give households by milieu: ``households_<CODE>`` counts, or
+``share_<CODE>`` shares of a ``households`` total."""
+SHARE_SUM = 0.02
+"""Milieu shares of a neighbourhood must sum to 1 within this."""
+
 
 def owner_shares(capacity: np.ndarray, city_share: float) -> np.ndarray:
     """``(N,)`` owner share of each neighbourhood's non-social dwellings where a city gives
@@ -382,11 +414,39 @@ def neighbourhood(attrs: Mapping, source: str, key: str,
     for k in OPTIONAL:
         if k in attrs:
             out[k] = number(attrs, k, source, key, lo=0.0, hi=1.0)
+    given = _population(attrs, source, key)
+    if given:
+        total, dwellings = sum(given.values()), sum(out[s] for s in SEGMENTS)
+        if total > dwellings + 1e-9:
+            raise InputError(f"{total:g} households by milieu, more than the {dwellings} "
+                             "dwellings", source, f"{key}.{POPULATION}*")
+        out["population"] = given
     if defaults or "period" in attrs:
         out["period"] = p = str(attrs.get("period", "1980-2009")).strip()
         if p not in PERIODS:
             raise InputError(f"unknown building period {p!r}; known: {', '.join(PERIODS)}",
                              source, f"{key}.period")
+    return out
+
+
+def _population(attrs: Mapping, source: str, key: str) -> dict[str, float]:
+    """Households by milieu code from ``households_<CODE>`` counts or ``households`` times
+    ``share_<CODE>`` shares (empty: none given)."""
+    counts = {k[len(POPULATION):]: k for k in attrs if k.startswith(POPULATION)}
+    shares = {k[len(SHARE):]: k for k in attrs if k.startswith(SHARE)}
+    if counts and shares:
+        raise InputError(f"give households by milieu as counts ({POPULATION}<CODE>) or as "
+                         f"shares ({SHARE}<CODE> with households), not both", source,
+                         f"{key}.{next(iter(shares.values()))}")
+    out = {code: number(attrs, col, source, key, lo=0.0) for code, col in counts.items()}
+    if shares:
+        total = number(attrs, "households", source, key, lo=0.0)
+        got = {code: number(attrs, col, source, key, lo=0.0, hi=1.0)
+               for code, col in shares.items()}
+        if abs(sum(got.values()) - 1.0) > SHARE_SUM:
+            raise InputError(f"milieu shares sum to {sum(got.values()):.3f}, expected 1 within "
+                             f"{SHARE_SUM}", source, f"{key}.{SHARE}*")
+        out = {code: total * x / sum(got.values()) for code, x in got.items()}
     return out
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from urbsim.common.errors import InputError
 from urbsim.common.files import atomic, read_text
-from urbsim.inputs.city import OPTIONAL, PERIODS, City, neighbourhood, number
+from urbsim.inputs.city import OPTIONAL, PERIODS, POPULATION, City, neighbourhood, number
 from urbsim.inputs.city_synthetic import synthetic
 from urbsim.inputs.milieus import SEGMENTS
 from urbsim.inputs.params import CityParams
@@ -34,7 +34,9 @@ NODE_COLUMNS = ("id", "district", "x", "y", *SEGMENTS, *(f"rent_{s}" for s in SE
 """Required columns of the node table."""
 OPTIONAL_COLUMNS = ("amenity", "period", "owner_share", "social_expiry")
 """Optional columns of the node table (defaults: amenity 0.5, period ``1980-2009``; owner
-share and social-binding expiry from the city-wide rule, see :mod:`urbsim.inputs.city`)."""
+share and social-binding expiry from the city-wide rule, see :mod:`urbsim.inputs.city`).
+Households by milieu may follow: ``households_<CODE>`` counts, or ``households`` with
+``share_<CODE>`` shares, for every neighbourhood or none."""
 EDGE_COLUMNS = ("source", "target")
 """Required columns of the edge table (``distance`` is optional)."""
 
@@ -166,15 +168,18 @@ def save_csv(city: City, nodes_path: StrPath, edges_path: StrPath,
         edges_path: the edge table to write.
         districts_path: if given, also write the districts table (keeps the district order).
     """
+    given = city.population or {}
     rows = ([v, city.districts[city.district[i]], *city.pos[i].tolist(),
              *city.capacity[i].tolist(), *city.base_rent[i].tolist(), float(city.amenity[i]),
              PERIODS[city.period[i]],
-             *("" if np.isnan(x := float(getattr(city, k)[i])) else x for k in OPTIONAL)]
+             *("" if np.isnan(x := float(getattr(city, k)[i])) else x for k in OPTIONAL),
+             *(float(x[i]) for x in given.values())]
             for i, v in enumerate(city.ids))
     edges = ([city.ids[i], city.ids[j], float(city.distance[k])] for i in range(city.n)
              for k in range(city.indptr[i], city.indptr[i + 1])
              if i < (j := int(city.indices[k])))
-    _write_csv(nodes_path, (*NODE_COLUMNS, *OPTIONAL_COLUMNS), rows)
+    _write_csv(nodes_path, (*NODE_COLUMNS, *OPTIONAL_COLUMNS,
+                            *(f"{POPULATION}{c}" for c in given)), rows)
     _write_csv(edges_path, (*EDGE_COLUMNS, "distance"), edges)
     if districts_path is not None:
         _write_csv(districts_path, ("district",), ([d] for d in city.districts))
@@ -191,7 +196,9 @@ def _add_node(g: nx.Graph, props: Mapping, source: str, key: str,
     if v in first:
         raise InputError(f"duplicate neighbourhood id {v!r}, first at {first[v]}", source,
                          f"{key}.id")
-    g.add_node(v, **neighbourhood(props, source, key, known, defaults=False))
+    attrs = neighbourhood(props, source, key, known, defaults=False)
+    given = attrs.pop("population", {})  # as counts, also where the file gave shares
+    g.add_node(v, **attrs, **{f"{POPULATION}{c}": x for c, x in given.items()})
     first[v] = key
 
 

@@ -409,6 +409,75 @@ def workshop(
         serve(scn, settings, port=port, host=host, show=show)
 
 
+city_app = typer.Typer(no_args_is_help=True, help="Check a city's files.")
+app.add_typer(city_app, name="city")
+
+
+@city_app.command("check")
+def city_check(
+    file: Annotated[Path, typer.Argument(help="the node table (CSV, with --edges) or a GeoJSON "
+                                              "FeatureCollection of neighbourhood polygons")],
+    edges: Annotated[Path | None, typer.Option(help="the edge table of a CSV city")] = None,
+    districts: Annotated[Path | None, typer.Option(
+        help="a table whose `district` column lists the known districts")] = None,
+    scale: Annotated[float, typer.Option(min=1e-9, help="GeoJSON: km per coordinate unit "
+                                                        "(0.001 for metres)")] = 1.0,
+    households: Households = None,
+    map: Annotated[Path | None, typer.Option(help="write an HTML map of the start")] = None,
+) -> None:
+    """Validate a city and summarise it: areas, districts, dwellings, rents, building periods,
+    and the start the baseline's rules give it (milieu mix, segregation).
+
+    Every problem is one line naming the file, row and column (exit code 2).
+    """
+    from rich.table import Table
+
+    from urbsim.analysis import city_summary
+    from urbsim.analysis.summary import fmt
+    from urbsim.common import files
+    from urbsim.common.errors import InputError
+    from urbsim.inputs import city_files
+    from urbsim.inputs import scenario as sc
+
+    with _guard():
+        if map is not None:
+            files.check_target(map, overwrite=True)
+        if file.suffix.lower() in (".geojson", ".json"):
+            city = city_files.load_geojson(file, districts, scale=scale)
+        elif edges is None:
+            raise InputError("a CSV city needs its edge table: --edges FILE", str(file),
+                             "edges")
+        else:
+            city = city_files.load_csv(file, edges, districts)
+        with _err().status("placing households"):
+            s = city_summary.summarise(city, sc.load("baseline").params(), households)
+        table = Table(title=f"{file.name} · {s.areas:,} neighbourhoods · "
+                            f"{len(s.districts)} districts · {s.edges:,} adjacencies")
+        table.add_column("what")
+        table.add_column("value", justify="right")
+        rows = [("dwellings", f"{sum(s.dwellings.values()):,}"),
+                *((f"  {k}", f"{v:,} (rent {fmt(s.rents[k])} EUR/month)")
+                  for k, v in s.dwellings.items()),
+                ("building periods (neighbourhoods)",
+                 ", ".join(f"{k} {v}" for k, v in s.periods.items() if v)),
+                ("districts (neighbourhoods)",
+                 ", ".join(f"{k} {v}" for k, v in s.districts.items())),
+                ("households placed", f"{s.households:,}"),
+                ("milieu mix (%)", ", ".join(f"{k} {v:.1f}" for k, v in s.milieu_share.items())),
+                ("D low-status (PRE+HKON) at the start", fmt(s.d_low)),
+                ("multigroup D at the start", fmt(s.multigroup_d))]
+        for row in rows:
+            table.add_row(*row)
+        _out().print(table)
+        _err().print("the start places the city's households by milieu as given" if
+                     city.population else "the file gives no households by milieu: the start "
+                     "places milieus by the baseline's status-match rule", highlight=False)
+        if map is not None:
+            with _err().status("drawing the map"):
+                city_summary.draw(city, s, map, file.stem)
+            _err().print(f"wrote {map}", highlight=False)
+
+
 # ----------------------------------------------------------------------------- helpers
 def _simulate(scn, seeds, steps: int, workers: int | None):
     import os
