@@ -129,8 +129,6 @@ CASES = {
     "geojson-fractional-dwellings": ({SCENARIO: GEO, "c.geojson": _collection(
         _feature("a", private="2.5"), _feature("b", (1, 0)))}, SCENARIO,
         ["features[0].properties.private", "whole number"]),
-    "geojson-disconnected": ({SCENARIO: GEO, "c.geojson": _collection(
-        _feature("a"), _feature("b", (5, 5)))}, SCENARIO, ["c.geojson", "not connected"]),
     "milieus-no-table": ({SCENARIO: 'milieus = "m.toml"\n', "m.toml": 'name = "x"\n'},
                          SCENARIO, ["m.toml: milieu", "[[milieu]] tables"]),
     "milieus-unknown-key": ({SCENARIO: 'milieus = "two.toml"\n',

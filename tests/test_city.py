@@ -163,7 +163,6 @@ def _graph(**override):
 
 
 @pytest.mark.parametrize(("mutate", "key"), [
-    (lambda g: g.remove_edge("b", "c"), "edges"),
     (lambda g: g.nodes["a"].update(private=-1), "neighbourhood 'a'.private"),
     (lambda g: g.nodes["a"].update(private=1.5), "neighbourhood 'a'.private"),
     (lambda g: g.nodes["a"].pop("rent_private"), "neighbourhood 'a'.rent_private"),
@@ -180,6 +179,18 @@ def test_validation_names_the_key(mutate, key):
     with pytest.raises(InputError) as e:
         City.from_graph(g, source="city.csv", districts=("D1",))
     assert str(e.value).startswith("city.csv: ") and key in str(e.value)
+
+
+def test_a_part_cut_off_is_joined_to_the_nearest_with_a_warning():
+    from urbsim.common.errors import InputWarning
+
+    g = _graph()
+    g.remove_edge("b", "c")
+    with pytest.warns(InputWarning, match=r"city.csv: edges: 'c' touch no other neighbourhood; "
+                                          r"joined 'c' to the nearest, 'b' \(1.00 km\)"):
+        city = City.from_graph(g, source="city.csv")
+    assert city.n == 3 and len(city.indices) == 4  # a-b, b-c, each way
+    assert not g.has_edge("b", "c")  # the caller's graph is left as it was
 
 
 def test_unique_ids_and_empty_city():

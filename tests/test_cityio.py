@@ -121,11 +121,19 @@ def test_geojson_multipolygon_and_feature_id(tmp_path):
     assert city.graph.has_edge("7", "b")
 
 
-def test_disconnected_city(tmp_path):
+def test_an_island_is_joined_to_its_nearest_neighbourhood(tmp_path):
+    """A neighbourhood that touches no other is joined to the nearest by position, with a
+    one-line warning (the rule of City.from_graph)."""
+    from urbsim.common.errors import InputWarning
+
     nodes, edges, _ = write(tmp_path, edges="source,target\nA,B\n")
-    with pytest.raises(InputError) as e:
-        load_csv(nodes, edges)
-    assert_one_line(e.value, "nodes.csv", "edges", "not connected", "'C'")
+    with pytest.warns(InputWarning) as w:
+        city = load_csv(nodes, edges)
+    msg = str(w[0].message)
+    assert "\n" not in msg and "nodes.csv: edges: 'C' touch no other" in msg
+    assert "joined 'C' to the nearest, 'A' (1.00 km)" in msg  # C (0,1): A (0,0) before B (1,0)
+    c, a = city.ids.index("C"), city.ids.index("A")
+    assert a in city.indices[city.indptr[c]:city.indptr[c + 1]]
 
 
 ROW_A = "A,Mitte,0,0,10,20,5,0,6.5,11,12,,,"
@@ -318,3 +326,17 @@ def test_city_check_command(city_files, tmp_path):
     bad = CliRunner().invoke(app, ["city", "check", str(broken), "--edges", str(edges)])
     lines = [x for x in bad.output.splitlines() if x.strip()]
     assert bad.exit_code == 2 and len(lines) == 1 and "line 2.district: missing value" in lines[0]
+
+
+def test_city_check_warns_of_an_island_in_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from urbsim.interfaces.cli import app
+
+    nodes, edges, _ = write(tmp_path, edges="source,target\nA,B\n")
+    r = CliRunner().invoke(app, ["city", "check", str(nodes), "--edges", str(edges),
+                                 "--households", "50"])
+    assert r.exit_code == 0, r.output
+    warned = [x for x in r.output.splitlines() if x.startswith("warning: ")]
+    assert len(warned) == 1 and "'C' touch no other neighbourhood; joined 'C'" in warned[0]
+    assert "3 neighbourhoods" in r.output

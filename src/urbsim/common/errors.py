@@ -15,3 +15,8 @@ class InputError(ValueError):
     def __init__(self, message: str, source: object = None, key: str | None = None) -> None:
         self.message, self.source, self.key = message, source, key
         super().__init__(": ".join(str(p) for p in (source, key, message) if p))
+
+
+class InputWarning(UserWarning):
+    """Input the model accepts by a stated rule, reported as one line ``file: key: what was
+    done`` (e.g. a neighbourhood that touches no other, joined to its nearest)."""

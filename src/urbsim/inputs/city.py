@@ -157,9 +157,13 @@ class City:
             districts: the known districts; a node naming any other is an error. ``None``
                 accepts every district named by a node.
 
+        Warns:
+            InputWarning: a part of the network that touches no other, joined to the rest by
+                an edge between their nearest neighbourhoods.
+
         Raises:
-            InputError: empty or disconnected graph, a missing or negative attribute, an
-                unknown district or building period.
+            InputError: empty graph, a missing or negative attribute, an unknown district or
+                building period.
         """
         if graph.number_of_nodes() == 0:
             raise InputError("the city has no neighbourhoods", source)
@@ -200,11 +204,8 @@ class City:
             period[i] = PERIODS.index(a["period"])
             for k, col in optional.items():
                 col[i] = a.get(k, np.nan)
-        if not nx.is_connected(g):
-            comps = sorted(nx.connected_components(g), key=len)
-            raise InputError(f"the neighbourhood network is not connected: {len(comps)} parts, "
-                             f"e.g. {sorted(comps[0])[:5]} is cut off", source, "edges")
         index = {v: i for i, v in enumerate(ids)}
+        _join_islands(g, pos, index, source)
         edges, dist = [], []
         for u, v, a in g.edges(data=True):
             if u == v:
@@ -427,6 +428,28 @@ def neighbourhood(attrs: Mapping, source: str, key: str,
             raise InputError(f"unknown building period {p!r}; known: {', '.join(PERIODS)}",
                              source, f"{key}.period")
     return out
+
+
+def _join_islands(g: nx.Graph, pos: np.ndarray, index: Mapping[str, int], source: str) -> None:
+    """Join each part of the network that touches no other (an island, an exclave) to the
+    rest by an edge between their nearest neighbourhoods (distance between positions), the
+    smallest part first, with a one-line :class:`InputWarning` naming it."""
+    import warnings
+
+    from urbsim.common.errors import InputWarning
+
+    while not nx.is_connected(g):
+        parts = sorted(nx.connected_components(g), key=len)
+        part, rest = sorted(parts[0]), [v for p in parts[1:] for v in p]
+        a = pos[[index[v] for v in part]]
+        b = pos[[index[v] for v in rest]]
+        d = np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1])
+        i, j = np.unravel_index(np.argmin(d), d.shape)
+        g.add_edge(part[i], rest[j], distance=float(d[i, j]))
+        warnings.warn(InputWarning(
+            f"{source}: edges: {', '.join(map(repr, part[:5]))}{' ...' if len(part) > 5 else ''}"
+            f" touch no other neighbourhood; joined {part[i]!r} to the nearest, {rest[j]!r} "
+            f"({d[i, j]:.2f} km)"), stacklevel=3)
 
 
 def _population(attrs: Mapping, source: str, key: str) -> dict[str, float]:

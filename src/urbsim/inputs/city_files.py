@@ -66,8 +66,10 @@ def load_csv(nodes_path: StrPath, edges_path: StrPath,
         districts_path: optional table whose ``district`` column lists the known districts.
 
     Raises:
-        InputError: an unreadable file or a bad value (naming the file, line and column), or
-            a disconnected network.
+        InputError: an unreadable file or a bad value (naming the file, line and column).
+
+    An island (a part of the network that touches no other) is joined to its nearest
+    neighbourhood with a warning (:meth:`~urbsim.inputs.city.City.from_graph`).
     """
     known = _read_districts(districts_path)
     g = nx.Graph()
@@ -113,7 +115,7 @@ def load_geojson(path: StrPath, districts_path: StrPath | None = None,
 
     Raises:
         InputError: shapely missing, an unreadable file, invalid JSON, a bad geometry or
-            value (naming the file and the feature), or a disconnected network.
+            value (naming the file and the feature).
     """
     src = str(path)
     try:

@@ -533,14 +533,15 @@ def _error(e: Exception) -> None:
 @contextmanager
 def _guard() -> Iterator[None]:
     """Bad input: one line, exit 2. Interrupted: exit 130. Anything else is a bug: exit 1.
-    A deprecated key is one line ``warning: file: key: ...``, once per key."""
+    A deprecated key, or input taken by a stated rule, is one line ``warning: file: key:
+    ...``, once per key."""
     import warnings
 
-    from urbsim.common.errors import InputError
+    from urbsim.common.errors import InputError, InputWarning
     from urbsim.common.schema import DeprecatedKey
 
     def show(message, category, *args, **kwargs) -> None:
-        if not issubclass(category, DeprecatedKey):
+        if not issubclass(category, DeprecatedKey | InputWarning):
             return shown(message, category, *args, **kwargs)
         from rich.text import Text
 
@@ -549,6 +550,7 @@ def _guard() -> Iterator[None]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("default", DeprecatedKey)
+            warnings.simplefilter("default", InputWarning)
             shown, warnings.showwarning = warnings.showwarning, show
             yield
     except InputError as e:
