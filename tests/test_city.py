@@ -186,7 +186,7 @@ def test_a_part_cut_off_is_joined_to_the_nearest_with_a_warning():
 
     g = _graph()
     g.remove_edge("b", "c")
-    with pytest.warns(InputWarning, match=r"city.csv: edges: 'c' touch no other neighbourhood; "
+    with pytest.warns(InputWarning, match=r"city.csv: edges: 'c' touches no other neighbourhood; "
                                           r"joined 'c' to the nearest, 'b' \(1.00 km\)"):
         city = City.from_graph(g, source="city.csv")
     assert city.n == 3 and len(city.indices) == 4  # a-b, b-c, each way

@@ -130,7 +130,7 @@ def test_an_island_is_joined_to_its_nearest_neighbourhood(tmp_path):
     with pytest.warns(InputWarning) as w:
         city = load_csv(nodes, edges)
     msg = str(w[0].message)
-    assert "\n" not in msg and "nodes.csv: edges: 'C' touch no other" in msg
+    assert "\n" not in msg and "nodes.csv: edges: 'C' touches no other" in msg
     assert "joined 'C' to the nearest, 'A' (1.00 km)" in msg  # C (0,1): A (0,0) before B (1,0)
     c, a = city.ids.index("C"), city.ids.index("A")
     assert a in city.indices[city.indptr[c]:city.indptr[c + 1]]
@@ -338,5 +338,5 @@ def test_city_check_warns_of_an_island_in_one_line(tmp_path):
                                  "--households", "50"])
     assert r.exit_code == 0, r.output
     warned = [x for x in r.output.splitlines() if x.startswith("warning: ")]
-    assert len(warned) == 1 and "'C' touch no other neighbourhood; joined 'C'" in warned[0]
+    assert len(warned) == 1 and "'C' touches no other neighbourhood; joined 'C'" in warned[0]
     assert "3 neighbourhoods" in r.output

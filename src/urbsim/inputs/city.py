@@ -448,7 +448,8 @@ def _join_islands(g: nx.Graph, pos: np.ndarray, index: Mapping[str, int], source
         g.add_edge(part[i], rest[j], distance=float(d[i, j]))
         warnings.warn(InputWarning(
             f"{source}: edges: {', '.join(map(repr, part[:5]))}{' ...' if len(part) > 5 else ''}"
-            f" touch no other neighbourhood; joined {part[i]!r} to the nearest, {rest[j]!r} "
+            f" {'touches' if len(part) == 1 else 'touch'} no other neighbourhood; joined "
+            f"{part[i]!r} to the nearest, {rest[j]!r} "
             f"({d[i, j]:.2f} km)"), stacklevel=3)
 
 
