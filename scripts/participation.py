@@ -67,10 +67,11 @@ def run(name: str, households: int, seed: int, steps: int) -> dict[str, float]:
     h = headline(ds, last)
     get = lambda k: float(h[k]) if k in h else np.nan  # noqa: E731
     by_milieu = [rate("continuous", [m]) for m in ds.milieu.values]
+    leading, low = rate("open", LEADING), rate("open", LOW)
     return {
         "turnout_open": get("turnout_open"), "gap_open": get("representation_gap_open"),
-        "open_leading": rate("open", LEADING), "open_low": rate("open", LOW),
-        "open_ratio": rate("open", LEADING) / rate("open", LOW), "open_rise": np.nan,
+        "open_leading": leading, "open_low": low, "open_ratio": leading / low,
+        "open_rise": np.nan,
         "election_leading": rate("election", LEADING),
         "gap_election": get("representation_gap_election"),
         "turnout_municipal": get("turnout_municipal"), "turnout_panel": get("turnout_panel"),

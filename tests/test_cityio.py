@@ -287,7 +287,7 @@ def city_files(tmp_path_factory):
 def test_city_check_summarises_a_city_and_its_start(city_files):
     """`urbsim city check` reports what the file holds and the start the baseline's rules
     give it: the numbers of the summary, which the command prints, and a map."""
-    from urbsim.analysis.city_summary import VACANCY, summarise
+    from urbsim.analysis.city_summary import summarise
     from urbsim.engine import indicators
     from urbsim.engine.model import UrbanModel
     from urbsim.inputs import scenario as sc
@@ -297,7 +297,7 @@ def test_city_check_summarises_a_city_and_its_start(city_files):
     s = summarise(load_csv(nodes, edges), params)
     assert s.areas == 30 and sum(s.districts.values()) == 30 and len(s.districts) == 4
     assert sum(s.dwellings.values()) == city.capacity.sum()
-    assert s.households == int(city.capacity.sum() * (1 - VACANCY))
+    assert s.households == int(city.capacity.sum() * (1 - params.city.vacancy))
     assert sum(s.milieu_share.values()) == pytest.approx(100)
     assert abs(s.milieu_share["TRA"] - 15) < 1  # the milieu set's shares
     counts = UrbanModel(params.model_copy(update={"households": s.households}), city=city,

@@ -22,10 +22,6 @@ from urbsim.inputs.city import PERIODS, City
 from urbsim.inputs.milieus import SEGMENTS
 from urbsim.inputs.params import ModelParams
 
-VACANCY = 0.03
-"""Share of the dwellings left empty when a city check places households (the baseline's
-structural vacancy, ``city.vacancy``)."""
-
 
 @dataclass(frozen=True)
 class Summary:
@@ -53,7 +49,8 @@ class Summary:
 def summarise(city: City, params: ModelParams, households: int | None = None,
               seed: int = 0) -> Summary:
     """The city's summary, with ``households`` placed (default: the households the city gives
-    by milieu, else all dwellings but :data:`VACANCY`) by the baseline's rules ``params``."""
+    by milieu, else all dwellings but the structural vacancy ``params.city.vacancy``) by the
+    baseline's rules ``params``."""
     from urbsim.engine.model import UrbanModel
 
     cap = city.capacity
@@ -62,7 +59,7 @@ def summarise(city: City, params: ModelParams, households: int | None = None,
     elif city.population:
         n = round(sum(float(v.sum()) for v in city.population.values()))
     else:
-        n = int(cap.sum() * (1 - VACANCY))
+        n = int(cap.sum() * (1 - params.city.vacancy))
     model = UrbanModel(params.model_copy(update={"households": n}), city=city, seed=seed)
     counts = model.counts
     codes = model.milieus.codes
