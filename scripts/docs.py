@@ -8,7 +8,9 @@
   the ``urbsim`` app);
 * docs/odd.md: every ``<!-- parameters: ... -->`` block's table (meaning, unit, default,
   allowed values from the schema; label from calibration/config.toml);
-* docs/store.md: the table of recorded variables between its ``variables`` markers.
+* docs/store.md: the table of recorded variables between its ``variables`` markers;
+* docs/own-city.md: the indicators of an observed history between its ``history indicators``
+  markers.
 """
 
 from __future__ import annotations
@@ -43,6 +45,9 @@ def generated() -> dict[Path, str]:
     out[DOCS / "odd.md"] = schemadoc.fill((DOCS / "odd.md").read_text(encoding="utf-8"), labels)
     out[DOCS / "store.md"] = between((DOCS / "store.md").read_text(encoding="utf-8"),
                                      "variables", schemadoc.variables_table(), DOCS / "store.md")
+    own = DOCS / "own-city.md"
+    out[own] = between(own.read_text(encoding="utf-8"), "history indicators",
+                       schemadoc.history_table(), own)
     return out
 
 

@@ -23,7 +23,7 @@ NODES = ("id,district,x,y,social,private,owner_flat,single_family,"
          "a,D,0,0,10,10,0,0,400,600,0,0\nb,D,1,0,10,{b},0,0,400,600,0,0\n")
 EDGES = "source,target\na,b\n"
 
-GEO = 'households = 10\n[city]\ngeojson = "c.geojson"\n'
+GEO = 'households = 10\n[city]\npolygons = "c.geojson"\npolygon_scale = 1\n'
 
 
 def _feature(fid: str, square: tuple[float, float] | None = (0, 0), private="10",

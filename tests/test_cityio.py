@@ -11,7 +11,7 @@ import pytest
 import urbsim.inputs.city_synthetic
 import urbsim.inputs.params
 from urbsim.common.errors import InputError
-from urbsim.inputs.city_files import load_csv, load_geojson, save_csv
+from urbsim.inputs.city_files import load_csv, load_polygons, save_csv
 
 HEADER = ("id,district,x,y,social,private,owner_flat,single_family,"
           "rent_social,rent_private,rent_owner_flat,rent_single_family,amenity,period")
@@ -96,7 +96,7 @@ def test_csv_round_trip(tmp_path):
 
 
 def test_geojson_grid(tmp_path):
-    city = load_geojson(grid_geojson(tmp_path))
+    city = load_polygons(grid_geojson(tmp_path), scale=1.0)
     edges = {frozenset(e) for e in city.graph.edges}
     assert len(edges) == 12
     assert frozenset(("0,0", "1,0")) in edges and frozenset(("0,0", "0,1")) in edges
@@ -104,7 +104,7 @@ def test_geojson_grid(tmp_path):
     expected = np.array([[c + 0.5, r + 0.5] for r in range(3) for c in range(3)])
     np.testing.assert_allclose(city.pos, expected)
     np.testing.assert_allclose(city.distance, 1.0)
-    scaled = load_geojson(grid_geojson(tmp_path), scale=2.0)
+    scaled = load_polygons(grid_geojson(tmp_path), scale=2.0)
     np.testing.assert_allclose(scaled.pos, 2 * expected)
     np.testing.assert_allclose(scaled.distance, 2.0)
 
@@ -115,10 +115,67 @@ def test_geojson_multipolygon_and_feature_id(tmp_path):
     f = feature(None, two)
     f["id"] = 7
     p = grid_geojson(tmp_path, [f, feature("b", {"type": "Polygon", "coordinates": square(0, 1)})])
-    city = load_geojson(p)
+    city = load_polygons(p, scale=1.0)
     assert city.ids == ("7", "b")
     np.testing.assert_allclose(city.pos, [[0.5, 1.5], [0.5, 1.5]])
     assert city.graph.has_edge("7", "b")
+
+
+def _utm_grid(tmp_path, crs=None, origin=(690_000.0, 5_335_000.0), size=500.0):
+    """The 3x3 grid in metres of ETRS89 / UTM (origin near Munich), with a ``crs`` member."""
+    x0, y0 = origin
+    feats = [feature(f"{c},{r}", {"type": "Polygon", "coordinates": [[
+        [x0 + c * size, y0 + r * size], [x0 + (c + 1) * size, y0 + r * size],
+        [x0 + (c + 1) * size, y0 + (r + 1) * size], [x0 + c * size, y0 + (r + 1) * size],
+        [x0 + c * size, y0 + r * size]]]}) for r in range(3) for c in range(3)]
+    doc = {"type": "FeatureCollection", "features": feats}
+    if crs:
+        doc["crs"] = {"type": "name", "properties": {"name": crs}}
+    p = tmp_path / "utm.geojson"
+    p.write_text(json.dumps(doc))
+    return p
+
+
+def test_projected_crs_in_metres_becomes_km(tmp_path):
+    """A GeoJSON in EPSG:25832 (as QGIS writes it): 500 m squares become 0.5 km apart."""
+    city = load_polygons(_utm_grid(tmp_path, "urn:ogc:def:crs:EPSG::25832"))
+    np.testing.assert_allclose(city.distance, 0.5)
+    np.testing.assert_allclose(city.pos[0], [690.25, 5335.25])
+    assert len(city.shapes) == 9 and city.shapes[0].area == pytest.approx(0.25)
+
+
+def test_wgs84_is_projected_to_utm(tmp_path):
+    """The same grid in WGS84 longitude/latitude (the GeoJSON default) comes out at the same
+    distances, within the UTM zone's scale error (< 0.1 %)."""
+    from pyproj import Transformer
+
+    to = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
+    doc = json.loads(_utm_grid(tmp_path).read_text())
+    for f in doc["features"]:
+        f["geometry"]["coordinates"] = [[list(to.transform(x, y)) for x, y in ring]
+                                        for ring in f["geometry"]["coordinates"]]
+    p = tmp_path / "wgs84.geojson"
+    p.write_text(json.dumps(doc))
+    city = load_polygons(p)
+    np.testing.assert_allclose(city.distance, 0.5, rtol=1e-3)
+
+
+def test_planar_coordinates_without_crs_are_an_error(tmp_path):
+    with pytest.raises(InputError) as e:
+        load_polygons(_utm_grid(tmp_path))
+    assert_one_line(e.value, "utm.geojson: crs", "not longitude/latitude", "polygon_scale")
+
+
+def test_geopackage_with_its_crs(tmp_path):
+    gpd = pytest.importorskip("geopandas")
+    frame = gpd.read_file(_utm_grid(tmp_path, "EPSG:25833"))
+    frame = frame.set_crs("EPSG:25833", allow_override=True)
+    p = tmp_path / "city.gpkg"
+    frame.to_file(p, driver="GPKG")
+    city = load_polygons(p)
+    assert sorted(city.ids) == sorted(f"{c},{r}" for r in range(3) for c in range(3))
+    np.testing.assert_allclose(city.distance, 0.5)
+    assert city.capacity.sum() == 9 and (city.base_rent[:, 1] == 500.0).all()
 
 
 def test_an_island_is_joined_to_its_nearest_neighbourhood(tmp_path):
@@ -202,6 +259,38 @@ CSV_ERRORS = {  # case: (files, file named, key, words in the message)
                       "malformed CSV"),
     "no neighbourhoods": ({"nodes": HEADER + "\n", "edges": "source,target\n"}, "nodes.csv",
                           "", "no neighbourhoods"),
+    "district shares not summing": ({"districts": "district,share_X,share_Y\nMitte,0.5,0.3\n"
+                                                  "Nord,0.5,0.5\n"}, "districts.csv",
+                                    "line 2.share_*", "milieu shares sum to 0.800"),
+    "district share not a number": ({"districts": "district,share_X\nMitte,x\nNord,1\n"},
+                                    "districts.csv", "line 2.share_X", "expected a number"),
+    "district share missing": ({"districts": "district,share_X,share_Y\nMitte,,1\n"
+                                             "Nord,0.5,0.5\n"}, "districts.csv",
+                               "line 2.share_X", "missing value"),
+    "district share negative": ({"districts": "district,share_X,share_Y\nMitte,-0.1,1.1\n"
+                                              "Nord,0.5,0.5\n"}, "districts.csv",
+                                "line 2.share_X", "[0.0, 1.0]"),
+    "sgb2 share range": ({"nodes": NODES.replace(",period\n", ",period,sgb2_share\n")
+                          .replace("0,6.5,11,12,,,\n", "0,6.5,11,12,,,,1.5\n")
+                          .replace(",pre1949\n", ",pre1949,0.1\n").replace(",new\n", ",new,0.2\n")},
+                         "nodes.csv", "line 2.sgb2_share", "[0.0, 1.0]"),
+    "households for some only": ({"nodes": NODES.replace(",period\n", ",period,households\n")
+                                  .replace("0,6.5,11,12,,,\n", "0,6.5,11,12,,,,\n")
+                                  .replace(",pre1949\n", ",pre1949,20\n")
+                                  .replace(",new\n", ",new,10\n") + ""},
+                                 "nodes.csv", "neighbourhood 'B'.households",
+                                 "every neighbourhood or none"),
+    "households over dwellings": ({"nodes": NODES.replace(",period\n", ",period,households\n")
+                                   .replace("0,6.5,11,12,,,\n", "0,6.5,11,12,,,,36\n")
+                                   .replace(",pre1949\n", ",pre1949,20\n")
+                                   .replace(",new\n", ",new,10\n")},
+                                  "nodes.csv", "line 2.households",
+                                  "36 households, more than the 35 dwellings"),
+    "negative households": ({"nodes": NODES.replace(",period\n", ",period,households\n")
+                             .replace("0,6.5,11,12,,,\n", "0,6.5,11,12,,,,-3\n")
+                             .replace(",pre1949\n", ",pre1949,20\n")
+                             .replace(",new\n", ",new,10\n")},
+                            "nodes.csv", "line 2.households", ">= 0"),
 }
 
 
@@ -253,21 +342,21 @@ def test_geojson_errors(tmp_path, case):
     else:
         p = grid_geojson(tmp_path, content)
     with pytest.raises(InputError) as e:
-        load_geojson(p)
+        load_polygons(p)
     assert_one_line(e.value, "city.geojson", key, words)
     assert e.value.key == (key or None)
 
 
 def test_geojson_bad_scale(tmp_path):
     with pytest.raises(InputError) as e:
-        load_geojson(grid_geojson(tmp_path), scale=0)
+        load_polygons(grid_geojson(tmp_path), scale=0)
     assert_one_line(e.value, "city.geojson", "scale", "positive")
 
 
 def test_geojson_without_shapely(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "shapely", None)
     with pytest.raises(InputError) as e:
-        load_geojson(grid_geojson(tmp_path))
+        load_polygons(grid_geojson(tmp_path))
     assert_one_line(e.value, "city.geojson", "urbsim[geo]", "shapely")
 
 
@@ -340,3 +429,53 @@ def test_city_check_warns_of_an_island_in_one_line(tmp_path):
     warned = [x for x in r.output.splitlines() if x.startswith("warning: ")]
     assert len(warned) == 1 and "'C' touches no other neighbourhood; joined 'C'" in warned[0]
     assert "3 neighbourhoods" in r.output
+
+
+@pytest.mark.parametrize(("crs", "words"), [
+    ({"type": "name", "properties": {"name": "EPSG:999999"}}, "unknown coordinate reference"),
+    ({"type": "link"}, "expected a named CRS"),
+])
+def test_bad_crs_is_one_line(tmp_path, crs, words):
+    doc = json.loads(_utm_grid(tmp_path).read_text())
+    doc["crs"] = crs
+    p = tmp_path / "utm.geojson"
+    p.write_text(json.dumps(doc))
+    with pytest.raises(InputError) as e:
+        load_polygons(p)
+    assert_one_line(e.value, "utm.geojson: crs", words)
+
+
+def test_an_unreadable_geopackage_is_one_line(tmp_path):
+    p = tmp_path / "city.gpkg"
+    p.write_text("not a database")
+    with pytest.raises(InputError) as e:
+        load_polygons(p)
+    assert_one_line(e.value, "city.gpkg", "unreadable GeoPackage")
+    with pytest.raises(InputError) as e:
+        load_polygons(tmp_path / "missing.gpkg")
+    assert_one_line(e.value, "missing.gpkg", "no such file")
+
+
+def test_area_attributes_round_trip(tmp_path):
+    """Ages, sizes, incomes, contract rents and social bindings by end year survive
+    save_csv and load_csv (areas without them stay without)."""
+    from dataclasses import replace
+
+    city = urbsim.inputs.city_synthetic.synthetic(
+        households=5000, params=urbsim.inputs.params.CityParams(neighbourhoods=12, districts=3))
+    rng = np.random.default_rng(0)
+    ages = rng.dirichlet(np.ones(4), city.n)
+    ages[2] = np.nan
+    contract = np.full((city.n, 4), np.nan)
+    contract[:, 1] = rng.uniform(500, 900, city.n)
+    ending = {2027: np.minimum(city.capacity[:, 0], 3), 2031: np.minimum(city.capacity[:, 0], 1)}
+    c = replace(city, ages=ages, sizes=rng.dirichlet(np.ones(5), city.n),
+                income_median=rng.uniform(1500, 4000, city.n),
+                income_spread=np.full(city.n, np.nan), contract=contract, social_end=ending)
+    save_csv(c, tmp_path / "n.csv", tmp_path / "e.csv")
+    back = load_csv(tmp_path / "n.csv", tmp_path / "e.csv")
+    for name in ("ages", "sizes", "income_median", "contract"):
+        np.testing.assert_allclose(getattr(back, name), getattr(c, name), err_msg=name)
+    assert back.income_spread is None
+    assert back.social_end.keys() == ending.keys()
+    np.testing.assert_array_equal(back.social_end[2027], ending[2027])

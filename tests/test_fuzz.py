@@ -31,7 +31,7 @@ NESTED = ["neighbourhoods", "districts", "vacancy", "seed", "mobility_scale", "f
           "ring_weights", "composition", "candidates", "logit_scale", "format", "step", "every",
           "channels", "invite_share", "kind", "start", "end", "markup", "dwellings",
           "social_quota", "rate", "period", "trend", "format_shift", "print", "outreach", "PRE",
-          "open", "x", "enabled", "nodes", "geojson"]
+          "open", "x", "enabled", "nodes", "polygons"]
 scalars = st.one_of(st.integers(-10**6, 10**6), st.floats(allow_nan=True, allow_infinity=True),
                     st.booleans(), st.text(max_size=12),
                     st.sampled_from(["open", "panel", "rent_brake", "construction", "vhw11",
@@ -172,7 +172,7 @@ def test_city_geojson_files(n):
             path = Path(d) / "c.geojson"
             path.write_text(json.dumps(doc, allow_nan=True) if not isinstance(doc, str) else doc)
             try:
-                cityio.load_geojson(path)
+                cityio.load_polygons(path)
             except InputError as e:
                 assert "\n" not in str(e) and "c.geojson" in str(e)
 

@@ -158,3 +158,18 @@ def test_every_key_has_a_description():
     _models(sc.Scenario, seen)
     assert len(seen) >= 12  # sections, events and the three policy kinds were walked
     _models(Experiment, seen)
+
+
+def test_the_old_geojson_keys_still_work_as_planar_polygons(tmp_path):
+    """``city.geojson`` (renamed ``city.polygons``) keeps its old meaning with a warning:
+    planar coordinates in km unless ``geojson_scale`` said otherwise."""
+    from urbsim.common.schema import DeprecatedKey
+
+    (tmp_path / "old.toml").write_text('[city]\ngeojson = "c.geojson"\n')
+    (tmp_path / "scaled.toml").write_text('[city]\ngeojson = "c.geojson"\ngeojson_scale = 0.001\n')
+    with pytest.warns(DeprecatedKey, match="city.geojson: renamed to city.polygons"):
+        old = sc.load(tmp_path / "old.toml")
+    assert old.city.polygons == str(tmp_path / "c.geojson") and old.city.polygon_scale == 1.0
+    with pytest.warns(DeprecatedKey, match="renamed") as w:
+        assert sc.load(tmp_path / "scaled.toml").city.polygon_scale == 0.001
+    assert "city.geojson_scale: renamed to city.polygon_scale" in str(w[1].message)

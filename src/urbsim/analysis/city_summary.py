@@ -4,8 +4,8 @@
 places the baseline's households in it as a run would (:mod:`urbsim.engine.households`: the
 city's households by milieu where it gives them, else milieus by status match) and reports
 areas, districts, dwellings, rents, building periods, the milieu mix and the segregation of
-the start. :func:`draw` maps the share of the low-status milieus per neighbourhood on the
-network.
+the start. :func:`draw` maps the share of the low-status milieus per neighbourhood (on the
+city's polygons, or its network).
 """
 
 from __future__ import annotations
@@ -15,9 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from urbsim.analysis import privacy
+from urbsim.analysis.maps import area_map
 from urbsim.analysis.summary import LOW_STATUS
 from urbsim.common.files import atomic
 from urbsim.engine import indicators
+from urbsim.inputs import population
 from urbsim.inputs.city import PERIODS, City
 from urbsim.inputs.milieus import SEGMENTS
 from urbsim.inputs.params import ModelParams
@@ -43,7 +46,10 @@ class Summary:
     d_low: float
     multigroup_d: float
     low_share: np.ndarray
-    """``(N,)`` share of the low-status milieus per neighbourhood at the start (%)."""
+    """``(N,)`` share of the low-status milieus per neighbourhood at the start (%; NaN where
+    the area is too small to show, :mod:`urbsim.analysis.privacy`)."""
+    hidden: int
+    """Areas left out of the map: fewer households than ``city.suppress_below``."""
 
 
 def summarise(city: City, params: ModelParams, households: int | None = None,
@@ -56,8 +62,8 @@ def summarise(city: City, params: ModelParams, households: int | None = None,
     cap = city.capacity
     if households is not None:
         n = households
-    elif city.population:
-        n = round(sum(float(v.sum()) for v in city.population.values()))
+    elif (given := population.given_total(city)) is not None:
+        n = round(given)
     else:
         n = int(cap.sum() * (1 - params.city.vacancy))
     model = UrbanModel(params.model_copy(update={"households": n}), city=city, seed=seed)
@@ -68,6 +74,8 @@ def summarise(city: City, params: ModelParams, households: int | None = None,
     with np.errstate(invalid="ignore", divide="ignore"):
         rents = (city.base_rent * cap).sum(0) / cap.sum(0)
         low_share = np.where(residents > 0, counts[:, low].sum(1) / residents * 100, np.nan)
+    weight = (population.given_total(city) or n) / max(n, 1)
+    hidden = privacy.small(residents * weight, params.city.suppress_below)
     return Summary(
         areas=city.n,
         districts={d: int((city.district == i).sum()) for i, d in enumerate(city.districts)},
@@ -81,30 +89,20 @@ def summarise(city: City, params: ModelParams, households: int | None = None,
         d_low=float(indicators.dissimilarity(np.column_stack([counts[:, low].sum(1),
                                                               counts[:, ~low].sum(1)]))[0]),
         multigroup_d=indicators.multigroup_dissimilarity(counts),
-        low_share=low_share,
+        low_share=privacy.suppress(low_share, hidden),
+        hidden=int(hidden.sum()),
     )
 
 
 def draw(city: City, summary: Summary, path: Path, title: str) -> None:
-    """An HTML page (bokeh, works offline) of the neighbourhoods at their positions, joined by
-    their adjacency, coloured by the low-status share; written atomically."""
+    """An HTML page (bokeh, works offline) mapping the low-status share of each
+    neighbourhood at the start (:func:`urbsim.analysis.maps.area_map`: polygons where the city
+    has them); written atomically."""
     import holoviews as hv
     from bokeh.resources import INLINE
 
     hv.extension("bokeh", logo=False)
-    x, y = city.pos[:, 0], city.pos[:, 1]
-    src = np.repeat(np.arange(city.n), np.diff(city.indptr))
-    keep = src < city.indices
-    edges = hv.Segments((x[src[keep]], y[src[keep]], x[city.indices[keep]],
-                         y[city.indices[keep]]), kdims=["x0", "y0", "x1", "y1"]).opts(
-        color="lightgrey", line_width=1)
-    points = hv.Points({"x": x, "y": y, "low-status share (%)": summary.low_share,
-                        "neighbourhood": list(city.ids),
-                        "district": [city.districts[d] for d in city.district]},
-                       kdims=["x", "y"], vdims=["low-status share (%)", "neighbourhood",
-                                                "district"]).opts(
-        color="low-status share (%)", cmap="viridis", size=9, colorbar=True,
-        tools=["hover"], xlabel="x (km)", ylabel="y (km)", width=700, height=600,
-        title=f"{title}: share of PRE+HKON households at the start (%)")
+    element = area_map(city, summary.low_share, "low-status share (%)", width=700, height=600,
+                       title=f"{title}: share of PRE+HKON households at the start (%)")
     with atomic(path, ".html") as tmp:
-        hv.save(edges * points, tmp, backend="bokeh", resources=INLINE, title=title)
+        hv.save(element, tmp, backend="bokeh", resources=INLINE, title=title)

@@ -80,8 +80,7 @@ class Households:
 
 def log_median_income(milieus: MilieuSet, params: ModelParams) -> np.ndarray:
     """Log of the median income per milieu."""
-    p = params.income
-    return np.log(p.median) + p.status_slope * (milieus.position[:, 1] - 1.5)
+    return params.income.log_median(milieus.position[:, 1])
 
 
 def engagement_baseline(milieus: MilieuSet) -> np.ndarray:
@@ -104,30 +103,70 @@ def create(city: City, capacity: np.ndarray, base_rent: np.ndarray, milieus: Mil
     if n > slots:
         raise InputError(f"expected at most {slots:,} (the dwellings of the city), got {n:,}",
                          None, "households")
-    u = lambda draw: rng.uniforms(seed, 0, rng.PLACEMENT + 100, slots, draw)  # noqa: E731
+    def draw(k: int, size: int) -> np.ndarray:
+        return rng.uniforms(seed, 0, rng.PLACEMENT + 100, size, k)
+
+    def u(k: int) -> np.ndarray:
+        return draw(k, slots)
+
     m_count = len(milieus)
     milieu = np.zeros(slots, np.int64)
     node = np.full(slots, -1, np.int64)
-    given = population.table(city, milieus)
+    given = population.table(city, milieus, params)
+    sgb = None
     if given is None:  # the set's shares by largest remainder; placement picks the places
         quota = milieus.share * n
         counts = np.floor(quota).astype(np.int64)
         counts[np.argsort(-(quota - counts), kind="stable")[: n - counts.sum()]] += 1
         milieu[:n] = np.repeat(np.arange(m_count), counts)[np.argsort(u(0)[:n], kind="stable")]
-    else:  # the city's households by milieu, scaled to n: the neighbourhood is fixed too
-        draw = lambda k, size: rng.uniforms(seed, 0, rng.PLACEMENT + 100, size, k)  # noqa: E731
-        counts = population.whole(given, n, draw(8, city.n),
-                                  draw(9, city.n * m_count).reshape(city.n, m_count),
-                                  capacity.sum(1)).ravel()
+    else:  # the city's households (by milieu and SGB II), scaled to n: the neighbourhood too
+        cells = given.shape[1] * given.shape[2]
+        counts = population.whole(given, n, draw, capacity.sum(1), city.ids).ravel()
         shuffle = np.argsort(u(0)[:n], kind="stable")
-        milieu[:n] = np.repeat(np.tile(np.arange(m_count), city.n), counts)[shuffle]
-        node[:n] = np.repeat(np.repeat(np.arange(city.n), m_count), counts)[shuffle]
+        cell = np.repeat(np.tile(np.arange(cells), city.n), counts)[shuffle]
+        milieu[:n], on_sgb = np.divmod(cell, given.shape[2])
+        node[:n] = np.repeat(np.repeat(np.arange(city.n), cells), counts)[shuffle]
+        if given.shape[2] == 2:
+            sgb = on_sgb.astype(bool)
 
-    z = np.sqrt(-2 * np.log(1 - u(1))) * np.cos(2 * np.pi * u(2))
-    income = np.exp(log_median_income(milieus, params)[milieu] + params.income.sigma * z)
+    mu = log_median_income(milieus, params)[milieu]
+    sigma = np.full(slots, params.income.sigma)
+    if given is not None and (city.income_median is not None or city.income_spread is not None):
+        delta, spread = population.income_terms(counts.reshape(given.shape), city, milieus,
+                                                params)
+        mu[:n] += delta[node[:n]]
+        sigma[:n] = spread[node[:n]]
+    if sgb is None:
+        z = np.sqrt(-2 * np.log(1 - u(1))) * np.cos(2 * np.pi * u(2))
+    else:  # SGB-II cells below the income limit, the others above (inverse normal CDF)
+        from scipy.special import ndtri
+
+        p = population.below(np.log(params.kdu.income_limit), mu, sigma)
+        below = np.zeros(slots, bool)
+        below[:n] = sgb
+        w = u(1)
+        v = np.where(below, w * p, p + w * (1.0 - p))
+        z = ndtri(np.clip(v, 1e-12, 1.0 - 1e-12))
+        # far in a tail (a median far from the SGB-II share): z beyond the limit's b by an
+        # exponential of mean 1/|b| (the normal's tail, Mills ratio), not clipped
+        with np.errstate(divide="ignore", invalid="ignore"):
+            b = (np.log(params.kdu.income_limit) - mu) / sigma
+            z = np.where(below & (p < 1e-9), b + np.log(w) / np.abs(b), z)
+            z = np.where(~below & (p > 1 - 1e-9), b - np.log(w) / np.abs(b), z)
+    income = np.exp(mu + sigma * z)
     mean_age = 2.6 - 0.7 * milieus.position[milieu, 0]
     age = np.clip(np.round(mean_age + 0.9 * z[::-1]), 0, 3).astype(np.int64)
     size = np.searchsorted(np.cumsum(HOUSEHOLD_SIZE), u(3) * 0.999999, side="right") + 1
+    if given is not None:  # the city's age classes and sizes where it gives them
+        cells = counts.reshape(given.shape).sum(2)
+        for values, k, got in (
+                (age, 0, None if city.ages is None else population.ages(
+                    cells, city.ages, milieus, draw(11, city.n * (m_count + 1) * 4).reshape(
+                        city.n, m_count + 1, 4))),
+                (size, 1, None if city.sizes is None else population.sizes(
+                    cells.sum(1), city.sizes, draw(12, city.n * 5).reshape(-1, 5)))):
+            if got is not None:
+                _assign(values, got, node[:n], milieu[:n], m_count if k == 0 else 1, k)
     mobility = milieus.mobility[milieu] * params.moving.mobility_scale
     mean_years = np.minimum(1 / np.maximum(mobility, 1 / 30), 30)
     years = np.minimum(np.floor(-np.log(1 - u(4)) * mean_years), 60).astype(np.int64)
@@ -146,13 +185,8 @@ def create(city: City, capacity: np.ndarray, base_rent: np.ndarray, milieus: Mil
         dwelling = np.repeat(np.arange(capacity.size), capacity.ravel())
         node[:n], segment[:n] = np.divmod(dwelling[np.argsort(u(6), kind="stable")[:n]], n_col)
     else:
-        rent_level = (base_rent * capacity).sum(1) / np.maximum(capacity.sum(1), 1)
-        rank = (np.argsort(np.argsort(rent_level, kind="stable"), kind="stable")
-                / max(city.n - 1, 1))
-        match = np.exp(-((rank[None, :] - milieus.status01[:, None]) ** 2)
-                       / (2 * params.placement.status_match_width**2))
-        weight = (capacity[None, :, :] * match[:, :, None]
-                  * np.exp(np.tile(milieus.segment_pref, 2))[:, None, :])
+        weight = population.status_match(capacity, base_rent, milieus,
+                                         params.placement.status_match_width)
         pref_cum = np.cumsum(weight.reshape(m_count, -1), axis=1)
         order = np.argsort(u(5)[:n], kind="stable")
         placement.place(seed, order, h.record(), pref_cum, capacity, base_rent,
@@ -167,4 +201,42 @@ def create(city: City, capacity: np.ndarray, base_rent: np.ndarray, milieus: Mil
     h.since[:n] = -changed
     raised = ~social & (changed < years[:n])  # changed since moving in: by one year's growth
     h.previous[:n] = h.contract[:n] / np.where(raised, growth, 1.0)
+    if city.contract is not None:
+        _contracts(h, n, city.contract, base_rent)
     return h
+
+
+def _assign(values: np.ndarray, got: np.ndarray, node: np.ndarray, milieu: np.ndarray,
+            m: int, offset: int) -> None:
+    """Give the households of each cell (neighbourhood, and milieu when ``m`` > 1) the
+    classes counted in ``got`` (``(N, M, K)`` or ``(N, K)``), in their (random) slot order;
+    classes are ``k + offset`` (sizes count from 1). Cells ``got`` leaves empty keep theirs."""
+    got = got.reshape(-1, got.shape[-1])
+    key = node * m + (milieu if m > 1 else 0)
+    chosen = np.flatnonzero(got.sum(1)[key] > 0)
+    order = chosen[np.argsort(key[chosen], kind="stable")]
+    values[order] = np.repeat(np.tile(np.arange(got.shape[1]), len(got)), got.ravel()) + offset
+
+
+def _contracts(h: Households, n: int, given: np.ndarray, base_rent: np.ndarray) -> None:
+    """Scale the start's contract rents (and the rents before them) of the tenants of each
+    neighbourhood and non-social segment by one factor per cell so that their mean is the
+    city's contract rent there, each at most its dwelling's base rent (the factor found by
+    fixed-point iteration; where even the base rents fall short, all pay the base rent)."""
+    node, column = h.node[:n], h.segment[:n]
+    g = given.shape[1]
+    let = (column > 0) & (column < g)
+    cell = np.where(let, node * g + column, 0)
+    count = np.bincount(cell[let], minlength=given.size)
+    target = given.ravel()
+    use = (count > 0) & ~np.isnan(target)
+    cap = base_rent[node, column]
+    factor = np.ones(given.size)
+    for _ in range(50):
+        paid = np.minimum(h.contract[:n] * factor[cell], cap)
+        mean = np.bincount(cell[let], paid[let], given.size) / np.maximum(count, 1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            factor = np.where(use & (mean > 0), factor * np.nan_to_num(target) / mean, factor)
+    f = np.where(let, factor[cell], 1.0)
+    h.previous[:n] = np.where(let, np.minimum(h.previous[:n] * f, cap), h.previous[:n])
+    h.contract[:n] = np.where(let, np.minimum(h.contract[:n] * f, cap), h.contract[:n])

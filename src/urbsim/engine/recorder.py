@@ -34,7 +34,8 @@ VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
     "reference_rent": (("neighbourhood", "segment"), "f8",
                        "local reference rent, ortsübliche Vergleichsmiete (EUR/month; NaN: "
                        "social)"),
-    "sgb": (("milieu",), "i4", "households on SGB II (housing costs paid up to the KdU ceiling)"),
+    "sgb": (("neighbourhood", "milieu"), "i4",
+            "households on SGB II (housing costs paid up to the KdU ceiling)"),
     "amenity": (("neighbourhood",), "f8", "amenity score (0..1)"),
     "satisfaction": (("milieu",), "f8", "mean residential satisfaction (utility units)"),
     "moves": (("milieu",), "i4", "moves within the city"),

@@ -76,7 +76,11 @@ class World(Calendar):
         self.amenity = c.amenity.copy()
         self.unlock_carry = np.zeros(1)
         self.ending = c.expiry(p.city.social_expiry) * c.capacity[:, 0]
-        """Social dwellings whose binding ends each year, per neighbourhood."""
+        """Social dwellings whose binding ends each year, per neighbourhood (where the city
+        gives no end years)."""
+        if c.social_end and p.start_year is None:
+            raise InputError("the city gives social_end_<YEAR> columns: the scenario needs "
+                             "start_year, the calendar year of its start", None, "start_year")
         self.bound = c.capacity[:, 0].copy()
         """Social dwellings of the start still bound (new social housing stays bound)."""
         self.binding_carry = np.zeros(c.n)
@@ -137,7 +141,10 @@ class World(Calendar):
         """Social dwellings per neighbourhood whose binding ends in step ``t`` and is not
         renewed (fractions carried over to the next year), at most those of the start that
         are still bound: social housing built during the run stays bound."""
-        want = self.binding_carry + self.ending * (1.0 - renewed)
+        c, year = self.city, self.params.start_year
+        ending = (self.ending if not c.social_end or year is None
+                  else c.social_end.get(year + t, np.zeros(c.n, np.int64)))
+        want = self.binding_carry + ending * (1.0 - renewed)
         out = np.minimum(np.floor(want + 1e-9).astype(np.int64), self.bound)
         self.binding_carry = want - np.floor(want + 1e-9)
         self.bound -= out
@@ -193,7 +200,8 @@ class World(Calendar):
                 "vacant": (cap - occupied)[:, :g] + (cap - occupied)[:, g:],
                 "rent": self.asking[:, :g], "owner_cost": self.asking[:, g:],
                 "contract_rent": mean_contract, "reference_rent": ref, "tenants": count,
-                "owners": owners.reshape(n, m), "sgb": np.bincount(milieu[sgb], minlength=m)}
+                "owners": owners.reshape(n, m),
+                "sgb": np.bincount(node[sgb] * m + milieu[sgb], minlength=n * m).reshape(n, m)}
 
     def context(self, counts: np.ndarray) -> np.ndarray:
         """Participation logit per neighbourhood and milieu (``participation.

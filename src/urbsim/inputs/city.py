@@ -13,8 +13,22 @@ Each node is a neighbourhood with attributes
 * households by milieu (optional, every neighbourhood or none): ``households_<CODE>``
   numbers per milieu code of the milieu set (estimates may be fractional; a run
   integerises), or ``households`` with ``share_<CODE>`` shares (summing to 1 within 0.02);
-  at most the neighbourhood's dwellings. Absent: the run places
-  milieus by its status-match rule (:mod:`urbsim.engine.households`).
+  at most the neighbourhood's dwellings,
+* ``households`` alone (optional, every neighbourhood or none): the neighbourhood's households,
+  whose milieus come from the district's milieu shares (a districts table) or the city's,
+* ``sgb2_share`` (0..1, optional): share of its households on SGB II (Bürgergeld),
+* households' age classes and sizes (optional, shares summing to 1 within 0.02):
+  :data:`AGE_COLUMNS`, :data:`SIZE_COLUMNS`,
+* ``income_median`` (EUR/month) and ``income_spread`` (standard deviation of log income) of
+  its households' net income (optional),
+* ``contract_<segment>`` (EUR/month, optional): mean contract rent of the tenants of a
+  non-social segment,
+* ``social_end_<YEAR>`` (optional): social dwellings whose binding ends in that calendar year
+  (instead of the yearly ``social_expiry`` share; needs the scenario's ``start_year``).
+
+Where the city gives households, a run starts from them (:mod:`urbsim.inputs.population` fits
+what is given, integerises it and draws SGB-II incomes to match); absent, the run places
+milieus by its status-match rule (:mod:`urbsim.engine.households`).
 
 Edges are adjacency ties with a ``distance`` in km (default: Euclidean between positions).
 Neighbourhood *status* is not an attribute: it derives from the residents as the model runs.
@@ -75,6 +89,21 @@ class City:
             where not given).
         population: milieu code -> ``(N,)`` households of that milieu per neighbourhood
             (counts, whole or from shares); ``None`` where the city gives none.
+        households: ``(N,)`` households per neighbourhood where the city gives only their
+            number (``None``: not given).
+        sgb2_share: ``(N,)`` share of households on SGB II (NaN where not given).
+        district_shares: milieu code -> ``(D,)`` share of each district's households
+            (``None``: not given).
+        shapes: ``(N,)`` the neighbourhoods' polygons (shapely, km), for maps (``None``: a
+            city without polygons).
+        ages: ``(N, 4)`` shares of households per age class (:data:`AGE_COLUMNS`; NaN rows:
+            not given), ``None`` where no neighbourhood gives them.
+        sizes: ``(N, 5)`` shares of households per size 1..5+ (:data:`SIZE_COLUMNS`), likewise.
+        income_median: ``(N,)`` median net household income (EUR/month; NaN: not given).
+        income_spread: ``(N,)`` standard deviation of log income (NaN: not given).
+        contract: ``(N, G)`` mean contract rent of tenants per segment (EUR/month; NaN: not
+            given; social: never).
+        social_end: calendar year -> ``(N,)`` social dwellings whose binding ends that year.
     """
 
     ids: tuple[str, ...]
@@ -92,10 +121,20 @@ class City:
     owner_share: np.ndarray | None = None
     social_expiry: np.ndarray | None = None
     population: dict[str, np.ndarray] | None = None
+    households: np.ndarray | None = None
+    sgb2_share: np.ndarray | None = None
+    district_shares: dict[str, np.ndarray] | None = None
+    shapes: tuple | None = None
+    ages: np.ndarray | None = None
+    sizes: np.ndarray | None = None
+    income_median: np.ndarray | None = None
+    income_spread: np.ndarray | None = None
+    contract: np.ndarray | None = None
+    social_end: dict[int, np.ndarray] | None = None
     _graph: nx.Graph | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        for name in ("owner_share", "social_expiry"):
+        for name in OPTIONAL:
             if getattr(self, name) is None:
                 object.__setattr__(self, name, np.full(len(self.ids), np.nan))
 
@@ -129,8 +168,11 @@ class City:
             g.add_node(v, district=self.districts[self.district[i]], x=float(self.pos[i, 0]),
                        y=float(self.pos[i, 1]), amenity=float(self.amenity[i]),
                        period=PERIODS[self.period[i]],
-                       **{k: float(getattr(self, k)[i]) for k in ("owner_share", "social_expiry")
+                       **{k: float(getattr(self, k)[i]) for k in OPTIONAL
                           if not np.isnan(getattr(self, k)[i])},
+                       **({} if self.households is None
+                          else {"households": float(self.households[i])}),
+                       **self.attributes(i),
                        **{s: int(self.capacity[i, j]) for j, s in enumerate(SEGMENTS)},
                        **{f"rent_{s}": float(self.base_rent[i, j]) for j, s in enumerate(SEGMENTS)},
                        **{f"{POPULATION}{c}": float(v[i]) for c, v in (self.population or {}).items()})
@@ -141,6 +183,24 @@ class City:
                     g.add_edge(self.ids[i], self.ids[j], distance=float(self.distance[e]))
         return g
 
+    def attributes(self, i: int) -> dict[str, float]:
+        """Neighbourhood ``i``'s optional area attributes as file columns (ages, sizes,
+        incomes, contract rents, social bindings ending), where given."""
+        out: dict[str, float] = {}
+        for name, columns in (("ages", AGE_COLUMNS), ("sizes", SIZE_COLUMNS)):
+            x = getattr(self, name)
+            if x is not None and not np.isnan(x[i]).any():
+                out |= dict(zip(columns, map(float, x[i]), strict=True))
+        for name in ("income_median", "income_spread"):
+            x = getattr(self, name)
+            if x is not None and not np.isnan(x[i]):
+                out[name] = float(x[i])
+        if self.contract is not None:
+            out |= {f"contract_{s}": float(self.contract[i, j]) for j, s in enumerate(SEGMENTS)
+                    if j > 0 and not np.isnan(self.contract[i, j])}
+        out |= {f"{SOCIAL_END}{y}": int(v[i]) for y, v in (self.social_end or {}).items()}
+        return out
+
     @property
     def n(self) -> int:
         """Number of neighbourhoods."""
@@ -148,7 +208,9 @@ class City:
 
     @classmethod
     def from_graph(cls, graph: nx.Graph, source: str = "<graph>",
-                   districts: tuple[str, ...] | None = None) -> City:
+                   districts: tuple[str, ...] | None = None,
+                   district_shares: Mapping[str, np.ndarray] | None = None,
+                   shapes: Sequence | None = None) -> City:
         """Validate a graph and build the array views.
 
         Args:
@@ -156,6 +218,8 @@ class City:
             source: file name used in error messages.
             districts: the known districts; a node naming any other is an error. ``None``
                 accepts every district named by a node.
+            district_shares: milieu code -> ``(D,)`` shares of each of ``districts``.
+            shapes: the nodes' polygons, in node order (for maps).
 
         Warns:
             InputWarning: a part of the network that touches no other, joined to the rest by
@@ -183,6 +247,9 @@ class City:
         period = np.empty(n, np.int8)
         optional = {k: np.full(n, np.nan) for k in OPTIONAL}
         population: dict[str, np.ndarray] = {}
+        households = np.full(n, np.nan)
+        extra: dict[str, np.ndarray] = {}
+        ending: dict[int, np.ndarray] = {}
         codes = None
         for i, v in enumerate(ids):
             a = neighbourhood(g.nodes[v], source, f"neighbourhood {v!r}", districts)
@@ -196,6 +263,23 @@ class City:
                                  source, f"neighbourhood {v!r}.{POPULATION}*")
             for c, x in given.items():
                 population.setdefault(c, np.zeros(n))[i] = x
+            households[i] = a.get("households", np.nan)
+            for k, width in (("ages", len(AGE_COLUMNS)), ("sizes", len(SIZE_COLUMNS)),
+                             ("income_median", 0), ("income_spread", 0),
+                             ("contract", len(SEGMENTS))):
+                if k in a:
+                    extra.setdefault(k, np.full((n, width) if width else n, np.nan))
+                    if k == "contract":
+                        for s, x in a[k].items():
+                            extra[k][i, SEGMENTS.index(s)] = x
+                    else:
+                        extra[k][i] = a[k]
+            for year, c in a.get("social_end", {}).items():
+                ending.setdefault(year, np.zeros(n, np.int64))[i] = c
+            if np.isnan(households[i]) != np.isnan(households[0]):
+                raise InputError("households given for some neighbourhoods only: give them for "
+                                 "every neighbourhood or none", source,
+                                 f"neighbourhood {v!r}.households")
             district[i] = seen.setdefault(a["district"], len(seen))
             pos[i] = a["x"], a["y"]
             capacity[i] = [a[s] for s in SEGMENTS]
@@ -220,7 +304,10 @@ class City:
             dist.append(float(d))
         return cls.from_arrays(ids, tuple(seen), district, pos, capacity, base_rent, edges, dist,
                                amenity, period, source, graph=g, population=population or None,
-                               **optional)
+                               households=None if np.isnan(households).all() else households,
+                               district_shares=district_shares, shapes=shapes,
+                               social_end=dict(sorted(ending.items())) or None, **optional,
+                               **extra)
 
     @classmethod
     def from_arrays(cls, ids: Sequence[str], districts: Sequence[str], district: ArrayLike,
@@ -229,7 +316,13 @@ class City:
                     period: ArrayLike | None = None, source: str = "<arrays>",
                     graph: nx.Graph | None = None, owner_share: ArrayLike | None = None,
                     social_expiry: ArrayLike | None = None,
-                    population: Mapping[str, ArrayLike] | None = None) -> City:
+                    population: Mapping[str, ArrayLike] | None = None,
+                    households: ArrayLike | None = None, sgb2_share: ArrayLike | None = None,
+                    district_shares: Mapping[str, ArrayLike] | None = None,
+                    shapes: Sequence | None = None, ages: ArrayLike | None = None,
+                    sizes: ArrayLike | None = None, income_median: ArrayLike | None = None,
+                    income_spread: ArrayLike | None = None, contract: ArrayLike | None = None,
+                    social_end: Mapping[int, ArrayLike] | None = None) -> City:
         """A city from arrays (vectorised; for generated cities such as grids).
 
         Args:
@@ -248,6 +341,16 @@ class City:
             owner_share: ``(N,)`` owner share of the non-social dwellings (NaN: not given).
             social_expiry: ``(N,)`` yearly share of social bindings ending (NaN: not given).
             population: milieu code -> ``(N,)`` households per neighbourhood (not given: none).
+            households: ``(N,)`` households per neighbourhood, their milieus not given.
+            sgb2_share: ``(N,)`` share of households on SGB II (NaN: not given).
+            district_shares: milieu code -> ``(D,)`` milieu shares of each district.
+            shapes: ``(N,)`` polygons (shapely, km).
+            ages: ``(N, 4)`` age-class shares (NaN rows: not given).
+            sizes: ``(N, 5)`` household-size shares (NaN rows: not given).
+            income_median: ``(N,)`` median net household income (NaN: not given).
+            income_spread: ``(N,)`` standard deviation of log income (NaN: not given).
+            contract: ``(N, G)`` mean contract rent per segment (NaN: not given).
+            social_end: calendar year -> ``(N,)`` social bindings ending that year.
 
         Raises:
             InputError: a disconnected network, or negative dwellings or rents.
@@ -278,8 +381,18 @@ class City:
                    owner_share=None if owner_share is None else np.asarray(owner_share, float),
                    social_expiry=None if social_expiry is None
                    else np.asarray(social_expiry, float),
+                   sgb2_share=None if sgb2_share is None else np.asarray(sgb2_share, float),
                    population=None if not population
-                   else {c: np.asarray(v, float) for c, v in population.items()})
+                   else {c: np.asarray(v, float) for c, v in population.items()},
+                   households=None if households is None else np.asarray(households, float),
+                   district_shares=None if not district_shares
+                   else {c: np.asarray(v, float) for c, v in district_shares.items()},
+                   shapes=None if shapes is None else tuple(shapes),
+                   ages=_floats(ages), sizes=_floats(sizes),
+                   income_median=_floats(income_median), income_spread=_floats(income_spread),
+                   contract=_floats(contract),
+                   social_end=None if not social_end
+                   else {int(y): np.asarray(v, np.int64) for y, v in social_end.items()})
 
     @cached_property
     def _adjacency(self) -> sp.csr_matrix:
@@ -347,14 +460,26 @@ class City:
         return m
 
 
-OPTIONAL = ("owner_share", "social_expiry")
-"""Optional neighbourhood attributes (shares 0..1; absent: NaN, the city-wide rule)."""
+OPTIONAL = ("owner_share", "social_expiry", "sgb2_share")
+"""Optional neighbourhood attributes (shares 0..1; absent: NaN, the city-wide rule or, for
+``sgb2_share``, nothing to match)."""
+
+AGE_COLUMNS = ("age_18_29", "age_30_44", "age_45_64", "age_65_plus")
+"""Shares of households per age class of the reference person (the model's classes)."""
+SIZE_COLUMNS = ("size_1", "size_2", "size_3", "size_4", "size_5_plus")
+"""Shares of households per number of persons."""
+SOCIAL_END = "social_end_"
+"""Prefix of the columns giving social dwellings whose binding ends in a year."""
 
 POPULATION, SHARE = "households_", "share_"
 """Prefixes of the columns that give households by milieu: ``households_<CODE>`` counts, or
 ``share_<CODE>`` shares of a ``households`` total."""
 SHARE_SUM = 0.02
 """Milieu shares of a neighbourhood must sum to 1 within this."""
+
+
+def _floats(values: ArrayLike | None) -> np.ndarray | None:
+    return None if values is None else np.asarray(values, float)
 
 
 def owner_shares(capacity: np.ndarray, city_share: float) -> np.ndarray:
@@ -416,18 +541,84 @@ def neighbourhood(attrs: Mapping, source: str, key: str,
         if k in attrs:
             out[k] = number(attrs, k, source, key, lo=0.0, hi=1.0)
     given = _population(attrs, source, key)
+    dwellings = sum(out[s] for s in SEGMENTS)
     if given:
-        total, dwellings = sum(given.values()), sum(out[s] for s in SEGMENTS)
+        total = sum(given.values())
         if total > dwellings + 1e-9:
             raise InputError(f"{total:g} households by milieu, more than the {dwellings} "
                              "dwellings", source, f"{key}.{POPULATION}*")
         out["population"] = given
+    elif "households" in attrs:
+        out["households"] = h = number(attrs, "households", source, key, lo=0.0)
+        if h > dwellings + 1e-9:
+            raise InputError(f"{h:g} households, more than the {dwellings} dwellings", source,
+                             f"{key}.households")
+    _attributes(attrs, source, key, out)
     if defaults or "period" in attrs:
         out["period"] = p = str(attrs.get("period", "1980-2009")).strip()
         if p not in PERIODS:
             raise InputError(f"unknown building period {p!r}; known: {', '.join(PERIODS)}",
                              source, f"{key}.period")
     return out
+
+
+ATTRIBUTES = ("ages", "sizes", "income_median", "income_spread", "contract", "social_end")
+"""The parsed area attributes :func:`neighbourhood` returns (from :func:`attribute_column`s)."""
+
+
+def attribute_column(name: str) -> bool:
+    """Whether a file column gives an area attribute (age or size shares, incomes, contract
+    rents, social bindings ending)."""
+    return (name in AGE_COLUMNS or name in SIZE_COLUMNS or name in ("income_median",
+                                                                      "income_spread")
+            or name.startswith(("contract_", SOCIAL_END)))
+
+
+def _attributes(attrs: Mapping, source: str, key: str, out: dict) -> None:
+    """The optional area attributes of the module docstring into ``out`` (``ages``, ``sizes``
+    as share arrays, ``income_median``, ``income_spread``, ``contract`` per segment,
+    ``social_end`` per year), validated."""
+    for name, columns in (("ages", AGE_COLUMNS), ("sizes", SIZE_COLUMNS)):
+        given = [c for c in columns if c in attrs]
+        if not given:
+            continue
+        if len(given) < len(columns):
+            missing = next(c for c in columns if c not in attrs)
+            raise InputError(f"missing value; give all of {', '.join(columns)} or none", source,
+                             f"{key}.{missing}")
+        x = np.array([number(attrs, c, source, key, lo=0.0, hi=1.0) for c in columns])
+        if abs(x.sum() - 1.0) > SHARE_SUM:
+            raise InputError(f"shares sum to {x.sum():.3f}, expected 1 within {SHARE_SUM}",
+                             source, f"{key}.{columns[0].rsplit('_', 1)[0]}_*")
+        out[name] = x / x.sum()
+    if "income_median" in attrs:
+        out["income_median"] = number(attrs, "income_median", source, key, lo=1.0)
+    if "income_spread" in attrs:
+        out["income_spread"] = number(attrs, "income_spread", source, key, lo=0.01, hi=3.0)
+    contract = {s: number(attrs, f"contract_{s}", source, key, lo=0.0)
+                for s in SEGMENTS[1:] if f"contract_{s}" in attrs}
+    if "contract_social" in attrs:
+        raise InputError("social rents are fixed (rent_social); no contract rent", source,
+                         f"{key}.contract_social")
+    if contract:
+        out["contract"] = contract
+    ending = {}
+    for k in attrs:
+        if k.startswith(SOCIAL_END):
+            year = k[len(SOCIAL_END):]
+            if not (year.isdigit() and len(year) == 4):
+                raise InputError(f"expected {SOCIAL_END}<YEAR> with a four-digit year", source,
+                                 f"{key}.{k}")
+            c = number(attrs, k, source, key, lo=0.0)
+            if not c.is_integer():
+                raise InputError(f"expected a whole number of dwellings, got {attrs[k]!r}",
+                                 source, f"{key}.{k}")
+            ending[int(year)] = int(c)
+    if ending:
+        if sum(ending.values()) > out["social"]:
+            raise InputError(f"{sum(ending.values())} social bindings ending, more than the "
+                             f"{out['social']} social dwellings", source, f"{key}.{SOCIAL_END}*")
+        out["social_end"] = ending
 
 
 def _join_islands(g: nx.Graph, pos: np.ndarray, index: Mapping[str, int], source: str) -> None:

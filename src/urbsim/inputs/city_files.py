@@ -1,11 +1,12 @@
-"""Load real cities from files, and save them: CSV node and edge tables, or GeoJSON polygons.
+"""Load real cities from files, and save them: CSV node and edge tables, or polygons
+(GeoJSON, GeoPackage).
 
-The node table (CSV) or the feature properties (GeoJSON) carry per neighbourhood the columns
+The node table (CSV) or the feature properties (polygons) carry per neighbourhood the columns
 of :data:`NODE_COLUMNS` (``x``, ``y`` only in CSV) and optionally :data:`OPTIONAL_COLUMNS`;
 see :mod:`urbsim.inputs.city` for their meaning. The CSV edge table has :data:`EDGE_COLUMNS` and
 optionally ``distance`` (km; default: Euclidean between positions). An optional districts
-table has a ``district`` column listing the known districts; a neighbourhood naming any other
-district is then an error.
+table has a ``district`` column listing the known districts (a neighbourhood naming any other
+district is then an error) and optionally each district's milieu shares, ``share_<CODE>``.
 
 Every problem with a file raises :class:`~urbsim.common.errors.InputError` with a one-line message
 ``file: key: what was expected``, e.g. ``nodes.csv: line 7.social: expected a number, got 'x'``.
@@ -25,18 +26,30 @@ import numpy as np
 
 from urbsim.common.errors import InputError
 from urbsim.common.files import atomic, read_text
-from urbsim.inputs.city import OPTIONAL, PERIODS, POPULATION, City, neighbourhood, number
+from urbsim.inputs.city import (
+    ATTRIBUTES,
+    OPTIONAL,
+    PERIODS,
+    POPULATION,
+    SHARE,
+    SHARE_SUM,
+    City,
+    attribute_column,
+    neighbourhood,
+    number,
+)
 from urbsim.inputs.city_synthetic import synthetic
 from urbsim.inputs.milieus import SEGMENTS
 from urbsim.inputs.params import CityParams
 
 NODE_COLUMNS = ("id", "district", "x", "y", *SEGMENTS, *(f"rent_{s}" for s in SEGMENTS))
 """Required columns of the node table."""
-OPTIONAL_COLUMNS = ("amenity", "period", "owner_share", "social_expiry")
+OPTIONAL_COLUMNS = ("amenity", "period", *OPTIONAL)
 """Optional columns of the node table (defaults: amenity 0.5, period ``1980-2009``; owner
-share and social-binding expiry from the city-wide rule, see :mod:`urbsim.inputs.city`).
-Households by milieu may follow: ``households_<CODE>`` counts, or ``households`` with
-``share_<CODE>`` shares, for every neighbourhood or none."""
+share and social-binding expiry from the city-wide rule; no SGB-II share to match, see
+:mod:`urbsim.inputs.city`). Households may follow, for every neighbourhood or none:
+``households_<CODE>`` counts by milieu, ``households`` with ``share_<CODE>`` shares, or
+``households`` alone (milieus from the districts table's shares or the city's)."""
 EDGE_COLUMNS = ("source", "target")
 """Required columns of the edge table (``distance`` is optional)."""
 
@@ -46,11 +59,11 @@ type StrPath = str | PathLike[str]
 def load_city(households: int, params: CityParams) -> City:
     """The city ``params`` describe: its files if it names any, else the synthetic city for
     ``households`` (see :func:`urbsim.inputs.city_synthetic.synthetic`)."""
-    if params.geojson is not None:
-        return load_geojson(params.geojson, scale=params.geojson_scale)
+    if params.polygons is not None:
+        return load_polygons(params.polygons, params.district_table, scale=params.polygon_scale)
     if params.nodes is not None:
         assert params.edges is not None  # CityParams gives both or neither
-        return load_csv(params.nodes, params.edges)
+        return load_csv(params.nodes, params.edges, params.district_table)
     return synthetic(households, params, seed=params.seed)
 
 
@@ -71,13 +84,13 @@ def load_csv(nodes_path: StrPath, edges_path: StrPath,
     An island (a part of the network that touches no other) is joined to its nearest
     neighbourhood with a warning (:meth:`~urbsim.inputs.city.City.from_graph`).
     """
-    known = _read_districts(districts_path)
+    known, shares = _read_districts(districts_path)
     g = nx.Graph()
     first: dict[str, str] = {}
-    for line, row in _read_csv(nodes_path, NODE_COLUMNS):
+    for line, row in read_table(nodes_path, NODE_COLUMNS):
         _add_node(g, row, str(nodes_path), line, known, first)
     src = str(edges_path)
-    for line, row in _read_csv(edges_path, EDGE_COLUMNS):
+    for line, row in read_table(edges_path, EDGE_COLUMNS):
         key = f"edge {line}"
         for c in EDGE_COLUMNS:
             if row.get(c) not in g:
@@ -89,44 +102,73 @@ def load_csv(nodes_path: StrPath, edges_path: StrPath,
                              "twice (self-loop)", src, f"{key}.target")
         attrs = {"distance": number(row, "distance", src, key, lo=0.0)} if "distance" in row else {}
         g.add_edge(row["source"], row["target"], **attrs)
-    return City.from_graph(g, source=str(nodes_path), districts=known)
+    return City.from_graph(g, source=str(nodes_path), districts=known, district_shares=shares)
 
 
-def load_geojson(path: StrPath, districts_path: StrPath | None = None,
-                 scale: float = 1.0) -> City:
-    """Load a city from a GeoJSON FeatureCollection of neighbourhood polygons.
+def load_polygons(path: StrPath, districts_path: StrPath | None = None,
+                  scale: float | None = None) -> City:
+    """Load a city from neighbourhood polygons: a GeoJSON FeatureCollection or a GeoPackage.
 
-    Needs the optional dependency shapely (``pip install urbsim[geo]``). Coordinates should
-    be projected (planar), in km or in m with ``scale=0.001``: geographic longitude/latitude
-    would distort positions and distances.
+    Coordinates become planar km. With ``scale`` they are taken as planar already and
+    multiplied by it (for hand-made files). Otherwise the file's coordinate reference system
+    decides: a projected one (e.g. EPSG:25832 or 25833, ETRS89 / UTM) is converted from its
+    unit to km; a geographic one (WGS84 longitude/latitude, the GeoJSON default, RFC 7946) is
+    projected to the UTM zone of the city's centre first. A GeoJSON file names another CRS
+    in a ``crs`` member (as QGIS and GDAL write it); a GeoPackage always carries its own.
 
     Args:
-        path: a FeatureCollection of Polygon or MultiPolygon features whose ``properties``
-            carry the columns of :data:`NODE_COLUMNS` except ``x``, ``y`` (the feature's
-            ``id`` member may stand in for an ``id`` property), and optionally
-            :data:`OPTIONAL_COLUMNS`.
-        districts_path: optional CSV table whose ``district`` column lists the known districts.
-        scale: factor from file units to km, applied to all coordinates.
+        path: ``.gpkg`` (read with pyogrio), else GeoJSON: Polygon or MultiPolygon features
+            whose properties carry the columns of :data:`NODE_COLUMNS` except ``x``, ``y``
+            (a GeoJSON feature's ``id`` member may stand in for an ``id`` property), and
+            optionally :data:`OPTIONAL_COLUMNS`.
+        districts_path: optional CSV table of districts (see :func:`load_csv`).
+        scale: factor from file units to km for planar coordinates; ``None``: from the CRS.
 
     Returns:
-        The city, with positions at the polygon centroids and an edge (distance between the
-        centroids) between every two polygons that share a boundary of positive length;
-        polygons meeting only at corners are not adjacent.
+        The city, with positions at the polygon centroids, the polygons kept for maps, and an
+        edge (distance between the centroids) between every two polygons that share a
+        boundary of positive length; polygons meeting only at corners are not adjacent.
 
     Raises:
-        InputError: shapely missing, an unreadable file, invalid JSON, a bad geometry or
-            value (naming the file and the feature).
+        InputError: shapely missing, an unreadable file, invalid JSON, an unknown CRS,
+            longitude/latitude out of range, a bad geometry or value (naming the file and
+            the feature).
     """
     src = str(path)
     try:
         import shapely
         import shapely.geometry
     except ImportError:
-        raise InputError("reading GeoJSON needs shapely >= 2: pip install 'urbsim[geo]' "
+        raise InputError("reading polygons needs shapely >= 2: pip install 'urbsim[geo]' "
                          "(or pip install shapely)", src) from None
-    if not (isinstance(scale, int | float) and np.isfinite(scale) and scale > 0):
+    if scale is not None and not (isinstance(scale, int | float) and np.isfinite(scale)
+                                  and scale > 0):
         raise InputError(f"expected a positive number, got {scale!r}", src, "scale")
-    known = _read_districts(districts_path)
+    known, shares = _read_districts(districts_path)
+    read = _gpkg_features if Path(path).suffix.lower() == ".gpkg" else _geojson_features
+    features, crs = read(path, shapely)
+    geoms = np.asarray([geom for _, _, geom in features], dtype=object)
+    if len(geoms):
+        geoms = _planar(shapely, geoms, crs, scale, src)
+    g = nx.Graph()
+    first: dict[str, str] = {}
+    for (key, props, _), geom in zip(features, geoms, strict=True):
+        c = geom.centroid
+        _add_node(g, props | {"x": c.x, "y": c.y}, src, f"{key}.properties", known, first)
+    if len(geoms):
+        a, b = shapely.STRtree(geoms).query(geoms, predicate="intersects")
+        a, b = a[a < b], b[a < b]
+        shared = shapely.length(shapely.intersection(geoms[a], geoms[b])) > 0
+        ids = list(g.nodes)  # one node per feature, in feature order
+        g.add_edges_from((ids[u], ids[v]) for u, v in zip(a[shared], b[shared], strict=True))
+    return City.from_graph(g, source=src, districts=known, district_shares=shares,
+                           shapes=tuple(geoms))
+
+
+def _geojson_features(path: StrPath, shapely) -> tuple[list[tuple[str, dict, object]], str]:
+    """``(key, properties, polygon)`` per feature of a GeoJSON file, and its CRS (the ``crs``
+    member's name, else WGS84)."""
+    src = str(path)
     try:
         doc = json.loads(read_text(path, "UTF-8 text file"))
     except json.JSONDecodeError as e:
@@ -136,28 +178,77 @@ def load_geojson(path: StrPath, districts_path: StrPath | None = None,
             and isinstance(doc.get("features"), list)):
         raise InputError("expected a GeoJSON FeatureCollection with a list of features", src,
                          "type")
-    g = nx.Graph()
-    first: dict[str, str] = {}
-    geoms = []
+    crs = doc.get("crs")
+    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+    if crs is not None and not isinstance(name, str):
+        raise InputError("expected a named CRS: {\"type\": \"name\", \"properties\": "
+                         "{\"name\": \"EPSG:25832\"}}", src, "crs")
+    out = []
     for i, f in enumerate(doc["features"]):
         key = f"features[{i}]"
         if not (isinstance(f, dict) and isinstance(f.get("properties"), dict)):
             raise InputError("expected a Feature with a properties object", src, key)
         geom = _polygon(shapely, f.get("geometry"), src, f"{key}.geometry")
-        c = geom.centroid
-        props = f["properties"] | {"x": c.x * scale, "y": c.y * scale}
+        props = dict(f["properties"])
         if props.get("id") in (None, ""):
             props["id"] = f.get("id")
-        _add_node(g, props, src, f"{key}.properties", known, first)
-        geoms.append(geom)
-    if geoms:
-        polygons = np.asarray(geoms, dtype=object)
-        a, b = shapely.STRtree(polygons).query(polygons, predicate="intersects")
-        a, b = a[a < b], b[a < b]
-        shared = shapely.length(shapely.intersection(polygons[a], polygons[b])) > 0
-        ids = list(g.nodes)  # one node per feature, in feature order
-        g.add_edges_from((ids[u], ids[v]) for u, v in zip(a[shared], b[shared], strict=True))
-    return City.from_graph(g, source=src, districts=known)
+        out.append((key, props, geom))
+    return out, name or "EPSG:4326"
+
+
+def _gpkg_features(path: StrPath, shapely) -> tuple[list[tuple[str, dict, object]], str]:
+    """``(key, properties, polygon)`` per feature of a GeoPackage's first layer, and its CRS."""
+    import pyogrio
+
+    src = str(path)
+    if not Path(path).is_file():
+        raise InputError("no such file; expected a GeoPackage", src)
+    try:
+        meta, _, geometry, fields = pyogrio.raw.read(path)
+    except Exception as e:  # pyogrio raises DataSourceError, DataLayerError, ...
+        raise InputError(f"unreadable GeoPackage: {_one_line(e)}", src) from None
+    if not meta.get("crs"):
+        raise InputError("the layer has no coordinate reference system", src, "crs")
+    out = []
+    for i, wkb in enumerate(geometry):
+        key = f"features[{i}]"
+        geom = shapely.from_wkb(wkb) if wkb is not None else None
+        gj = shapely.geometry.mapping(geom) if geom is not None else None
+        props = {name: (None if _missing(col[i]) else col[i])
+                 for name, col in zip(meta["fields"], fields, strict=True)}
+        out.append((key, props, _polygon(shapely, gj, src, f"{key}.geometry")))
+    return out, meta["crs"]
+
+
+def _missing(v: object) -> bool:
+    return v is None or (isinstance(v, float) and np.isnan(v))
+
+
+def _planar(shapely, geoms: np.ndarray, crs: str, scale: float | None, src: str) -> np.ndarray:
+    """The polygons in planar km: times ``scale`` where given, else from ``crs`` (projected:
+    its unit to km; geographic: to the UTM zone of the centre, then m to km)."""
+    if scale is not None:
+        return shapely.transform(geoms, lambda xy: xy * scale)
+    from pyproj import CRS, Transformer
+    from pyproj.exceptions import CRSError
+
+    try:
+        c = CRS.from_user_input(crs)
+    except CRSError:
+        raise InputError(f"unknown coordinate reference system {crs!r}", src, "crs") from None
+    if c.is_projected:
+        unit = c.axis_info[0].unit_conversion_factor
+        return shapely.transform(geoms, lambda xy: xy * unit / 1000.0)
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        raise InputError(f"coordinates ({x0:g}..{x1:g}, {y0:g}..{y1:g}) are not longitude/"
+                         f"latitude as the CRS {crs} says: name the projected CRS in a `crs` "
+                         "member, or give polygon_scale for planar coordinates", src, "crs")
+    lon, lat = (x0 + x1) / 2, (y0 + y1) / 2
+    utm = CRS.from_epsg((32600 if lat >= 0 else 32700) + int((lon + 180) // 6) % 60 + 1)
+    to = Transformer.from_crs(c, utm, always_xy=True)
+    return shapely.transform(geoms, lambda xy: np.column_stack(to.transform(xy[:, 0], xy[:, 1]))
+                             / 1000.0)
 
 
 def save_csv(city: City, nodes_path: StrPath, edges_path: StrPath,
@@ -171,20 +262,27 @@ def save_csv(city: City, nodes_path: StrPath, edges_path: StrPath,
         districts_path: if given, also write the districts table (keeps the district order).
     """
     given = city.population or {}
+    total = {} if city.households is None else {"households": city.households}
+    extra = [city.attributes(i) for i in range(city.n)]
+    columns = list(dict.fromkeys(k for e in extra for k in e))
     rows = ([v, city.districts[city.district[i]], *city.pos[i].tolist(),
              *city.capacity[i].tolist(), *city.base_rent[i].tolist(), float(city.amenity[i]),
              PERIODS[city.period[i]],
              *("" if np.isnan(x := float(getattr(city, k)[i])) else x for k in OPTIONAL),
-             *(float(x[i]) for x in given.values())]
+             *(float(x[i]) for x in (*total.values(), *given.values())),
+             *(extra[i].get(k, "") for k in columns)]
             for i, v in enumerate(city.ids))
     edges = ([city.ids[i], city.ids[j], float(city.distance[k])] for i in range(city.n)
              for k in range(city.indptr[i], city.indptr[i + 1])
              if i < (j := int(city.indices[k])))
-    _write_csv(nodes_path, (*NODE_COLUMNS, *OPTIONAL_COLUMNS,
-                            *(f"{POPULATION}{c}" for c in given)), rows)
+    _write_csv(nodes_path, (*NODE_COLUMNS, *OPTIONAL_COLUMNS, *total,
+                            *(f"{POPULATION}{c}" for c in given), *columns), rows)
     _write_csv(edges_path, (*EDGE_COLUMNS, "distance"), edges)
     if districts_path is not None:
-        _write_csv(districts_path, ("district",), ([d] for d in city.districts))
+        shares = city.district_shares or {}
+        _write_csv(districts_path, ("district", *(f"{SHARE}{c}" for c in shares)),
+                   ([d, *(float(x[i]) for x in shares.values())]
+                    for i, d in enumerate(city.districts)))
 
 
 def _add_node(g: nx.Graph, props: Mapping, source: str, key: str,
@@ -200,7 +298,11 @@ def _add_node(g: nx.Graph, props: Mapping, source: str, key: str,
                          f"{key}.id")
     attrs = neighbourhood(props, source, key, known, defaults=False)
     given = attrs.pop("population", {})  # as counts, also where the file gave shares
-    g.add_node(v, **attrs, **{f"{POPULATION}{c}": x for c, x in given.items()})
+    for k in ATTRIBUTES:  # kept as the file's columns (checked again by City.from_graph)
+        attrs.pop(k, None)
+    raw = {k: x for k, x in props.items() if attribute_column(k) and not _missing(x)
+           and str(x).strip() != ""}
+    g.add_node(v, **attrs, **raw, **{f"{POPULATION}{c}": x for c, x in given.items()})
     first[v] = key
 
 
@@ -221,12 +323,17 @@ def _polygon(shapely, geometry: object, source: str, key: str):
     return geom
 
 
-def _read_districts(path: StrPath | None) -> tuple[str, ...] | None:
-    """The known districts listed in the ``district`` column of a CSV table, or ``None``."""
+def _read_districts(path: StrPath | None
+                    ) -> tuple[tuple[str, ...] | None, dict[str, np.ndarray] | None]:
+    """The known districts listed in the ``district`` column of a CSV table (``None``: no
+    table), and their milieu shares from ``share_<CODE>`` columns (``None``: none given)."""
     if path is None:
-        return None
+        return None, None
     names: dict[str, str] = {}
-    for line, row in _read_csv(path, ("district",)):
+    shares: dict[str, list[float]] = {}
+    rows = read_table(path, ("district",))
+    columns = [k for k in _columns(path) if k.startswith(SHARE)]
+    for line, row in rows:
         d = row.get("district")
         if d is None:
             raise InputError("missing value", path, f"{line}.district")
@@ -234,12 +341,24 @@ def _read_districts(path: StrPath | None) -> tuple[str, ...] | None:
             raise InputError(f"duplicate district {d!r}, first at {names[d]}", path,
                              f"{line}.district")
         names[d] = line
+        got = {k[len(SHARE):]: number(row, k, str(path), line, lo=0.0, hi=1.0)
+               for k in columns}
+        if got and abs(sum(got.values()) - 1.0) > SHARE_SUM:
+            raise InputError(f"milieu shares sum to {sum(got.values()):.3f}, expected 1 within "
+                             f"{SHARE_SUM}", path, f"{line}.{SHARE}*")
+        for c, x in got.items():
+            shares.setdefault(c, []).append(x / sum(got.values()))
     if not names:
         raise InputError("expected at least one district", path, "district")
-    return tuple(names)
+    return tuple(names), {c: np.asarray(v) for c, v in shares.items()} or None
 
 
-def _read_csv(path: StrPath, required: tuple[str, ...]) -> list[tuple[str, dict[str, str]]]:
+def _columns(path: StrPath) -> list[str]:
+    """The header of a CSV table (read before, so known to be well formed)."""
+    return [h.strip() for h in next(csv.reader(io.StringIO(read_text(path, "UTF-8 text file"))))]
+
+
+def read_table(path: StrPath, required: tuple[str, ...]) -> list[tuple[str, dict[str, str]]]:
     """The rows of a CSV table as ``("line N", {column: value})``, values stripped, empty
     values and blank lines left out; checks the header has the ``required`` columns."""
     reader = csv.reader(io.StringIO(read_text(path, "UTF-8 text file"), newline=""), strict=True)

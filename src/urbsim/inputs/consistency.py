@@ -41,7 +41,7 @@ def check(scn: Scenario, steps: int | None = None) -> None:
     """Check a scenario against its milieu set and city (names of milieus, districts,
     neighbourhoods, channels; households against dwellings), and that a run of ``steps`` steps
     (default: the scenario's) fits in memory. Builds the city, not a model."""
-    for key in ("milieus", "city.nodes", "city.edges", "city.geojson"):
+    for key in ("milieus", "city.nodes", "city.edges", "city.polygons", "city.district_table"):
         value = scn.milieus if key == "milieus" else getattr(scn.city, key[5:])
         if value is not None and value not in available() and not Path(value).is_file():
             shipped = f" or a shipped set ({', '.join(available())})" if key == "milieus" else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 FORMATS = ("election", "municipal", "open", "panel", "continuous")
@@ -68,19 +69,38 @@ class CityParams(_Frozen):
                               json_schema_extra={"unit": "path"})
     edges: str | None = Field(None, description="CSV edge table of a real city (with `nodes`)",
                               json_schema_extra={"unit": "path"})
-    geojson: str | None = Field(None, description="GeoJSON polygons of a real city (instead of "
-                                                  "`nodes`/`edges`; needs shapely)",
-                                json_schema_extra={"unit": "path"})
-    geojson_scale: float = Field(1.0, gt=0, description="factor from GeoJSON units to km "
-                                                        "(0.001 for metres)",
-                                 json_schema_extra={"unit": "km per GeoJSON unit"})
+    polygons: str | None = Field(
+        None, description="GeoJSON or GeoPackage (.gpkg) polygons of a real city, instead of "
+                          "`nodes`/`edges`: projected CRSs (e.g. EPSG:25832, 25833) become km, "
+                          "WGS84 is projected to its UTM zone (see inputs/city_files.py)",
+        json_schema_extra={"unit": "path"})
+    polygon_scale: float | None = Field(
+        None, gt=0, description="take the polygons' coordinates as planar, times this factor "
+                                "to km (0.001 for metres), whatever their CRS says; unset: "
+                                "from the CRS",
+        json_schema_extra={"unit": "km per file unit"})
+    suppress_below: int = Field(
+        150, ge=0, le=100_000,
+        description="maps and per-area tables show no value for an area with fewer households "
+                    "(at the city's size) than this, so that small quarters are not exposed "
+                    "(see analysis/privacy.py: about 300 inhabitants, as Hamburg's "
+                    "Sozialmonitoring); 0 shows every area",
+        json_schema_extra={"unit": "households"})
+    district_table: str | None = Field(
+        None, description="CSV table of the districts of a real city: `district` names (a "
+                          "neighbourhood naming another is an error) and optionally their "
+                          "milieu shares `share_<CODE>`",
+        json_schema_extra={"unit": "path"})
 
     @model_validator(mode="after")
     def _files(self) -> CityParams:
         if (self.nodes is None) != (self.edges is None):
             raise ValueError("give both `nodes` and `edges`, or neither")
-        if self.geojson is not None and self.nodes is not None:
-            raise ValueError("give either `geojson` or `nodes`/`edges`, not both")
+        if self.polygons is not None and self.nodes is not None:
+            raise ValueError("give either `polygons` or `nodes`/`edges`, not both")
+        if self.district_table is not None and self.polygons is None and self.nodes is None:
+            raise ValueError("a `district_table` belongs to a city's files (`nodes` or "
+                             "`polygons`)")
         return self
 
 
@@ -101,6 +121,10 @@ class IncomeParams(_Frozen):
                     "year on average 2007-2017 (Destatis, press release no. 040 of 8 February "
                     "2018)",
         json_schema_extra={"unit": "1/year"})
+
+    def log_median(self, status: np.ndarray) -> np.ndarray:
+        """Log of the median income at each ``status`` (the milieus' status coordinate)."""
+        return np.log(self.median) + self.status_slope * (np.asarray(status) - 1.5)
 
 
 class PlacementParams(_Frozen):
@@ -571,6 +595,12 @@ class ModelParams(_Frozen):
 
     households: int = Field(120_000, ge=1, le=50_000_000, description="initial households",
                             json_schema_extra={"unit": "households"})
+    start_year: int | None = Field(
+        None, ge=1900, le=2200,
+        description="calendar year of the start (step 0; the year the city's files describe): "
+                    "a city's social_end_<YEAR> columns and observed history (`urbsim history`) "
+                    "are matched to steps by it",
+        json_schema_extra={"unit": "year"})
     milieus: str = Field("vhw11", description="milieu set: a shipped name (vhw11, vhw13) or a "
                                               "TOML file of the same form",
                          json_schema_extra={"unit": "name or path"})

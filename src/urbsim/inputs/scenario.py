@@ -9,8 +9,9 @@ new name, changes an inherited one by naming it, and switches one off with
 random streams (common random numbers, see :mod:`urbsim._kernels.rng`).
 
 Paths in a file (``extends``, ``milieus`` unless a shipped name, ``city.nodes``, ``city.edges``,
-``city.geojson``) are relative to that file; ``extends = "baseline"`` (a bare name, no such file
-beside it) names a shipped scenario, so a file that builds on one runs from any folder.
+``city.polygons``, ``city.district_table``) are relative to that file; ``extends =
+"baseline"`` (a bare name, no such file beside it) names a shipped scenario, so a file that
+builds on one runs from any folder.
 :func:`loads` reads a scenario from text (an upload), where no file path is accepted. Values are
 checked strictly: a string is not a number, a number is not a string.
 
@@ -33,7 +34,8 @@ from urbsim.common.schema import short
 from urbsim.inputs.milieus import available
 from urbsim.inputs.params import REMOVED_KINDS, ModelParams
 
-PATH_KEYS = (("extends",), ("milieus",), ("city", "nodes"), ("city", "edges"), ("city", "geojson"))
+PATH_KEYS = (("extends",), ("milieus",), ("city", "nodes"), ("city", "edges"), ("city", "polygons"),
+             ("city", "district_table"))
 """Keys whose string values are paths relative to the file that states them."""
 
 RENAMED = {"policies.new_construction": "policies.social_quota",
@@ -41,6 +43,11 @@ RENAMED = {"policies.new_construction": "policies.social_quota",
 """Tables of shipped scenarios renamed to match their files: a file that still names the old
 table (to change the inherited policy) keeps working, with a
 :class:`~urbsim.common.schema.DeprecatedKey` warning."""
+
+RENAMED_KEYS = {"city.geojson": "city.polygons", "city.geojson_scale": "city.polygon_scale"}
+"""Keys renamed when polygons learnt coordinate systems and GeoPackage: a file that still
+states them keeps working, with a warning (and, without ``geojson_scale``, its old default:
+planar coordinates in km)."""
 
 
 class Scenario(ModelParams):
@@ -137,7 +144,7 @@ def loads(text: str, source: str) -> Scenario:
     """
     data = parse_toml(text, source)
     city = data.get("city")
-    for key in ("nodes", "edges", "geojson"):
+    for key in ("nodes", "edges", "polygons", "geojson", "district_table"):
         if isinstance(city, dict) and key in city:
             raise InputError("city files cannot be given here: upload a scenario of the "
                              "default city", source, f"city.{key}")
@@ -183,6 +190,11 @@ def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, st
         loop = " -> ".join(p.name for p in (*chain, path))
         raise InputError(f"`extends` loop: {loop}", chain[-1], "extends")
     data = read_toml(path, "scenario TOML file", f" (shipped: {', '.join(shipped())})")
+    city = data.get("city")
+    planar = isinstance(city, dict) and "geojson" in city and "geojson_scale" not in city
+    data = schema.rename(data, RENAMED_KEYS, path)
+    if planar:
+        data["city"].setdefault("polygon_scale", 1.0)
     for keys in PATH_KEYS:
         _resolve_path(data, keys, path.parent)
     parent = data.pop("extends", None)

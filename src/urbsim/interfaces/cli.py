@@ -415,18 +415,21 @@ app.add_typer(city_app, name="city")
 
 @city_app.command("check")
 def city_check(
-    file: Annotated[Path, typer.Argument(help="the node table (CSV, with --edges) or a GeoJSON "
-                                              "FeatureCollection of neighbourhood polygons")],
+    file: Annotated[Path, typer.Argument(help="a scenario (.toml) whose city to check, the node "
+                                              "table (CSV, with --edges), or polygons (GeoJSON, "
+                                              "GeoPackage)")],
     edges: Annotated[Path | None, typer.Option(help="the edge table of a CSV city")] = None,
     districts: Annotated[Path | None, typer.Option(
-        help="a table whose `district` column lists the known districts")] = None,
-    scale: Annotated[float, typer.Option(min=1e-9, help="GeoJSON: km per coordinate unit "
-                                                        "(0.001 for metres)")] = 1.0,
+        help="the districts table: `district` names, optionally `share_<CODE>` milieu "
+             "shares")] = None,
+    scale: Annotated[float | None, typer.Option(
+        min=1e-9, help="polygons: take coordinates as planar, km per unit (default: from the "
+                       "file's CRS)")] = None,
     households: Households = None,
     map: Annotated[Path | None, typer.Option(help="write an HTML map of the start")] = None,
 ) -> None:
     """Validate a city and summarise it: areas, districts, dwellings, rents, building periods,
-    and the start the baseline's rules give it (milieu mix, segregation).
+    and the start the baseline's rules (or the scenario's) give it (milieu mix, segregation).
 
     Every problem is one line naming the file, row and column (exit code 2).
     """
@@ -436,21 +439,30 @@ def city_check(
     from urbsim.analysis.summary import fmt
     from urbsim.common import files
     from urbsim.common.errors import InputError
-    from urbsim.inputs import city_files
+    from urbsim.inputs import city_files, population
     from urbsim.inputs import scenario as sc
 
     with _guard():
         if map is not None:
             files.check_target(map, overwrite=True)
-        if file.suffix.lower() in (".geojson", ".json"):
-            city = city_files.load_geojson(file, districts, scale=scale)
-        elif edges is None:
-            raise InputError("a CSV city needs its edge table: --edges FILE", str(file),
-                             "edges")
+        suffix = file.suffix.lower()
+        if suffix == ".toml":
+            params = sc.load(file).params()
+            if params.city.nodes is None and params.city.polygons is None:
+                raise InputError("the scenario names no city files (city.nodes or "
+                                 "city.polygons): it runs the synthetic city", str(file), "city")
+            city = city_files.load_city(params.households, params.city)
         else:
-            city = city_files.load_csv(file, edges, districts)
+            params = sc.load("baseline").params()
+            if suffix in (".geojson", ".json", ".gpkg"):
+                city = city_files.load_polygons(file, districts, scale=scale)
+            elif edges is None:
+                raise InputError("a CSV city needs its edge table: --edges FILE", str(file),
+                                 "edges")
+            else:
+                city = city_files.load_csv(file, edges, districts)
         with _err().status("placing households"):
-            s = city_summary.summarise(city, sc.load("baseline").params(), households)
+            s = city_summary.summarise(city, params, households)
         table = Table(title=f"{file.name} · {s.areas:,} neighbourhoods · "
                             f"{len(s.districts)} districts · {s.edges:,} adjacencies")
         table.add_column("what")
@@ -469,13 +481,114 @@ def city_check(
         for row in rows:
             table.add_row(*row)
         _out().print(table)
-        _err().print("the start places the city's households by milieu as given" if
-                     city.population else "the file gives no households by milieu: the start "
-                     "places milieus by the baseline's status-match rule", highlight=False)
+        _err().print(population.describe(city), highlight=False)
+        if s.hidden:
+            _err().print(f"{s.hidden} areas with fewer than {params.city.suppress_below} "
+                         "households are left out of the map (city.suppress_below)",
+                         highlight=False)
         if map is not None:
             with _err().status("drawing the map"):
                 city_summary.draw(city, s, map, file.stem)
             _err().print(f"wrote {map}", highlight=False)
+
+
+history_app = typer.Typer(no_args_is_help=True, help="Check runs against a city's observed "
+                                                    "history.")
+app.add_typer(history_app, name="history")
+
+
+@history_app.command("compare")
+def history_compare(
+    scenario: Scenario,
+    observed: Annotated[Path, typer.Argument(help="the observed history: CSV with area, year, "
+                                                  "indicator, value (and source)")],
+    seeds: Annotated[int, typer.Option(min=2, help="seeds (runs) making the model's band")] = 10,
+    seed: FirstSeed = 0,
+    households: Households = None,
+    level: Annotated[float, typer.Option(min=0.5, max=0.99, help="the band's central share of "
+                                                                 "runs")] = 0.9,
+    table: Annotated[Path | None, typer.Option(help="write every observation with the model's "
+                                                    "median, band and error (CSV)")] = None,
+    plot: Annotated[Path | None, typer.Option(help="write an HTML plot of band and observations "
+                                                   "by indicator and area")] = None,
+    workers: Workers = None,
+) -> None:
+    """Run a scenario over seeds and compare it with what the city observed: per indicator
+    the error of the runs' median and the coverage, the share of observations inside the
+    model's band (about the band's level when the model fits).
+
+    The scenario's ``start_year`` matches calendar years to steps; the run lasts until the
+    last observed year.
+    """
+    from rich.table import Table
+
+    from urbsim.analysis import history as ah
+    from urbsim.analysis import privacy
+    from urbsim.analysis.summary import fmt
+    from urbsim.common import files
+    from urbsim.common.errors import InputError
+    from urbsim.inputs import history as ih
+    from urbsim.inputs import population
+    from urbsim.inputs.city_files import load_city
+    from urbsim.inputs.consistency import prepare
+    from urbsim.inputs.milieus import load as load_milieus
+
+    with _guard():
+        for target in (table, plot):
+            if target is not None:
+                files.check_target(target, overwrite=True)
+        scn, _ = prepare(scenario, households)
+        if scn.start_year is None:
+            raise InputError("the scenario gives no start_year: the calendar year of its start "
+                             "is needed to match observed years to steps", scn.path,
+                             "start_year")
+        city = load_city(scn.households, scn.city)
+        obs = ih.load(observed, city, load_milieus(scn.milieus).codes)
+        last = int(obs.year.max()) - scn.start_year
+        if last < 0:
+            raise InputError(f"every observation is before the start ({scn.start_year})",
+                             str(observed), "year")
+        start = scn.start_year
+        scn, steps = prepare(scn.path, households, max(last, 1))
+        given = population.given_total(city) or scn.households
+        ds = _simulate(scn, range(seed, seed + seeds), steps, workers)
+        samples = ah.model_values(ds, obs, city, start, given / scn.households)
+        rows = ah.compare(samples, obs, level)
+        summary = ah.summarise(rows)
+        out = Table(title=f"{scn.name} against {observed.name} · {seeds} seeds · "
+                          f"{level:.0%} band")
+        for c in ("indicator", "observations", "compared", "mean error",
+                  "mean absolute error", "coverage"):
+            out.add_column(c, justify="left" if c == "indicator" else "right")
+        for name, r in summary.iterrows():
+            out.add_row(str(name), f"{r['observations']:,}", f"{r['compared']:,}",
+                        fmt(r["mean error"]), fmt(r["mean absolute error"]),
+                        "n/a" if r["coverage"] != r["coverage"] else f"{r['coverage']:.0%}")
+        _out().print(out)
+        compared = rows["inside"].count()
+        if compared:
+            _err().print(f"{int(rows['inside'].sum())} of {compared} observations inside the "
+                         f"model's {level:.0%} band ({rows['inside'].mean():.0%})",
+                         highlight=False)
+        if len(rows) > compared:
+            _err().print(f"{len(rows) - compared} observations without a model value (before "
+                         "the start, or no event of the format that year)", highlight=False)
+        per_area = ds.households.isel(step=0).sum("milieu").mean("seed").values
+        hidden = privacy.small(ah.area_households(obs, city, per_area * given / scn.households),
+                               scn.city.suppress_below)
+        if hidden.any():
+            rows = rows[~hidden]
+            _err().print(f"{int(hidden.sum())} observations of areas with fewer than "
+                         f"{scn.city.suppress_below} households are left out of the table and "
+                         "plot (city.suppress_below)", highlight=False)
+        if table is not None:
+            with files.atomic(table, ".csv") as tmp:
+                rows.to_csv(tmp, index=False)
+            _err().print(f"wrote {table}", highlight=False)
+        if plot is not None:
+            with _err().status("drawing the plot"):
+                ah.draw(rows, plot, f"{scn.name} against {observed.name}", level)
+            _err().print(f"wrote {plot}", highlight=False)
 
 
 # ----------------------------------------------------------------------------- helpers

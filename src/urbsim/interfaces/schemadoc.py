@@ -264,3 +264,14 @@ def variables_table() -> str:
         text = description.replace("|", "\\|")
         rows.append(f"| `{name}` | {' × '.join(dims) or '–'} | {dtype} | {text} |")
     return "\n".join(rows) + "\n"
+
+
+def history_table() -> str:
+    """The indicators of an observed history (:data:`urbsim.inputs.history.INDICATORS`), as a
+    Markdown table."""
+    from urbsim.inputs.history import INDICATORS
+
+    rows = ["| indicator | unit | compared with |", "|---|---|---|"]
+    for name, (unit, what) in INDICATORS.items():
+        rows.append(f"| `{name}` | {unit} | {what} |")
+    return "\n".join(rows) + "\n"
