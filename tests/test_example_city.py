@@ -144,3 +144,26 @@ def test_small_areas_are_left_out_of_maps_and_tables(tmp_path):
 
     rows = pd.read_csv(table)
     assert small["id"] not in set(rows["area"]) and len(rows) > 500
+
+
+def test_a_smaller_run_is_a_sample_of_the_city():
+    """At 5,000 of Musterstadt's 100,000 households every neighbourhood's dwellings are
+    scaled alike: the start's vacancy is the whole city's, and construction builds its share
+    (a twentieth, the fractions carried over)."""
+    scn = sc.load(EXAMPLE / "musterstadt.toml")
+    whole = UrbanModel(scn.params(), seed=0)
+    small = scn.params().model_copy(update={"households": 5000})
+    part = UrbanModel(small, seed=0)
+    assert part.city.sample == pytest.approx(0.05)
+    np.testing.assert_allclose(part.capacity.sum(1), whole.capacity.sum(1) * 0.05, atol=1)
+
+    def vacancy(m):
+        return 1 - m.counts.sum() / m.capacity.sum()
+
+    assert vacancy(part) == pytest.approx(vacancy(whole), abs=0.002)
+    build = {"policies": {"build": {"kind": "construction", "start": 1, "dwellings": 30,
+                                    "districts": ["Hügelland"]}}}
+    m = UrbanModel(small.model_validate(small.model_dump() | build), seed=0)
+    before = m.capacity.sum()
+    m.run(4)
+    assert m.capacity.sum() - before == 6  # 4 x 30 x 0.05

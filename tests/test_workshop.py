@@ -1,19 +1,30 @@
-"""The workshop's parts without a browser: levers, uploads, the TOML export, background jobs."""
+"""The workshop's parts without a browser: levers, uploads, the TOML export, background jobs,
+and a session started from a city of its own (the example Musterstadt, run as a sample)."""
 
 from __future__ import annotations
 
 import re
 import time
 import tomllib
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import xarray as xr
 
+from urbsim.analysis.summary import headline, reduce
 from urbsim.common.errors import InputError
+from urbsim.engine.runner import run_seeds
 from urbsim.inputs import scenario as sc
+from urbsim.inputs.city_files import load_city
 from urbsim.inputs.params import CityParams
-from urbsim.interfaces.workshop import levers, report
-from urbsim.interfaces.workshop.app import Settings
-from urbsim.interfaces.workshop.jobs import Request, Runner
+from urbsim.interfaces.workshop import levers, report, views
+from urbsim.interfaces.workshop.app import Sample, Settings, Shared, Workshop
+from urbsim.interfaces.workshop.jobs import Cache, Request, Runner
+
+MUSTERSTADT = Path(__file__).parents[1] / "examples" / "musterstadt" / "musterstadt.toml"
+SMALL = Settings(seeds=1, households=5000, steps=2)
+"""A quick run of Musterstadt's 100,000 households: a 1-in-20 sample."""
 
 
 @pytest.fixture(scope="module")
@@ -21,33 +32,73 @@ def baseline():
     return sc.load("baseline")
 
 
-def test_levers_read_what_the_shipped_scenarios_state(baseline):
-    v = levers.read(baseline)
+@pytest.fixture(scope="module")
+def city(baseline):
+    """The synthetic city of the baseline."""
+    return load_city(baseline.households, baseline.city)
+
+
+@pytest.fixture(scope="module")
+def muster():
+    """A session of a workshop started from Musterstadt, its first results computed."""
+    session = Workshop(Shared(sc.load(MUSTERSTADT), SMALL))
+    deadline = time.monotonic() + 300
+    while session.current is None and time.monotonic() < deadline:
+        session._poll()
+        time.sleep(0.1)
+    assert session.current is not None, session.status.object
+    return session
+
+
+def test_levers_read_what_the_shipped_scenarios_state(baseline, city):
+    v = levers.read(baseline, city)
     assert v["events.open_format"] and not v["events.panel"] and not v["policies.rent_brake"]
-    brake = levers.read(sc.load("rent_brake"))
+    brake = levers.read(sc.load("rent_brake"), city)
     assert brake["policies.rent_brake"] and not brake["policies.lower_cap"]
     assert brake["policies.rent_brake.markup"] == pytest.approx(10.0)  # shown in %
-    assert not levers.read(sc.load("continuous_local"))["events.open_format"]
+    assert not levers.read(sc.load("continuous_local"), city)["events.open_format"]
 
 
-def test_unchanged_levers_give_the_same_parameters(baseline):
+def test_unchanged_levers_give_the_same_parameters(city):
     """Applying a scenario's own lever values changes nothing (same cache key, same runs)."""
-    for name in ("baseline", "outreach", "rent_brake", "lower_cap", "continuous_local"):
+    for name in ("baseline", "outreach", "rent_brake", "lower_cap", "continuous_local",
+                 "social_quota"):
         scn = sc.load(name)
-        assert levers.apply(scn, levers.read(scn)).params() == scn.params(), name
+        assert levers.apply(scn, levers.read(scn, city), city).params() == scn.params(), name
 
 
-def test_switching_a_lever_on_takes_the_shipped_policy(baseline):
+def test_switching_a_lever_on_takes_the_shipped_policy(baseline, city):
     tried = levers.apply(baseline, {"events.panel": True, "policies.rent_brake": True,
-                                    "policies.rent_brake.markup": 5.0})
+                                    "policies.rent_brake.markup": 5.0}, city)
     assert tried.events["panel"] == sc.load("random_panels").events["panel"]
     assert tried.policies["rent_brake"].markup == pytest.approx(0.05)
-    assert levers.changes(baseline, tried) == [
+    assert levers.changes(baseline, tried, city) == [
         "Random-selection citizen panel: households invited 2 %, held every 2 years",
         "Rent brake on re-lets (Mietpreisbremse): re-let rent at most 5 % above the reference "
         "rent"]
-    off = levers.apply(sc.load("rent_brake"), {"policies.rent_brake": False})
+    off = levers.apply(sc.load("rent_brake"), {"policies.rent_brake": False}, city)
     assert not off.policies["rent_brake"].enabled
+    anchored = levers.apply(baseline, {"events.anchored": True}, city)
+    assert anchored.events["anchored"] == sc.load("continuous_local").events["anchored"]
+
+
+def test_lever_places_are_the_citys_own(baseline, city):
+    """The places a lever offers are the city's; switched on in Musterstadt, the continuous
+    formats go to its districts with the most social housing, not to "Bezirk 3"."""
+    muster = sc.load(MUSTERSTADT)
+    own = load_city(muster.households, muster.city)
+    offered = levers.choices(own)
+    assert offered["events.anchored.districts"] == list(own.districts)
+    assert "Hügelland" in offered["policies.social_quota.districts"]
+    assert offered["policies.social_quota.neighbourhoods"] == list(own.ids)
+    assert levers.choices(city)["events.anchored.districts"] == list(city.districts)
+    tried = levers.apply(muster, {"events.anchored": True}, own)
+    assert tried.events["anchored"].districts == tuple(levers.estates(own, 3))
+    assert set(tried.events["anchored"].districts) <= set(own.districts)
+    built = levers.apply(muster, {"policies.social_quota": True,
+                                  "policies.social_quota.districts": ["Hügelland"]}, own)
+    assert built.policies["social_quota"].districts == ("Hügelland",)
+    assert levers.changes(muster, built, own)[0].endswith("districts Hügelland")
 
 
 @pytest.mark.parametrize(("values", "message"), [
@@ -58,10 +109,15 @@ def test_switching_a_lever_on_takes_the_shipped_policy(baseline):
     ({"events.panel.invite_share": float("nan")}, "expected a number"),
     ({"events.panel": "yes"}, "Random-selection citizen panel: expected on or off"),
     ({"city.households": 1}, "unknown lever 'city.households'"),
+    ({"events.anchored": True, "events.anchored.districts": ["Hügelland"]},
+     "Continuous local formats (estate districts): unknown district 'Hügelland'; known: Mitte, "),
+    ({"policies.social_quota.neighbourhoods": ["Lindenheide"]},
+     "New construction: unknown neighbourhood 'Lindenheide'"),
+    ({"events.anchored.districts": "Mitte"}, "districts: expected a list of names"),
 ])
-def test_bad_lever_values_are_refused(baseline, values, message):
+def test_bad_lever_values_are_refused(baseline, city, values, message):
     with pytest.raises(ValueError, match=re.escape(message)):
-        levers.apply(baseline, values)
+        levers.apply(baseline, values, city)
 
 
 def test_settings_are_bounded():
@@ -92,8 +148,8 @@ def test_an_upload_extends_a_shipped_scenario():
     assert scn.moving == sc.load("baseline").moving  # the calibrated values come along
 
 
-def test_exported_toml_runs_from_any_folder_and_states_only_changes(baseline, tmp_path):
-    tried = levers.apply(baseline, {"events.panel": True})
+def test_exported_toml_runs_from_any_folder_and_states_only_changes(baseline, city, tmp_path):
+    tried = levers.apply(baseline, {"events.panel": True}, city)
     text = report.scenario_toml(tried, baseline, "baseline", "tried", "a panel", 5, 3000)
     data = tomllib.loads(text)
     assert set(data) == {"extends", "name", "description", "steps", "households", "events"}
@@ -142,3 +198,64 @@ def test_a_job_stops_when_every_waiting_session_cancelled():
     job.cancel()
     assert job.state == "cancelled" and not job._process.is_alive()
     assert runner.cache.get(req.key) is None
+
+
+def test_a_city_of_its_own_is_a_weighted_sample():
+    muster = sc.load(MUSTERSTADT)
+    sample = Sample.of(muster, 20_000)
+    assert (sample.run, sample.total, sample.weight) == (20_000, 100_000, 5)
+    assert sample.sentence(muster.name, "en") == (
+        "Musterstadt runs as a 1-in-5 sample: 20,000 of 100,000 households; counts are "
+        "weighted ×5.")
+    assert Sample.of(muster, 120_000) == Sample(100_000, 100_000)  # the whole city, no weight
+    assert Sample.of(muster, 120_000).sentence(muster.name, "en") == ""
+    assert Sample.of(sc.load("baseline"), 20_000).weight == 1  # the synthetic city's size
+
+
+def test_a_workshop_starts_from_its_scenario_as_its_baseline(muster):
+    """Started from Musterstadt, the page names it and its baseline column is its run, as
+    `urbsim run` gives it at the same households and seeds; counts are weighted ×20."""
+    scn = sc.load(MUSTERSTADT)
+    assert muster.start_select.value == "musterstadt" and "baseline" in muster.start_select.options
+    assert muster.places["events.anchored.districts"].options == list(
+        load_city(scn.households, scn.city).districts)
+    base, tried, _, _ = muster.current
+    runs = run_seeds(scn.params().model_copy(update={"households": SMALL.households}),
+                     range(SMALL.seeds), SMALL.steps)
+    xr.testing.assert_equal(base.runs, runs)
+    xr.testing.assert_equal(tried.runs, runs)  # no lever changed: the start itself
+    unweighted = Cache().put("run", runs)
+    assert muster.rows == views.headline_rows(*[views.weighted(unweighted, 20)] * 2, "en",
+                                              muster._names())
+    migrants = headline(runs).in_migrants.mean()
+    assert float(reduce(base.series).in_migrants.mean()) == pytest.approx(20 * float(migrants))
+    assert "Musterstadt runs as a 1-in-20 sample: 5,000 of 100,000 households" in (
+        muster.sample.object)
+    assert "Finished: 1 seeds × 5,000 households" in muster.status.object
+    saved = tomllib.loads(muster._toml().getvalue().decode())
+    assert saved["extends"] == "baseline" and saved["households"] == 100_000  # the whole city
+    assert Path(saved["city"]["polygons"]).is_absolute()
+    assert Path(saved["city"]["polygons"]).resolve() == Path(scn.city.polygons).resolve()
+
+
+def test_an_unknown_district_is_one_line_and_starts_no_run(muster):
+    muster.switches["events.anchored"].value = True
+    muster.places["events.anchored.districts"].value = ["Bezirk 3"]
+    try:
+        muster._request(show_progress=True)
+        assert muster.error.visible and muster.job is None
+        assert muster.error.object.startswith(
+            "Continuous local formats (estate districts): unknown district 'Bezirk 3'; known: "
+            "Altstadt, Nordstadt") and "\n" not in muster.error.object
+        assert muster.pending[2].name == "musterstadt"  # still the first (unchanged) request
+    finally:
+        muster.switches["events.anchored"].value = False
+        muster._set_levers(muster.start)
+    upload = b'extends = "baseline"\n[events.anchored]\nformat = "continuous"\nstep = 1\n' \
+             b'districts = ["H\xc3\xbcgelland"]\n'
+    muster.upload.filename = "here.toml"
+    muster._on_upload(SimpleNamespace(new=upload))
+    assert muster.error.visible and muster.job is None
+    assert muster.error.object.startswith("here.toml: events.anchored.districts: unknown district "
+                                          "'Hügelland'")
+

@@ -1,5 +1,6 @@
 """The workshop app in a real browser: Debian's chromium driven by pytest-playwright against
-``urbsim workshop`` served on loopback (tiny runs: 1,500 households, 2 seeds, 4 years).
+``urbsim workshop`` served on loopback (tiny runs: 1,500 households, 2 seeds, 4 years), and
+against ``urbsim workshop --scenario`` the example Musterstadt (2,000 households, 1 seed, 2 years).
 
 Screenshots go to ``$URBSIM_SCREENSHOTS``, else to pytest's temporary directory. The README's
 come from these tests at workshop sizes::
@@ -33,6 +34,9 @@ if CHROMIUM is None:  # CI installs it (scripts/setup.sh); elsewhere say why the
 WAIT = 180_000  # ms: the first run of a fresh server loads the kernels in a new process
 SIZE = os.environ.get("URBSIM_WORKSHOP_SIZE", "1500 2 4").split()
 """Households, seeds and years of the served app's runs."""
+MUSTERSTADT = Path(__file__).parents[1] / "examples" / "musterstadt" / "musterstadt.toml"
+MUSTER_SIZE = (2000, 1, 2)
+"""Households, seeds and years of the Musterstadt app's runs: a 1-in-50 sample."""
 
 
 @pytest.fixture(scope="session")
@@ -43,17 +47,17 @@ def browser_type_launch_args(browser_type_launch_args):
             "args": ["--no-sandbox"] if root else []}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """``urbsim workshop`` in its own process: ``(url, pid)``."""
+def _serve(tmp_path_factory, households, seeds, steps, *options: str):
+    """``urbsim workshop`` with these run settings and ``options`` in its own process: yields
+    ``(url, pid)``."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = tmp_path_factory.mktemp("workshop") / "server.log"
     with log.open("w") as out:
-        households, seeds, steps = SIZE
         proc = subprocess.Popen([sys.executable, "-m", "urbsim", "workshop", "--port", str(port),
-                                 "--households", households, "--seeds", seeds, "--steps", steps],
+                                 "--households", str(households), "--seeds", str(seeds),
+                                 "--steps", str(steps), *options],
                                 stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
@@ -73,6 +77,18 @@ def server(tmp_path_factory):
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``urbsim workshop`` in its own process: ``(url, pid)``."""
+    yield from _serve(tmp_path_factory, *SIZE)
+
+
+@pytest.fixture(scope="module")
+def muster_server(tmp_path_factory):
+    """``urbsim workshop --scenario`` Musterstadt in its own process: ``(url, pid)``."""
+    yield from _serve(tmp_path_factory, *MUSTER_SIZE, "--scenario", str(MUSTERSTADT))
 
 
 @pytest.fixture
@@ -245,3 +261,48 @@ def test_the_app_listens_on_loopback_only(server):
     listening = {c.laddr.ip for c in psutil.Process(server[1]).net_connections("inet")
                  if c.status == psutil.CONN_LISTEN}
     assert listening and listening <= {"127.0.0.1"}, listening
+
+
+_MAP_JS = """() => {
+  const glyphs = [], names = [];
+  for (const doc of Bokeh.documents) for (const m of doc.all_models) {
+    if (m.type === "MultiPolygons" || m.type === "Patches") glyphs.push(m.type);
+    const data = m.data instanceof Map ? Object.fromEntries(m.data) : m.data;
+    if (data && data.xs && data.neighbourhood) names.push(...Array.from(data.neighbourhood));
+  }
+  return {glyphs, names};
+}"""
+"""The polygon glyphs of the page's bokeh documents, and the neighbourhoods they draw."""
+
+
+def test_a_city_of_its_own_is_its_own_baseline_as_a_sample(muster_server, page, shots):
+    """Started from Musterstadt: the page names it, shows its own run (the figures `urbsim run`
+    gives at the same size, counts weighted ×50), offers its districts and draws its polygons."""
+    from urbsim.engine.runner import run_seeds
+    from urbsim.inputs import scenario as sc
+    from urbsim.interfaces.workshop import views
+    from urbsim.interfaces.workshop.jobs import Cache
+
+    households, seeds, steps = MUSTER_SIZE
+    params = sc.load(MUSTERSTADT).params().model_copy(update={"households": households})
+    run = views.weighted(Cache().put("run", run_seeds(params, range(seeds), steps)), 50)
+    expected = {r[0]: r for r in views.headline_rows(run, run, "en", ("baseline", "musterstadt"))}
+    _open(page, muster_server)
+    assert page.locator(".urbsim-start select").input_value() == "musterstadt"
+    assert page.get_by_text("Musterstadt runs as a 1-in-50 sample: 2,000 of 100,000 households; "
+                            "counts are weighted ×50.").is_visible()
+    for label in ("moves per year (% of households)", "in-migrants per year"):
+        assert _row(page, label)[:3] == list(expected[label][:3])
+    assert _row(page, "moves per year")[4] == "identical in every seed"
+    districts = page.locator(".lever-events-anchored-districts")
+    districts.click()
+    districts.get_by_text("Hügelland").wait_for(timeout=10_000)  # one of the choices offered
+    assert districts.get_by_text("Bezirk 3").count() == 0
+    page.keyboard.press("Escape")
+    page.get_by_text("Map", exact=True).click()
+    page.locator(".bk-Canvas:visible").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(800)
+    drawn = page.evaluate(_MAP_JS)
+    assert drawn["glyphs"] and "Lindenheide" in drawn["names"], drawn
+    page.screenshot(path=shots / "workshop-own-city.png", full_page=True)
+

@@ -26,10 +26,12 @@ def area_map(city: City, values: np.ndarray, label: str, **opts):
 
         data = []
         for geom, name, district, v in zip(city.shapes, names, districts, values, strict=True):
-            for part in getattr(geom, "geoms", [geom]):
-                xy = shapely.get_coordinates(part.exterior)
-                data.append({"x": xy[:, 0], "y": xy[:, 1], label: float(v),
-                             "neighbourhood": name, "district": district})
+            parts = shapely.get_parts(geom)  # a multipolygon's parts, NaN between them
+            xy = np.concatenate([np.vstack([shapely.get_coordinates(p.exterior),
+                                            [[np.nan, np.nan]]]) for p in parts])[:-1]
+            holes = [[shapely.get_coordinates(r) for r in p.interiors] for p in parts]
+            data.append({"x": xy[:, 0], "y": xy[:, 1], "holes": holes, label: float(v),
+                         "neighbourhood": name, "district": district})
         return hv.Polygons(data, vdims=[label, "neighbourhood", "district"]).opts(
             line_color="white", line_width=0.5, data_aspect=1, **style)
     x, y = city.pos[:, 0], city.pos[:, 1]

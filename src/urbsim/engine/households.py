@@ -154,8 +154,9 @@ def create(city: City, capacity: np.ndarray, base_rent: np.ndarray, milieus: Mil
             z = np.where(below & (p < 1e-9), b + np.log(w) / np.abs(b), z)
             z = np.where(~below & (p > 1 - 1e-9), b - np.log(w) / np.abs(b), z)
     income = np.exp(mu + sigma * z)
-    mean_age = 2.6 - 0.7 * milieus.position[milieu, 0]
-    age = np.clip(np.round(mean_age + 0.9 * z[::-1]), 0, 3).astype(np.int64)
+    centre, slope, sd = population.AGE_RULE
+    age = np.clip(np.round(centre - slope * milieus.position[milieu, 0] + sd * z[::-1]), 0,
+                  3).astype(np.int64)
     size = np.searchsorted(np.cumsum(HOUSEHOLD_SIZE), u(3) * 0.999999, side="right") + 1
     if given is not None:  # the city's age classes and sizes where it gives them
         cells = counts.reshape(given.shape).sum(2)

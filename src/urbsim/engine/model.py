@@ -183,7 +183,7 @@ class UrbanModel(World):
             g = len(SEGMENTS)
             a = h.active & (h.segment == g + policies.SINGLE_FAMILY) & (h.age == 3) & (h.size <= 2)
             policies.apply_housing(self.active_policies, c, self.capacity, self.base_rent,
-                                   self.rent, self.unlock_carry,
+                                   self.rent, self.policy_carry,
                                    np.bincount(h.node[a], minlength=c.n))
         self.asking = self.priced(self.rent, self.counts)  # the location premium
         held = np.where(self._rules.frozen[:, None], self.reference, np.nan)  # by a freeze

@@ -88,17 +88,17 @@ def renewed(active: list) -> float:
 
 
 def apply_housing(active: list, city: City, capacity: np.ndarray, base_rent: np.ndarray,
-                  rent: np.ndarray, carry: np.ndarray, underused: np.ndarray) -> None:
+                  rent: np.ndarray, carry: dict, underused: np.ndarray) -> None:
     """One step of the housing policies in force, in the order they are listed: construction
     (:func:`build`) and conversion of under-used homes (:func:`unlock`). The arrays are changed
-    in place (``carry``: the fraction of a flat :func:`unlock` carries over; ``underused``:
-    the under-used homes per neighbourhood).
+    in place (``carry``: the fraction of a dwelling each policy carries over to its next step;
+    ``underused``: the under-used homes per neighbourhood).
 
     Rent policies change no dwelling: see :func:`rent_rules`.
     """
     for policy in active:
         if isinstance(policy, Construction):
-            build(policy, city, capacity, base_rent, rent)
+            build(policy, city, capacity, base_rent, rent, carry)
         elif isinstance(policy, UnlockUnderused):
             unlock(policy, city, capacity, base_rent, rent, carry, underused)
 
@@ -109,25 +109,30 @@ def split(total: int, n: int) -> np.ndarray:
 
 
 def build(policy: Construction, city: City, capacity: np.ndarray, base_rent: np.ndarray,
-          rent: np.ndarray) -> None:
-    """Add one step's dwellings of a construction policy (arrays changed in place)."""
+          rent: np.ndarray, carry: dict) -> None:
+    """Add one step's dwellings of a construction policy (arrays changed in place): its
+    ``dwellings`` times the city's :attr:`~urbsim.inputs.city.City.sample` (a sample builds
+    its share), the fraction carried over in ``carry[policy]``."""
     nodes = np.flatnonzero(city.mask(policy.districts, policy.neighbourhoods))
-    social = round(policy.dwellings * policy.social_quota)
+    want = carry.get(policy, 0.0) + policy.dwellings * city.sample
+    total = int(np.floor(want + 1e-9))
+    carry[policy] = want - total
+    social = round(total * policy.social_quota)
     seg = SEGMENTS.index(policy.segment)
     column = seg if seg == PRIVATE else G + seg
-    for col, count in ((SOCIAL, social), (column, policy.dwellings - social)):
+    for col, count in ((SOCIAL, social), (column, total - social)):
         add(nodes, col, split(count, len(nodes)), capacity, base_rent, rent)
 
 
 def unlock(policy: UnlockUnderused, city: City, capacity: np.ndarray, base_rent: np.ndarray,
-           rent: np.ndarray, carry: np.ndarray, underused: np.ndarray) -> None:
-    """Convert one step's share of the under-used homes (in place; ``carry[0]`` holds the
-    fraction of a flat carried over)."""
+           rent: np.ndarray, carry: dict, underused: np.ndarray) -> None:
+    """Convert one step's share of the under-used homes (in place; ``carry[policy]`` holds
+    the fraction of a flat carried over)."""
     nodes = np.flatnonzero(city.period == PERIODS.index(policy.period))
     homes = underused[nodes]
-    want = carry[0] + policy.rate * homes.sum()
+    want = carry.get(policy, 0.0) + policy.rate * homes.sum()
     total = int(np.floor(want + 1e-9))
-    carry[0] = want - total
+    carry[policy] = want - total
     add(nodes, PRIVATE, apportion(total, homes), capacity, base_rent, rent)
 
 

@@ -74,7 +74,8 @@ class World(Calendar):
         premium (:meth:`priced`)."""
         self.segment_pref = np.tile(ms.segment_pref, 2)
         self.amenity = c.amenity.copy()
-        self.unlock_carry = np.zeros(1)
+        self.policy_carry: dict = {}
+        """Per housing policy, the fraction of a dwelling carried over to its next step."""
         self.ending = c.expiry(p.city.social_expiry) * c.capacity[:, 0]
         """Social dwellings whose binding ends each year, per neighbourhood (where the city
         gives no end years)."""

@@ -104,6 +104,9 @@ class City:
         contract: ``(N, G)`` mean contract rent of tenants per segment (EUR/month; NaN: not
             given; social: never).
         social_end: calendar year -> ``(N,)`` social dwellings whose binding ends that year.
+        sample: the run's households per household of the city (1: the whole city; less:
+            dwellings, bindings and construction scaled to a sample,
+            :func:`urbsim.inputs.population.sample`).
     """
 
     ids: tuple[str, ...]
@@ -131,6 +134,7 @@ class City:
     income_spread: np.ndarray | None = None
     contract: np.ndarray | None = None
     social_end: dict[int, np.ndarray] | None = None
+    sample: float = 1.0
     _graph: nx.Graph | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:

@@ -57,14 +57,24 @@ type StrPath = str | PathLike[str]
 
 
 def load_city(households: int, params: CityParams) -> City:
-    """The city ``params`` describe: its files if it names any, else the synthetic city for
-    ``households`` (see :func:`urbsim.inputs.city_synthetic.synthetic`)."""
+    """The city ``params`` describe: its files if it names any (a sample of them for a run of
+    fewer ``households`` than they give, :func:`urbsim.inputs.population.sample`), else the
+    synthetic city for ``households`` (see :func:`urbsim.inputs.city_synthetic.synthetic`)."""
+    from urbsim.inputs.population import sample
+
+    city = load_files(params)
+    return synthetic(households, params, seed=params.seed) if city is None else sample(
+        city, households)
+
+
+def load_files(params: CityParams) -> City | None:
+    """The whole city of the files ``params`` name (``None``: it names none)."""
     if params.polygons is not None:
         return load_polygons(params.polygons, params.district_table, scale=params.polygon_scale)
     if params.nodes is not None:
         assert params.edges is not None  # CityParams gives both or neither
         return load_csv(params.nodes, params.edges, params.district_table)
-    return synthetic(households, params, seed=params.seed)
+    return None
 
 
 def load_csv(nodes_path: StrPath, edges_path: StrPath,

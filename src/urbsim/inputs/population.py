@@ -47,7 +47,7 @@ def table(city: City, milieus: MilieuSet, params: ModelParams) -> np.ndarray | N
 
     Raises:
         InputError: a milieu code the set does not have, a milieu of the set missing, or
-            givens that no table meets (e.g. SGB-II shares no milieu mix can reach).
+            givens that no table meets.
     """
     given = {k: v for k, v in (("population", city.population),
                                ("district_shares", city.district_shares)) if v}
@@ -123,15 +123,20 @@ def attributes(city: City) -> list[str]:
             if getattr(city, k) is not None and not np.isnan(getattr(city, k)).all()]
 
 
+AGE_RULE = (2.6, 0.7, 0.9)
+"""The model's age class of a household (prior): a normal around ``2.6 - 0.7 x`` its
+milieu's value position with standard deviation 0.9, rounded and clipped to 0..3
+(engine.households; traditional milieus older, modern ones younger)."""
+
+
 def age_prior(milieus: MilieuSet) -> np.ndarray:
-    """``(M, 4)`` the model's age classes per milieu (engine.households): a normal of sd 0.9
-    around ``2.6 - 0.7 x values``, rounded and clipped to the classes."""
+    """``(M, 4)`` the share of each milieu in each age class under :data:`AGE_RULE`."""
     from scipy.special import ndtr
 
-    mean = 2.6 - 0.7 * milieus.position[:, 0]
+    centre, slope, sd = AGE_RULE
+    mean = centre - slope * milieus.position[:, 0]
     edges = np.array([-np.inf, 0.5, 1.5, 2.5, np.inf])
-    cdf = ndtr((edges[None, :] - mean[:, None]) / 0.9)
-    return np.diff(cdf, axis=1)
+    return np.diff(ndtr((edges[None, :] - mean[:, None]) / sd), axis=1)
 
 
 def ages(cells: np.ndarray, shares: np.ndarray, milieus: MilieuSet, u: np.ndarray
@@ -225,6 +230,30 @@ def income_terms(cells: np.ndarray, city: City, milieus: MilieuSet, params: Mode
     return np.where(np.isnan(city.income_median), 0.0, (lo + hi) / 2), sigma
 
 
+def sample(city: City, households: int) -> City:
+    """``city`` for a run of ``households``: where the city gives its households and the run
+    has fewer, a sample of it with
+    the dwellings of every neighbourhood and segment scaled alike (whole numbers by largest
+    remainder: each neighbourhood's total, then its segments), the social bindings ending per
+    year too (fractions carry over) and :attr:`City.sample` the ratio; the city itself
+    otherwise (a city that gives only dwellings holds the run's households, whatever their
+    number). Shares, rents and incomes stay as they are; the households themselves are scaled
+    by :func:`whole`."""
+    from dataclasses import replace
+
+    total = given_total(city)
+    if total is None or households >= total:
+        return city
+    w = households / total
+    cap = city.capacity
+    half = lambda shape: np.full(shape, 0.5)  # noqa: E731  (equal keys: largest remainder)
+    rows = integerise(cap.sum(1)[None] * w, half((1, city.n)))[0]
+    scaled = integerise(cap / np.maximum(cap.sum(1, keepdims=True), 1) * rows[:, None],
+                        half(cap.shape))
+    ending = {y: v * w for y, v in (city.social_end or {}).items()} or None
+    return replace(city, capacity=scaled, social_end=ending, sample=w)
+
+
 def given_total(city: City) -> float | None:
     """The households the city gives (by milieu, or in total), ``None`` where it gives none."""
     if city.population:
@@ -294,20 +323,24 @@ def whole(given: np.ndarray, households: int, uniforms: Callable[[int, int], np.
     neighbourhood totals first, then (``S = 2``) the households on SGB II and not, then the
     milieus within each; ``uniforms(k, size)`` gives the ``k``-th stream of uniforms.
 
+    A neighbourhood rounded past its ``dwellings`` (a sample's rounding) gives the household to
+    the one with most share left and room.
+
     Raises:
-        InputError: no households given, or a neighbourhood scaled beyond its ``dwellings``.
+        InputError: no households given, or more than the city gives.
     """
     n, m, s = given.shape
     total = given.sum()
     if total <= 0:
         raise InputError("the city gives no households", "city", "households")
-    rows = integerise((given.sum((1, 2)) * households / total)[None, :], uniforms(8, n)[None, :])[0]
-    over = np.flatnonzero(rows > dwellings)
-    if len(over):
-        raise InputError(f"{households:,} households scaled from the city's {total:,.0f} give "
-                         f"neighbourhood {ids[over[0]]!r} {rows[over[0]]:,} households for "
-                         f"{dwellings[over[0]]:,} dwellings; run at most the city's households",
-                         "city", "households")
+    if households > round(total):
+        raise InputError(f"expected at most the {total:,.0f} households the city gives, got "
+                         f"{households:,}", "city", "households")
+    share = given.sum((1, 2)) * households / total
+    rows = integerise(share[None, :], uniforms(8, n)[None, :])[0]
+    for _ in range(int(np.maximum(rows - dwellings, 0).sum())):  # rounding past a full one
+        rows[np.argmax(rows - dwellings)] -= 1
+        rows[np.argmax(np.where(rows < dwellings, share - rows, -np.inf))] += 1
     if s == 1:
         share = given[:, :, 0] / np.maximum(given.sum((1, 2))[:, None], 1e-300)
         return integerise(share * rows[:, None], uniforms(9, n * m).reshape(n, m))[:, :, None]

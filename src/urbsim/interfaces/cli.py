@@ -388,7 +388,9 @@ def workshop(
     seeds: Annotated[int, typer.Option(min=1, max=12, help="seeds per run (changeable in "
                                                            "the app)")] = 4,
     households: Annotated[int, typer.Option(min=500, max=120_000, help="households per run "
-                                            "(changeable in the app)")] = 30_000,
+                                            "(changeable in the app); a city from files with "
+                                            "more households runs as a weighted sample of "
+                                            "this size")] = 30_000,
     steps: Annotated[int | None, typer.Option(min=2, max=40, help="years per run [default: "
                                               "the scenario's]")] = None,
     show: Annotated[bool, typer.Option(help="open a browser tab")] = False,

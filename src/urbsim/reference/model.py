@@ -546,7 +546,7 @@ class ReferenceModel(World):
             if hh.column == G + SINGLE_FAMILY and hh.age == 3 and hh.size <= 2:
                 underused[hh.node] += 1
         policies.apply_housing(self.active_policies, self.city, self.capacity, self.base_rent,
-                               self.rent, self.unlock_carry, underused)
+                               self.rent, self.policy_carry, underused)
         self.asking = self.priced(self.rent, self.counts)  # the location premium
         reference = self.reference_rents(t)
         frozen = self.rules.frozen

@@ -2,9 +2,14 @@
 
 One :class:`Shared` per server holds what every browser session shares: the shipped
 scenarios, the run settings' defaults, the :class:`~urbsim.interfaces.workshop.jobs.Runner` with its
-result cache, and the city graphs for the map. One :class:`Workshop` per session holds that
-session's levers, language and results, so sessions do not interfere. At start the server
+result cache, and the cities for the levers and the map. One :class:`Workshop` per session holds
+that session's levers, language and results, so sessions do not interfere. At start the server
 computes the baseline (and the starting scenario) in the background.
+
+A starting scenario of the server's own (``--scenario FILE``) is its own baseline: its city may
+be one of its own, with its districts, neighbourhoods and polygons. Any other start is compared
+with the shipped baseline. A city from files larger than the run settings' households runs as a
+:class:`Sample` of it.
 
 Values from the browser are checked on the server: levers by :mod:`.levers`, settings against
 their bounds, uploads by :func:`urbsim.inputs.scenario.loads` (in memory, no file paths).
@@ -16,13 +21,17 @@ import functools
 import io
 import socket
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import panel as pn
 
+from urbsim.analysis import privacy
 from urbsim.common.errors import InputError
 from urbsim.common.files import decode_text
 from urbsim.inputs import consistency
 from urbsim.inputs import scenario as sc
+from urbsim.inputs.city import City
 from urbsim.inputs.scenario import Scenario
 from urbsim.interfaces.workshop import levers, report, texts, views
 from urbsim.interfaces.workshop.jobs import Job, Request, Result, Runner
@@ -51,7 +60,7 @@ class Settings:
     seeds: int
     """Runs per scenario, with seeds ``0, 1, ...`` (bounds: :data:`BOUNDS`)."""
     households: int
-    """Households in the city."""
+    """Households in the synthetic city; a city from files runs a sample of this size."""
     steps: int
     """Years per run."""
 
@@ -66,32 +75,104 @@ class Settings:
         return self
 
 
+CITY_FILES = ("nodes", "edges", "polygons", "district_table")
+"""Keys of ``[city]`` that name a city's files."""
+
+
+def own_city(scn: Scenario) -> bool:
+    """Whether ``scn``'s city comes from files (else it is the synthetic city)."""
+    return scn.city.nodes is not None or scn.city.polygons is not None
+
+
+@dataclass(frozen=True)
+class Sample:
+    """How many households a scenario runs with: a city from files with more households than
+    the run settings' runs as a sample, each household standing for ``weight`` of the city's
+    (:func:`Sample.of`)."""
+
+    run: int
+    """Households run."""
+    total: int
+    """Households of the city."""
+
+    @classmethod
+    def of(cls, scn: Scenario, households: int) -> Sample:
+        """``scn`` run at ``households``: the synthetic city is built for that size, as is a
+        city from files that gives only dwellings; a city from files that gives its households
+        runs at most ``households`` of them (the engine's rule,
+        :func:`urbsim.inputs.population.sample`)."""
+        total = _given_households(scn.city.model_dump_json()) if own_city(scn) else None
+        if total is None:
+            return cls(households, households)
+        return cls(min(households, scn.households, round(total)), round(total))
+
+    @property
+    def weight(self) -> float:
+        """Households of the city per household run."""
+        return self.total / self.run
+
+    def sentence(self, name: str, lang: str) -> str:
+        """The page's sentence stating the sample (empty if the whole city runs)."""
+        if self.run == self.total:
+            return ""
+        return texts.t("sample", lang, name=name[:1].upper() + name[1:], k=f"{self.weight:.3g}",
+                       run=f"{self.run:,}", total=f"{self.total:,}")
+
+
+@functools.lru_cache(maxsize=8)
+def _given_households(city_json: str) -> float | None:
+    """The households a city's files give (``None``: none, or no files)."""
+    from urbsim.inputs.city_files import load_files
+    from urbsim.inputs.params import CityParams
+    from urbsim.inputs.population import given_total
+
+    city = load_files(CityParams.model_validate_json(city_json))
+    return None if city is None else given_total(city)
+
+
 class Shared:
     """What every session of one server shares."""
 
     def __init__(self, start: Scenario, settings: Settings):
         self.scenarios = {name: sc.load(sc.shipped_dir() / f"{name}.toml")
                           for name in sc.shipped()}
+        """The shipped scenarios by name."""
         self.baseline = self.scenarios["baseline"]
         self.start = start
+        shipped = self.scenarios.get(start.name)
+        self.own = shipped is None or shipped.model_dump() != start.model_dump()
+        """Whether the start is the server's own (not a shipped scenario): its own baseline."""
+        self.start_name = f"{start.name} (file)" if self.own and shipped else start.name
+        self.starts = ({self.start_name: start} if self.own else {}) | self.scenarios
+        """What a session may start from (besides its uploads)."""
         self.settings = settings.check()
         self.runner = Runner()
-        self.precompute = self.runner.submit([self.request(self.baseline, settings),
-                                              self.request(start, settings)])
+        base = self.request(self.reference(self.start_name), settings)
+        self.precompute = self.runner.submit([base, self.request(start, settings)])
+
+    def reference(self, start_name: str) -> Scenario:
+        """The baseline column of a session starting from ``start_name``: the server's own
+        start is its own baseline; any other start is compared with the shipped baseline."""
+        return self.start if self.own and start_name == self.start_name else self.baseline
 
     @staticmethod
     def request(scn: Scenario, s: Settings) -> Request:
-        """What to run for ``scn`` with settings ``s``."""
-        params = scn.params().model_copy(update={"households": s.households})
+        """What to run for ``scn`` with settings ``s`` (a city from files: its :class:`Sample`)."""
+        params = scn.params().model_copy(update={"households": Sample.of(scn, s.households).run})
         return Request(params, tuple(range(s.seeds)), s.steps)
 
+    def city(self, scn: Scenario, households: int) -> City:
+        """The city ``scn`` runs in: its files' whole city, else the synthetic city for
+        ``households`` (cached)."""
+        return self._city(scn.city.model_dump_json(), 0 if own_city(scn) else households)
+
     @functools.lru_cache(maxsize=8)  # noqa: B019 - one Shared per server, kept for its lifetime
-    def graph(self, city_json: str, households: int):
-        """The network of the city ``city_json`` (CityParams as JSON) for the map (cached)."""
-        from urbsim.inputs.city_files import load_city
+    def _city(self, city_json: str, households: int) -> City:
+        from urbsim.inputs.city_files import load_city, load_files
         from urbsim.inputs.params import CityParams
 
-        return load_city(households, CityParams.model_validate_json(city_json)).graph
+        params = CityParams.model_validate_json(city_json)
+        return load_files(params) or load_city(households, params)
 
 
 class Workshop:
@@ -100,7 +181,7 @@ class Workshop:
     def __init__(self, shared: Shared):
         self.shared = shared
         self.lang = "en"
-        self.start, self.start_name = shared.start, shared.start.name
+        self.start, self.start_name = shared.start, shared.start_name
         self.uploads: dict[str, Scenario] = {}
         self.job: Job | None = None
         self.pending: tuple[Request, Request, Scenario, Settings] | None = None  # base, tried
@@ -118,15 +199,17 @@ class Workshop:
     def _build(self) -> None:
         w = pn.widgets
         self.language = w.RadioButtonGroup(options={"English": "en", "Deutsch": "de"},
-                                           value="en", button_type="light",
+                                           value="en", color="light",
                                            css_classes=["urbsim-language"])
-        self.start_select = w.Select(options=list(self.shared.scenarios), value=self.start_name)
+        self.start_select = w.Select(options=list(self.shared.starts), value=self.start_name,
+                                     css_classes=["urbsim-start"])
         self.switches: dict[str, pn.widgets.Checkbox] = {}
         self.numbers: dict[str, pn.widgets.Widget] = {}
+        self.places: dict[str, pn.widgets.MultiChoice] = {}
         topics = {"participation": pn.Column(), "housing": pn.Column()}
         for g in levers.GROUPS:
             hook = f"lever-{g.section}-{g.name}"  # CSS classes: stable hooks for tests
-            box = w.Checkbox(name=g.id, css_classes=[hook])
+            box = w.Checkbox(label=g.id, css_classes=[hook])
             self.switches[g.id] = box
             items: list[pn.widgets.Widget] = [box]
             for n in g.numbers:
@@ -137,14 +220,19 @@ class Workshop:
                              css_classes=[f"{hook}-{n.key.replace('.', '-')}"])
                 self.numbers[f"{g.id}.{n.key}"] = slider
                 items.append(slider)
+            for key in g.places:
+                choice = w.MultiChoice(options=[], margin=(0, 10, 0, 30),
+                                       css_classes=[f"{hook}-{key}"])
+                self.places[f"{g.id}.{key}"] = choice
+                items.append(choice)
             topics[g.topic].append(pn.Column(*items, margin=(4, 0)))
         self.topics = topics
         self.seeds = w.IntSlider(start=BOUNDS["seeds"][0], end=BOUNDS["seeds"][1])
         self.households = w.IntInput(start=BOUNDS["households"][0], end=BOUNDS["households"][1],
                                      step=1000)
         self.steps = w.IntSlider(start=BOUNDS["steps"][0], end=BOUNDS["steps"][1])
-        self.run_button = w.Button(button_type="primary", css_classes=["urbsim-run"])
-        self.cancel_button = w.Button(button_type="default", disabled=True,
+        self.run_button = w.Button(color="primary", css_classes=["urbsim-run"])
+        self.cancel_button = w.Button(color="default", disabled=True,
                                       css_classes=["urbsim-cancel"])
         self.progress = pn.indicators.Progress(value=0, max=1, sizing_mode="stretch_width",
                                                visible=False)
@@ -153,9 +241,9 @@ class Workshop:
                                    css_classes=["urbsim-error"])
         self.upload = w.FileInput(accept=".toml", multiple=False, css_classes=["urbsim-upload"])
         self.save_toml = w.FileDownload(callback=self._toml, filename="workshop_scenario.toml",
-                                        button_type="light", embed=False)
+                                        color="light", embed=False)
         self.save_html = w.FileDownload(callback=self._html, filename="workshop_summary.html",
-                                        button_type="light", embed=False)
+                                        color="light", embed=False)
         self.changes = pn.pane.Markdown("", css_classes=["urbsim-changes"])
         self.table = pn.pane.HTML("", css_classes=["urbsim-table"])
         self.map_what = w.Select(options=list(texts.MAP), value="share")
@@ -168,11 +256,12 @@ class Workshop:
         self.part_format = w.Select(options=[])
         self.part_pane = pn.pane.HoloViews(None, linked_axes=False)
         self.header = pn.pane.Markdown("")
+        self.sample = pn.pane.Markdown("", css_classes=["urbsim-sample"])
         self.heads = {k: pn.pane.Markdown("") for k in ("participation", "housing", "settings")}
         self.tabs = pn.Tabs(
             ("table", pn.Column(self.changes, self.table)),
             ("map", pn.Column(pn.Row(self.map_what, self.map_milieu, self.map_change),
-                              self.map_pane)),
+                              self.map_pane.layout)),  # with the year slider
             ("series", pn.Column(self.series_what, self.series_pane)),
             ("mix", self.mix_pane),
             ("part", pn.Column(self.part_format, self.part_pane)),
@@ -197,42 +286,49 @@ class Workshop:
             self.heads["settings"], self.seeds, self.households, self.steps,
             pn.Row(self.run_button, self.cancel_button), self.progress, self.status,
             pn.Row(self.save_toml, self.save_html), width=400)
-        return pn.Column(self.header, pn.Row(sidebar, self.tabs), sizing_mode="stretch_width")
+        return pn.Column(self.header, self.sample, pn.Row(sidebar, self.tabs),
+                         sizing_mode="stretch_width")
 
     def _label(self) -> None:
         """Every label in the current language."""
         L = self.lang
         self.header.object = f"## {texts.t('title', L)}"
-        self.start_select.name = texts.t("start", L)
-        self.upload.name = texts.t("upload", L)
+        self.start_select.label = texts.t("start", L)
+        self.upload.label = texts.t("upload", L)
         for key in ("participation", "housing", "settings"):
             self.heads[key].object = f"### {texts.t(key, L)}"
         for g in levers.GROUPS:
-            self.switches[g.id].name = g.label[L]
+            self.switches[g.id].label = g.label[L]
             for n in g.numbers:
-                self.numbers[f"{g.id}.{n.key}"].name = f"{n.label[L]} ({n.unit[L]})"
+                self.numbers[f"{g.id}.{n.key}"].label = f"{n.label[L]} ({n.unit[L]})"
+            for key in g.places:
+                self.places[f"{g.id}.{key}"].label = levers.PLACES[key][L]
+                self.places[f"{g.id}.{key}"].placeholder = texts.t("everywhere", L)
         for key in ("seeds", "households", "steps"):
-            getattr(self, key).name = texts.t(key, L)
-        self.run_button.name = texts.t("run", L)
-        self.cancel_button.name = texts.t("cancel", L)
+            getattr(self, key).label = texts.t(key, L)
+        self.run_button.label = texts.t("run", L)
+        self.cancel_button.label = texts.t("cancel", L)
         self.save_toml.label = texts.t("save_toml", L)
         self.save_html.label = texts.t("save_html", L)
-        self.map_what.name = texts.t("indicator", L)
+        self.map_what.label = texts.t("indicator", L)
         self.map_what.options = {texts.pick(v, L): k for k, v in texts.MAP.items()}
-        self.map_milieu.name = texts.t("milieu", L)
-        self.map_change.name = texts.t("change", L)
-        self.series_what.name = texts.t("indicator", L)
-        self.part_format.name = texts.t("format", L)
+        self.map_milieu.label = texts.t("milieu", L)
+        self.map_change.label = texts.t("change", L)
+        self.series_what.label = texts.t("indicator", L)
+        self.part_format.label = texts.t("format", L)
         for i, key in enumerate(("tab_table", "tab_map", "tab_series", "tab_mix", "tab_part")):
             self.tabs[i] = (texts.t(key, L), self.tabs[i])
 
     # ------------------------------------------------------------------ state
     def _set_levers(self, scn: Scenario) -> None:
-        values = levers.read(scn)
+        city = self.shared.city(scn, self.shared.settings.households)  # the places: any size's
+        values = levers.read(scn, city)
         for key, box in self.switches.items():
             box.value = values[key]
         for key, widget in self.numbers.items():
             widget.value = values[key]
+        for key, names in levers.choices(city).items():
+            self.places[key].options, self.places[key].value = names, values[key]
 
     def _set_settings(self, s: Settings) -> None:
         self.seeds.value, self.households.value, self.steps.value = s.seeds, s.households, s.steps
@@ -242,11 +338,12 @@ class Workshop:
                         _whole("households", self.households.value),
                         _whole("steps", self.steps.value))
 
-    def _tried(self) -> Scenario:
-        values = {k: b.value for k, b in self.switches.items()}
-        values |= {k: w.value for k, w in self.numbers.items()}
-        tried = levers.apply(self.start, values)
-        changed = levers.changes(self.start, tried)
+    def _tried(self, s: Settings) -> Scenario:
+        values: dict[str, object] = {k: b.value for k, b in self.switches.items()}
+        values |= {k: w.value for k, w in (self.numbers | self.places).items()}
+        city = self.shared.city(self.start, s.households)
+        tried = levers.apply(self.start, values, city)
+        changed = levers.changes(self.start, tried, city)
         name = self.start_name + ("+workshop" if changed else "")
         return tried.model_copy(update={"name": name, "description": "; ".join(changed)})
 
@@ -258,7 +355,7 @@ class Workshop:
 
     def _on_start(self, event) -> None:
         name = event.new
-        scn = self.uploads.get(name) or self.shared.scenarios.get(name)
+        scn = self.uploads.get(name) or self.shared.starts.get(name)
         if scn is None:
             return
         self.start, self.start_name = scn, name
@@ -277,21 +374,22 @@ class Workshop:
         self.error.visible = False
         name = f"{scn.name} (upload)"
         self.uploads[name] = scn
-        self.start_select.options = [*self.shared.scenarios, *self.uploads]
+        self.start_select.options = [*self.shared.starts, *self.uploads]
         self.start_select.value = name
         self.steps.value = min(max(scn.steps, BOUNDS["steps"][0]), BOUNDS["steps"][1])
         self.status.object = texts.t("loaded", self.lang, name=source)
 
     def _request(self, show_progress: bool) -> None:
         try:
-            tried, settings = self._tried(), self._settings()
+            settings = self._settings()
+            tried = self._tried(settings)
         except (ValueError, InputError) as e:
             self.error.object, self.error.visible = str(e), True
             return
         self.error.visible = False
         if self.job is not None:
             self._cancel()
-        base_req = self.shared.request(self.shared.baseline, settings)
+        base_req = self.shared.request(self.shared.reference(self.start_name), settings)
         tried_req = self.shared.request(tried, settings)
         self.pending = (base_req, tried_req, tried, settings)
         self.job = self.shared.runner.submit([base_req, tried_req])
@@ -340,14 +438,17 @@ class Workshop:
             self._request(show_progress=True)
             return
         first = self.current is None
-        self.current = (base, result, tried, settings)
+        weight = Sample.of(tried, settings.households).weight
+        self.current = (views.weighted(base, weight), views.weighted(result, weight), tried,
+                        settings)
         milieus = [str(m) for m in result.runs.milieu.values]
         self.map_milieu.options = milieus
         if first or self.map_milieu.value not in milieus:
             self.map_milieu.value = "PRE" if "PRE" in milieus else milieus[0]
         self._render(first)
         self.status.object = texts.t("finished", self.lang, seeds=settings.seeds,  # last
-                                     households=f"{settings.households:,}", steps=settings.steps)
+                                     households=f"{tried_req.params.households:,}",
+                                     steps=settings.steps)
 
     # ------------------------------------------------------------------ figures
     def _names(self) -> tuple[str, str]:
@@ -359,9 +460,10 @@ class Workshop:
     def _render(self, first: bool = False) -> None:
         if self.current is None:
             return
-        base, tried, scn, _ = self.current
+        base, tried, scn, s = self.current
         L = self.lang
-        lines = levers.changes(self.start, scn, L)
+        self.sample.object = Sample.of(scn, s.households).sentence(scn.name, L)
+        lines = levers.changes(self.start, scn, self.shared.city(scn, s.households), L)
         head = texts.t("changes", L, start=self.start_name)
         self.changes.object = (f"**{head}:** " + ("; ".join(lines) if lines
                                                   else texts.t("no_change", L)))
@@ -384,17 +486,27 @@ class Workshop:
     def _draw_map(self) -> None:
         if self.current is None or self.map_milieu.value is None:
             return
-        base, tried, scn, _ = self.current
+        base, tried, scn, s = self.current
         what, milieu, change = self.map_what.value, self.map_milieu.value, self.map_change.value
-        values = views.map_values(tried, what, milieu)
+
+        weight = Sample.of(scn, s.households).weight
+        households = tried.runs.households.sum("milieu").mean("seed").values * weight
+
+        def values(step: int) -> np.ndarray:  # small areas left out (analysis.privacy)
+            v = views.map_values(tried, what, milieu, step)
+            v = v - views.map_values(base, what, milieu, step) if change else v
+            return privacy.suppress(v, privacy.small(households[step], scn.city.suppress_below))
+
+        year0 = scn.start_year or 0
+        frames = {year0 + k: values(k) for k in range(tried.runs.sizes["step"])}
         label = texts.pick(texts.MAP[what], self.lang)
         if what == "share":
             label = f"{label}: {milieu}"
         if change:
-            values = values - views.map_values(base, what, milieu)
             label = f"{label}, {texts.t('change', self.lang).lower()}"
-        graph = self.shared.graph(scn.city.model_dump_json(), scn.households)
-        self.map_pane.object = views.network_map(graph, tried, values, label, diverging=change)
+        city = self.shared.city(scn, s.households)
+        self.map_pane.object = views.city_map(city, frames, label, texts.t("year", self.lang),
+                                              diverging=change)
 
     def _draw_series(self) -> None:
         if self.current is None or self.series_what.value is None:
@@ -412,14 +524,17 @@ class Workshop:
 
     # ------------------------------------------------------------------ downloads
     def _toml(self):
-
-        scn = self._tried()
+        s = self._settings()
+        scn = self._tried(s)
         base_name = self._base_name()
         base = self.shared.scenarios.get(base_name) if base_name else None
-        s = self._settings()
-        text = report.scenario_toml(scn, base, base_name, scn.name.replace("+", "_"),
-                                    "; ".join(levers.changes(self.start, scn)) or
-                                    self.start.description, s.steps, s.households)
+        files = {k: str(Path(v).resolve()) for k in CITY_FILES
+                 if (v := getattr(scn.city, k)) is not None}  # runs from any folder
+        text = report.scenario_toml(scn.model_copy(update={"city": scn.city.model_copy(
+                                        update=files)}),
+                                    base, base_name, scn.name.replace("+", "_"), scn.description
+                                    or self.start.description, s.steps,
+                                    Sample.of(scn, s.households).total)
         return io.BytesIO(text.encode())
 
     def _base_name(self) -> str | None:
@@ -435,11 +550,13 @@ class Workshop:
         if self.current is None:  # the baseline is still being computed
             return io.BytesIO(f"<p>{texts.t('baseline_wait', self.lang)}</p>".encode())
         base, tried, scn, s = self.current
-        lines = levers.changes(self.start, scn, self.lang)
+        lines = levers.changes(self.start, scn, self.shared.city(scn, s.households), self.lang)
+        sample = Sample.of(scn, s.households)
         data = report.summary_html(texts.t("title", self.lang), self.start_name, lines,
                                    self.rows, self._names(), base, tried,
-                                   {"seeds": s.seeds, "households": s.households,
-                                    "steps": s.steps}, self.lang)
+                                   {"seeds": s.seeds, "households": sample.run,
+                                    "steps": s.steps}, self.lang,
+                                   sample.sentence(scn.name, self.lang))
         return io.BytesIO(data)
 
 

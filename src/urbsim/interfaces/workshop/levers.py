@@ -3,8 +3,10 @@
 Each lever group is one named table of a scenario (an event or a policy) with a switch and a
 few numbers. A group the starting scenario lacks is taken from the shipped scenario that
 defines it (``random_panels`` for the panel, ``rent_brake`` for the Mietpreisbremse, ...), so the levers
-change exactly what the shipped policy scenarios change. Every value a browser sends is
-checked here (type and range) before the scenario is validated again by its schema.
+change exactly what the shipped policy scenarios change. Where a group names places (the
+districts of the continuous formats, where new dwellings are built), they are chosen from the
+city's own districts and neighbourhoods. Every value a browser sends is checked here (type,
+range, places the city has) before the scenario is validated again by its schema.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
+
+from urbsim.common.errors import InputError
 from urbsim.inputs import scenario as sc
+from urbsim.inputs.city import City
 from urbsim.inputs.scenario import Scenario
 
 
@@ -57,6 +63,8 @@ class Group:
     """``participation`` or ``housing``."""
     label: dict[str, str]
     numbers: tuple[Number, ...]
+    places: tuple[str, ...] = ()
+    """Keys of :data:`PLACES` the group lets one choose (empty: the whole city)."""
 
     @property
     def id(self) -> str:
@@ -68,6 +76,10 @@ def _n(key, en, de, unit_en, unit_de, low, high, step, scale=1.0, integer=False)
     return Number(key, {"en": en, "de": de}, {"en": unit_en, "de": unit_de}, low, high, step,
                   scale, integer)
 
+
+PLACES = {"districts": {"en": "districts", "de": "Bezirke"},
+          "neighbourhoods": {"en": "neighbourhoods", "de": "Quartiere"}}
+"""Lists of places a table may name (none named: the whole city), with their labels."""
 
 GROUPS: tuple[Group, ...] = (
     Group("events", "open_format", "baseline", "participation",
@@ -93,7 +105,7 @@ GROUPS: tuple[Group, ...] = (
            "de": "Verstetigte Formate vor Ort (Großsiedlungen)"}, (
               _n("channels.local_anchor", "local anchor", "lokaler Anker",
                  "intensity 0–3", "Intensität 0–3", 0, 3, 0.5),
-          )),
+          ), ("districts",)),
     Group("policies", "rent_brake", "rent_brake", "housing",
           {"en": "Rent brake on re-lets (Mietpreisbremse)", "de": "Mietpreisbremse"}, (
               _n("markup", "re-let rent at most", "Wiedervermietung höchstens",
@@ -112,7 +124,7 @@ GROUPS: tuple[Group, ...] = (
                  0, 2000, 50, integer=True),
               _n("social_quota", "social housing quota", "Sozialwohnungsquote", "%", "%",
                  0, 100, 5, scale=100),
-          )),
+          ), ("districts", "neighbourhoods")),
     Group("policies", "unlock_underused", "unlock_underused", "housing",
           {"en": "Unlock under-used homes (1950–79 houses of older owners)",
            "de": "Untergenutzten Wohnraum mobilisieren (Häuser 1950–79 älterer Eigentümer)"}, (
@@ -123,9 +135,28 @@ GROUPS: tuple[Group, ...] = (
 """Every lever group, in the order the app shows them."""
 
 
-def _template(group: Group) -> dict:
-    """The group's table as its shipped scenario defines it."""
-    return _shipped_table(group.source, group.section, group.name)
+def choices(city: City) -> dict[str, list[str]]:
+    """The places each group's place lists offer: ``{f"{group.id}.{key}": names}``."""
+    names = {"districts": list(city.districts), "neighbourhoods": list(city.ids)}
+    return {f"{g.id}.{key}": names[key] for g in GROUPS for key in g.places}
+
+
+def estates(city: City, k: int) -> list[str]:
+    """The ``k`` districts with the largest share of social dwellings, in the city's order."""
+    n = len(city.districts)
+    social = np.bincount(city.district, city.capacity[:, 0], n)
+    share = social / np.maximum(np.bincount(city.district, city.capacity.sum(1), n), 1)
+    return [city.districts[i] for i in sorted(np.argsort(-share, kind="stable")[:k])]
+
+
+def _template(group: Group, city: City) -> dict:
+    """The group's table as its shipped scenario defines it, its districts the city's: as many
+    as the shipped table names, those with the most social housing (for the synthetic city the
+    shipped ones)."""
+    table = copy.deepcopy(_shipped_table(group.source, group.section, group.name))
+    if table.get("districts"):
+        table["districts"] = estates(city, len(table["districts"]))
+    return table
 
 
 @functools.cache
@@ -143,32 +174,48 @@ def _get(table: dict, key: str):
     return table
 
 
-def read(scn: Scenario) -> dict[str, object]:
-    """The widget values of a scenario: ``{group.id: bool, f"{group.id}.{key}": shown}``."""
+def read(scn: Scenario, city: City) -> dict[str, object]:
+    """The widget values of a scenario in ``city``: ``{group.id: bool, f"{group.id}.{key}":
+    shown}`` (numbers as shown, places as lists of names)."""
     data = scn.model_dump(mode="json")
     out: dict[str, object] = {}
     for g in GROUPS:
         table = _table(data, g)
         out[g.id] = bool(table and table.get("enabled", True))
-        source = table if table is not None else _template(g)
+        source = table if table is not None else _template(g, city)
         for n in g.numbers:
             value = _get(source, n.key) * n.scale
             out[f"{g.id}.{n.key}"] = int(value) if n.integer else round(float(value), 6)
+        for key in g.places:
+            out[f"{g.id}.{key}"] = list(source.get(key, ()))
     return out
 
 
-def apply(scn: Scenario, values: Mapping[str, object]) -> Scenario:
-    """``scn`` with the widget ``values`` (as from :func:`read`; missing ones unchanged).
+def _place_list(g: Group, key: str, value: object, city: City) -> list[str]:
+    """``value`` if it lists places of the city, or ValueError naming the lever."""
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{g.label['en']}: {key}: expected a list of names, got {value!r}")
+    try:
+        (city.district_index if key == "districts" else city.node_index)(value)
+    except InputError as e:
+        raise ValueError(f"{g.label['en']}: {e.message}") from None
+    return list(value)
+
+
+def apply(scn: Scenario, values: Mapping[str, object], city: City) -> Scenario:
+    """``scn`` in ``city`` with the widget ``values`` (as from :func:`read`; missing ones
+    unchanged).
 
     Raises:
-        ValueError: a value of the wrong type or out of range, naming the lever; an unknown
-            lever name.
+        ValueError: a value of the wrong type or out of range, or a place the city lacks,
+            naming the lever; an unknown lever name.
     """
-    known = {g.id for g in GROUPS} | {f"{g.id}.{n.key}" for g in GROUPS for n in g.numbers}
+    known = {g.id for g in GROUPS} | {f"{g.id}.{k}" for g in GROUPS
+                                      for k in (*(n.key for n in g.numbers), *g.places)}
     unknown = set(values) - known
     if unknown:
         raise ValueError(f"unknown lever {sorted(unknown)[0]!r}")
-    stored = {}
+    stored: dict[str, object] = {}
     for g in GROUPS:
         for n in g.numbers:
             if (shown := values.get(f"{g.id}.{n.key}")) is not None:
@@ -176,6 +223,9 @@ def apply(scn: Scenario, values: Mapping[str, object]) -> Scenario:
                     stored[f"{g.id}.{n.key}"] = n.check(shown)
                 except ValueError as e:
                     raise ValueError(f"{g.label['en']}: {e}") from None
+        for key in g.places:
+            if (names := values.get(f"{g.id}.{key}")) is not None:
+                stored[f"{g.id}.{key}"] = _place_list(g, key, names, city)
     data = scn.model_dump(mode="json")
     for g in GROUPS:
         on = values.get(g.id)
@@ -185,9 +235,12 @@ def apply(scn: Scenario, values: Mapping[str, object]) -> Scenario:
         if table is None and not on:
             continue
         if table is None:
-            table = data.setdefault(g.section, {})[g.name] = copy.deepcopy(_template(g))
+            table = data.setdefault(g.section, {})[g.name] = _template(g, city)
         if on is not None:
             table["enabled"] = on
+        for key in g.places:
+            if (names := stored.get(f"{g.id}.{key}")) is not None:
+                table[key] = names
         for n in g.numbers:
             if (value := stored.get(f"{g.id}.{n.key}")) is None:
                 continue
@@ -200,17 +253,22 @@ def apply(scn: Scenario, values: Mapping[str, object]) -> Scenario:
     return _revalidate(scn, data)
 
 
-def changes(start: Scenario, tried: Scenario, lang: str = "en") -> list[str]:
-    """What ``tried`` changes against ``start``, one plain-language line per lever."""
-    a, b = read(start), read(tried)
+def changes(start: Scenario, tried: Scenario, city: City, lang: str = "en") -> list[str]:
+    """What ``tried`` changes against ``start`` in ``city``, one plain-language line per lever."""
+    a, b = read(start, city), read(tried, city)
+    every = {"en": "all", "de": "alle"}[lang]
     lines = []
     for g in GROUPS:
         if not b[g.id]:
             if a[g.id]:
                 lines.append(f"{g.label[lang]}: {'aus' if lang == 'de' else 'off'}")
             continue
+        new = {k for k in (*(n.key for n in g.numbers), *g.places)
+               if not a[g.id] or a[f"{g.id}.{k}"] != b[f"{g.id}.{k}"]}
         parts = [f"{n.label[lang]} {_fmt(b[f'{g.id}.{n.key}'])} {n.unit[lang]}"
-                 for n in g.numbers if not a[g.id] or a[f"{g.id}.{n.key}"] != b[f"{g.id}.{n.key}"]]
+                 for n in g.numbers if n.key in new]
+        parts += [f"{PLACES[k][lang]} {', '.join(b[f'{g.id}.{k}']) or every}"  # type: ignore[arg-type]
+                  for k in g.places if k in new and (a[g.id] or b[f"{g.id}.{k}"])]
         if not a[g.id] or parts:
             lines.append(f"{g.label[lang]}: " + (", ".join(parts) if parts else
                                                  ("an" if lang == "de" else "on")))

@@ -34,15 +34,16 @@ def scenario_toml(tried: Scenario, base: Scenario | None, base_name: str | None,
 
 
 def summary_html(title: str, start: str, lines: list[str], rows, names: tuple[str, str],
-                 base: Result, tried: Result, settings: dict, lang: str) -> bytes:
+                 base: Result, tried: Result, settings: dict, lang: str, sample: str = "") -> bytes:
     """A self-contained page (bokeh inline, works offline): changes, headline table, the main
-    indicators over time and who takes part."""
+    indicators over time and who takes part; ``sample`` states a sample's weighting."""
     import panel as pn
     from bokeh.resources import INLINE
 
     changes = "\n".join(f"- {line}" for line in lines) or f"- {texts.t('no_change', lang)}"
-    note = texts.t("summary_note", lang, seeds=settings["seeds"],
-                   households=f"{settings['households']:,}", steps=settings["steps"])
+    note = " ".join(filter(None, (texts.t("summary_note", lang, seeds=settings["seeds"],
+                                          households=f"{settings['households']:,}",
+                                          steps=settings["steps"]), sample)))
     shown = [k for k in ("d_low", "representation_gap", "turnout_open", "displaced")
              if k in views.plotted(base, tried)]
     figures = [views.series_figure(base, tried, k, lang, names).opts(width=460, height=300)

@@ -48,6 +48,12 @@ UI = {
     "residents": ("residents reached", "erreichte Bewohner"),
     "share": ("share (%)", "Anteil (%)"),
     "district": ("district", "Bezirk"),
+    "year": ("Year", "Jahr"),
+    "everywhere": ("all (none chosen)", "alle (keine gewählt)"),
+    "sample": ("{name} runs as a 1-in-{k} sample: {run} of {total} households; counts are "
+               "weighted ×{k}.",
+               "{name} wird als 1-von-{k}-Stichprobe gerechnet: {run} von {total} Haushalten; "
+               "Anzahlen sind ×{k} gewichtet."),
     "summary_note": ("{seeds} seeds, {households} households, {steps} years; flows averaged over "
                      "the last 10 years, states at the end; 95% intervals of paired differences.",
                      "{seeds} Seeds, {households} Haushalte, {steps} Jahre; Ströme gemittelt über "

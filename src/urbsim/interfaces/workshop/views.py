@@ -2,23 +2,39 @@
 
 Values are means over seeds; flows (turnout, participation) are summed over the last
 ``LAST`` years, states (shares, rents, vacancy) taken at the end, as in :mod:`urbsim.analysis.summary`.
+A run of a sample of a city gives counts of the sample: :func:`weighted` scales them up.
 """
 
 from __future__ import annotations
 
 import html
 
-import networkx as nx
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from urbsim.analysis.compare import PLOTTED, contrast, figure, frame
+from urbsim.analysis.maps import area_map
 from urbsim.analysis.summary import fmt, reduce
+from urbsim.inputs.city import City
 from urbsim.interfaces.workshop import texts
 from urbsim.interfaces.workshop.jobs import Result
 
 LAST = 10
 """Years over which flows are averaged."""
+
+COUNTS = ("in_migrants", "out_migrants")
+"""Indicators that count households (the others are shares, rents or indices)."""
+
+
+def weighted(result: Result, weight: float) -> Result:
+    """``result`` with its counts (:data:`COUNTS`) times ``weight``: a sample's, for its city."""
+    if weight == 1:
+        return result
+    with xr.set_options(keep_attrs=True):
+        series = result.series.assign({k: result.series[k] * weight for k in COUNTS
+                                       if k in result.series})
+    return Result(result.runs, series)
 
 
 def headline_rows(base: Result, tried: Result, lang: str, names=("baseline", "tried")):
@@ -49,46 +65,46 @@ table.urbsim-headline td:not(:first-child) { text-align: right; }
 </style>"""
 
 
-def map_values(result: Result, what: str, milieu: str) -> np.ndarray:
-    """One value per neighbourhood of ``what`` (a key of :data:`texts.MAP`)."""
+def map_values(result: Result, what: str, milieu: str, step: int = -1) -> np.ndarray:
+    """One value per neighbourhood of ``what`` (a key of :data:`texts.MAP`) in year ``step``
+    (an index of the runs' steps; flows over the ``LAST`` years up to it)."""
     ds = result.runs
     if what == "share":
-        hh = ds.households.isel(step=-1)
+        hh = ds.households.isel(step=step)
         return (hh.sel(milieu=milieu) / hh.sum("milieu") * 100).mean("seed").values
     if what == "rent":
-        return ds.rent.isel(step=-1).sel(segment="private").mean("seed").values
+        return ds.rent.isel(step=step).sel(segment="private").mean("seed").values
     if what == "vacancy":
-        last = ds.isel(step=-1)
-        return (last.vacant.sum("segment") / last.dwellings.sum("segment") * 100).mean("seed").values
+        at = ds.isel(step=step)
+        return (at.vacant.sum("segment") / at.dwellings.sum("segment") * 100).mean("seed").values
     fmt_ = what.removeprefix("turnout_")
-    window = ds.isel(step=slice(-LAST, None)).sel(format=fmt_)
+    end = range(ds.sizes["step"])[step] + 1
+    window = ds.isel(step=slice(max(0, end - LAST), end)).sel(format=fmt_)
     part = window.participants.sum(("step", "milieu", "seed"))
     reached = window.reached.sum(("step", "milieu", "seed"))
     with np.errstate(invalid="ignore", divide="ignore"):
         return (part / reached.where(reached > 0) * 100).values
 
 
-def network_map(graph: nx.Graph, result: Result, values: np.ndarray, label: str,
-                diverging: bool = False):
-    """The neighbourhood network, each node coloured by its value (hover: name, district)."""
-    import hvplot.networkx as hvnx
+def city_map(city: City, frames: dict[int, np.ndarray], label: str, year: str,
+             diverging: bool = False):
+    """The city coloured by one value per neighbourhood in each year of ``frames`` (a slider
+    named ``year``, at the last year first; one colour scale for all), on its polygons where
+    it has them, else on its network (:func:`urbsim.analysis.maps.area_map`; hover: name,
+    district, value)."""
+    import holoviews as hv
 
-    ds = result.runs
-    ids = [str(i) for i in ds.neighbourhood.values]
-    g = nx.Graph()
-    for i, (n, d) in enumerate(zip(ids, ds.neighbourhood_district.values, strict=True)):
-        v = float(values[i])
-        g.add_node(n, neighbourhood=n, district=str(d), value=v if np.isfinite(v) else np.nan)
-    g.add_edges_from((str(a), str(b)) for a, b in graph.edges if str(a) in g and str(b) in g)
-    pos = {n: (float(x), float(y)) for n, x, y in zip(ids, ds.x.values, ds.y.values, strict=True)}
+    values = np.concatenate(list(frames.values()))
     finite = values[np.isfinite(values)]
-    opts = {}
-    if diverging and finite.size:
+    colours: dict = {"cmap": "RdBu_r" if diverging else "viridis"}
+    if finite.size:
         lim = float(np.abs(finite).max()) or 1.0
-        opts = {"clim": (-lim, lim)}
-    return hvnx.draw(g, pos, node_color="value", cmap="RdBu_r" if diverging else "viridis",
-                     node_size=14 * 14, edge_color="#c8c8c8", edge_width=1, colorbar=True,
-                     width=640, height=520, title=label, xaxis=None, yaxis=None, **opts)
+        colours["clim"] = (-lim, lim) if diverging else (float(finite.min()), float(finite.max()))
+    title = f"{label}, {{dimensions}}"  # the year, filled in by holoviews
+    dim = hv.Dimension("year", label=year, values=list(frames), default=max(frames))
+    return hv.DynamicMap(lambda k: area_map(city, frames[k], "value", title=title, width=640,
+                                            height=520, xaxis=None, yaxis=None, **colours),
+                         kdims=[dim])
 
 
 def series_figure(base: Result, tried: Result, indicator: str, lang: str,
