@@ -13,6 +13,9 @@ import xarray as xr
 from urbsim.common.errors import InputError
 from urbsim.common.files import atomic, check_target
 
+SUFFIXES = ("", ".zarr", ".nc")
+"""Extensions of stored runs: a zarr folder (with or without ``.zarr``), netCDF."""
+
 
 def write(ds: xr.Dataset, path: Path, overwrite: bool = False) -> None:
     """Write ``ds`` atomically: netCDF if ``path`` ends in ``.nc``, else a zarr store."""

@@ -44,29 +44,41 @@ def run(
     steps: Steps = None,
     households: Households = None,
     out: Annotated[Path | None, typer.Option(
-        help="where to write the dataset: .nc for netCDF, else zarr [default: "
-             "results/<name>.zarr, or the next free name]")] = None,
+        help="where to write the dataset: .zarr (or a folder without extension), .nc for "
+             "netCDF, or a tidy long table: .csv, .parquet [default: results/<name>.zarr, or "
+             "the next free name]")] = None,
     workers: Workers = None,
     overwrite: Annotated[bool, typer.Option(help="replace an existing --out")] = False,
 ) -> None:
     """Run a scenario over several seeds and print its headline indicators.
 
-    Writes one dataset with a seed dimension (zarr, or netCDF for .nc), atomically.
+    Writes one dataset with a seed dimension (zarr, netCDF for .nc, or the long table of
+    ``urbsim export`` for .csv and .parquet), atomically; any other extension is exit 2.
     """
-    from urbsim.analysis import results
+    from urbsim.analysis import export, results
     from urbsim.analysis.summary import describe, intervals
     from urbsim.common import files
+    from urbsim.common.errors import InputError
     from urbsim.inputs.consistency import prepare
 
     with _guard():
         scn, n_steps = prepare(scenario, households, steps)
         if out is None:
             out = files.free_path(Path("results") / f"{scn.name}.zarr")
+        suffix = out.suffix.lower()
+        if suffix not in (*results.SUFFIXES, *export.FORMATS):
+            raise InputError(f"cannot write {out.suffix!r}; expected .zarr (or no extension), "
+                             f".nc, {', '.join(export.FORMATS)}", str(out), "out")
         files.check_target(out, overwrite)
-        ds = _simulate(scn, range(seed, seed + seeds), n_steps, workers)
+        ds = _simulate(scn, range(seed, seed + seeds), n_steps, workers).assign_attrs(
+            scenario=scn.name)
         _intervals(f"{scn.name} · {describe(ds)}", intervals(ds), several=seeds > 1)
-        results.write(ds, out, overwrite)
-        _err().print(f"wrote {out}", highlight=False)
+        if suffix in export.FORMATS:
+            n = export.write(ds, out, scn.name, overwrite)
+            _err().print(f"wrote {out} ({n:,} rows)", highlight=False)
+        else:
+            results.write(ds, out, overwrite)
+            _err().print(f"wrote {out}", highlight=False)
 
 
 @app.command()
@@ -363,6 +375,42 @@ def analyze(
         with _err().status("drawing the figures"):
             analysis.save(report, out)
         _err().print(f"wrote {out}", highlight=False)
+
+
+@app.command("export")
+def export_(
+    store: Annotated[Path, typer.Argument(help="an experiment store (urbsim experiment) or a "
+                                               "stored run (urbsim run --out)")],
+    format: Annotated[str, typer.Option(
+        "--format", help="csv or parquet [default: --out's extension, else csv]")] = "",
+    out: Annotated[Path | None, typer.Option(
+        help="the table to write [default: the store's name with .csv or .parquet]")] = None,
+    overwrite: Annotated[bool, typer.Option(help="replace an existing --out")] = False,
+) -> None:
+    """Write a store as one long table for R and spreadsheets: one row per run × step ×
+    indicator × coordinate, with the design's parameters as columns (see docs/store.md)."""
+    from urbsim.analysis import export, results
+    from urbsim.common.errors import InputError
+    from urbsim.experiment import store as estore
+
+    with _guard():
+        kinds = {v: k for k, v in export.FORMATS.items()}
+        if format and format not in kinds:
+            raise InputError(f"expected {' or '.join(kinds)}, got {format!r}", None, "--format")
+        if out is None:
+            out = store.with_suffix(kinds[format or "csv"])
+        elif format and out.suffix.lower() != kinds[format]:
+            raise InputError(f"--out ends in {out.suffix!r}, but --format is {format}", str(out),
+                             "out")
+        if not store.exists():
+            raise InputError("no such store", str(store))
+        experiment = store.is_dir() and (store / "status").exists()
+        with _err().status(f"reading {store}"):
+            ds = estore.load(store) if experiment else results.read(store)
+        with _err().status(f"writing {export.rows(ds):,} rows"):
+            n = export.write(ds, out, "" if experiment else ds.attrs.get("scenario", store.stem),
+                             overwrite)
+        _err().print(f"wrote {out} ({n:,} rows)", highlight=False)
 
 
 @app.command()
