@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from urbsim.inputs.city_synthetic import synthetic
@@ -26,3 +28,20 @@ def small_params(households: int = 3000, **update) -> ModelParams:
 def small_city():
     p = small_params()
     return synthetic(p.households, p.city, seed=0)
+
+
+@pytest.fixture(scope="session")
+def levers(tmp_path_factory):
+    """The shipped participation_levers experiment, small: its 24-point grid, 2 seeds, 2
+    years, 1,500 households; its plan and its store."""
+    from urbsim.experiment import plan, sweep
+
+    tmp = tmp_path_factory.mktemp("levers")
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "experiments" / "participation_levers.toml").read_text(encoding="utf-8")
+    text = (text.replace("seeds = 10", "seeds = 2").replace("steps = 20", "steps = 2")
+            .replace("households = 30000", "households = 1500"))
+    (tmp / "levers.toml").write_text(text, encoding="utf-8")
+    p = plan.load(tmp / "levers.toml")
+    sweep.run(p, tmp / "levers.zarr", workers=2)
+    return p, tmp / "levers.zarr"

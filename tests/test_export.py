@@ -4,8 +4,6 @@ extension urbsim cannot write is exit 2."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,11 +11,9 @@ from typer.testing import CliRunner
 
 from urbsim.analysis import export
 from urbsim.engine.runner import run_seeds
-from urbsim.experiment import plan, store, sweep
+from urbsim.experiment import store
 from urbsim.inputs import scenario as sc
 from urbsim.interfaces.cli import app
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -43,20 +39,6 @@ def test_a_run_reads_back_row_for_row(run, tmp_path, suffix):
     d = table[(table.indicator == "multigroup_dissimilarity") & (table.seed == 0)]
     assert len(d) == 4 and d[["district", "milieu", "format"]].isna().all().all()
     assert (table.scenario == "baseline").all()
-
-
-@pytest.fixture(scope="module")
-def levers(tmp_path_factory):
-    """The shipped participation_levers experiment, small: its 24-point grid, 2 seeds, 2
-    years, 1,500 households."""
-    tmp = tmp_path_factory.mktemp("levers")
-    text = (ROOT / "experiments" / "participation_levers.toml").read_text(encoding="utf-8")
-    text = (text.replace("seeds = 10", "seeds = 2").replace("steps = 20", "steps = 2")
-            .replace("households = 30000", "households = 1500"))
-    (tmp / "levers.toml").write_text(text, encoding="utf-8")
-    p = plan.load(tmp / "levers.toml")
-    sweep.run(p, tmp / "levers.zarr", workers=2)
-    return p, tmp / "levers.zarr"
 
 
 def test_the_participation_levers_store_reads_back(levers, tmp_path):

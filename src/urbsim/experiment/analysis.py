@@ -5,7 +5,10 @@ over the last years, states at the end), then by design:
 
 * ``sobol``: first-order and total Sobol indices with 95 % bootstrap intervals (SALib) of the
   seed-averaged indicator; ``morris``: mu*, its interval and sigma (SALib); ``lhs``: Spearman rank
-  correlations; ``grid``: the mean of each indicator at each value of each parameter;
+  correlations; ``grid``: the mean of each indicator at each value of each parameter, and of
+  each pair of parameters (heatmaps: how two levers interact);
+* with a condition (``--discover "representation_gap_open < 0.19"``): the parameter boxes
+  where it holds, found by PRIM (:mod:`urbsim.experiment.discovery`);
 * several scenarios and one design point: each scenario against the baseline, paired by seed
   (common random numbers), with 95 % intervals and verdicts (:func:`urbsim.analysis.compare.contrast`).
 
@@ -32,7 +35,7 @@ from urbsim.common.errors import InputError
 from urbsim.common.files import atomic
 from urbsim.common.stats import half_width
 from urbsim.experiment import design as dsg
-from urbsim.experiment import store
+from urbsim.experiment import discovery, store
 from urbsim.experiment.spec import Analysis, Design
 
 
@@ -62,12 +65,16 @@ class Report:
 
 
 def analyze(path: str | Path, indicators: list[str] | None = None, last: int | None = None,
-            ) -> Report:
-    """Analyse the store at ``path`` (defaults from the experiment's ``[analysis]``).
+            discover: str | None = None, density: float = 0.8) -> Report:
+    """Analyse the store at ``path`` (defaults from the experiment's ``[analysis]``); with
+    ``discover`` (a condition such as ``"representation_gap_open < 0.19"``) also the
+    parameter boxes where it holds (:mod:`urbsim.experiment.discovery`, boxes of at least
+    ``density``).
 
     Raises:
         InputError: not a store; an indicator it does not keep; a Sobol or Morris design with
-            runs not done (their estimators need every point).
+            runs not done (their estimators need every point); a condition that does not
+            parse, or that no run (or every run) meets.
     """
     import hvplot.pandas  # noqa: F401 - registers .hvplot and loads holoviews' bokeh backend
 
@@ -96,6 +103,8 @@ def analyze(path: str | Path, indicators: list[str] | None = None, last: int | N
                          f"{method} analysis needs every run: run the experiment again to finish "
                          f"it", path)
     labels = {k: p.get("label") or k for k, p in json.loads(attrs["parameters"]).items()}
+    if discover is not None:
+        _discover(report, h, ds, labels, discovery.parse(discover, kept, path), density)
     if ds.sizes["scenario"] > 1 and ds.sizes["sample"] == 1:
         series = ds[indicators].isel(sample=0).where(ds.status.isel(sample=0) == store.DONE)
         _policies(report, h.isel(sample=0), series, attrs["baseline"], indicators)
@@ -109,6 +118,44 @@ def analyze(path: str | Path, indicators: list[str] | None = None, last: int | N
             args = (report, hs[k], ds, labels, scenario, k)
             {"sobol": _sobol, "morris": _morris, "lhs": _lhs, "grid": _grid}[method](*args)
     return report
+
+
+def _discover(report: Report, h: xr.Dataset, ds: xr.Dataset, labels: dict[str, str],
+              condition: discovery.Condition, density: float) -> None:
+    """The PRIM boxes where ``condition`` holds, over the runs done: a table and, for a box
+    restricting two parameters or more, the runs on its first two with the box drawn."""
+    import holoviews as hv
+
+    y = h[condition.indicator].transpose("scenario", "sample", "seed")
+    done = (ds.status == store.DONE).transpose("scenario", "sample", "seed").values.ravel()
+    names = [str(p) for p in ds.parameter.values]
+    x = pd.DataFrame(np.repeat(ds.value.transpose("sample", "parameter").values[None], ds.sizes[
+        "scenario"], 0).repeat(ds.sizes["seed"], 1).reshape(-1, len(names)), columns=names)
+    if ds.sizes["scenario"] > 1:
+        x["scenario"] = pd.Categorical(np.repeat(ds.scenario.values, ds.sizes["sample"]
+                                                 * ds.sizes["seed"]))
+    met = condition.holds(y.values.ravel())
+    found = discovery.boxes(x[done], met[done], density)
+    rows = [[str(i + 1), f"{b.coverage:.0%}", f"{b.density:.0%}", f"{b.mass:.0%}",
+             b.describe(labels)] for i, b in enumerate(found)]
+    data = pd.DataFrame([{"box": i + 1, "coverage": b.coverage, "density": b.density,
+                          "mass": b.mass, "limits": b.limits} for i, b in enumerate(found)])
+    report.tables.append(Table(f"Scenario discovery: where {condition} ({int(met[done].sum())} "
+                               f"of {int(done.sum())} runs; PRIM, density at least "
+                               f"{density:.0%})", ["box", "coverage", "density", "mass",
+                                                   "parameters"], rows, data))
+    numeric = [b for b in found if sum(isinstance(v[0], float) for v in b.limits.values()) >= 2]
+    if numeric:
+        (a, (a0, a1)), (c, (c0, c1)) = [(k, v) for k, v in numeric[0].limits.items()
+                                        if isinstance(v[0], float)][:2]
+        runs = pd.DataFrame({labels.get(a, a): x[a][done], labels.get(c, c): x[c][done],
+                             "meets": np.where(met[done], "yes", "no")})
+        points = hv.Scatter(runs, labels.get(a, a), [labels.get(c, c), "meets"]).opts(
+            color="meets", cmap={"yes": "firebrick", "no": "lightgrey"}, size=6, alpha=0.6,
+            legend_position="right")
+        report.figures.append((points * hv.Rectangles([(a0, c0, a1, c1)]).opts(
+            fill_alpha=0, line_color="black", line_width=2)).opts(
+            title=f"Box 1: where {condition}", width=560, height=420))
 
 
 def _noise(report: Report, y: xr.DataArray, scenario: str, k: str) -> None:
@@ -150,7 +197,7 @@ def _policies(report: Report, h: xr.Dataset, s: xr.Dataset, base: str,
                  * ok.hvplot.errorbars(x="scenario", y="difference", yerr1="neg", yerr2="pos")
                  * hv.HLine(0).opts(color="grey", line_dash="dashed"))
                 .opts(title=f"{LABELS[k]}: difference to {base} (95% CI)", width=560,
-                      height=320, xrotation=30, ylabel="difference"))
+                      height=320, xrotation=30, ylabel=f"difference in {LABELS[k]}"))
         report.figures.append(_series(s[[k]], k))
 
 
@@ -261,6 +308,20 @@ def _grid(report, y, ds, labels, scenario, k) -> None:
                      .opts(width=300, height=240))
     report.figures.append(hv.Layout(plots).cols(3).opts(
         title=f"{LABELS[k]} by parameter value ({scenario}; 95% CI)"))
+    names = list(ds.parameter.values)
+    if len(names) > 1:  # interactions: the mean over seeds (and the other levers) per pair
+        maps = []
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                va, vb = ds.value.sel(parameter=a).values, ds.value.sel(parameter=b).values
+                cells = pd.DataFrame({labels[a]: va, labels[b]: vb, LABELS[k]: _seed_mean(y)})
+                mean = cells.groupby([labels[a], labels[b]], as_index=False)[LABELS[k]].mean()
+                maps.append(hv.HeatMap(mean, [labels[a], labels[b]], LABELS[k]).opts(
+                    colorbar=True, cmap="viridis", tools=["hover"], width=360, height=300,
+                    clabel=LABELS[k]))
+        report.figures.append(hv.Layout(maps).cols(2).opts(
+            title=f"{LABELS[k]}: two levers at a time ({scenario}; mean over seeds and the "
+                  "other levers)"))
 
 
 def _bars(data: pd.DataFrame, columns: list[str], title: str):

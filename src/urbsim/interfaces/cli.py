@@ -351,9 +351,16 @@ def analyze(
              "analysis.indicators]; --outputs is the old name")] = None,
     last: Annotated[int | None, typer.Option(
         min=1, help="flows are averaged over the last N years [default: the experiment's]")] = None,
+    discover: Annotated[str | None, typer.Option(
+        help="scenario discovery: the parameter boxes where a condition on an indicator "
+             "holds, e.g. \"representation_gap_open < 0.19\" (PRIM, EMA Workbench)")] = None,
+    density: Annotated[float, typer.Option(
+        min=0.01, max=1.0, help="--discover: the least share of a box's runs meeting the "
+                               "condition")] = 0.8,
 ) -> None:
-    """Sensitivity indices (Sobol, Morris with SALib), policy tables against the baseline and
-    figures of an experiment store; tables here, everything in an HTML page."""
+    """Sensitivity indices (Sobol, Morris with SALib), policy tables against the baseline,
+    interaction heatmaps, scenario discovery (PRIM) and figures of an experiment store; tables
+    here, everything in an HTML page."""
     from rich.table import Table
 
     from urbsim.experiment import analysis
@@ -361,7 +368,8 @@ def analyze(
     with _guard():
         out = out or store.with_suffix(".html")
         with _err().status(f"analysing {store}"):
-            report = analysis.analyze(store, indicators.split(",") if indicators else None, last)
+            report = analysis.analyze(store, indicators.split(",") if indicators else None, last,
+                                      discover, density)
         _out().print(report.title, highlight=False)
         for note in report.notes:
             _out().print(f"  {note}", highlight=False)
