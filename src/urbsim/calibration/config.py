@@ -87,6 +87,32 @@ class Check(_Seeds):
                                              "(not the fit's seeds)")
 
 
+class Abc(_Seeds):
+    """Settings of the Bayesian calibration (``urbsim calibrate --abc``, ABC-SMC)."""
+
+    population: int = Field(500, ge=10, le=100_000, description="particles per generation")
+    generations: int = Field(8, ge=1, le=1000, description="generations in all (a resumed run "
+                                                          "goes on to this many)")
+    budget: int = Field(20_000, ge=10, description="simulations in all, at most")
+    min_epsilon: float = Field(0.0, ge=0, description="stop once epsilon (sqrt of the fit's "
+                                                      "loss) is at most this")
+    households: int = Field(30_000, ge=100, le=1_000_000,
+                            description="households per simulation (smaller than the fit's, to "
+                                        "fit these machines)")
+    seeds: int = Field(2, ge=1, le=100, description="seeds per simulation (a count)")
+    seed: int = Field(0, ge=0, description="first seed of the simulations")
+    workers: int = Field(2, ge=1, le=256, description="parallel processes (or a Dask cluster "
+                                                      "with --scheduler)")
+    storage: str = Field("abc.db", description="pyabc's SQLite database (relative): the run "
+                                               "resumes from it")
+    posterior: str = Field("posterior.csv", description="the particles of the last generation "
+                                                        "with their weights (relative); "
+                                                        "provenance beside it as .json")
+    predictive_draws: int = Field(20, ge=1, le=10_000,
+                                  description="posterior draws of the predictive check, each "
+                                              "run over the check's seeds")
+
+
 class Config(BaseModel):
     """A calibration config file."""
 
@@ -107,6 +133,7 @@ class Config(BaseModel):
                                           "sensitivity study; the shipped value lies inside")
     fit: Fit = Fit()
     check: Check = Check()
+    abc: Abc = Abc()
 
 
 MISS = 10.0

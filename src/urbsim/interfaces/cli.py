@@ -160,13 +160,20 @@ def calibrate(
         "calibration/config.toml"),
     check: Annotated[bool, typer.Option("--check", help="check the shipped baseline against "
                                                         "every target instead of fitting")] = False,
-    report: Annotated[Path | None, typer.Option(help="with --check: write an HTML report")] = None,
+    abc: Annotated[bool, typer.Option("--abc", help="Bayesian calibration instead of the "
+                                                    "point fit: ABC-SMC (pyabc), resumable")] = False,
+    scheduler: Annotated[str | None, typer.Option(
+        help="--abc: a Dask scheduler address to simulate on (else local processes)")] = None,
+    report: Annotated[Path | None, typer.Option(help="with --check or --abc: write an HTML "
+                                                     "report")] = None,
     workers: Workers = None,
 ) -> None:
     """Fit the baseline's free parameters to published targets (optuna, resumable).
 
     With --check: run the shipped baseline over the check seeds and compare every target;
-    exit code 3 if a required target fails.
+    exit code 3 if a required target fails. With --abc: the posterior of the free parameters
+    by ABC-SMC (settings in the config's [abc]), written with its provenance, and its
+    predictive check on the check's seeds (exit code 3 if a required target fails there).
     """
     import os
 
@@ -181,15 +188,20 @@ def calibrate(
 
             files.check_target(report, overwrite=True)
         cal = cal_mod.load(config)
-        if not check:
+        if abc:
+            rows = _abc(cal, workers, scheduler, report)
+        elif not check:
             _fit(cal)
             return
-        with _err().status(f"running {', '.join(cal.config.runs)} over "
-                           f"{cal.config.check.seeds} seeds"):
-            rows = cal_mod.assess(cal, workers or min(2, os.cpu_count() or 1))
-        table = Table(title=f"calibration check · reference city {cal.config.city} · seeds "
+        else:
+            with _err().status(f"running {', '.join(cal.config.runs)} over "
+                               f"{cal.config.check.seeds} seeds"):
+                rows = cal_mod.assess(cal, workers or min(2, os.cpu_count() or 1))
+        table = Table(title=f"{'posterior predictive check' if abc else 'calibration check'} · "
+                            f"reference city {cal.config.city} · seeds "
                             f"{list(cal.config.check.seed_list)}")
-        for col in ("target", "model (range over seeds)", "published ± tolerance", "unit", ""):
+        spread = "5-95 % over draws and seeds" if abc else "range over seeds"
+        for col in ("target", f"model ({spread})", "published ± tolerance", "unit", ""):
             table.add_column(col, justify="right" if "±" in col or "model" in col else "left")
         for r in rows:
             table.add_row(r.name, f"{fmt(r.mean)} ({fmt(r.low)}..{fmt(r.high)})",
@@ -201,7 +213,7 @@ def calibrate(
         _out().print(f"{len(labels)} parameters: {kinds.count('calibrated')} calibrated, "
                      f"{kinds.count('sourced')} sourced, {kinds.count('prior')} prior, "
                      f"{sum(k not in ('calibrated', 'sourced', 'prior') for k in kinds)} unlabelled")
-        if report is not None:
+        if report is not None and not abc:
             with _err().status("writing the report"):
                 cal_mod.report(cal, rows, report)
             _err().print(f"wrote {report}", highlight=False)
@@ -217,6 +229,45 @@ def calibrate(
     if failed:
         _err().print(f"failed: {', '.join(failed)}", highlight=False)
         raise typer.Exit(3)
+
+
+def _abc(cal, workers: int | None, scheduler: str | None, report: Path | None) -> list:
+    """ABC-SMC with a progress bar per generation, then the predictive check; writes the
+    posterior (and the report); returns the check's rows."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from urbsim.calibration import abc as abc_mod
+
+    a = cal.config.abc
+    db = abc_mod.database(cal)
+    problem = abc_mod.urbsim_problem(cal, a.households, a.seed_list)
+    done = abc_mod.posterior(db).generations if db.exists() else 0
+    if done:
+        _err().print(f"resuming {db.name} after generation {done}", highlight=False)
+    with Progress(f"ABC-SMC · {a.population} particles · {a.households:,} households",
+                  BarColumn(), MofNCompleteColumn(), "generations", "{task.fields[state]}",
+                  TimeElapsedColumn(), console=_err()) as bar:
+        task = bar.add_task("", total=a.generations, completed=done, state="")
+
+        def step(generation: int, epsilon: float, simulations: int) -> None:
+            bar.update(task, completed=generation,
+                       state=f"epsilon {epsilon:.3g}, {simulations:,} simulations")
+
+        post = abc_mod.run(problem, db, a.population, a.generations, a.budget, a.min_epsilon,
+                           workers or a.workers, scheduler, step)
+    _err().print(f"posterior: generation {post.generations}, epsilon {post.epsilon:.3g}, "
+                 f"effective sample size {post.ess:.0f} of {len(post.particles)}, "
+                 f"{post.simulations:,} simulations", highlight=False)
+    with _err().status(f"predictive check: {a.predictive_draws} draws x "
+                       f"{cal.config.check.seeds} held-out seeds"):
+        rows = abc_mod.predictive(cal, post, workers or a.workers)
+    table, meta = abc_mod.write(cal, post, rows)
+    _err().print(f"wrote {table} and {meta.name}", highlight=False)
+    if report is not None:
+        with _err().status("writing the report"):
+            abc_mod.report(cal, post, rows, report)
+        _err().print(f"wrote {report}", highlight=False)
+    return rows
 
 
 def _fit(cal) -> None:

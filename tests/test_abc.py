@@ -1,0 +1,99 @@
+"""Bayesian calibration machinery (issue 21, part 1) on a toy model in seconds: ABC-SMC
+(pyabc) finds a known posterior, states epsilon and effective sample size, resumes from its
+database, also after the process is killed with SIGKILL."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from urbsim.calibration import abc
+from urbsim.calibration.config import Bounds
+
+TRUE = {"a": 0.7, "b": 2.0}
+
+
+def simulate(values: dict[str, float]) -> dict[str, float]:
+    """A toy simulator: the mean of a and the log of b, with a little noise (seeded by the
+    values, so a simulation is reproducible)."""
+    rng = np.random.default_rng(abs(hash((round(values["a"], 12), round(values["b"], 12)))))
+    return {"m": values["a"] + rng.normal(0, 0.02), "v": float(np.log(values["b"]))}
+
+
+def distance(stats: dict[str, float]) -> float:
+    return float(np.hypot((stats["m"] - TRUE["a"]) / 0.05,
+                          (stats["v"] - np.log(TRUE["b"])) / 0.1))
+
+
+PROBLEM = abc.Problem({"a": Bounds(low=0.0, high=2.0), "b": Bounds(low=0.1, high=10.0, log=True)},
+                      simulate, distance)
+
+
+def test_abc_smc_finds_the_known_posterior(tmp_path):
+    seen = []
+    post = abc.run(PROBLEM, tmp_path / "abc.db", population=200, generations=4, budget=100_000,
+                   min_epsilon=0.0, on_generation=lambda g, e, n: seen.append((g, e, n)))
+    assert [g for g, _, _ in seen] == [1, 2, 3, 4]
+    assert all(e2 <= e1 for (_, e1, _), (_, e2, _) in itertools.pairwise(seen))
+    assert seen[-1][1] < seen[0][1] / 2
+    assert post.generations == 4 and len(post.particles) == 200
+    assert post.epsilon == pytest.approx(seen[-1][1]) and post.simulations == seen[-1][2]
+    assert 50 < post.ess <= 200
+    mean = post.mean()
+    assert abs(mean["a"] - TRUE["a"]) < 0.05 and abs(np.log(mean["b"] / TRUE["b"])) < 0.15
+    draws = post.draws(100, seed=1)
+    assert len(draws) == 100 and draws.equals(post.draws(100, seed=1))
+
+
+def test_a_run_resumes_where_it_stopped(tmp_path):
+    db = tmp_path / "abc.db"
+    first = abc.run(PROBLEM, db, population=100, generations=2, budget=100_000, min_epsilon=0.0)
+    more = abc.run(PROBLEM, db, population=100, generations=3, budget=100_000, min_epsilon=0.0)
+    assert (first.generations, more.generations) == (2, 3)
+    assert more.epsilon < first.epsilon and more.simulations > first.simulations
+    again = abc.run(PROBLEM, db, population=100, generations=3, budget=100_000, min_epsilon=0.0)
+    assert again.simulations == more.simulations  # nothing left to do
+
+
+SLOW = """
+import sys, time
+sys.path.insert(0, {tests!r})
+import test_abc
+from urbsim.calibration import abc
+
+def slow(values):
+    time.sleep(0.01)
+    return test_abc.simulate(values)
+
+problem = abc.Problem(test_abc.PROBLEM.bounds, slow, test_abc.distance)
+abc.run(problem, __import__("pathlib").Path({db!r}), population=50, generations=50,
+        budget=10**6, min_epsilon=0.0,
+        on_generation=lambda g, e, n: print(g, flush=True))
+"""
+
+
+def test_a_run_killed_with_sigkill_resumes(tmp_path):
+    db = tmp_path / "abc.db"
+    code = SLOW.format(tests=str(Path(__file__).parent), db=str(db))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "1"  # a generation is stored
+        time.sleep(0.3)  # inside the next one
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        proc.stdout.close()
+    stored = abc.posterior(db).generations
+    assert stored >= 1
+    post = abc.run(PROBLEM, db, population=50, generations=stored + 1, budget=10**6,
+                   min_epsilon=0.0)
+    assert post.generations == stored + 1 and len(post.particles) == 50
