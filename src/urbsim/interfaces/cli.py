@@ -96,11 +96,20 @@ def compare(
                                                    "95% bands")] = None,
     last: Annotated[int, typer.Option(min=1, help="flows are averaged over the last N "
                                                   "years")] = 10,
+    posterior: Annotated[int | None, typer.Option(
+        min=2, help="run both over N draws of the calibration's posterior (× the seeds): "
+                    "effects over parameters and seeds, the share of draws with each sign, "
+                    "and where the sign depends on uncertain parameters")] = None,
+    posterior_file: Annotated[Path, typer.Option(
+        help="--posterior: the posterior table (urbsim calibrate --abc)")] = Path(
+        "calibration/posterior.csv"),
 ) -> None:
     """Compare two scenarios (or stored results) seed by seed.
 
     Seed i of both draws the same random numbers where the scenarios do not differ, so the
     paired differences, their 95% confidence intervals and the verdicts show the effect.
+    With --posterior N, both scenarios run for each of N posterior draws of the calibrated
+    parameters, and the verdicts account for the parameters' uncertainty too.
     """
     from rich.table import Table
 
@@ -111,6 +120,10 @@ def compare(
     with _guard():
         if plot is not None:
             files.check_target(plot, overwrite=True)
+        if posterior is not None:
+            _robust(baseline, other, posterior, posterior_file, seeds or 4, seed, steps,
+                    households, workers, last)
+            return
         runs = cmp.runs(baseline, other, seeds=seeds, seed=seed, steps=steps,
                         households=households,
                         simulate=lambda scn, s, n: _simulate(scn, s, n, workers))
@@ -128,6 +141,43 @@ def compare(
             with _err().status("drawing the plots"):
                 cmp.plot(runs, plot, f"{name_b} against {name_a}")
             _err().print(f"wrote {plot}", highlight=False)
+
+
+def _robust(baseline: str, other: str, n: int, path: Path, seeds: int, seed: int,
+            steps: int | None, households: int | None, workers: int | None, last: int) -> None:
+    """``compare --posterior``: both scenarios over ``n`` posterior draws × ``seeds``."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+    from rich.table import Table
+
+    from urbsim.analysis import robust
+    from urbsim.analysis.summary import fmt, headline
+    from urbsim.engine.runner import run_seeds
+    from urbsim.inputs.consistency import prepare
+    from urbsim.inputs.params import update
+
+    draws = robust.draws(path, n, seed)
+    scns = [prepare(arg, households, steps) for arg in (baseline, other)]
+    seed_list = list(range(seed, seed + seeds))
+    heads: list[list] = [[], []]
+    with Progress(f"{scns[1][0].name} against {scns[0][0].name} · {n} posterior draws × "
+                  f"{seeds} seeds", BarColumn(), MofNCompleteColumn(), "runs",
+                  TimeElapsedColumn(), console=_err(), transient=True) as bar:
+        task = bar.add_task("", total=2 * n * seeds)
+        for _, row in draws.iterrows():
+            for i, (scn, n_steps) in enumerate(scns):
+                params = update(scn.params(), {k: float(v) for k, v in row.items()})
+                ds = run_seeds(params, seed_list, n_steps, workers or min(seeds, 2),
+                               on_step=None)
+                heads[i].append(headline(ds, last))
+                bar.advance(task, seeds)
+    table = Table(title=f"{scns[1][0].name} against {scns[0][0].name} · {n} posterior draws "
+                        f"({path.name}) × {seeds} seeds")
+    for col in ("indicator", scns[0][0].name, scns[1][0].name,
+                "difference [95% over draws and seeds]", "draws clearly + / −", "verdict"):
+        table.add_column(col, justify="left" if col in ("indicator", "verdict") else "right")
+    for r in robust.robust(heads[0], heads[1]):
+        table.add_row(r.label, fmt(r.base), fmt(r.other), r.interval, r.signs, r.verdict)
+    _out().print(table)
 
 
 @app.command()
