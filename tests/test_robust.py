@@ -73,3 +73,48 @@ def test_compare_over_posterior_draws(tmp_path):
     for words in ("2 posterior draws", "draws clearly + / −", "difference [95% over draws and",
                   "rent paid by private tenants"):
         assert words in r.output, words
+
+
+POSTERIOR_EXPERIMENT = """
+scenarios = ["baseline", "rent_brake"]
+seeds = 2
+root_seed = 3
+steps = 2
+households = 1500
+[design]
+method = "posterior"
+samples = 3
+file = "posterior.csv"
+"""
+
+
+def test_an_experiment_over_posterior_draws(tmp_path):
+    """The experiment equivalent: a posterior design's samples are weighted draws of the
+    posterior; analyze sets each scenario against the baseline over draws and seeds."""
+    from urbsim.experiment import analysis, plan, store, sweep
+
+    (tmp_path / "posterior.csv").write_text(
+        "moving.mobility_scale,choice.logit_scale,weight\n1.5,4.0,0.5\n2.5,6.0,0.5\n")
+    (tmp_path / "exp.toml").write_text(POSTERIOR_EXPERIMENT)
+    p = plan.load(tmp_path / "exp.toml")
+    assert p.parameters == ("moving.mobility_scale", "choice.logit_scale")
+    assert set(map(tuple, p.values.tolist())) <= {(1.5, 4.0), (2.5, 6.0)} and len(p.values) == 3
+    assert p.params(0, 1).moving.mobility_scale == p.values[1, 0]
+    sweep.run(p, tmp_path / "exp.zarr", workers=2)
+    assert (store.load(tmp_path / "exp.zarr").status.values == store.DONE).all()
+    report = analysis.analyze(tmp_path / "exp.zarr")
+    table = report.table("rent_brake against baseline over 3 posterior draws × 2 seeds")
+    assert "draws clearly + / −" in table.columns and len(table.rows) >= 3
+    assert set(table.data.draws) == {3}
+
+
+@pytest.mark.parametrize(("extra", "words"), [
+    ('[parameters."moving.mobility_scale"]\nlow = 1\nhigh = 2\n', "give none"),
+    ("", "no such posterior"),
+])
+def test_bad_posterior_designs(tmp_path, extra, words):
+    from urbsim.experiment import plan
+
+    (tmp_path / "exp.toml").write_text(POSTERIOR_EXPERIMENT + extra)
+    with pytest.raises(InputError, match=words):
+        plan.load(tmp_path / "exp.toml")

@@ -7,6 +7,9 @@ over the last years, states at the end), then by design:
   seed-averaged indicator; ``morris``: mu*, its interval and sigma (SALib); ``lhs``: Spearman rank
   correlations; ``grid``: the mean of each indicator at each value of each parameter, and of
   each pair of parameters (heatmaps: how two levers interact);
+* ``posterior`` (draws of the calibration's posterior): each scenario against the baseline
+  over draws and seeds, with the share of draws on each side of zero
+  (:mod:`urbsim.analysis.robust`);
 * with a condition (``--discover "representation_gap_open < 0.19"``): the parameter boxes
   where it holds, found by PRIM (:mod:`urbsim.experiment.discovery`);
 * several scenarios and one design point: each scenario against the baseline, paired by seed
@@ -105,10 +108,12 @@ def analyze(path: str | Path, indicators: list[str] | None = None, last: int | N
     labels = {k: p.get("label") or k for k, p in json.loads(attrs["parameters"]).items()}
     if discover is not None:
         _discover(report, h, ds, labels, discovery.parse(discover, kept, path), density)
-    if ds.sizes["scenario"] > 1 and ds.sizes["sample"] == 1:
+    if method == "posterior":
+        _posterior(report, h, attrs["baseline"], indicators)
+    elif ds.sizes["scenario"] > 1 and ds.sizes["sample"] == 1:
         series = ds[indicators].isel(sample=0).where(ds.status.isel(sample=0) == store.DONE)
         _policies(report, h.isel(sample=0), series, attrs["baseline"], indicators)
-    for scenario in ds.scenario.values if method != "none" else []:
+    for scenario in ds.scenario.values if method not in ("none", "posterior") else []:
         hs = h.sel(scenario=scenario)
         for k in indicators:
             if k not in hs:
@@ -199,6 +204,31 @@ def _policies(report: Report, h: xr.Dataset, s: xr.Dataset, base: str,
                 .opts(title=f"{LABELS[k]}: difference to {base} (95% CI)", width=560,
                       height=320, xrotation=30, ylabel=f"difference in {LABELS[k]}"))
         report.figures.append(_series(s[[k]], k))
+
+
+def _posterior(report: Report, h: xr.Dataset, base: str, indicators: list[str]) -> None:
+    """Each scenario against the baseline over the posterior's draws (the design's samples)
+    and the seeds (:func:`urbsim.analysis.robust.robust`): per indicator the effect's range,
+    the share of draws clearly on each side of zero, and whether the sign depends on the
+    uncertain parameters."""
+    from urbsim.analysis.robust import robust
+
+    keep = [k for k in indicators if k in h]
+    for other in h.scenario.values:
+        if other == base:
+            continue
+        pairs = [(h[keep].sel(scenario=base).isel(sample=j),
+                  h[keep].sel(scenario=other).isel(sample=j)) for j in range(h.sizes["sample"])]
+        found = robust([a for a, _ in pairs], [b for _, b in pairs])
+        rows = [[r.label, fmt(r.base), fmt(r.other), r.interval, r.signs, r.verdict]
+                for r in found]
+        data = pd.DataFrame([vars(r) for r in found])
+        report.tables.append(Table(f"{other} against {base} over {h.sizes['sample']} posterior "
+                                   f"draws × {h.sizes['seed']} seeds",
+                                   ["indicator", base, other, "difference [95% over draws and "
+                                    "seeds]", "draws clearly + / −", "verdict"], rows, data))
+    if h.sizes["scenario"] == 1:
+        report.notes.append("one scenario: a posterior design compares scenarios; add another")
 
 
 def _series(s: xr.Dataset, k: str):

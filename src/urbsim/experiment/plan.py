@@ -45,6 +45,9 @@ class Plan:
     seeds: np.ndarray
     coords: dict
     """Coordinates of the kept variables (neighbourhood, milieu, ...), from the first scenario."""
+    names: tuple[str, ...] = ()
+    """The varied parameters' dotted keys, in design column order (a posterior design's
+    come from its file)."""
 
     @property
     def name(self) -> str:
@@ -54,7 +57,7 @@ class Plan:
     @property
     def parameters(self) -> tuple[str, ...]:
         """The varied parameters' dotted keys, in design column order."""
-        return tuple(self.spec.parameters)
+        return self.names or tuple(self.spec.parameters)
 
     @property
     def baseline(self) -> str:
@@ -81,8 +84,9 @@ class Plan:
 
     def overrides(self, j: int) -> dict[str, float | int]:
         """The parameter values of design point ``j`` by dotted key."""
-        return {key: int(v) if p.integer else float(v) for (key, p), v in
-                zip(self.spec.parameters.items(), self.values[j], strict=True)}
+        integer = {k for k, p in self.spec.parameters.items() if p.integer}
+        return {key: int(v) if key in integer else float(v) for key, v in
+                zip(self.parameters, self.values[j], strict=True)}
 
     def params(self, i: int, j: int) -> ModelParams:
         """The model parameters of scenario ``i`` at design point ``j``."""
@@ -131,11 +135,17 @@ def load(path: str | Path) -> Plan:
         values = design.scale(spec.parameters, unit)
     elif spec.design.method == "grid":
         values = design.grid(spec.parameters)
+    elif spec.design.method == "posterior":
+        from urbsim.analysis.robust import draws
+
+        assert spec.design.file is not None and spec.design.samples is not None
+        table = draws(path.parent / spec.design.file, spec.design.samples, design_seed)
+        names, values = list(table.columns), table.to_numpy(float)
     else:
         values = np.zeros((1, 0))
-    _check_values(path, spec, params, values)
+    _check_values(path, spec, params, names, values)
     return Plan(path, spec, params, steps, values, unit, seeds(spec.root_seed, spec.seeds),
-                _field_coords(path, spec, params))
+                _field_coords(path, spec, params), tuple(names))
 
 
 def _scenarios(path: Path, spec: Experiment) -> dict[str, sc.Scenario]:
@@ -152,27 +162,29 @@ def _scenarios(path: Path, spec: Experiment) -> dict[str, sc.Scenario]:
 
 
 def _check_values(path: Path, spec: Experiment, params: dict[str, ModelParams],
-                  values: np.ndarray) -> None:
+                  names: list[str], values: np.ndarray) -> None:
     """Every varied key exists and is a number in every scenario, and the smallest and the
     largest value of the design are valid there."""
-    for j, (key, p) in enumerate(spec.parameters.items()):
+    for j, key in enumerate(names):
+        p = spec.parameters.get(key)
+        where = f"parameters.{key}" if p is not None else f"design.file: {key}"
         for name, base in params.items():
             try:
                 current = get(base, key)
             except KeyError:
                 raise InputError(f"no such parameter in scenario {name!r}", path,
-                                 f"parameters.{key}") from None
+                                 where) from None
             if isinstance(current, bool) or not isinstance(current, int | float):
                 raise InputError(f"not a number in scenario {name!r} (it is "
                                  f"{type(current).__name__}); only numbers can be varied", path,
-                                 f"parameters.{key}")
+                                 where)
             for v in (values[:, j].min(), values[:, j].max()):
                 try:
-                    update(base, {key: int(v) if p.integer else float(v)})
+                    update(base, {key: int(v) if p is not None and p.integer else float(v)})
                 except ValidationError as e:
                     _, message = schema.describe_error(e, ModelParams)
                     raise InputError(f"value {v:g} is not valid in scenario {name!r}: "
-                                     f"{message}", path, f"parameters.{key}") from None
+                                     f"{message}", path, where) from None
 
 
 def _field_coords(path: Path, spec: Experiment, params: dict[str, ModelParams]) -> dict:

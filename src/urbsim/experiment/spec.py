@@ -62,14 +62,18 @@ class Parameter(_Strict):
 class Design(_Strict):
     """How the parameter space is sampled."""
 
-    method: Literal["none", "grid", "lhs", "sobol", "morris"] = Field(
+    method: Literal["none", "grid", "lhs", "sobol", "morris", "posterior"] = Field(
         "none", description="none (scenarios only), grid (every combination of values), lhs "
-                            "(Latin hypercube, scipy.stats.qmc), sobol (Saltelli's scheme, SALib) "
-                            "or morris (elementary effects, SALib)")
+                            "(Latin hypercube, scipy.stats.qmc), sobol (Saltelli's scheme, SALib), "
+                            "morris (elementary effects, SALib) or posterior (draws of the "
+                            "calibration's posterior, `file`: effects over parameters and seeds)")
+    file: str | None = Field(None, description="posterior: the posterior table (urbsim "
+                                               "calibrate --abc), relative to the experiment file")
     samples: int | None = Field(None, ge=1, le=1_000_000,
                                 description="lhs: points; sobol: base sample N (a power of 2; "
                                             "N·(D+2) points, N·(2D+2) with second order); "
-                                            "morris: trajectories (N·(D+1) points)")
+                                            "morris: trajectories (N·(D+1) points); "
+                                            "posterior: draws")
     second_order: bool = Field(False, description="sobol: also second-order indices")
     levels: int = Field(4, ge=2, le=100, description="morris: grid levels (even)")
 
@@ -146,6 +150,13 @@ class Experiment(_Strict):
         if d.method == "none":
             if self.parameters:
                 raise ValueError("design.method: varied parameters need a design (grid, lhs, sobol, morris)")
+            return self
+        if d.method == "posterior":
+            if self.parameters:
+                raise ValueError("parameters: a posterior design draws the posterior's "
+                                 "parameters; give none")
+            if d.file is None or d.samples is None:
+                raise ValueError("design: a posterior design needs `file` and `samples`")
             return self
         if not self.parameters:
             raise ValueError(f"parameters: a {d.method} design needs parameters")
