@@ -259,3 +259,33 @@ def test_an_unknown_district_is_one_line_and_starts_no_run(muster):
     assert muster.error.object.startswith("here.toml: events.anchored.districts: unknown district "
                                           "'Hügelland'")
 
+
+
+def test_a_session_over_posterior_draws(tmp_path, baseline):
+    """The workshop equivalent of compare --posterior: each scenario runs for every draw;
+    the headline table has the range over draws and seeds, the sign shares and the verdicts;
+    without a posterior, asking for draws is a one-line error and nothing runs."""
+    path = tmp_path / "posterior.csv"
+    path.write_text("moving.mobility_scale,choice.logit_scale,weight\n1.5,4.0,0.5\n"
+                    "2.5,6.0,0.5\n")
+    s = Settings(seeds=2, households=1500, steps=2, draws=2)
+    shared = Shared(baseline, Settings(seeds=2, households=1500, steps=2), path)
+    reqs = shared.requests(baseline, s)
+    assert len(reqs) == 2 and {r.params.moving.mobility_scale for r in reqs} <= {1.5, 2.5}
+    assert all(r.seeds == (0, 1) for r in reqs)
+    session = Workshop(shared)
+    session._set_settings(s)
+    session.switches["policies.rent_brake"].value = True
+    session._request(show_progress=False)
+    deadline = time.monotonic() + 300
+    while (session.job is not None or session.per_draw is None) and time.monotonic() < deadline:
+        session._poll()
+        time.sleep(0.1)
+    assert session.per_draw is not None and len(session.per_draw[0]) == 2
+    assert all(len(row) == 6 for row in session.rows)
+    assert "draws clearly + / −" in session.table.object
+    assert session.current[0].runs.sizes["seed"] == 4  # pooled: 2 draws x 2 seeds
+    plain = Workshop(Shared(baseline, Settings(seeds=1, households=1500, steps=2)))
+    plain._set_settings(s)
+    plain._request(show_progress=False)
+    assert plain.error.visible and "--posterior FILE" in plain.error.object and plain.job is None

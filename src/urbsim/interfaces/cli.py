@@ -551,6 +551,9 @@ def workshop(
     steps: Annotated[int | None, typer.Option(min=2, max=40, help="years per run [default: "
                                               "the scenario's]")] = None,
     show: Annotated[bool, typer.Option(help="open a browser tab")] = False,
+    posterior: Annotated[Path | None, typer.Option(
+        help="the calibration's posterior (urbsim calibrate --abc): the app may run over its "
+             "draws [default: calibration/posterior.csv where it exists]")] = None,
 ) -> None:
     """Serve the strategy-workshop app in the browser (Panel): levers, runs against the
     baseline, maps, time series, downloads. Stops with Ctrl-C."""
@@ -565,7 +568,13 @@ def workshop(
         url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
         _err().print(f"urbsim workshop on {url} (computing the baseline in the background; "
                      "Ctrl-C stops)", highlight=False)
-        serve(scn, settings, port=port, host=host, show=show)
+        if posterior is None and Path("calibration/posterior.csv").is_file():
+            posterior = Path("calibration/posterior.csv")
+        if posterior is not None:
+            from urbsim.analysis.robust import draws
+
+            draws(posterior, 1)  # a clear error now, not in the app
+        serve(scn, settings, port=port, host=host, show=show, posterior=posterior)
 
 
 city_app = typer.Typer(no_args_is_help=True, help="Check a city's files.")

@@ -27,16 +27,18 @@ import numpy as np
 import panel as pn
 
 from urbsim.analysis import privacy
+from urbsim.analysis.robust import draws
 from urbsim.common.errors import InputError
 from urbsim.common.files import decode_text
 from urbsim.inputs import consistency
 from urbsim.inputs import scenario as sc
 from urbsim.inputs.city import City
+from urbsim.inputs.params import update
 from urbsim.inputs.scenario import Scenario
 from urbsim.interfaces.workshop import levers, report, texts, views
 from urbsim.interfaces.workshop.jobs import Job, Request, Result, Runner
 
-BOUNDS = {"seeds": (1, 12), "households": (500, 120_000), "steps": (2, 40)}
+BOUNDS = {"seeds": (1, 12), "households": (500, 120_000), "steps": (2, 40), "draws": (0, 10)}
 """Allowed run settings (the app runs while people wait: the default city at most)."""
 
 
@@ -63,6 +65,9 @@ class Settings:
     """Households in the synthetic city; a city from files runs a sample of this size."""
     steps: int
     """Years per run."""
+    draws: int = 0
+    """Draws of the calibration's posterior each scenario runs for (0: the calibrated point);
+    the verdicts then say where a sign depends on the uncertain parameters."""
 
     def check(self) -> Settings:
         """The settings if every one is within :data:`BOUNDS`.
@@ -133,7 +138,7 @@ def _given_households(city_json: str) -> float | None:
 class Shared:
     """What every session of one server shares."""
 
-    def __init__(self, start: Scenario, settings: Settings):
+    def __init__(self, start: Scenario, settings: Settings, posterior: Path | None = None):
         self.scenarios = {name: sc.load(sc.shipped_dir() / f"{name}.toml")
                           for name in sc.shipped()}
         """The shipped scenarios by name."""
@@ -146,6 +151,8 @@ class Shared:
         self.starts = ({self.start_name: start} if self.own else {}) | self.scenarios
         """What a session may start from (besides its uploads)."""
         self.settings = settings.check()
+        self.draws = None if posterior is None else draws(posterior, BOUNDS["draws"][1], 0)
+        """Draws of the posterior (``None``: the server has none); a session's first ones."""
         self.runner = Runner()
         base = self.request(self.reference(self.start_name), settings)
         self.precompute = self.runner.submit([base, self.request(start, settings)])
@@ -160,6 +167,21 @@ class Shared:
         """What to run for ``scn`` with settings ``s`` (a city from files: its :class:`Sample`)."""
         params = scn.params().model_copy(update={"households": Sample.of(scn, s.households).run})
         return Request(params, tuple(range(s.seeds)), s.steps)
+
+    def requests(self, scn: Scenario, s: Settings) -> list[Request]:
+        """What to run for ``scn``: its request, or one per posterior draw (``s.draws``).
+
+        Raises:
+            ValueError: draws asked for, but the server has no posterior.
+        """
+        if not s.draws:
+            return [self.request(scn, s)]
+        if self.draws is None:
+            raise ValueError("posterior draws: start the workshop with --posterior FILE "
+                             "(urbsim calibrate --abc writes calibration/posterior.csv)")
+        one = self.request(scn, s)
+        return [Request(update(one.params, {k: float(v) for k, v in row.items()}), one.seeds,
+                        one.steps) for _, row in self.draws.head(s.draws).iterrows()]
 
     def city(self, scn: Scenario, households: int) -> City:
         """The city ``scn`` runs in: its files' whole city, else the synthetic city for
@@ -184,9 +206,12 @@ class Workshop:
         self.start, self.start_name = shared.start, shared.start_name
         self.uploads: dict[str, Scenario] = {}
         self.job: Job | None = None
-        self.pending: tuple[Request, Request, Scenario, Settings] | None = None  # base, tried
+        self.pending: tuple[list[Request], list[Request], Scenario, Settings] | None = None
+        """The requests of the baseline and the tried scenario (one per draw), and what for."""
         self.current: tuple[Result, Result, Scenario, Settings] | None = None  # base, tried
         self.rows: list = []
+        self.per_draw: tuple[list, list] | None = None
+        """With posterior draws: the baseline's and the tried scenario's results per draw."""
         self._build()
         self._set_levers(self.start)
         self._set_settings(shared.settings)
@@ -231,6 +256,9 @@ class Workshop:
         self.households = w.IntInput(start=BOUNDS["households"][0], end=BOUNDS["households"][1],
                                      step=1000)
         self.steps = w.IntSlider(start=BOUNDS["steps"][0], end=BOUNDS["steps"][1])
+        self.draws = w.IntSlider(start=BOUNDS["draws"][0], end=BOUNDS["draws"][1], value=0,
+                                 disabled=self.shared.draws is None,
+                                 css_classes=["urbsim-draws"])
         self.run_button = w.Button(color="primary", css_classes=["urbsim-run"])
         self.cancel_button = w.Button(color="default", disabled=True,
                                       css_classes=["urbsim-cancel"])
@@ -283,7 +311,7 @@ class Workshop:
             self.language, self.start_select, self.upload, self.error,
             self.heads["participation"], self.topics["participation"],
             self.heads["housing"], self.topics["housing"],
-            self.heads["settings"], self.seeds, self.households, self.steps,
+            self.heads["settings"], self.seeds, self.households, self.steps, self.draws,
             pn.Row(self.run_button, self.cancel_button), self.progress, self.status,
             pn.Row(self.save_toml, self.save_html), width=400)
         return pn.Column(self.header, self.sample, pn.Row(sidebar, self.tabs),
@@ -304,7 +332,7 @@ class Workshop:
             for key in g.places:
                 self.places[f"{g.id}.{key}"].label = levers.PLACES[key][L]
                 self.places[f"{g.id}.{key}"].placeholder = texts.t("everywhere", L)
-        for key in ("seeds", "households", "steps"):
+        for key in ("seeds", "households", "steps", "draws"):
             getattr(self, key).label = texts.t(key, L)
         self.run_button.label = texts.t("run", L)
         self.cancel_button.label = texts.t("cancel", L)
@@ -332,11 +360,12 @@ class Workshop:
 
     def _set_settings(self, s: Settings) -> None:
         self.seeds.value, self.households.value, self.steps.value = s.seeds, s.households, s.steps
+        self.draws.value = s.draws
 
     def _settings(self) -> Settings:
         return Settings(_whole("seeds", self.seeds.value),
                         _whole("households", self.households.value),
-                        _whole("steps", self.steps.value))
+                        _whole("steps", self.steps.value), _whole("draws", self.draws.value))
 
     def _tried(self, s: Settings) -> Scenario:
         values: dict[str, object] = {k: b.value for k, b in self.switches.items()}
@@ -389,10 +418,14 @@ class Workshop:
         self.error.visible = False
         if self.job is not None:
             self._cancel()
-        base_req = self.shared.request(self.shared.reference(self.start_name), settings)
-        tried_req = self.shared.request(tried, settings)
-        self.pending = (base_req, tried_req, tried, settings)
-        self.job = self.shared.runner.submit([base_req, tried_req])
+        try:
+            base_reqs = self.shared.requests(self.shared.reference(self.start_name), settings)
+            tried_reqs = self.shared.requests(tried, settings)
+        except ValueError as e:
+            self.error.object, self.error.visible = str(e), True
+            return
+        self.pending = (base_reqs, tried_reqs, tried, settings)
+        self.job = self.shared.runner.submit([*base_reqs, *tried_reqs])
         if self.job is None:
             self._finish()
             return
@@ -432,22 +465,26 @@ class Workshop:
 
     def _finish(self) -> None:
         assert self.pending is not None  # _request sets it before any job can finish
-        base_req, tried_req, tried, settings = self.pending
-        base, result = (self.shared.runner.cache.get(r.key) for r in (base_req, tried_req))
-        if base is None or result is None:  # dropped from the cache meanwhile: run again
+        base_reqs, tried_reqs, tried, settings = self.pending
+        found = [self.shared.runner.cache.get(r.key) for r in (*base_reqs, *tried_reqs)]
+        if any(r is None for r in found):  # dropped from the cache meanwhile: run again
             self._request(show_progress=True)
             return
+        done = [r for r in found if r is not None]
+        bases, results = done[:len(base_reqs)], done[len(base_reqs):]
         first = self.current is None
         weight = Sample.of(tried, settings.households).weight
-        self.current = (views.weighted(base, weight), views.weighted(result, weight), tried,
-                        settings)
+        base, result = (views.weighted(views.pooled(r), weight) for r in (bases, results))
+        self.current = (base, result, tried, settings)
+        self.per_draw = ([views.weighted(r, weight) for r in bases],
+                         [views.weighted(r, weight) for r in results]) if settings.draws else None
         milieus = [str(m) for m in result.runs.milieu.values]
         self.map_milieu.options = milieus
         if first or self.map_milieu.value not in milieus:
             self.map_milieu.value = "PRE" if "PRE" in milieus else milieus[0]
         self._render(first)
         self.status.object = texts.t("finished", self.lang, seeds=settings.seeds,  # last
-                                     households=f"{tried_req.params.households:,}",
+                                     households=f"{tried_reqs[0].params.households:,}",
                                      steps=settings.steps)
 
     # ------------------------------------------------------------------ figures
@@ -467,7 +504,8 @@ class Workshop:
         head = texts.t("changes", L, start=self.start_name)
         self.changes.object = (f"**{head}:** " + ("; ".join(lines) if lines
                                                   else texts.t("no_change", L)))
-        self.rows = views.headline_rows(base, tried, L, self._names())
+        self.rows = (views.headline_rows(base, tried, L, self._names()) if self.per_draw is None
+                     else views.posterior_rows(*self.per_draw, L))
         self.table.object = views.headline_table(self.rows, L, self._names())
         options = views.plotted(base, tried)
         self.series_what.options = {texts.indicator(k, L): k for k in options}
@@ -561,9 +599,10 @@ class Workshop:
 
 
 def serve(start: Scenario, settings: Settings, port: int = 5006, host: str = "127.0.0.1",
-          show: bool = False) -> None:
-    """Serve the app until interrupted (binds ``host``, loopback by default)."""
-    shared = Shared(start, settings)
+          show: bool = False, posterior: Path | None = None) -> None:
+    """Serve the app until interrupted (binds ``host``, loopback by default); ``posterior``
+    offers runs over its draws."""
+    shared = Shared(start, settings, posterior)
     origins = {f"{h}:{port}" for h in (host, "localhost", "127.0.0.1")}
     if host not in ("127.0.0.1", "localhost", "::1"):
         origins |= {f"{socket.gethostname()}:{port}", f"{socket.getfqdn()}:{port}"}

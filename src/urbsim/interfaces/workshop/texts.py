@@ -42,6 +42,11 @@ UI = {
     "col_indicator": ("indicator", "Kennzahl"),
     "col_diff": ("difference [95% CI]", "Differenz [95%-KI]"),
     "col_verdict": ("verdict", "Einordnung"),
+    "col_diff_draws": ("difference [95% over draws and seeds]",
+                       "Differenz [95% über Ziehungen und Seeds]"),
+    "col_signs": ("draws clearly + / −", "Ziehungen klar + / −"),
+    "draws": ("Parameter uncertainty: posterior draws (0: the calibrated point)",
+              "Parameterunsicherheit: Ziehungen aus der Posterior (0: kalibrierter Punkt)"),
     "baseline": ("baseline", "Ausgangsszenario"),
     "tried": ("tried", "Versuch"),
     "participants": ("participants", "Teilnehmende"),
@@ -105,6 +110,9 @@ INDICATORS_DE = {
 }
 
 _VERDICTS_DE = (
+    (r"^depends on uncertain parameters$", "hängt von unsicheren Parametern ab"),
+    (r"^clearly higher across the posterior$", "über die Posterior deutlich höher"),
+    (r"^clearly lower across the posterior$", "über die Posterior deutlich niedriger"),
     (r"^clearly higher", "deutlich höher"), (r"^clearly lower", "deutlich niedriger"),
     (r"^no clear difference$", "kein klarer Unterschied"),
     (r"^identical in every seed$", "in jedem Seed identisch"),

@@ -47,10 +47,41 @@ def headline_rows(base: Result, tried: Result, lang: str, names=("baseline", "tr
     return rows
 
 
+def posterior_rows(bases: list[Result], tried: list[Result], lang: str):
+    """Rows ``(indicator, baseline, tried, difference [95% over draws and seeds], draws clearly
+    + / −, verdict)`` over posterior draws (:func:`urbsim.analysis.robust.robust`)."""
+    from urbsim.analysis.robust import robust
+
+    rows = []
+    for r in robust([reduce(b.series, LAST) for b in bases],
+                    [reduce(t.series, LAST) for t in tried]):
+        scale = max(abs(r.base), abs(r.other)) if np.isfinite(r.base + r.other) else None
+        rows.append((texts.indicator(r.indicator, lang), fmt(r.base, scale=scale),
+                     fmt(r.other, scale=scale), r.interval, r.signs,
+                     texts.verdict(r.verdict, lang)))
+    return rows
+
+
+def pooled(results: list[Result]) -> Result:
+    """One result of several (posterior draws): their runs one after another along ``seed``
+    (relabelled 0, 1, ...), so that means over seeds are means over draws and seeds."""
+    if len(results) == 1:
+        return results[0]
+
+    def cat(parts: list[xr.Dataset]) -> xr.Dataset:
+        out = xr.concat(parts, dim="seed", combine_attrs="drop_conflicts")
+        return out.assign_coords(seed=np.arange(out.sizes["seed"]))
+
+    return Result(cat([r.runs for r in results]), cat([r.series for r in results]))
+
+
 def headline_table(rows, lang: str, names: tuple[str, str]) -> str:
-    """The headline rows as an HTML table (plain text: readable in the page and the minutes)."""
-    head = [texts.t("col_indicator", lang), *names, texts.t("col_diff", lang),
-            texts.t("col_verdict", lang)]
+    """The headline rows as an HTML table (plain text: readable in the page and the minutes);
+    rows over posterior draws (:func:`posterior_rows`) have the sign shares too."""
+    posterior = bool(rows) and len(rows[0]) == 6
+    head = [texts.t("col_indicator", lang), *names,
+            texts.t("col_diff_draws" if posterior else "col_diff", lang),
+            *([texts.t("col_signs", lang)] if posterior else []), texts.t("col_verdict", lang)]
     cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>"
                    for r in rows)
