@@ -64,9 +64,10 @@ def synthetic(households: int = 120_000, params: CityParams | None = None, seed:
     mix /= mix.sum(1, keepdims=True)
     cap = np.round(dwellings[:, None] * mix).astype(np.int64)
     prestige = rng.normal(0, 0.08, n)  # villa quarters and neglected corners
-    rent = CENTRE_RENT * (1.0 - 0.35 * t) * (1 + prestige[:, None])
+    rent = CENTRE_RENT * (1.0 - p.rent_gradient * t) * (1 + prestige[:, None])
     rent[estates] *= 0.85
-    amenity = np.clip(0.85 - 0.6 * r + prestige + rng.normal(0, 0.05, n), 0.05, 0.95)
+    amenity = np.clip(0.85 - p.amenity_gradient * r + prestige + rng.normal(0, 0.05, n), 0.05,
+                      0.95)
     period = np.where(r < 0.35, 0, np.where(r > 0.7, 1, np.where(rng.random(n) < 0.5, 1, 2)))
     period[estates] = 1
     newbuild = rng.choice(np.flatnonzero(r > 0.6), size=max(1, n // 30), replace=False)

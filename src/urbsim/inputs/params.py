@@ -48,6 +48,14 @@ class CityParams(_Frozen):
     social_estates: int = Field(3, ge=0, le=1000,
                                 description="large social-housing estates on the outer ring",
                                 json_schema_extra={"unit": "neighbourhoods"})
+    rent_gradient: float = Field(0.35, ge=0, lt=1,
+                                 description="synthetic city: base rents fall by this share from "
+                                             "the centre to the edge",
+                                 json_schema_extra={"unit": "share 0..1"})
+    amenity_gradient: float = Field(0.6, ge=0, le=0.8,
+                                    description="synthetic city: amenity falls by this much from "
+                                                "the centre (0.85) to the edge",
+                                    json_schema_extra={"unit": "amenity 0..1"})
     seed: int = Field(0, ge=0, description="seed of the city layout (fixed across run seeds)",
                       json_schema_extra={"unit": "1"})
     owner_share: float = Field(
