@@ -44,6 +44,6 @@ def test_sizes_parse_and_cap_what_is_available(monkeypatch):
     monkeypatch.setenv("URBSIM_MEMORY", "1GB")
     assert memory.available() == 2**30
     with pytest.raises(InputError, match=r"households: 10,000,000 households over 20 steps "
-                                         r"need about 2\.2 GB of memory, and 1\.0 GB"):
+                                         r"need about 2\.4 GB of memory, and 1\.0 GB"):
         memory.check(10_000_000, 90, 11, 20)
     memory.check(100_000, 90, 11, 20)  # fits
