@@ -197,11 +197,15 @@ class _Distance:
 
 
 # ----------------------------------------------------------------------------- urbsim itself
-def urbsim_problem(cal: Calibration, households: int, seeds: tuple[int, ...]) -> Problem:
+def urbsim_problem(cal: Calibration, households: int, seeds: tuple[int, ...],
+                   threads: int = 0) -> Problem:
     """The calibration's fit as an ABC problem: its free parameters and bounds, its runs at
-    ``households`` over ``seeds`` (one process), the fit's loss as the distance."""
+    ``households`` over ``seeds`` (in the calling process, with ``threads`` numba threads; 0:
+    numba's default), the fit's loss as the distance. Several worker processes want one
+    thread each: with numba's default every worker runs a thread per core, and two workers on
+    two cores took twice as long per simulation."""
     return Problem(dict(cal.config.parameters),
-                   functools.partial(_simulate, str(cal.path), households, seeds),
+                   functools.partial(_simulate, str(cal.path), households, seeds, threads),
                    functools.partial(_distance, str(cal.path)))
 
 
@@ -212,11 +216,15 @@ def _calibration(path: str) -> Calibration:
     return load(path)
 
 
-def _simulate(path: str, households: int, seeds: tuple[int, ...],
+def _simulate(path: str, households: int, seeds: tuple[int, ...], threads: int,
               values: dict[str, float]) -> dict[str, float]:
     """The mean statistic of each target over ``seeds`` (NaN where undefined)."""
     from urbsim.calibration.fitting import evaluate
 
+    if threads:
+        import numba
+
+        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     cal = _calibration(path)
     stats = evaluate(cal, values | {"households": households}, seeds, _Inline())
     with np.errstate(invalid="ignore"):
@@ -303,7 +311,7 @@ def predictive(cal: Calibration, post: Posterior, workers: int = 2) -> list:
     draws = post.draws(a.predictive_draws, seed=a.seed)
     stats: dict[str, list[float]] = {k: [] for k in cal.targets.targets}
     with worker_pool(workers) as pool:
-        futures = [pool.submit(_simulate, str(cal.path), a.households, (s,), dict(row))
+        futures = [pool.submit(_simulate, str(cal.path), a.households, (s,), 0, dict(row))
                    for _, row in draws.iterrows() for s in seeds]
         for f in futures:
             for k, v in f.result().items():

@@ -284,13 +284,17 @@ def calibrate(
 def _abc(cal, workers: int | None, scheduler: str | None, report: Path | None) -> list:
     """ABC-SMC with a progress bar per generation, then the predictive check; writes the
     posterior (and the report); returns the check's rows."""
+    import os
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from urbsim.calibration import abc as abc_mod
 
     a = cal.config.abc
     db = abc_mod.database(cal)
-    problem = abc_mod.urbsim_problem(cal, a.households, a.seed_list)
+    n = workers or a.workers
+    problem = abc_mod.urbsim_problem(cal, a.households, a.seed_list,
+                                     threads=1 if scheduler else max(1, (os.cpu_count() or 1) // n))
     done = abc_mod.posterior(db).generations if db.exists() else 0
     if done:
         _err().print(f"resuming {db.name} after generation {done}", highlight=False)
@@ -304,7 +308,7 @@ def _abc(cal, workers: int | None, scheduler: str | None, report: Path | None) -
                        state=f"epsilon {epsilon:.3g}, {simulations:,} simulations")
 
         post = abc_mod.run(problem, db, a.population, a.generations, a.budget, a.min_epsilon,
-                           workers or a.workers, scheduler, step)
+                           n, scheduler, step)
     _err().print(f"posterior: generation {post.generations}, epsilon {post.epsilon:.3g}, "
                  f"effective sample size {post.ess:.0f} of {len(post.particles)}, "
                  f"{post.simulations:,} simulations", highlight=False)
