@@ -202,6 +202,14 @@ def nodes_with(*extra: str, **fields: str) -> str:
     return NODES.replace(ROW_A, ",".join([*row.values(), *extra]))
 
 
+def nodes_with_column(name: str, a: str, b: str, c: str) -> str:
+    """The node table with one more column, ``name``, valued ``a``, ``b``, ``c`` in rows A to C
+    (empty: absent)."""
+    return (NODES.replace(",period\n", f",period,{name}\n")
+            .replace("0,6.5,11,12,,,\n", f"0,6.5,11,12,,,,{a}\n")
+            .replace(",pre1949\n", f",pre1949,{b}\n").replace(",new\n", f",new,{c}\n"))
+
+
 CSV_ERRORS = {  # case: (files, file named, key, words in the message)
     "missing file": ({"nodes": None}, "nodes.csv", "", "no such file"),
     "directory": ({"edges": ...}, "edges.csv", "", "directory"),
@@ -270,26 +278,15 @@ CSV_ERRORS = {  # case: (files, file named, key, words in the message)
     "district share negative": ({"districts": "district,share_X,share_Y\nMitte,-0.1,1.1\n"
                                               "Nord,0.5,0.5\n"}, "districts.csv",
                                 "line 2.share_X", "[0.0, 1.0]"),
-    "sgb2 share range": ({"nodes": NODES.replace(",period\n", ",period,sgb2_share\n")
-                          .replace("0,6.5,11,12,,,\n", "0,6.5,11,12,,,,1.5\n")
-                          .replace(",pre1949\n", ",pre1949,0.1\n").replace(",new\n", ",new,0.2\n")},
+    "sgb2 share range": ({"nodes": nodes_with_column("sgb2_share", "1.5", "0.1", "0.2")},
                          "nodes.csv", "line 2.sgb2_share", "[0.0, 1.0]"),
-    "households for some only": ({"nodes": NODES.replace(",period\n", ",period,households\n")
-                                  .replace("0,6.5,11,12,,,\n", "0,6.5,11,12,,,,\n")
-                                  .replace(",pre1949\n", ",pre1949,20\n")
-                                  .replace(",new\n", ",new,10\n") + ""},
+    "households for some only": ({"nodes": nodes_with_column("households", "", "20", "10")},
                                  "nodes.csv", "neighbourhood 'B'.households",
                                  "every neighbourhood or none"),
-    "households over dwellings": ({"nodes": NODES.replace(",period\n", ",period,households\n")
-                                   .replace("0,6.5,11,12,,,\n", "0,6.5,11,12,,,,36\n")
-                                   .replace(",pre1949\n", ",pre1949,20\n")
-                                   .replace(",new\n", ",new,10\n")},
+    "households over dwellings": ({"nodes": nodes_with_column("households", "36", "20", "10")},
                                   "nodes.csv", "line 2.households",
                                   "36 households, more than the 35 dwellings"),
-    "negative households": ({"nodes": NODES.replace(",period\n", ",period,households\n")
-                             .replace("0,6.5,11,12,,,\n", "0,6.5,11,12,,,,-3\n")
-                             .replace(",pre1949\n", ",pre1949,20\n")
-                             .replace(",new\n", ",new,10\n")},
+    "negative households": ({"nodes": nodes_with_column("households", "-3", "20", "10")},
                             "nodes.csv", "line 2.households", ">= 0"),
 }
 

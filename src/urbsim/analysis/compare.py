@@ -46,11 +46,7 @@ class Difference:
     @property
     def interval(self) -> str:
         """The difference and its 95 % confidence interval, e.g. ``-1.47 [-1.58, -1.37]``."""
-        if not np.isfinite(self.diff):
-            return "n/a"
-        scale = max(abs(self.low), abs(self.high), abs(self.diff))
-        ci = f" [{fmt(self.low, scale=scale)}, {fmt(self.high, scale=scale)}]" if self.seeds > 1 else ""
-        return fmt(self.diff, sign=True, scale=scale) + ci
+        return interval(self.diff, self.low, self.high, self.seeds > 1)
 
     @property
     def verdict(self) -> str:
@@ -68,6 +64,16 @@ class Difference:
             rel = "" if not np.isfinite(r) else f" ({r:+.1%})" if abs(r) < 0.095 else f" ({r:+.0%})"
             return f"clearly {'higher' if self.diff > 0 else 'lower'}{rel}"
         return "no clear difference"
+
+
+def interval(diff: float, low: float, high: float, bounds: bool = True) -> str:
+    """A difference with its interval, all on one scale, e.g. ``-1.47 [-1.58, -1.37]``
+    (``n/a`` where undefined; without ``bounds`` the difference alone)."""
+    if not np.isfinite(diff):
+        return "n/a"
+    scale = max(abs(low), abs(high), abs(diff))
+    ci = f" [{fmt(low, scale=scale)}, {fmt(high, scale=scale)}]" if bounds else ""
+    return fmt(diff, sign=True, scale=scale) + ci
 
 
 def differences(base: xr.Dataset, other: xr.Dataset, last: int = 10,

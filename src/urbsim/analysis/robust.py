@@ -22,7 +22,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from urbsim.analysis.summary import LABELS, fmt
+from urbsim.analysis.compare import interval
+from urbsim.analysis.summary import LABELS
 from urbsim.common.stats import half_width
 
 FLIP = 0.1
@@ -51,11 +52,7 @@ class Robust:
     @property
     def interval(self) -> str:
         """The mean effect and its 95 % range over draws and seeds."""
-        if not np.isfinite(self.diff):
-            return "n/a"
-        scale = max(abs(self.low), abs(self.high), abs(self.diff))
-        return (f"{fmt(self.diff, sign=True, scale=scale)} [{fmt(self.low, scale=scale)}, "
-                f"{fmt(self.high, scale=scale)}]")
+        return interval(self.diff, self.low, self.high)
 
     @property
     def signs(self) -> str:

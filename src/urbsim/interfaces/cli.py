@@ -697,7 +697,7 @@ def history_compare(
     from urbsim.analysis import history as ah
     from urbsim.analysis import privacy
     from urbsim.analysis.summary import fmt
-    from urbsim.common import files
+    from urbsim.common import files, memory
     from urbsim.common.errors import InputError
     from urbsim.inputs import history as ih
     from urbsim.inputs import population
@@ -715,16 +715,17 @@ def history_compare(
                              "is needed to match observed years to steps", scn.path,
                              "start_year")
         city = load_city(scn.households, scn.city)
-        obs = ih.load(observed, city, load_milieus(scn.milieus).codes)
-        last = int(obs.year.max()) - scn.start_year
-        if last < 0:
+        codes = load_milieus(scn.milieus).codes
+        obs = ih.load(observed, city, codes)
+        steps = int(obs.year.max()) - scn.start_year
+        if steps < 0:
             raise InputError(f"every observation is before the start ({scn.start_year})",
                              str(observed), "year")
-        start = scn.start_year
-        scn, steps = prepare(scn.path, households, max(last, 1))
+        steps = max(steps, 1)  # the run lasts until the last observed year
+        memory.check(scn.households, city.n, len(codes), steps)
         given = population.given_total(city) or scn.households
         ds = _simulate(scn, range(seed, seed + seeds), steps, workers)
-        samples = ah.model_values(ds, obs, city, start, given / scn.households)
+        samples = ah.model_values(ds, obs, city, scn.start_year, given / scn.households)
         rows = ah.compare(samples, obs, level)
         summary = ah.summarise(rows)
         out = Table(title=f"{scn.name} against {observed.name} · {seeds} seeds · "
