@@ -38,7 +38,7 @@ SCENARIOS = ("baseline", "random_panels", "continuous_local")
 happen in their scenarios."""
 TOP = 8
 """Parameters that go on from screening to Sobol."""
-FULL = {"households": 30_000, "steps": 20, "seeds": 4, "trajectories": 10, "sobol": 64}
+FULL = {"households": 10_000, "steps": 20, "seeds": 3, "trajectories": 10, "sobol": 32}
 SMALL = {"households": 2_000, "steps": 3, "seeds": 2, "trajectories": 2, "sobol": 4}
 
 

@@ -3,9 +3,15 @@ no traceback, nothing written. One case per kind of mistake."""
 
 from __future__ import annotations
 
+import os
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 from typer.testing import CliRunner
 
+from urbsim.common.errors import InputError
 from urbsim.interfaces.cli import app
 
 SCENARIO = "scenario.toml"
@@ -260,14 +266,97 @@ CALIBRATION_CASES = {
 }
 
 
+FIFO, DEVICE = object(), object()
+"""File contents that stand for a named pipe (no writer: reading it waits forever) and a
+device that never ends (a link to /dev/zero)."""
+
+DEEP = 3000
+"""Nesting far beyond the parsers' recursion limit."""
+
+# The classes of input nobody had tried (issue 22). Each: (files, command, error fragments).
+CLASS_CASES = {
+    # files that are not regular files
+    "pipe-scenario": ({"pipe.toml": FIFO}, ["run", "pipe.toml"], ["pipe.toml", "named pipe"]),
+    "device-scenario": ({"zero.toml": DEVICE}, ["run", "zero.toml"], ["zero.toml", "a device"]),
+    "pipe-milieus": ({SCENARIO: 'milieus = "m.toml"\n', "m.toml": FIFO}, ["run", SCENARIO],
+                     ["m.toml", "named pipe"]),
+    "pipe-city-nodes": ({SCENARIO: '[city]\nnodes = "n.csv"\nedges = "e.csv"\n', "n.csv": FIFO,
+                         "e.csv": EDGES}, ["run", SCENARIO], ["n.csv", "named pipe"]),
+    "device-polygons": ({SCENARIO: GEO, "c.geojson": DEVICE}, ["run", SCENARIO],
+                        ["c.geojson", "a device"]),
+    "pipe-geopackage": ({SCENARIO: GEO.replace("c.geojson", "c.gpkg"), "c.gpkg": FIFO},
+                        ["run", SCENARIO], ["c.gpkg", "named pipe"]),
+    "pipe-experiment": ({"exp.toml": FIFO}, ["experiment", "exp.toml"], ["exp.toml", "named pipe"]),
+    "pipe-calibration": ({"cal.toml": FIFO}, ["calibrate", "--check", "cal.toml"],
+                         ["cal.toml", "named pipe"]),
+    "pipe-validate": ({"v.toml": FIFO}, ["validate", "v.toml"], ["v.toml", "named pipe"]),
+    # nesting deeper than any file of urbsim needs
+    "deep-arrays": ({SCENARIO: "steps = " + "[" * DEEP + "]" * DEEP + "\n"}, ["run", SCENARIO],
+                    ["scenario.toml", "nested too deeply"]),
+    "deep-inline-tables": ({SCENARIO: "x = " + "{a = " * DEEP + "1" + "}" * DEEP + "\n"},
+                           ["run", SCENARIO], ["scenario.toml", "nested too deeply"]),
+    "deep-table-headers": ({SCENARIO: "[" + ".".join(["moving"] * 40) + "]\nx = 1\n"},
+                           ["run", SCENARIO], ["scenario.toml: moving.moving", "nested too deeply"]),
+    "deep-milieus": ({SCENARIO: 'milieus = "m.toml"\n', "m.toml": "x = " + "[" * DEEP + "]" * DEEP},
+                     ["run", SCENARIO], ["m.toml", "nested too deeply"]),
+    "deep-experiment": ({"exp.toml": "seeds = " + "[" * DEEP + "]" * DEEP},
+                        ["experiment", "exp.toml"], ["exp.toml", "nested too deeply"]),
+    "deep-geojson": ({SCENARIO: GEO, "c.geojson": "[" * 100_000 + "]" * 100_000},
+                     ["run", SCENARIO], ["c.geojson", "nested too deeply"]),
+    "deep-calibration": ({"cal.toml": "a = " + "{b = " * DEEP + "1" + "}" * DEEP},
+                         ["calibrate", "--check", "cal.toml"], ["cal.toml", "nested too deeply"]),
+    # text that becomes a file name
+    "name-nul": ({SCENARIO: 'name = "a\\u0000b"\n'}, ["run", SCENARIO],
+                 ["scenario.toml: name", "control characters", "'a\\x00b'"]),
+    "name-newline": ({SCENARIO: 'name = "two\\nlines"\n'}, ["run", SCENARIO],
+                     ["scenario.toml: name", "control characters"]),
+    "name-escape-sequence": ({SCENARIO: 'name = "\\u001b[2Jclear"\n'}, ["run", SCENARIO],
+                             ["scenario.toml: name", "control characters"]),
+    "name-bidi-override": ({SCENARIO: 'name = "\\u202eevil"\n'}, ["run", SCENARIO],
+                           ["scenario.toml: name", "control characters"]),
+    "name-path": ({SCENARIO: 'name = "../../elsewhere"\n'}, ["run", SCENARIO],
+                  ["scenario.toml: name", "not a path"]),
+    "name-too-long": ({SCENARIO: 'name = "' + "ü" * 150 + '"\n'}, ["run", SCENARIO],
+                      ["scenario.toml: name", "at most 200 bytes"]),
+    "file-name-control": ({"a\x01b.toml": "steps = 1\n"}, ["run", "a\x01b.toml"],
+                          ["a\\x01b.toml: name", "control characters"]),
+    "experiment-name": ({"exp.toml": 'name = "x\\ty"\n' + EXP}, ["experiment", "exp.toml"],
+                        ["exp.toml: name", "control characters"]),
+    # fields valid alone but not together
+    "more-districts-than-neighbourhoods": (
+        {SCENARIO: "[city]\nneighbourhoods = 20\ndistricts = 30\n"}, ["run", SCENARIO],
+        ["scenario.toml: city.districts", "at most `neighbourhoods` (20), got 30"]),
+    "more-estates-than-neighbourhoods": (
+        {SCENARIO: "[city]\nneighbourhoods = 20\nsocial_estates = 25\n"}, ["run", SCENARIO],
+        ["city.social_estates", "at most `neighbourhoods` (20)"]),
+    "event-until-before-step": ({SCENARIO: EVENT.replace("1", "5") + "every = 1\nuntil = 3\n"},
+                                ["run", SCENARIO], ["events.x.until", "at least `step` (5), got 3"]),
+    "event-until-without-every": ({SCENARIO: EVENT + "until = 4\n"}, ["run", SCENARIO],
+                                  ["events.x.until", "give `every`"]),
+    "invitations-without-panel": ({SCENARIO: EVENT + "invite_share = 0.1\n"}, ["run", SCENARIO],
+                                  ["events.x.invite_share", "for a panel", "'open'"]),
+    "policy-end-before-start": ({SCENARIO: '[policies.b]\nkind = "rent_brake"\nstart = 5\n'
+                                 'end = 2\n'}, ["run", SCENARIO],
+                                ["policies.b", "`end` (2) is before `start` (5)"]),
+}
+CLASSES = {"pipe-": "not regular", "device-": "not regular", "deep-": "nesting",
+           "name-": "file names", "file-name-": "file names", "experiment-name": "file names"}
+
+
 def _check(tmp_path, monkeypatch, files, args, fragments):
     for name, content in files.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        if content is FIFO:
+            os.mkfifo(path)
+        elif content is DEVICE:
+            path.symlink_to("/dev/zero")
+        else:
+            path.write_bytes(content if isinstance(content, bytes) else content.encode())
     monkeypatch.chdir(tmp_path)
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
-    r = CliRunner().invoke(app, args)
+    with _deadline(20):  # a reader stuck on a pipe or a device fails the test, not the suite
+        r = CliRunner().invoke(app, args)
     assert r.exit_code == 2, r.output
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1, r.stderr
@@ -275,6 +364,36 @@ def _check(tmp_path, monkeypatch, files, args, fragments):
     for fragment in fragments:
         assert fragment in lines[0]
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before  # nothing written
+
+
+@contextmanager
+def _deadline(seconds: int) -> Iterator[None]:
+    """Raise in the test (not hang) when the body takes longer than ``seconds``."""
+    def expire(*_):
+        raise TimeoutError(f"no answer within {seconds} s")
+
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.parametrize("case", CLASS_CASES, ids=list(CLASS_CASES))
+def test_untried_inputs(tmp_path, monkeypatch, case):
+    """Non-regular files, deep nesting, control characters in names and fields inconsistent
+    together: one line, exit 2, within the deadline, nothing written."""
+    files, args, fragments = CLASS_CASES[case]
+    _check(tmp_path, monkeypatch, files, args, fragments)
+
+
+def test_every_untried_class_has_five_cases():
+    kinds = [next((v for k, v in CLASSES.items() if case.startswith(k)), "together")
+             for case in CLASS_CASES]
+    assert {k: kinds.count(k) >= 5 for k in set(kinds)} == dict.fromkeys(
+        ("not regular", "nesting", "file names", "together"), True)
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
@@ -332,3 +451,54 @@ def test_too_many_steps_for_memory(tmp_path, monkeypatch):
     _check(tmp_path, monkeypatch, {}, ["run", "baseline", "--households", "2000",
                                        "--steps", "100000", "--out", "out.zarr"],
            ["households", "need about", "1.0 GB is available"])
+
+
+def test_a_tiny_run_is_told_the_size_that_fits(tmp_path, monkeypatch):
+    """The default city shrinks with the run, so "at most N dwellings" would be circular: the
+    message names the smallest run that fits, and that run fits."""
+    from urbsim.inputs import consistency
+
+    _check(tmp_path, monkeypatch, {}, ["run", "baseline", "--households", "100", "--steps", "1"],
+           ["households", "too few for this city", "round to 46", "run at least 278 households"])
+    consistency.prepare("baseline", 278, 1)
+    with pytest.raises(InputError, match="at least 278"):
+        consistency.prepare("baseline", 277, 1)
+
+
+@pytest.mark.parametrize(("given", "meant"), [("social-quota", "social_quota"),
+                                              ("Baseline", "baseline"),
+                                              ("rent-brake", "rent_brake")])
+def test_a_near_miss_of_a_shipped_name(tmp_path, monkeypatch, given, meant):
+    _check(tmp_path, monkeypatch, {}, ["run", given], [f"did you mean {meant!r}?"])
+
+
+def test_the_typo_comes_first(tmp_path, monkeypatch):
+    """With several problems the unknown key is named first (a typo usually causes the
+    rest) and every other key is named too, not "(and 1 more problem)"."""
+    text = '[participation]\nfatigue = "x"\nsocial_influnce = 2\n'
+    _check(tmp_path, monkeypatch, {SCENARIO: text}, ["validate", SCENARIO],
+           ["participation.social_influnce: unknown key; did you mean 'social_influence'?",
+            "(also a problem: participation.fatigue)"])
+
+
+def test_an_output_the_file_system_refuses(tmp_path, monkeypatch):
+    """/proc looks writable to root but refuses new files: one line before the run."""
+    _check(tmp_path, monkeypatch, {}, ["run", "baseline", "--steps", "1", "--households", "2000",
+                                       "--out", "/proc/x.zarr"],
+           ["/proc/x.zarr", "cannot create files in /proc"])
+
+
+def test_a_workshop_port_in_use(tmp_path, monkeypatch):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        _check(tmp_path, monkeypatch, {}, ["workshop", "--port", str(port)],
+               [f"--port {port}", "cannot serve there", "in use"])
+
+
+def test_a_workshop_target_band_upside_down(tmp_path, monkeypatch):
+    _check(tmp_path, monkeypatch, {}, ["workshop", "--vacancy-band", "5", "2"],
+           ["--vacancy-band", "from 5 is above to 2"])

@@ -126,6 +126,89 @@ def test_validate_reports_each_file(tmp_path):
     assert "bad.toml: moving.forced_rate" in r.stderr
 
 
+def test_validate_accepts_experiment_files(tmp_path):
+    exp = tmp_path / "exp.toml"
+    exp.write_text('scenarios = ["baseline", "rent_brake"]\nseeds = 3\nsteps = 2\nhouseholds = 1500\n'
+                   '[design]\nmethod = "lhs"\nsamples = 2\n'
+                   '[parameters."moving.mobility_scale"]\nlow = 1.0\nhigh = 3.0\n')
+    bad = tmp_path / "bad_exp.toml"
+    bad.write_text('scenarios = ["baseline"]\nseeds = 0\n')
+    r = CliRunner().invoke(app, ["validate", str(exp), str(shipped_dir() / "outreach.toml"),
+                                 str(bad)])
+    assert r.exit_code == 2
+    assert (f"ok: {exp} (experiment exp: 12 runs = 2 scenarios × 2 design points × 3 seeds, "
+            "2 years each)") in r.stdout
+    assert "ok: " in r.stdout and "(outreach:" in r.stdout
+    assert "bad_exp.toml: seeds" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_version():
+    from importlib.metadata import version
+
+    r = urbsim("--version")
+    assert r.returncode == 0 and r.stdout == f"urbsim {version('urbsim')}\n"
+
+
+def test_help_wraps_paragraphs_and_shows_brackets():
+    """Docstrings' line breaks do not survive into the help, and [words] are not markup."""
+    import os
+
+    from urbsim.interfaces import cli
+
+    env = {**os.environ, "COLUMNS": "200"}
+    r = urbsim("calibrate", "--help", env=env)
+    assert r.returncode == 0
+    assert "settings in the config's [abc]" in " ".join(r.stdout.split())
+    assert "compare every target; exit code 3 if a required target fails." in r.stdout
+    r = urbsim("run", "--help", env=env)
+    assert "[default: the scenario's steps]" in r.stdout
+    commands = {("run",): cli.run, ("compare",): cli.compare, ("validate",): cli.validate,
+                ("calibrate",): cli.calibrate, ("experiment",): cli.experiment,
+                ("analyze",): cli.analyze, ("export",): cli.export_, ("schema",): cli.schema,
+                ("workshop",): cli.workshop, ("city", "check"): cli.city_check,
+                ("history", "compare"): cli.history_compare}
+    for command, fn in commands.items():
+        r = urbsim(*command, "--help", env=env)
+        assert r.returncode == 0 and "Usage: urbsim" in r.stdout, command
+        lines = [" ".join(ln.strip(" │").split()) for ln in r.stdout.splitlines()]
+        for paragraph in (fn.__doc__ or "").replace("`", "").split("\n\n"):
+            text = " ".join(paragraph.split())
+            if len(text) < 180:  # a paragraph that fits a line at 200 columns is one line
+                assert text in lines, (command, text)
+
+
+def test_two_seeds_warn_when_intervals_leave_the_possible_range(tmp_path):
+    r = urbsim("run", "baseline", "--seeds", "2", "--households", "500", "--steps", "2",
+               "--workers", "1", "--out", str(tmp_path / "r.nc"))
+    assert r.returncode == 0, r.stderr
+    moves = next(ln for ln in r.stdout.splitlines() if "moves per year" in ln)
+    assert "-2.19 to 11.9" in moves and "*" in moves  # shown as computed, marked
+    vacancy = next(ln for ln in r.stdout.splitlines() if "vacancy" in ln)
+    assert "*" not in vacancy
+    warnings = [ln for ln in r.stderr.splitlines() if ln.startswith("warning:")]
+    assert len(warnings) == 1 and "possible range" in warnings[0] and "2 seeds" in warnings[0]
+
+
+def test_indicator_bounds_cover_every_indicator():
+    from urbsim.analysis.summary import BOUNDS, LABELS
+
+    assert set(BOUNDS) == set(LABELS)
+    assert BOUNDS["vacancy"] == (0, 100) and BOUNDS["d_low"] == (0, 1)
+    assert BOUNDS["contract_rent"][0] == 0 and BOUNDS["in_migrants"] == (0, np.inf)
+
+
+def test_a_stored_run_opens_without_warnings(tmp_path):
+    import warnings
+
+    from urbsim.analysis import results
+
+    out = tmp_path / "r.zarr"
+    results.write(xr.Dataset({"a": ("x", np.arange(3))}, attrs={"seed": 0}), out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert xr.open_zarr(out).a.values.tolist() == [0, 1, 2]
+
+
 def test_schema_prints_the_reference():
     r = CliRunner().invoke(app, ["schema"])
     assert r.exit_code == 0 and "| `moving.forced_rate` | number | 1/year | >= 0, <= 1 | `0.5` |" in r.stdout

@@ -374,3 +374,55 @@ def test_a_store_of_another_layout_is_refused_with_what_to_do(reference, tmp_pat
     with pytest.raises(InputError, match=r"another version of urbsim .*'urbsim-experiment/1'.*"
                                          r"--overwrite"):
         store.load(copy)
+
+
+def test_the_default_analysis_takes_only_kept_indicators(tmp_path):
+    """An experiment that keeps some indicators and has no [analysis] analyses those of the
+    default ones it keeps (all it keeps when it keeps none of them)."""
+    base = 'scenarios = ["baseline"]\nseeds = 1\nsteps = 1\nhouseholds = 1500\n'
+    some = plan.load(write(tmp_path, base + '[output]\nindicators = ["d_low", "vacancy"]\n'))
+    assert some.spec.analysis.indicators == ("d_low",)
+    other = plan.load(write(tmp_path, base + '[output]\nindicators = ["vacancy", "moves"]\n'
+                            '[analysis]\nlast = 5\n'))
+    assert other.spec.analysis.indicators == ("vacancy", "moves") and other.spec.analysis.last == 5
+    with pytest.raises(InputError, match=r"analysis.indicators\[0\]: 'd_low' is not kept"):
+        plan.load(write(tmp_path, base + '[output]\nindicators = ["vacancy"]\n'
+                        '[analysis]\nindicators = ["d_low"]\n'))
+
+
+def test_stores_open_with_plain_xarray_without_warnings(reference):
+    import warnings
+
+    _, path, _ = reference
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ds = xr.open_zarr(path)
+    assert (ds.status.values == store.DONE).all()
+
+
+@pytest.mark.parametrize("method", ["grid", "lhs"])
+def test_parameter_plots_have_integer_ticks_for_integers_and_the_indicator_on_y(tmp_path,
+                                                                                 method):
+    import holoviews as hv
+    from bokeh.models import BasicTicker, Plot
+
+    from urbsim.analysis.summary import LABELS
+
+    design = ('[design]\nmethod = "grid"\n[parameters."choice.move_cost"]\nvalues = [0.1, 0.2]\n'
+              '[parameters."events.election.every"]\nvalues = [2, 3]\ninteger = true\n'
+              'label = "years between elections"\n') if method == "grid" else (
+        '[design]\nmethod = "lhs"\nsamples = 6\n[parameters."choice.move_cost"]\nlow = 0.1\n'
+        'high = 0.2\n[parameters."events.election.every"]\nlow = 2\nhigh = 3\ninteger = true\n'
+        'label = "years between elections"\n')
+    text = ('scenarios = ["baseline"]\nseeds = 2\nsteps = 1\nhouseholds = 1500\n'
+            '[output]\nindicators = ["d_low"]\n' + design)
+    rep = analysis.analyze(synthetic_store(tmp_path, text, lambda x, r: x[:, 0] + 0.01 * r))
+    title = "by parameter value" if method == "grid" else "by parameter ("
+    layout = next(f for f in rep.figures if title in f.opts.get().kwargs.get("title", ""))
+    plots = list(hv.render(layout, backend="bokeh").select({"type": Plot}))
+    assert len(plots) == 2
+    for p in plots:
+        assert p.yaxis[0].axis_label == LABELS["d_low"]
+        ticker = p.xaxis[0].ticker
+        integer = p.xaxis[0].axis_label == "years between elections"
+        assert (isinstance(ticker, BasicTicker) and ticker.min_interval >= 1) == integer

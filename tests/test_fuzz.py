@@ -1,6 +1,7 @@
 """Fuzzing the loaders: whatever a scenario file, an uploaded scenario or a city's CSV and
-GeoJSON files hold, loading either succeeds or raises :class:`InputError` (one line naming
-the file); never another exception.
+GeoJSON files hold, however deep it nests, and whether or not it is a regular file, loading
+either succeeds or raises :class:`InputError` (one line naming the file); never another
+exception, and never a wait.
 
 CI runs 100 examples per loader; ``pytest -m slow tests/test_fuzz.py`` runs 1,000.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import tempfile
 from pathlib import Path
 
@@ -17,9 +19,11 @@ import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from urbsim import calibration
 from urbsim.common.errors import InputError
+from urbsim.experiment import plan
 from urbsim.inputs import city_files as cityio
-from urbsim.inputs import consistency
+from urbsim.inputs import consistency, milieus
 from urbsim.inputs import scenario as sc
 from urbsim.inputs.params import ModelParams
 
@@ -177,3 +181,59 @@ def test_city_geojson_files(n):
                 assert "\n" not in str(e) and "c.geojson" in str(e)
 
     _fuzz(n, geojson, check)
+
+
+LOADERS = {
+    "scenario": lambda p: sc.load(p),
+    "upload": lambda p: sc.loads(p.read_text(), "upload.toml"),
+    "milieus": lambda p: milieus.load(p),
+    "experiment": lambda p: plan.load(p),
+    "calibration": lambda p: calibration.load(p),
+    "geojson": lambda p: cityio.load_polygons(p),
+}
+"""Every loader of a file a user writes, by the name of its kind."""
+
+OPEN = {"array": ("[", "]"), "inline table": ("{a = ", "}"), "mixed": ("[{a = ", "}]")}
+
+
+@pytest.mark.parametrize("n", RUNS)
+def test_nesting(n):
+    """Any depth of nested arrays and tables, in any file: loaded or one line, never a
+    RecursionError or an internal error."""
+    def check(example):
+        loader, kind, depth, key = example
+        left, right = OPEN[kind]
+        text = left * depth + "1" + right * depth  # in JSON too, for the GeoJSON loader
+        text = text.replace("a = ", '"a": ') if loader == "geojson" else f"{key} = {text}\n"
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / f"f.{'geojson' if loader == 'geojson' else 'toml'}"
+            path.write_text(text)
+            try:
+                LOADERS[loader](path)
+            except InputError as e:
+                assert "\n" not in str(e) and ("f." in str(e) or "upload" in str(e))
+
+    _fuzz(n, st.tuples(st.sampled_from(sorted(LOADERS)), st.sampled_from(sorted(OPEN)),
+                       st.integers(1, 5000), st.sampled_from(["steps", "x", "seeds"])), check)
+
+
+@pytest.mark.parametrize("n", [pytest.param(20, id="ci")])
+def test_non_regular_files(n):
+    """A named pipe (nobody writing) or a device where a file should be: one line naming it,
+    at once; a loader that waited for the pipe would hang this test."""
+    def check(example):
+        loader, kind = example
+        if loader == "upload":
+            return
+        with tempfile.TemporaryDirectory() as d:
+            path = Path(d) / f"f.{'geojson' if loader == 'geojson' else 'toml'}"
+            if kind == "pipe":
+                os.mkfifo(path)
+            else:
+                path.symlink_to(kind)
+            with pytest.raises(InputError, match="not a regular file"):
+                LOADERS[loader](path)
+
+    _fuzz(n, st.tuples(st.sampled_from(sorted(LOADERS)),
+                       st.sampled_from(["pipe", "/dev/zero", "/dev/null", "/dev/urandom"])),
+          check)

@@ -1,5 +1,8 @@
 """The workshop's parts without a browser: levers, uploads, the TOML export, background jobs,
-and a session started from a city of its own (the example Musterstadt, run as a sample)."""
+a session started from a city of its own (the example Musterstadt, run as a sample), and what
+a facilitator reads (issue 22): German text and numbers, Run disabled while running, the levers
+and result labels after Cancel, effects in plain words, direction cues and target bands, the
+glossary, maps and time series, and the kept results."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from urbsim.engine.runner import run_seeds
 from urbsim.inputs import scenario as sc
 from urbsim.inputs.city_files import load_city
 from urbsim.inputs.params import CityParams
-from urbsim.interfaces.workshop import levers, report, views
+from urbsim.interfaces.workshop import levers, report, table, views
 from urbsim.interfaces.workshop.app import Sample, Settings, Shared, Workshop
 from urbsim.interfaces.workshop.jobs import Cache, Request, Runner
 
@@ -38,16 +41,20 @@ def city(baseline):
     return load_city(baseline.households, baseline.city)
 
 
+def _ready(session: Workshop, seconds: float = 300) -> Workshop:
+    """``session`` once its run (if any) has ended."""
+    deadline = time.monotonic() + seconds
+    while (session.job is not None or session.shown is None) and time.monotonic() < deadline:
+        session._poll()
+        time.sleep(0.1)
+    assert session.job is None and session.shown is not None, session.status.object
+    return session
+
+
 @pytest.fixture(scope="module")
 def muster():
     """A session of a workshop started from Musterstadt, its first results computed."""
-    session = Workshop(Shared(sc.load(MUSTERSTADT), SMALL))
-    deadline = time.monotonic() + 300
-    while session.current is None and time.monotonic() < deadline:
-        session._poll()
-        time.sleep(0.1)
-    assert session.current is not None, session.status.object
-    return session
+    return _ready(Workshop(Shared(sc.load(MUSTERSTADT), SMALL)))
 
 
 def test_levers_read_what_the_shipped_scenarios_state(baseline, city):
@@ -125,6 +132,14 @@ def test_settings_are_bounded():
     for bad in (Settings(0, 30_000, 20), Settings(4, 10**7, 20), Settings(4, 3000, 2.5)):
         with pytest.raises(ValueError):
             bad.check()
+
+
+def test_a_setting_out_of_bounds_is_said_in_the_pages_language(session):
+    session.language.value = "de"
+    session.households.value = 100
+    session._request(show_progress=True)
+    assert session.error.visible and session.job is None
+    assert session.error.object == "Haushalte: erwartet eine ganze Zahl von 500 bis 120.000"
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -225,8 +240,8 @@ def test_a_workshop_starts_from_its_scenario_as_its_baseline(muster):
     xr.testing.assert_equal(base.runs, runs)
     xr.testing.assert_equal(tried.runs, runs)  # no lever changed: the start itself
     unweighted = Cache().put("run", runs)
-    assert muster.rows == views.headline_rows(*[views.weighted(unweighted, 20)] * 2, "en",
-                                              muster._names())
+    assert muster.rows == table.rows(*[views.weighted(unweighted, 20)] * 2, "en",
+                                     muster._names(), muster.target_bands())
     migrants = headline(runs).in_migrants.mean()
     assert float(reduce(base.series).in_migrants.mean()) == pytest.approx(20 * float(migrants))
     assert "Musterstadt runs as a 1-in-20 sample: 5,000 of 100,000 households" in (
@@ -247,7 +262,7 @@ def test_an_unknown_district_is_one_line_and_starts_no_run(muster):
         assert muster.error.object.startswith(
             "Continuous local formats (estate districts): unknown district 'Bezirk 3'; known: "
             "Altstadt, Nordstadt") and "\n" not in muster.error.object
-        assert muster.pending[2].name == "musterstadt"  # still the first (unchanged) request
+        assert muster.pending.scenario.name == "musterstadt"  # still the first (unchanged) one
     finally:
         muster.switches["events.anchored"].value = False
         muster._set_levers(muster.start)
@@ -273,19 +288,331 @@ def test_a_session_over_posterior_draws(tmp_path, baseline):
     reqs = shared.requests(baseline, s)
     assert len(reqs) == 2 and {r.params.moving.mobility_scale for r in reqs} <= {1.5, 2.5}
     assert all(r.seeds == (0, 1) for r in reqs)
-    session = Workshop(shared)
+    session = _ready(Workshop(shared))
     session._set_settings(s)
     session.switches["policies.rent_brake"].value = True
     session._request(show_progress=False)
-    deadline = time.monotonic() + 300
-    while (session.job is not None or session.per_draw is None) and time.monotonic() < deadline:
-        session._poll()
-        time.sleep(0.1)
-    assert session.per_draw is not None and len(session.per_draw[0]) == 2
-    assert all(len(row) == 6 for row in session.rows)
+    _ready(session)
+    assert session.shown.per_draw is not None and len(session.shown.per_draw[0]) == 2
+    assert all(row.signs for row in session.rows)
     assert "draws clearly + / −" in session.table.object
     assert session.current[0].runs.sizes["seed"] == 4  # pooled: 2 draws x 2 seeds
-    plain = Workshop(Shared(baseline, Settings(seeds=1, households=1500, steps=2)))
+    plain = _ready(Workshop(Shared(baseline, Settings(seeds=1, households=1500, steps=2))))
     plain._set_settings(s)
     plain._request(show_progress=False)
     assert plain.error.visible and "--posterior FILE" in plain.error.object and plain.job is None
+
+
+# ---------------------------------------------------------------- issue 22: a facilitator's view
+TINY = Settings(seeds=2, households=600, steps=3)
+"""Runs of a few seconds: 600 households of the synthetic city, 2 seeds, 3 years."""
+
+
+@pytest.fixture(scope="module")
+def shared(baseline):
+    """A server started from the baseline at :data:`TINY` (its results cached for every session
+    of these tests)."""
+    return Shared(baseline, TINY)
+
+
+@pytest.fixture
+def session(shared):
+    """A new session with its first result (the start: no lever changed) shown."""
+    return _ready(Workshop(shared))
+
+
+def _run(session: Workshop, **levers_on) -> Workshop:
+    for key, value in levers_on.items():
+        (session.switches | session.numbers)[key.replace("__", ".")].value = value
+    session._request(show_progress=True)
+    return _ready(session)
+
+
+def _texts(session: Workshop) -> list[str]:
+    """Every text the session's page shows: labels, options, panes, and the figures' titles,
+    axis labels, legends, colour bars and hovers (rendered by bokeh)."""
+    import holoviews as hv
+    import panel as pn
+    from bokeh.models import Axis, HoverTool, LegendItem, Title, Tool
+    from bokeh.models.annotations import ColorBar
+
+    out = []
+    page = session.view()
+    for w in page.select(pn.widgets.Widget):
+        out += [str(getattr(w, k)) for k in ("name", "placeholder", "description", "label")
+                if isinstance(getattr(w, k, None), str)]
+        options = getattr(w, "options", None)
+        out += list(options) if isinstance(options, dict | list) else []
+    for p in page.select(pn.pane.Markdown) + page.select(pn.pane.HTML):
+        out.append(str(p.object))
+    for p in page.select(pn.pane.HoloViews):
+        if p.object is None:
+            continue
+        fig = hv.render(p.object, backend="bokeh")
+        for m in fig.references():
+            if isinstance(m, Title):
+                out.append(m.text)
+            elif isinstance(m, Axis | ColorBar):
+                out.append(str(m.axis_label if isinstance(m, Axis) else m.title))
+            elif isinstance(m, LegendItem):
+                out.append(str(m.label.value if hasattr(m.label, "value") else m.label))
+            if isinstance(m, HoverTool) and isinstance(m.tooltips, list):
+                out += [label for label, _ in m.tooltips]
+            if isinstance(m, Tool) and isinstance(m.description, str):
+                out.append(m.description)
+    return out
+
+
+def _english(found: list[str]) -> list[str]:
+    """The catalogue's English texts (those that differ from their German) in ``found``."""
+    from urbsim.interfaces.workshop import texts
+
+    text = "\n".join(found)
+    hits = []
+    for en, de in texts.catalogue():
+        if en == de:
+            continue
+        for part in re.split(r"\{[^}]*\}", en):
+            part = part.strip(" :,.;()")
+            if sum(c.isalpha() for c in part) >= 2 and part not in de and re.search(
+                    rf"(?<!\w){re.escape(part)}(?!\w)", text):
+                hits.append(part)
+    return sorted(set(hits))
+
+
+def test_numbers_are_written_as_the_reader_of_the_language_writes_them():
+    from urbsim.interfaces.workshop import numformat, plotlocale
+
+    assert numformat.fmt(1798.4, "en") == "1,798" and numformat.fmt(1798.4, "de") == "1.798"
+    assert numformat.fmt(0.058, "de") == "0,0580" and numformat.fmt(float("nan"), "de",
+                                                                    missing="k. A.") == "k. A."
+    assert numformat.interval(-1.47, -1.58, -1.37, "de") == "-1,47 [-1,58; -1,37]"
+    assert numformat.interval(-1.47, -1.58, -1.37, "en") == "-1.47 [-1.58, -1.37]"
+    assert numformat.percent(-0.031, "de") == "3\u00a0%" and numformat.short(10 / 3, "de") == "3,33"
+    code = plotlocale.tick_formatter("de").code
+    assert 'DEC = ","' in code and 'GRP = "."' in code
+    assert 'DEC = "."' in plotlocale.hover_formatter("en").code
+
+
+def test_german_shows_no_english_text_of_the_catalogue_and_german_numbers(session):
+    """Switched to Deutsch, every label, tab, status, table, figure title, axis, legend,
+    colour bar and hover is German, and the numbers have German separators."""
+    _run(session, events__panel=True)
+    for tab in ("map", "series", "part", "mix"):
+        session.tab_bar.value = tab
+    english = _texts(session)
+    assert "Headline figures" in english and "Finished: 2 seeds" in session.status.object
+    assert {"Headline figures", "Year", "baseline", "Try"} <= set(_english(english))
+    assert "baseline+workshop" not in "\n".join(english)
+    session.language.value = "de"
+    german = _texts(session)
+    assert _english(german) == []
+    assert "Kennzahlen" in german and "Karte" in german and "Verlauf" in german
+    assert session.status.object.startswith("Fertig: 2 Seeds × 600 Haushalte")
+    cells = re.findall(r"<td>([^<]*?)(?: <span|</td>)", session.table.object)
+    numbers = [c for c in cells if re.fullmatch(r"[-+\d.,]+", c) and re.search(r"\d", c)]
+    assert numbers and all(re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})*(,\d+)?", c) for c in numbers)
+    assert any("," in c for c in numbers)
+    assert "Jahr" in german and "year" not in german and "value" not in german
+    assert "Verschieben" in german and "Pan" in english  # the plots' toolbar
+    minutes = session._html().getvalue().decode()
+    assert "Versuch 2, gerechnet mit" in minutes and "Details: Differenzen" in minutes
+    assert not any(en in minutes for en in ("Try 2", "run with", "difference [95% CI]",
+                                            "Headline", "only in"))
+    assert session._toml().getvalue().decode().startswith(
+        "# In einer urbsim-Werkstatt ausprobiert am")
+
+
+def test_run_is_disabled_while_running_and_a_second_click_does_not_restart(session):
+    session.switches["policies.lower_cap"].value = True
+    session.households.value = 700  # not cached: a real run
+    session._request(show_progress=True)
+    try:
+        job = session.job
+        assert job is not None and session.run_button.disabled
+        assert not session.cancel_button.disabled and session.progress.visible
+        session._request(show_progress=True)  # a second click, e.g. before the page updated
+        assert session.job is job and job.state == "running"
+    finally:
+        _ready(session)
+    assert not session.run_button.disabled and session.cancel_button.disabled
+
+
+def test_after_cancel_the_levers_show_what_is_set_and_the_result_its_own_levers(session):
+    assert session.result_label.object.startswith(
+        "**Try 1, run with (against baseline):** no lever changed")
+    session.switches["policies.rent_brake"].value = True
+    assert "Rent brake on re-lets (Mietpreisbremse): re-let rent at most 10 % above the " \
+           "reference rent — *not run yet: press Run*" in session.levers_now.object
+    session.households.value = 900  # not cached: a real run
+    session._request(show_progress=True)
+    session._cancel()
+    assert session.status.object == "Cancelled." and not session.run_button.disabled
+    assert "Rent brake on re-lets (Mietpreisbremse)" in session.levers_now.object
+    assert "not run yet" in session.levers_now.object
+    assert session.result_label.object.startswith(
+        "**Try 1, run with (against baseline):** no lever changed")
+    assert session._names() == ("baseline", "Try 1") and "<th>Try 1</th>" in session.table.object
+
+
+def test_the_result_column_has_one_name_before_and_after_a_run(session):
+    """The tried column is "Try n" from the first result on (not "tried", then
+    "baseline+workshop"), and the verdicts and menus use the same name."""
+    assert session._names() == ("baseline", "Try 1")
+    _run(session, events__panel=True)
+    assert session._names() == ("baseline", "Try 2")
+    row = next(r for r in session.rows if r.key == "turnout_panel")
+    assert row.effect == "only in Try 2"
+    assert list(session.show_select.options) == ["Try 2", "Try 1"]
+
+
+def test_the_glossary_explains_the_indices_and_names_the_milieu_codes():
+    from urbsim.inputs import milieus
+    from urbsim.interfaces.workshop.glossary import glossary_html
+
+    vhw11 = milieus.load("vhw11")
+    en, de = glossary_html("en", vhw11), glossary_html("de", vhw11)
+    for term in ("Theil H", "D low-status (PRE+HKON)", "Representation gap", "Target band",
+                 "95 % interval", "PRE: Prekäre (precarious milieus)",
+                 "HKON: Konsum-Hedonisten (precarious milieus)", "KET: Konservativ-Etablierte"):
+        assert term in en, term
+    for term in ("Theil H", "Segregation statusniedriger Milieus (D, PRE+HKON)",
+                 "Repräsentationslücke", "Zielkorridor", "PRE: Prekäre (prekäre Milieus)"):
+        assert term in de, term
+
+
+def test_direction_cues_and_target_bands(shared, session):
+    from urbsim.interfaces.workshop import effects
+    from urbsim.interfaces.workshop.targets import DEFAULTS, Band
+
+    assert effects.aim("displaced", "en") == "lower ↓"
+    assert effects.aim("representation_gap_open", "de") == "niedriger ↓"
+    assert effects.aim("turnout_open", "en") == "higher ↑"
+    assert effects.aim("vacancy", "en") == effects.aim("rent_private", "en") == ""  # bands
+    vacancy = DEFAULTS["vacancy"]
+    assert (vacancy.low, vacancy.high) == (2.0, 5.0) and vacancy.inside(3.0)
+    assert not vacancy.inside(6.5) and not vacancy.inside(1.0)
+    rent = DEFAULTS["rent"]
+    assert rent.inside(110, 100, 10) and not rent.inside(130, 100, 10)  # +0.96, +2.66 %/year
+    assert rent.describe("de") == "≤ +2 %/Jahr" and vacancy.describe("en") == "2–5\u00a0%"
+    rows = {r.key: r for r in session.rows}
+    assert rows["displaced"].aim == "lower ↓" and rows["moves"].aim == ""
+    assert rows["vacancy"].aim == "in the band 2–5\u00a0%"
+    assert rows["vacancy"].marks == (vacancy.inside(float(rows["vacancy"].base)),) * 2
+    assert 'class="urbsim-in"' in session.table.object or 'urbsim-out' in session.table.object
+    session.bands["vacancy"].value = (0.0, 15.0)  # both ends open: no band
+    assert next(r for r in session.rows if r.key == "vacancy").marks == (None, None)
+    own = Workshop(Shared(sc.load("baseline"), TINY, targets={"vacancy": Band(1.0, 2.0)}))
+    try:
+        assert own.target_bands()["vacancy"] == Band(1.0, 2.0)
+    finally:
+        own._cancel()
+
+
+def test_effects_are_said_in_plain_words_with_the_intervals_one_click_away(session):
+    from urbsim.analysis.compare import Difference
+    from urbsim.interfaces.workshop import effects
+
+    names = ("baseline", "Try 2")
+
+    def d(key, base, diff, low, high, seeds=4):
+        return Difference(key, key, base, base + diff, diff, low, high, seeds, True, names)
+
+    assert effects.effect(d("displaced", 1.0, -0.03, -0.05, -0.01), "en", names) == \
+        "about 3\u00a0% fewer displaced households: better"
+    assert effects.effect(d("displaced", 1.0, -0.03, -0.05, -0.01), "de", names) == \
+        "etwa 3\u00a0% weniger verdrängte Haushalte: besser"
+    assert effects.effect(d("d_low", 0.3, -5e-5, -0.0049, 0.0048), "en", names) == \
+        "no clear difference"
+    assert effects.effect(d("vacancy", 2.0, 0.2, 0.1, 0.3), "en", names) == \
+        "vacancy about 10\u00a0% higher"  # a band, not a direction
+    assert effects.effect(d("turnout_open", 2.0, -0.4, -0.6, -0.2), "de", names) == \
+        "Beteiligung etwa 20\u00a0% niedriger: schlechter"
+    assert effects.effect(d("moves", 5.0, 0.0, 0.0, 0.0), "en", names) == \
+        "identical in every repetition"
+    html = session.table.object
+    head, details = html.split("<details", 1)
+    assert "[95% CI]" not in head and "<th>effect</th>" in head
+    assert "difference [95% CI]" in details and "0 [0, 0]" in details
+
+
+def test_flows_start_in_year_1_and_the_legend_is_outside(session):
+    import holoviews as hv
+
+    base, tried = session.current[:2]
+    assert views.series_frame(tried, "moves").year.min() == 1  # a flow: no false ramp from 0
+    assert views.series_frame(tried, "vacancy").year.min() == 0  # a state: from the start
+    assert views.series_frame(tried, "moves", 2024).year.min() == 2025
+    fig = hv.render(views.series_figure(base, tried, "moves", "en", ("baseline", "Try 1")),
+                    backend="bokeh")
+    assert fig.legend and fig.legend[0] in fig.right  # beside the plot, not over year 1
+    assert fig.xaxis[0].axis_label == "Year" and fig.title.text == \
+        "moves per year (% of households)"
+
+
+def test_the_map_has_title_year_slider_unit_and_names(session):
+    import holoviews as hv
+    from bokeh.models import HoverTool
+    from bokeh.models.annotations import ColorBar
+
+    session.tab_bar.value = "map"
+    assert (session.map_year.start, session.map_year.end, session.map_year.value) == (0, 3, 3)
+    session.map_year.value = 1
+    session.language.value = "de"
+    fig = hv.render(session.map_pane.object, backend="bokeh")
+    assert fig.title.text == "Anteil PRE (% der Haushalte), Jahr 1"
+    bar = next(iter(fig.select(ColorBar)))
+    assert bar.title == "Anteil PRE (% der Haushalte)"
+    assert 'DEC = ","' in bar.formatter.code
+    tips = [label for tool in fig.select(HoverTool) for label, _ in tool.tooltips]
+    assert {"Quartier", "Bezirk", "Anteil PRE (% der Haushalte)"} <= set(tips)
+    assert session.map_year.name == "Jahr"
+    session.map_what.value = "turnout_open"  # a flow: no map of year 0
+    assert session.map_year.start == 1
+
+
+def test_several_tried_scenarios_are_kept_compared_and_downloaded(session):
+    _run(session, events__panel=True)
+    _run(session, events__panel=False, policies__rent_brake=True)
+    assert [k.label("en") for k in session.shelf.items] == ["Try 1", "Try 2", "Try 3"]
+    session.against_select.value = 2
+    assert session._names() == ("Try 2", "Try 3")
+    assert "**Try 2, run with (against baseline):** Random-selection citizen panel" in \
+        session.result_label.object
+    rows = {r.key: r for r in session.rows}
+    assert rows["turnout_panel"].effect == "only in Try 2"
+    base, tried = session.current[:2]
+    assert base is session.shelf.get(2).tried and tried is session.shelf.get(3).tried
+    saved = tomllib.loads(session._toml().getvalue().decode())
+    assert saved["policies"]["rent_brake"]["enabled"] and "events" not in saved
+    session.show_select.value = 2
+    saved = tomllib.loads(session._toml().getvalue().decode())
+    assert saved["events"]["panel"]["enabled"] and "policies" not in saved
+    assert b"Try 2" in session._html().getvalue()
+    session.households.value = 650  # other settings: not compared seed by seed with Try 2
+    _run(session)
+    session.against_select.value = 2
+    assert session._names() == ("baseline", "Try 4")
+    assert "Try 4 and Try 2 ran with different run settings" in session.result_label.object
+
+
+def test_a_shelf_keeps_the_last_five_and_no_run_twice():
+    from urbsim.interfaces.workshop.kept import Kept, Shelf
+
+    def kept(n, key):
+        return Kept(n, None, "baseline", None, TINY, 600, None, None, None, ("b",), (key,))
+
+    shelf = Shelf()
+    for n in range(1, 8):
+        shelf.add(kept(n, f"k{n}"))
+    assert [k.n for k in shelf.items] == [3, 4, 5, 6, 7]
+    again = shelf.add(kept(shelf.next_number(), "k4"))  # the same run as Try 4
+    assert again.n == 4 and [k.n for k in shelf.items] == [3, 5, 6, 7, 4]
+    assert shelf.next_number() == 8
+
+
+def test_a_session_whose_results_are_cached_can_run(shared):
+    """A second session finds the start's results cached: Run is enabled at once."""
+    first, second = _ready(Workshop(shared)), Workshop(shared)
+    assert second.shown is not None and second.job is None
+    assert not second.run_button.disabled and not first.run_button.disabled

@@ -23,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 CHROMIUM = shutil.which("chromium")
 if CHROMIUM is None:  # CI installs it (scripts/setup.sh); elsewhere say why the tests skip
@@ -49,7 +50,7 @@ def browser_type_launch_args(browser_type_launch_args):
 
 def _serve(tmp_path_factory, households, seeds, steps, *options: str):
     """``urbsim workshop`` with these run settings and ``options`` in its own process: yields
-    ``(url, pid)``."""
+    ``(url, pid, log)``."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -71,7 +72,7 @@ def _serve(tmp_path_factory, households, seeds, steps, *options: str):
                 proc.kill()
                 pytest.fail(f"the workshop did not start:\n{log.read_text()}")
             time.sleep(0.3)
-    yield url, proc.pid
+    yield url, proc.pid, log
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -81,13 +82,13 @@ def _serve(tmp_path_factory, households, seeds, steps, *options: str):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    """``urbsim workshop`` in its own process: ``(url, pid)``."""
+    """``urbsim workshop`` in its own process: ``(url, pid, log)``."""
     yield from _serve(tmp_path_factory, *SIZE)
 
 
 @pytest.fixture(scope="module")
 def muster_server(tmp_path_factory):
-    """``urbsim workshop --scenario`` Musterstadt in its own process: ``(url, pid)``."""
+    """``urbsim workshop --scenario`` Musterstadt in its own process: ``(url, pid, log)``."""
     yield from _serve(tmp_path_factory, *MUSTER_SIZE, "--scenario", str(MUSTERSTADT))
 
 
@@ -98,12 +99,12 @@ def shots(tmp_path) -> Path:
     return out
 
 
-def _open(page, server):
-    url, _pid = server
-    page.set_viewport_size({"width": 1500, "height": 1150})
+def _open(page, server, width=1500, height=1150):
+    url = server[0]
+    page.set_viewport_size({"width": width, "height": height})
     page.goto(url)
     page.get_by_text("Finished:").wait_for(timeout=WAIT)
-    page.locator(".urbsim-table tr", has_text="moves per year").first.wait_for(timeout=WAIT)
+    page.locator(".urbsim-effects tr", has_text="moves per year").first.wait_for(timeout=WAIT)
     return page
 
 
@@ -115,12 +116,12 @@ def _run(page, until):
 
 
 def _panel_row(page):
-    return page.locator(".urbsim-table tr", has_text="panel acceptance")
+    return page.locator(".urbsim-effects tr", has_text="panel acceptance")
 
 
 def _row(page, label: str) -> list[str]:
     """The cells of the headline table's row for ``label`` (waiting for it to be shown)."""
-    row = page.locator(".urbsim-table tr", has_text=label).first
+    row = page.locator(".urbsim-effects tr", has_text=label).first
     row.locator("td").last.wait_for(timeout=WAIT)
     return [c.strip() for c in row.locator("td").all_inner_texts()]
 
@@ -132,20 +133,22 @@ def test_page_loads_with_the_baseline(server, page, shots):
                   "New construction", "Participation", "Housing"):
         assert page.get_by_text(label, exact=True).first.is_visible()
     cells = _row(page, "moves per year")
-    assert cells[4] == "identical in every seed"  # the starting scenario is the baseline
-    assert 2 < float(cells[1]) < 20
+    assert cells[4] == "identical in every repetition"  # the starting scenario is the baseline
+    assert 2 < float(cells[2]) < 20 and cells[2] == cells[3]
+    assert page.locator(".urbsim-effects th").all_inner_texts()[2:4] == ["baseline", "Try 1"]
     page.screenshot(path=shots / "workshop-start.png", full_page=True)
 
 
 def test_a_lever_and_run_update_the_results(server, page, shots):
     _open(page, server)
-    assert page.locator(".urbsim-table tr", has_text="panel acceptance").count() == 0
+    assert page.locator(".urbsim-effects tr", has_text="panel acceptance").count() == 0
     page.locator(".lever-events-panel input[type=checkbox]").check()
     _run(page, _panel_row(page))
     cells = _row(page, "panel acceptance")
-    assert cells[2] != "n/a" and 0 < float(cells[2]) < 100, cells
-    assert cells[4] == "only in baseline+workshop"
-    assert page.get_by_text("Random-selection citizen panel: households invited 2 %").is_visible()
+    assert cells[3] != "n/a" and 0 < float(cells[3]) < 100, cells
+    assert cells[1] == "higher ↑" and cells[4] == "only in Try 2"
+    assert page.locator(".urbsim-changes", has_text="Try 2, run with (against baseline): "
+                        "Random-selection citizen panel: households invited 2 %").is_visible()
     page.screenshot(path=shots / "workshop-panel.png", full_page=True)
     page.locator(".lever-events-panel input[type=checkbox]").uncheck()
     for tab, name in (("Map", "map"), ("Over time", "series"), ("Who takes part", "part")):
@@ -155,19 +158,30 @@ def test_a_lever_and_run_update_the_results(server, page, shots):
         page.screenshot(path=shots / f"workshop-{name}.png", full_page=True)
     page.get_by_text("Headline figures", exact=True).click()
     page.locator(".urbsim-language button", has_text="Deutsch").click()
-    page.locator(".urbsim-table td", has_text="Annahme Bürgerrat (%)").wait_for(timeout=30_000)
+    page.locator(".urbsim-effects td", has_text="Annahme Bürgerrat (%)").wait_for(timeout=30_000)
     assert page.get_by_text("Mietpreisbremse", exact=True).is_visible()
-    assert _row(page, "Annahme Bürgerrat")[4] == "nur in baseline+workshop"
+    assert _row(page, "Annahme Bürgerrat")[4] == "nur in Versuch 2"
     page.screenshot(path=shots / "workshop-deutsch.png", full_page=True)
 
 
 def test_cancel_stops_a_run(server, page):
-    _open(page, server)
+    """After Cancel the levers show what is set, and the last result stays labelled with the
+    levers it was run with (not "No lever changed" under a ticked lever)."""
+    _open(page, server, 1280, 720)
     page.locator(".lever-policies-unlock_underused input[type=checkbox]").check()
+    now = page.locator(".urbsim-levers-now")
+    expect(now).to_contain_text("Unlock under-used homes", timeout=30_000)
     page.locator(".urbsim-run button").click()
     page.locator(".urbsim-cancel button:not([disabled])").click(timeout=WAIT)
     page.get_by_text("Cancelled.").wait_for(timeout=30_000)
-    assert page.locator(".urbsim-table tr", has_text="moves per year").count() == 1
+    assert page.locator(".urbsim-effects tr", has_text="moves per year").count() == 1
+    expect(now).to_contain_text("Unlock under-used homes (1950–79 houses of older owners): "
+                                "under-used houses yielding a flat 5 % a year — not run yet")
+    assert page.locator(".lever-policies-unlock_underused input[type=checkbox]").is_checked()
+    expect(page.locator(".urbsim-changes")).to_contain_text(
+        "Try 1, run with (against baseline): no lever changed")
+    assert page.locator(".urbsim-effects th").all_inner_texts()[3] == "Try 1"
+    assert page.locator(".urbsim-run button").is_enabled()
 
 
 def test_a_bad_upload_shows_its_error_and_a_good_one_loads(server, page):
@@ -209,7 +223,7 @@ def test_downloads_give_the_tried_scenario_and_a_summary(server, page, tmp_path)
     with page.expect_download() as info:
         page.get_by_text("Summary for the minutes (HTML)").click()
     html = info.value.path().read_text()
-    assert "panel acceptance (%)" in html and "only in baseline+workshop" in html
+    assert "panel acceptance (%)" in html and "only in Try 2" in html
     assert re.search(r"Random-selection citizen panel: households invited 2", html)
 
 
@@ -225,12 +239,12 @@ def test_two_sessions_do_not_interfere(server, browser):
         timeout=WAIT)
     for page in (a, b):
         page.get_by_text("Finished:").wait_for(timeout=WAIT)
-    assert _row(a, "panel acceptance")[4] == "only in baseline+workshop"
+    assert _row(a, "panel acceptance")[4] == "only in Try 2"
     assert a.get_by_text("Rent brake on re-lets (Mietpreisbremse): re-let rent").count() == 0
-    assert b.locator(".urbsim-table tr", has_text="panel acceptance").count() == 0
-    assert b.get_by_text("Rent brake on re-lets (Mietpreisbremse): re-let rent at most 10 % "
-                         "above the reference rent").is_visible()
-    assert _row(b, "moves per year")[1] == _row(a, "moves per year")[1]  # the same baseline
+    assert b.locator(".urbsim-effects tr", has_text="panel acceptance").count() == 0
+    assert b.locator(".urbsim-changes", has_text="Rent brake on re-lets (Mietpreisbremse): "
+                     "re-let rent at most 10 % above the reference rent").is_visible()
+    assert _row(b, "moves per year")[2] == _row(a, "moves per year")[2]  # the same baseline
 
 
 def test_ten_sessions_running_at_once_all_complete(server, browser):
@@ -251,7 +265,7 @@ def test_ten_sessions_running_at_once_all_complete(server, browser):
     for page, value in zip(pages, shown, strict=True):
         page.get_by_text(f"households invited {float(value):g} %").first.wait_for(timeout=WAIT)
         _panel_row(page).first.wait_for(timeout=WAIT)
-        assert _row(page, "panel acceptance")[4] == "only in baseline+workshop"
+        assert _row(page, "panel acceptance")[4] == "only in Try 2"
         page.context.close()
 
 
@@ -280,20 +294,23 @@ def test_a_city_of_its_own_is_its_own_baseline_as_a_sample(muster_server, page, 
     gives at the same size, counts weighted ×50), offers its districts and draws its polygons."""
     from urbsim.engine.runner import run_seeds
     from urbsim.inputs import scenario as sc
-    from urbsim.interfaces.workshop import views
+    from urbsim.interfaces.workshop import table, views
     from urbsim.interfaces.workshop.jobs import Cache
+    from urbsim.interfaces.workshop.targets import DEFAULTS
 
     households, seeds, steps = MUSTER_SIZE
     params = sc.load(MUSTERSTADT).params().model_copy(update={"households": households})
     run = views.weighted(Cache().put("run", run_seeds(params, range(seeds), steps)), 50)
-    expected = {r[0]: r for r in views.headline_rows(run, run, "en", ("baseline", "musterstadt"))}
+    expected = {r.label: r for r in table.rows(run, run, "en", ("baseline", "Try 1"), DEFAULTS)}
     _open(page, muster_server)
     assert page.locator(".urbsim-start select").input_value() == "musterstadt"
     assert page.get_by_text("Musterstadt runs as a 1-in-50 sample: 2,000 of 100,000 households; "
                             "counts are weighted ×50.").is_visible()
     for label in ("moves per year (% of households)", "in-migrants per year"):
-        assert _row(page, label)[:3] == list(expected[label][:3])
-    assert _row(page, "moves per year")[4] == "identical in every seed"
+        cells = _row(page, label)
+        assert [cells[0], cells[2], cells[3]] == [label, expected[label].base,
+                                                  expected[label].tried]
+    assert _row(page, "moves per year")[4] == "identical in every repetition"
     districts = page.locator(".lever-events-anchored-districts")
     districts.click()
     districts.get_by_text("Hügelland").wait_for(timeout=10_000)  # one of the choices offered
@@ -306,3 +323,145 @@ def test_a_city_of_its_own_is_its_own_baseline_as_a_sample(muster_server, page, 
     assert drawn["glyphs"] and "Lindenheide" in drawn["names"], drawn
     page.screenshot(path=shots / "workshop-own-city.png", full_page=True)
 
+
+
+_TEXT_JS = """() => {
+  const out = [];
+  const walk = (node) => {
+    if (node.nodeType === Node.TEXT_NODE) { out.push(node.textContent); return; }
+    if (node.nodeType === Node.ELEMENT_NODE) {
+      if (["STYLE", "SCRIPT"].includes(node.tagName)) return;
+      for (const a of ["title", "placeholder", "aria-label"])
+        if (node.getAttribute(a)) out.push(node.getAttribute(a));
+      if (node.shadowRoot) walk(node.shadowRoot);
+    }
+    for (const c of node.childNodes) walk(c);
+  };
+  walk(document.body);
+  return out.join("\\n");
+}"""
+"""Every text of the page, in and out of shadow roots, shown or in a hidden tab."""
+
+_PLOTS_JS = """() => {
+  const walk = function* (v) { yield v; for (const c of (v.child_views ?? [])) yield* walk(c); };
+  const roots = Bokeh.index instanceof Map ? [...Bokeh.index.values()] : Object.values(Bokeh.index);
+  const texts = [], axes = [], hovers = [];
+  for (const r of roots) for (const v of walk(r)) {
+    if (!["Figure", "Plot"].includes(v.model.type) || !v.el.getBoundingClientRect().width) continue;
+    const p = v.model;
+    texts.push(p.title?.text ?? "");
+    for (const a of [...p.left, ...p.below, ...p.right, ...p.above]) {
+      if (a.type === "ColorBar") {
+        texts.push(a.title ?? "");
+        axes.push(["colorbar", a.formatter.doFormat([0.5, 1.0, 1.5], {loc: 0})]);
+      } else if (a.type === "Legend") {
+        for (const item of a.items) texts.push(item.label?.value ?? "");
+      } else if (a.type.endsWith("Axis")) {
+        texts.push(a.axis_label ?? "");
+        if (a.type !== "CategoricalAxis" && a.visible)
+          axes.push([a.axis_label, a.formatter.doFormat([0.5, 1.0, 1.5], {loc: 0}),
+                     a.formatter.doFormat([1000, 2000, 3000], {loc: 0})]);
+      }
+    }
+    for (const tool of p.toolbar.tools) if (tool.type === "HoverTool") {
+      for (const [label, spec] of tool.tooltips) {
+        texts.push(label);
+        const field = spec.replace("{custom}", "");
+        const f = tool.formatters instanceof Map ? tool.formatters.get(field) : tool.formatters[field];
+        if (f && f.format) hovers.push([label, f.format(1234.5678, "", {}), f.format(0.1234, "", {})]);
+      }
+    }
+  }
+  return {texts, axes, hovers};
+}"""
+"""The titles, axis labels, legends, colour bars and hovers of the plots in view, and what
+their formatters make of 0.5, 1.0, 1.5 (and 1,000 .. 3,000) and, on hover, 1234.5678 and
+0.1234."""
+
+
+def test_deutsch_has_no_english_and_german_numbers_on_page_and_axes(server, page, shots):
+    """Switched to Deutsch, the page (every tab, the table, its details, the status) holds none
+    of the English texts of the text catalogue; its numbers, the plots' axes, colour bars and
+    hovers have German separators."""
+    from test_workshop import _english
+
+    _open(page, server)
+    page.locator(".lever-events-panel input[type=checkbox]").check()
+    _run(page, _panel_row(page))
+    page.locator(".urbsim-language button", has_text="Deutsch").click()
+    page.get_by_text("Fertig:").wait_for(timeout=30_000)
+    page.locator(".urbsim-effects td", has_text="Annahme Bürgerrat (%)").wait_for(timeout=30_000)
+    deadline = time.monotonic() + 20  # the figures of the hidden tabs follow the table
+    while _english([page.evaluate(_TEXT_JS)]) and time.monotonic() < deadline:
+        page.wait_for_timeout(250)
+    texts = [page.evaluate(_TEXT_JS)]
+    plotted = []
+    for tab in ("Karte", "Verlauf", "Milieus nach Bezirk", "Wer sich beteiligt"):
+        page.locator(".urbsim-tabs button", has_text=tab).click()
+        page.locator(".bk-Canvas:visible").first.wait_for(timeout=30_000)
+        page.wait_for_timeout(800)
+        seen = page.evaluate(_PLOTS_JS)
+        assert seen["texts"], tab
+        texts += seen["texts"]
+        plotted.append((tab, seen))
+    page.locator(".urbsim-tabs button", has_text="Glossar").click()
+    page.locator(".urbsim-glossary dt", has_text="Theil H").wait_for(timeout=30_000)
+    texts.append(page.evaluate(_TEXT_JS))
+    assert _english(texts) == []
+    assert "Kennzahlen" in texts[0] and "Versuch 2" in texts[0] and "Basisszenario" in texts[0]
+    cells = [c.strip() for c in page.locator(".urbsim-effects td").all_inner_texts()]
+    numbers = [re.sub(r" [✓✗]$", "", c) for c in cells if re.fullmatch(r"[-+]?[\d.,]+( [✓✗])?", c)]
+    assert numbers and all(re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})*(,\d+)?", c) for c in numbers)
+    assert any("," in c for c in numbers)
+    for tab, seen in plotted:
+        assert seen["axes"], tab
+        for axis in seen["axes"]:
+            assert axis[1] == ["0,5", "1,0", "1,5"], (tab, axis)
+            if len(axis) > 2 and axis[0] != "Jahr":
+                assert axis[2] == ["1.000", "2.000", "3.000"], (tab, axis)
+        for label, big, small in seen["hovers"]:
+            if label != "Jahr":
+                assert (big, small) == ("1.235", "0,123"), (tab, label)
+    page.screenshot(path=shots / "workshop-deutsch-map.png")
+
+
+def test_run_and_progress_fit_a_projector_and_run_is_disabled_while_running(server, page):
+    """At 1280×720 Run, Cancel, the progress bar and the results are in view without scrolling;
+    Run is disabled while a run is under way."""
+    _open(page, server, 1280, 720)
+    page.locator(".lever-policies-lower_cap input[type=checkbox]").check()
+    run = page.locator(".urbsim-run button")
+    run.click()
+    page.locator(".urbsim-run button[disabled]").wait_for(timeout=10_000)
+    page.locator("progress.urbsim-progress").wait_for(state="visible", timeout=10_000)
+    for hook in (".urbsim-run button", ".urbsim-cancel button", "progress.urbsim-progress",
+                 ".urbsim-status", ".urbsim-save-toml", ".urbsim-save-html"):
+        box = page.locator(hook).first.bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, (hook, box)
+        assert box["x"] + box["width"] <= 1280, (hook, box)
+    page.get_by_text("Finished:").wait_for(timeout=WAIT)
+    assert run.is_enabled()
+    rows = page.locator(".urbsim-effects tbody tr")
+    for k in range(3):  # the first rows of the results are in view
+        box = rows.nth(k).bounding_box()
+        assert box and box["y"] + box["height"] <= 720, (k, box)
+    assert page.evaluate("() => document.documentElement.scrollHeight <= window.innerHeight")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_the_server_log_has_no_replace_warnings(server, page):
+    """Switching language, tabs, the map's measure and year and running again leave no
+    HoloViews "could not be replaced" warning in the server's log."""
+    _open(page, server)
+    page.locator(".urbsim-tabs button", has_text="Map").click()
+    page.locator(".bk-Canvas:visible").first.wait_for(timeout=30_000)
+    page.locator(".urbsim-map-year .noUi-handle").first.press("ArrowLeft")
+    page.locator(".urbsim-language button", has_text="Deutsch").click()
+    page.locator(".urbsim-tabs button", has_text="Verlauf").click()
+    page.locator(".urbsim-language button", has_text="English").click()
+    page.locator(".lever-policies-rent_brake input[type=checkbox]").check()
+    _run(page, page.locator(".urbsim-changes", has_text="Rent brake on re-lets"))
+    page.locator(".urbsim-tabs button", has_text="Map").click()
+    page.wait_for_timeout(1000)
+    log = server[2].read_text()
+    assert "could not be replaced" not in log, log[-3000:]

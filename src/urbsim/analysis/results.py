@@ -1,7 +1,9 @@
 """Stored results: atomic writing and reading of run datasets (zarr, or netCDF for ``.nc``).
 
 A dataset is written through :func:`urbsim.common.files.atomic`: the target path either does
-not exist or holds a complete dataset. An existing target is replaced only when asked to.
+not exist or holds a complete dataset. An existing target is replaced only when asked to. A zarr
+store's metadata is consolidated once written (:func:`consolidate`), so that a plain
+``xr.open_zarr(path)`` opens it quietly.
 """
 
 from __future__ import annotations
@@ -25,6 +27,23 @@ def write(ds: xr.Dataset, path: Path, overwrite: bool = False) -> None:
             ds.to_netcdf(tmp)
         else:
             ds.to_zarr(tmp, mode="w", consolidated=False)
+            consolidate(tmp)
+
+
+def consolidate(path: Path) -> None:
+    """Consolidate the metadata of the finished zarr store at ``path`` into its root
+    ``zarr.json``: ``xr.open_zarr(path)`` then reads it in one go, without warning that it
+    found none. zarr warns that consolidated metadata is not (yet) part of the format 3
+    specification; it is stored as an optional field that other readers may ignore, so that
+    warning is silenced here."""
+    import warnings
+
+    import zarr
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Consolidated metadata is currently not part",
+                                UserWarning)
+        zarr.consolidate_metadata(path)
 
 
 def read(path: Path) -> xr.Dataset:

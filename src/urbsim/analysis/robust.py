@@ -102,15 +102,15 @@ def draws(path, n: int, seed: int = 0) -> pd.DataFrame:
     Raises:
         InputError: no such file, or not a posterior table.
     """
-    from pathlib import Path
-
     from urbsim.common.errors import InputError
+    from urbsim.common.files import regular
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("no such posterior: run `urbsim calibrate --abc` first, or name one "
-                         "with --posterior-file", path)
-    table = pd.read_csv(path)
+    regular(path, "posterior table (CSV)", missing=": run `urbsim calibrate --abc` first, or "
+            "name one with --posterior-file")
+    try:
+        table = pd.read_csv(path)
+    except (ValueError, UnicodeDecodeError) as e:  # pandas' ParserError is a ValueError
+        raise InputError(f"unreadable CSV: {' '.join(str(e).split())}", path) from None
     if "weight" not in table or len(table.columns) < 2 or table["weight"].sum() <= 0:
         raise InputError("expected a posterior table: a column per parameter and 'weight'",
                          path)

@@ -8,6 +8,8 @@ states (vacancy, rents, segregation) are taken at its end.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import xarray as xr
 
@@ -45,6 +47,17 @@ LABELS = {
 """Plain-language label of each indicator of :func:`series`. A format's representation gap
 compares who took part with who was reached (in scope, or invited to a panel): half the sum
 over milieus of the difference of their shares (0: a mirror, 1: disjoint)."""
+
+_PERCENT, _SHARE, _AMOUNT = (0.0, 100.0), (0.0, 1.0), (0.0, np.inf)
+BOUNDS = {
+    **dict.fromkeys(("moves", "displaced", "vacancy", "owner_share", "tenant_changes",
+                     *(f"turnout_{f}" for f in FORMATS)), _PERCENT),
+    **dict.fromkeys(("multigroup_dissimilarity", "theil_h", "d_low", "representation_gap",
+                     *(f"representation_gap_{f}" for f in FORMATS)), _SHARE),
+    **dict.fromkeys(("in_migrants", "out_migrants", "rent_private", "contract_rent"), _AMOUNT),
+}
+"""The possible range of each indicator: percentages 0..100, indices and shares 0..1, counts
+and rents at least 0."""
 
 FLOWS = {"moves", "displaced", "in_migrants", "out_migrants", "tenant_changes",
          "representation_gap", *(f"{k}_{f}" for f in FORMATS
@@ -127,15 +140,28 @@ def reduce(s: xr.Dataset, last: int = 10) -> xr.Dataset:
     return out
 
 
-def intervals(ds: xr.Dataset, last: int = 10) -> list[tuple[str, float, float, float]]:
-    """``(label, mean over seeds, low, high)`` of each headline indicator of runs along
-    ``seed``: the 95 % t-interval of the mean (NaN bounds with one seed)."""
+class Interval(NamedTuple):
+    """An indicator's mean over seeds and its 95 % t-interval (NaN bounds with one seed)."""
+
+    label: str
+    mean: float
+    low: float
+    high: float
+    outside: bool
+    """Whether the interval leaves the indicator's possible range (:data:`BOUNDS`): too few
+    seeds for a t-interval there (shown as computed, never clipped)."""
+
+
+def intervals(ds: xr.Dataset, last: int = 10) -> list[Interval]:
+    """The :class:`Interval` of each headline indicator of runs along ``seed``."""
     n = ds.sizes["seed"]
     rows = []
-    for v in headline(ds, last).data_vars.values():
+    for k, v in headline(ds, last).data_vars.items():
         mean = float(v.mean())
         half = float(half_width(v.std(ddof=1), n)) if n > 1 else np.nan
-        rows.append((v.attrs["long_name"], mean, mean - half, mean + half))
+        lo, hi = BOUNDS[str(k)]
+        rows.append(Interval(v.attrs["long_name"], mean, mean - half, mean + half,
+                             bool(mean - half < lo or mean + half > hi)))
     return rows
 
 

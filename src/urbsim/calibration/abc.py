@@ -82,9 +82,11 @@ def prior(problem: Problem):
 
 def run(problem: Problem, db: Path, population: int, generations: int, budget: int,
         min_epsilon: float, workers: int = 1, scheduler: str | None = None,
-        on_generation: Callable[[int, float, int], None] | None = None) -> Posterior:
+        on_generation: Callable[[int, float, int], None] | None = None,
+        alpha: float = 0.5) -> Posterior:
     """Run ABC-SMC, or resume the run stored in ``db``, until ``generations`` generations in
-    all, ``budget`` simulations in all, or an epsilon of ``min_epsilon``;
+    all, ``budget`` simulations in all, or an epsilon of ``min_epsilon``, each generation's
+    epsilon the ``alpha`` quantile of the last one's distances;
     ``on_generation(generation, epsilon, simulations)`` after each."""
     import pyabc
 
@@ -99,7 +101,7 @@ def run(problem: Problem, db: Path, population: int, generations: int, budget: i
                        else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers))
             abc = pyabc.ABCSMC(_Model(problem.simulate), prior(problem),
                                _Distance(problem.distance), population_size=population,
-                               sampler=sampler)
+                               sampler=sampler, eps=pyabc.QuantileEpsilon(alpha=alpha))
             if done:
                 abc.load(url, 1)
             else:
@@ -169,10 +171,12 @@ def _progress(db: Path) -> tuple[int, int]:
 
 
 def _dask(address: str):
+    """A sampler on the Dask scheduler at ``address`` (bad input if none answers there)."""
     import pyabc
-    from distributed import Client
 
-    return pyabc.sampler.DaskDistributedSampler(Client(address))
+    from urbsim.common.scheduler import client
+
+    return pyabc.sampler.DaskDistributedSampler(client(address))
 
 
 class _Model:

@@ -96,6 +96,12 @@ class Abc(_Seeds):
     budget: int = Field(20_000, ge=10, description="simulations in all, at most")
     min_epsilon: float = Field(0.0, ge=0, description="stop once epsilon (sqrt of the fit's "
                                                       "loss) is at most this")
+    alpha: float = Field(0.5, gt=0, lt=1, description="each generation's epsilon is this "
+                                                      "quantile of the last one's distances "
+                                                      "(pyabc's QuantileEpsilon; 0.5: the "
+                                                      "median). Lower falls faster at more "
+                                                      "simulations a generation; a resumed run "
+                                                      "may change it")
     households: int = Field(30_000, ge=100, le=1_000_000,
                             description="households per simulation (smaller than the fit's, to "
                                         "fit these machines)")

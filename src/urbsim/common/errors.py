@@ -14,7 +14,16 @@ class InputError(ValueError):
 
     def __init__(self, message: str, source: object = None, key: str | None = None) -> None:
         self.message, self.source, self.key = message, source, key
-        super().__init__(": ".join(str(p) for p in (source, key, message) if p))
+        super().__init__(": ".join(printable(str(p)) for p in (source, key, message) if p))
+
+
+def printable(text: str) -> str:
+    r"""``text`` with control and format characters escaped (``\n``, ``\x1b``, ``\u202e``):
+    a message stays one line, and a file name cannot move the terminal's cursor."""
+    import unicodedata
+
+    return "".join(c.encode("unicode_escape").decode() if unicodedata.category(c) in ("Cc", "Cf")
+                   else c for c in text)
 
 
 class InputWarning(UserWarning):

@@ -1,7 +1,8 @@
 """Reading text and TOML files with one-line errors, and writing files atomically.
 
 Every reader raises :class:`~urbsim.common.errors.InputError` naming the file, in one line:
-a missing file, a directory, an unreadable, binary or non-UTF-8 file, a TOML syntax error.
+a missing file, a directory, a named pipe or device, an unreadable, binary or non-UTF-8
+file, a TOML syntax error, nesting deeper than :data:`MAX_DEPTH`.
 Every writer goes through :func:`atomic`: a path either keeps what it held or holds the whole
 new content, never a part of it.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import tempfile
 import tomllib
 from collections.abc import Iterator
@@ -31,18 +33,38 @@ def read_text(path: StrPath, what: str = "UTF-8 text file", missing: str = "") -
         missing: added to the message for a missing file (e.g. the shipped names).
 
     Raises:
-        InputError: a missing, unreadable, binary or non-UTF-8 file, or a directory.
+        InputError: a missing, unreadable, binary or non-UTF-8 file, a directory, a named
+            pipe or a device.
     """
-    p = Path(path)
-    if p.is_dir():
-        raise InputError(f"is a directory; expected a {what}", path)
+    p = regular(path, what, missing)
     try:
         raw = p.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read: {' '.join(str(e.strerror).split())}", path) from None
+    return decode_text(raw, path, what)
+
+
+def regular(path: StrPath, what: str = "file", missing: str = "") -> Path:
+    """``path`` if it is a regular file (or a link to one), checked before anything opens it:
+    reading a named pipe waits for a writer and a device may never end.
+
+    Raises:
+        InputError: a missing file, a directory, or a named pipe, device or socket.
+    """
+    p = Path(path)
+    try:
+        mode = p.stat().st_mode
     except FileNotFoundError:
         raise InputError(f"no such file; expected a {what}{missing}", path) from None
     except OSError as e:
         raise InputError(f"cannot read: {' '.join(str(e.strerror).split())}", path) from None
-    return decode_text(raw, path, what)
+    if stat.S_ISDIR(mode):
+        raise InputError(f"is a directory; expected a {what}", path)
+    if not stat.S_ISREG(mode):
+        kind = ("a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "a device")
+        raise InputError(f"is {kind}, not a regular file; expected a {what}", path)
+    return p
 
 
 def decode_text(raw: bytes, source: object, what: str = "UTF-8 text file") -> str:
@@ -60,12 +82,38 @@ def decode_text(raw: bytes, source: object, what: str = "UTF-8 text file") -> st
                          f"expected a {what}", source) from None
 
 
+MAX_DEPTH = 16
+"""Tables and lists nested deeper than this are refused (urbsim's files nest at most 5)."""
+
+
 def parse_toml(text: str, source: object) -> dict:
-    """Parsed TOML ``text``; a syntax error raises :class:`InputError` naming ``source``."""
+    """Parsed TOML ``text``; a syntax error, or nesting deeper than :data:`MAX_DEPTH`, raises
+    :class:`InputError` naming ``source``."""
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"TOML syntax error: {e}", source) from None
+    except RecursionError:  # tomllib parses nested inline tables and arrays recursively
+        raise InputError(f"nested too deeply (more than {MAX_DEPTH} levels)", source) from None
+    key = _too_deep(data, MAX_DEPTH)
+    if key is not None:
+        raise InputError(f"nested too deeply (more than {MAX_DEPTH} levels)", source, key)
+    return data
+
+
+def _too_deep(node: object, depth: int, key: str = "") -> str | None:
+    """The dotted key where ``node`` nests deeper than ``depth``, or None."""
+    items = (node.items() if isinstance(node, dict) else enumerate(node)
+             if isinstance(node, list) else ())
+    for k, v in items:
+        if isinstance(v, dict | list):
+            sub = f"{key}.{k}" if key and isinstance(k, str) else f"{key}[{k}]" if key else str(k)
+            if depth <= 1:
+                return sub
+            found = _too_deep(v, depth - 1, sub)
+            if found is not None:
+                return found
+    return None
 
 
 def read_toml(path: StrPath, what: str = "TOML file", missing: str = "") -> dict:
@@ -82,6 +130,12 @@ def check_target(path: Path, overwrite: bool = False) -> None:
         parent = parent.parent
     if not parent.is_dir() or not os.access(parent, os.W_OK):
         raise InputError(f"cannot create files in {parent}", path)
+    try:  # the file system may still refuse (read-only, /proc, full): try it
+        fd, probe = tempfile.mkstemp(prefix=".urbsim-probe-", dir=parent)
+    except OSError as e:
+        raise InputError(f"cannot create files in {parent}: {e.strerror}", path) from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def free_path(path: Path) -> Path:

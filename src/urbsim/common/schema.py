@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import types
 import typing
+import unicodedata
 import warnings
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ValidationError
+from pydantic import AfterValidator, BaseModel, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from urbsim.common.errors import InputError
 from urbsim.common.files import read_toml
@@ -38,8 +42,10 @@ def validate[M: BaseModel](model: type[M], data: dict,
         return model.model_validate_json(json.dumps(data, default=str), strict=True)
     except ValidationError as e:
         key, message = describe_error(e, model)
-        if not key and ": " in message:  # a check across keys names its key first
-            key, message = message.split(": ", 1)
+        named = re.match(r"([A-Za-z_][\w.\[\]]*): ", message)
+        if named:  # a check across keys names its key first
+            key = f"{key}.{named[1]}" if key else named[1]
+            message = message[named.end():]
         raise InputError(message, source(key) if callable(source) else source, key) from None
 
 
@@ -83,8 +89,23 @@ def rename(data: dict, renamed: Mapping[str, str], source: object, warn: bool = 
 
 
 def describe_error(e: ValidationError, root: type[BaseModel]) -> tuple[str, str]:
-    """``(dotted key, message)`` of the first error of validating ``root``, in plain words."""
-    err = e.errors(include_url=False)[0]
+    """``(dotted key, message)`` of the first error of validating ``root``, in plain words,
+    naming the keys of the others. An unknown key comes first: a typo is the usual cause, and
+    the missing key it was meant to be follows from it."""
+    errors = sorted(e.errors(include_url=False), key=lambda x: x["type"] != "extra_forbidden")
+    key, message = _describe(errors[0], root)
+    others = list(dict.fromkeys(k for k in (_walk(x["loc"], root)[0] for x in errors[1:])
+                                if k != key))
+    if not others and len(errors) > 1:
+        others = [key]
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        message += f" (also a problem: {shown})"
+    return key, message
+
+
+def _describe(err: ErrorDetails, root: type[BaseModel]) -> tuple[str, str]:
+    """``(dotted key, message)`` of one pydantic error."""
     key, model = _walk(err["loc"], root)
     kind, value = err["type"], err.get("input")
     if kind == "extra_forbidden":
@@ -109,8 +130,7 @@ def describe_error(e: ValidationError, root: type[BaseModel]) -> tuple[str, str]
             message = message.replace(old, new)
         if kind != "value_error":
             message += f", got {short(value)}"
-    more = len(e.errors()) - 1
-    return key, message + (f" (and {more} more problem{'s' * (more > 1)})" if more else "")
+    return key, message
 
 
 _WORDING = (("Input should be", "expected"), ("a valid integer", "an integer"), ("a valid ", "a "),
@@ -147,6 +167,27 @@ def _walk(loc: tuple, root: type[BaseModel]) -> tuple[str, type[BaseModel] | Non
         else:
             break
     return ".".join(parts), holder
+
+
+def file_name(value: str) -> str:
+    """``value`` if it can name a file on every system urbsim runs on: no control or format
+    characters (newline, escape, NUL, bidi marks), no path separators, not ``.`` or ``..``,
+    at most 200 bytes in UTF-8 (file systems allow 255; room is left for suffixes)."""
+    bad = [c for c in value if unicodedata.category(c) in ("Cc", "Cf")]
+    if bad:
+        raise ValueError(f"expected a name without control characters, got {short(value)}")
+    if "/" in value or "\\" in value or (value and not value.strip(".")):
+        raise ValueError("expected a name that is not a path (no '/', '\\', '.' or '..'), "
+                         f"got {short(value)}")
+    if len(value.encode()) > 200:
+        raise ValueError(f"expected a name of at most 200 bytes in UTF-8, got "
+                         f"{len(value.encode())}")
+    return value
+
+
+Name = Annotated[str, Field(max_length=200), AfterValidator(file_name)]
+"""A name that results are stored under (a scenario's, an experiment's): see
+:func:`file_name`."""
 
 
 def unwrap(ann: object) -> object:

@@ -157,7 +157,7 @@ def _discover(report: Report, h: xr.Dataset, ds: xr.Dataset, labels: dict[str, s
                              "meets": np.where(met[done], "yes", "no")})
         points = hv.Scatter(runs, labels.get(a, a), [labels.get(c, c), "meets"]).opts(
             color="meets", cmap={"yes": "firebrick", "no": "lightgrey"}, size=6, alpha=0.6,
-            legend_position="right")
+            legend_position="right", **_ticks(ds, a), **_ticks(ds, c, "y"))
         report.figures.append((points * hv.Rectangles([(a0, c0, a1, c1)]).opts(
             fill_alpha=0, line_color="black", line_width=2)).opts(
             title=f"Box 1: where {condition}", width=560, height=420))
@@ -299,7 +299,8 @@ def _lhs(report, y, ds, labels, scenario, k) -> None:
         ok = np.isfinite(yy)
         rho, p = stats.spearmanr(x[ok], yy[ok]) if ok.sum() > 2 else (np.nan, np.nan)
         records.append({"parameter": name, "label": labels[name], "rho": rho, "p": p})
-        plots.append(hv.Scatter((x, yy), labels[name], LABELS[k]).opts(width=300, height=240))
+        plots.append(hv.Scatter((x, yy), labels[name], LABELS[k]).opts(width=300, height=240,
+                                                                       **_ticks(ds, name)))
     data = pd.DataFrame(records)
     rows = [[r.label, fmt(r.rho, sign=True), f"{r.p:.3g}"] for r in data.itertuples()]
     report.tables.append(Table(f"Spearman rank correlation with {LABELS[k]} ({scenario})",
@@ -335,7 +336,7 @@ def _grid(report, y, ds, labels, scenario, k) -> None:
         plots.append((hv.Area((d.value, d.low, d.high), lab, ["low", "high"]).opts(alpha=0.25)
                       * hv.Curve((d.value, d["mean"]), lab, LABELS[k])
                       * hv.Scatter((d.value, d["mean"]), lab, LABELS[k]).opts(size=7))
-                     .opts(width=300, height=240))
+                     .opts(width=300, height=240, ylabel=LABELS[k], **_ticks(ds, name)))
     report.figures.append(hv.Layout(plots).cols(3).opts(
         title=f"{LABELS[k]} by parameter value ({scenario}; 95% CI)"))
     names = list(ds.parameter.values)
@@ -352,6 +353,15 @@ def _grid(report, y, ds, labels, scenario, k) -> None:
         report.figures.append(hv.Layout(maps).cols(2).opts(
             title=f"{LABELS[k]}: two levers at a time ({scenario}; mean over seeds and the "
                   "other levers)"))
+
+
+def _ticks(ds: xr.Dataset, name: str, axis: str = "x") -> dict:
+    """Plot options for the axis of parameter ``name``: whole-number ticks if it is an
+    integer parameter."""
+    from bokeh.models import BasicTicker
+
+    integer = json.loads(ds.attrs["parameters"]).get(name, {}).get("integer", False)
+    return {f"{axis}ticks": BasicTicker(min_interval=1)} if integer else {}
 
 
 def _bars(data: pd.DataFrame, columns: list[str], title: str):

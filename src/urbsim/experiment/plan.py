@@ -121,7 +121,10 @@ def load(path: str | Path) -> Plan:
     path = Path(path)
     spec = schema.load(Experiment, path, "experiment TOML file", RENAMED)
     if not spec.name:
-        spec = spec.model_copy(update={"name": path.stem})
+        try:
+            spec = spec.model_copy(update={"name": schema.file_name(path.stem)})
+        except ValueError as e:
+            raise InputError(f"{e} (from the file name: set `name`)", path, "name") from None
     scenarios = _scenarios(path, spec)
     if spec.baseline is not None and spec.baseline not in scenarios:
         raise InputError(f"not one of the scenarios ({', '.join(scenarios)})", path, "baseline")

@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from urbsim.analysis.summary import LABELS
+from urbsim.common.schema import Name
 from urbsim.engine.recorder import VARIABLES
 
 
@@ -103,13 +104,18 @@ class Output(_Strict):
         return tuple(VARIABLES) if "all" in self.variables else self.variables
 
 
+ANALYSED = ("d_low", "multigroup_dissimilarity", "representation_gap")
+"""The indicators ``urbsim analyze`` reports by default (those of them an experiment keeps)."""
+
+
 class Analysis(_Strict):
     """Defaults of ``urbsim analyze``."""
 
-    indicators: tuple[str, ...] = Field(("d_low", "multigroup_dissimilarity",
-                                         "representation_gap"), min_length=1,
-                                        description="headline indicators analysed (formerly "
-                                                    "`outputs`)")
+    indicators: tuple[str, ...] = Field(ANALYSED, min_length=1,
+                                        description="headline indicators analysed (default: "
+                                                    "those of d_low, multigroup_dissimilarity "
+                                                    "and representation_gap that are kept, else "
+                                                    "every kept one; formerly `outputs`)")
     last: int = Field(10, ge=1, le=1000, description="flows are averaged over the last steps")
 
 
@@ -120,7 +126,8 @@ RENAMED = {"output.fields": "output.variables", "analysis.outputs": "analysis.in
 class Experiment(_Strict):
     """An experiment file."""
 
-    name: str = Field("", max_length=200, description="short name (default: the file name)")
+    name: Name = Field("", description="short name (default: the file name); it names the "
+                                       "store")
     description: str = Field("", max_length=5000, description="the question, in a sentence")
     scenarios: tuple[str, ...] = Field(min_length=1, max_length=1000, description="scenario "
                                        "files (relative to this file) or shipped names")
@@ -142,6 +149,12 @@ class Experiment(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> Experiment:
+        kept = self.output.indicators
+        if "indicators" not in self.analysis.model_fields_set:  # the default: what is kept
+            chosen = tuple(k for k in ANALYSED if k in kept) or kept
+            if chosen:  # (frozen: set once, while validating)
+                object.__setattr__(self, "analysis", self.analysis.model_copy(
+                    update={"indicators": chosen}))
         for i, k in enumerate(self.analysis.indicators):
             if k not in self.output.indicators:
                 raise ValueError(f"analysis.indicators[{i}]: {k!r} is not kept "

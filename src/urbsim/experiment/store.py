@@ -11,7 +11,8 @@ variables' own dims)::
     value, unit  (sample, parameter)                          the design points
 
 The template (metadata, coordinates, design) is written first, to a temporary sibling renamed
-into place. Each run is one chunk of every run array, so workers write finished runs into
+into place, its metadata consolidated (final from then on: ``xr.open_zarr(path)`` opens the
+store quietly). Each run is one chunk of every run array, so workers write finished runs into
 their own regions concurrently; its ``checksum`` (CRC32 of its data) comes next and its
 ``status`` last. zarr writes each chunk to a temporary file and renames it, so a killed
 writer leaves either the old or the new chunk; a region torn all the same (a file system
@@ -30,6 +31,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
+from urbsim.analysis.results import consolidate
 from urbsim.common.errors import InputError
 from urbsim.common.files import atomic
 from urbsim.engine.recorder import VARIABLES, git_commit
@@ -96,6 +98,7 @@ def create(path: Path, plan: Plan) -> None:
     with atomic(path) as tmp:
         ds.to_zarr(tmp, compute=False, mode="w-", consolidated=False, zarr_format=3,
                    encoding=exact)  # integers and strings: no missing-value mask
+        consolidate(tmp)  # the metadata is final: runs only fill chunks
 
 
 def attach(path: Path, plan: Plan) -> None:

@@ -7,6 +7,12 @@ is retried (``retries``), then recorded as failed with its error while the sweep
 whose worker dies is rescheduled by Dask on another worker. Starting again resumes: runs
 already done are skipped.
 
+The cluster is reached (or started) before the store is created, so a scheduler address that
+is malformed or where no scheduler answers is an :class:`~urbsim.common.errors.InputError`
+naming it, and leaves nothing behind. The local cluster serves its dashboards (and health
+checks) on the loopback address only unless ``dashboard_address`` says otherwise; its worker
+processes leave Ctrl-C to the client, which stops them (:func:`urbsim.experiment.worker.dask_setup`).
+
 Workers use one Dask thread each and an explicit number of numba threads (local workers also
 start with ``NUMBA_NUM_THREADS``, so numba starts no more threads than that). Local workers
 preload :mod:`urbsim.experiment.worker`: they import the model and load the kernels from
@@ -23,8 +29,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from urbsim.common.scheduler import client as scheduler_client
 from urbsim.experiment import store, worker
 from urbsim.experiment.plan import Plan
+
+LOOPBACK = "127.0.0.1:0"
+"""The local cluster's dashboard address by default: this machine only, a free port."""
 
 
 @dataclass
@@ -67,7 +77,8 @@ class Start:
 
 def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | None = None,
         threads: int | None = None, overwrite: bool = False, retries: int = 2,
-        dashboard: bool = False, on_start: Callable[[Start], None] | None = None,
+        dashboard: bool = False, dashboard_address: str = LOOPBACK,
+        on_start: Callable[[Start], None] | None = None,
         on_progress: Callable[[int, int], None] | None = None) -> Outcome:
     """Run (or resume) every run of ``plan`` not yet done in the store at ``path``.
 
@@ -81,12 +92,18 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
         overwrite: start a new store even if ``path`` holds one.
         retries: further attempts of a run that raised, before it is recorded as failed.
         dashboard: serve Dask's dashboard (its link goes to ``on_start``).
+        dashboard_address: where the local cluster's scheduler serves its dashboard and
+            health checks (default: this machine only, a free port).
         on_start: called once with the :class:`Start` when the store is ready and the
             cluster is up (also when no run is left to do).
         on_progress: called with (runs done, runs failed) after every run.
 
     Returns:
         What the sweep did: runs skipped, done and failed, and the failures' errors.
+
+    Raises:
+        InputError: a store of another experiment at ``path``; a ``scheduler`` address that
+            does not parse or where no scheduler answers (nothing is created then).
     """
     resumed = path.exists() and not overwrite
     local = scheduler is None
@@ -102,7 +119,6 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
             if state[idx] != store.PENDING:
                 store.mark(path, plan.digest, idx, store.PENDING)
     else:
-        store.create(path, plan)
         todo, torn = list(plan.runs()), set()
     out = Outcome(plan.total, plan.total - len(todo), torn=len(torn))
     t0 = time.perf_counter()
@@ -110,7 +126,9 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
         if on_start is not None:
             on_start(Start(plan.total, out.skipped, resumed, 0, None, out.torn))
         return out
-    with connect(workers, scheduler, threads, dashboard) as client:
+    with connect(workers, scheduler, threads, dashboard, dashboard_address) as client:
+        if not resumed:  # once the cluster is reached: a bad address leaves no store
+            store.create(path, plan)
         nthreads = sum(client.nthreads().values()) or 1
         if on_start is not None:
             on_start(Start(plan.total, out.skipped, resumed, len(client.nthreads()),
@@ -171,20 +189,23 @@ cluster given by ``--scheduler``."""
 
 
 @contextlib.contextmanager
-def connect(workers: int, scheduler: str | None, threads: int, dashboard: bool = False) -> Iterator:
-    """A Dask client: to ``scheduler``, or to a new ``LocalCluster`` of ``workers`` processes
-    with one Dask thread and at most ``threads`` numba threads each (closed on exit)."""
+def connect(workers: int, scheduler: str | None, threads: int, dashboard: bool = False,
+            dashboard_address: str = LOOPBACK) -> Iterator:
+    """A Dask client: to ``scheduler`` (:func:`client`), or to a new ``LocalCluster`` of
+    ``workers`` processes with one Dask thread and at most ``threads`` numba threads each,
+    its dashboard served at ``dashboard_address`` (closed on exit)."""
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        with Client(scheduler) as client:
-            yield client
+        with scheduler_client(scheduler) as c:
+            yield c
         return
     import dask
 
     with dask.config.set(QUIET), LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0",
-            scheduler_kwargs={"dashboard": dashboard}, env={"NUMBA_NUM_THREADS": str(threads)},
-            preload=[worker.__name__], silence_logs=logging.CRITICAL) as cluster, \
-            Client(cluster) as client:
-        yield client
+            n_workers=workers, threads_per_worker=1, processes=True,
+            dashboard_address=dashboard_address, scheduler_kwargs={"dashboard": dashboard},
+            env={"NUMBA_NUM_THREADS": str(threads)}, preload=[worker.__name__],
+            silence_logs=logging.CRITICAL) as cluster, Client(cluster) as c:
+        yield c
+

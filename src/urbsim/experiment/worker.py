@@ -14,6 +14,7 @@ than the others.
 from __future__ import annotations
 
 import logging
+import signal
 import threading
 from pathlib import Path
 
@@ -58,8 +59,13 @@ def warm_up() -> None:
 def dask_setup(worker) -> None:
     """Dask's preload hook (called with the starting worker): warm it up before it takes runs.
 
-    A failing warm-up does not stop the worker: the same error then fails its runs, where it
-    is retried and recorded in the store with the run it belongs to."""
+    A worker process under a nanny ignores SIGINT: Ctrl-C at a terminal reaches every process
+    of the group, and its nanny (in the client, for the local cluster) stops it cleanly, where
+    the interrupt would print a traceback of the worker's event loop. A failing warm-up does
+    not stop the worker: the same error then fails its runs, where it is retried and recorded
+    in the store with the run it belongs to."""
+    if worker.nanny is not None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         warm_up()
     except Exception as e:

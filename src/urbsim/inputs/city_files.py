@@ -25,7 +25,7 @@ import networkx as nx
 import numpy as np
 
 from urbsim.common.errors import InputError
-from urbsim.common.files import atomic, read_text
+from urbsim.common.files import atomic, read_text, regular
 from urbsim.inputs.city import (
     ATTRIBUTES,
     OPTIONAL,
@@ -184,6 +184,8 @@ def _geojson_features(path: StrPath, shapely) -> tuple[list[tuple[str, dict, obj
     except json.JSONDecodeError as e:
         raise InputError(f"invalid JSON: {e.msg} at line {e.lineno} column {e.colno}",
                          src) from None
+    except RecursionError:  # json parses nested arrays and objects recursively
+        raise InputError("nested too deeply", src) from None
     if not (isinstance(doc, dict) and doc.get("type") == "FeatureCollection"
             and isinstance(doc.get("features"), list)):
         raise InputError("expected a GeoJSON FeatureCollection with a list of features", src,
@@ -211,8 +213,7 @@ def _gpkg_features(path: StrPath, shapely) -> tuple[list[tuple[str, dict, object
     import pyogrio
 
     src = str(path)
-    if not Path(path).is_file():
-        raise InputError("no such file; expected a GeoPackage", src)
+    regular(path, "GeoPackage")
     try:
         meta, _, geometry, fields = pyogrio.raw.read(path)
     except Exception as e:  # pyogrio raises DataSourceError, DataLayerError, ...

@@ -43,7 +43,7 @@ def check(scn: Scenario, steps: int | None = None) -> None:
     (default: the scenario's) fits in memory. Builds the city, not a model."""
     for key in ("milieus", "city.nodes", "city.edges", "city.polygons", "city.district_table"):
         value = scn.milieus if key == "milieus" else getattr(scn.city, key[5:])
-        if value is not None and value not in available() and not Path(value).is_file():
+        if value is not None and value not in available() and not Path(value).exists():
             shipped = f" or a shipped set ({', '.join(available())})" if key == "milieus" else ""
             raise InputError(f"no such file: {value}; expected a file{shipped}",
                              scn.origin(key), key)
@@ -53,14 +53,31 @@ def check(scn: Scenario, steps: int | None = None) -> None:
         check_fit(scn, ms, city)
         slots = int(city.capacity.sum())
         if scn.households > slots:
-            raise InputError(f"expected at most {slots:,} (the dwellings of the city), "
-                             f"got {scn.households:,}", None, "households")
+            raise InputError(_too_many(scn, city), None, "households")
         memory.check(scn.households, city.n, len(ms), steps or scn.steps)
     except InputError as e:
         if e.source is None:
             raise InputError(e.message, scn.origin(e.key), e.key) from None
         raise
 
+
+
+def _too_many(scn: Scenario, city: City) -> str:
+    """Why ``scn.households`` do not fit the dwellings of ``city``. A city built for the
+    run's size (the synthetic city, or a sample of a city's files) rounds each
+    neighbourhood's dwellings, so a tiny run may find fewer dwellings than households: name
+    the smallest size that fits instead of the dwellings, which shrink with the run."""
+    n, slots = scn.households, int(city.capacity.sum())
+    if int(load_city(2 * n, scn.city).capacity.sum()) == slots:  # the city's own size
+        return f"expected at most {slots:,} (the dwellings of the city), got {n:,}"
+    low, high = n, 2 * n
+    while int(load_city(high, scn.city).capacity.sum()) < high:
+        low, high = high, 2 * high
+    while high - low > 1:  # the smallest size that fits, by bisection
+        mid = (low + high) // 2
+        low, high = (low, mid) if load_city(mid, scn.city).capacity.sum() >= mid else (mid, high)
+    return (f"too few for this city: at {n:,} households the dwellings of its {city.n:,} "
+            f"neighbourhoods round to {slots:,} in all; run at least {high:,} households")
 
 
 def validate(path: str | Path) -> Scenario:

@@ -129,7 +129,7 @@ def load(name_or_path: str | Path = "vhw11") -> MilieuSet:
     if str(name_or_path) in available():
         return _shipped(str(name_or_path))
     path = Path(name_or_path)
-    if not path.is_file():
+    if not path.exists():
         raise InputError(f"no such milieu set (shipped: {', '.join(available())})",
                          str(name_or_path))
     return from_dict(read_toml(path, "milieu set TOML file"), str(path))

@@ -109,6 +109,11 @@ class CityParams(_Frozen):
         if self.district_table is not None and self.polygons is None and self.nodes is None:
             raise ValueError("a `district_table` belongs to a city's files (`nodes` or "
                              "`polygons`)")
+        if self.polygons is None and self.nodes is None:  # the synthetic city
+            for key in ("districts", "social_estates"):
+                if getattr(self, key) > self.neighbourhoods:
+                    raise ValueError(f"{key}: expected at most `neighbourhoods` "
+                                     f"({self.neighbourhoods}), got {getattr(self, key)}")
         return self
 
 
@@ -481,6 +486,17 @@ class DialogueEvent(_Frozen):
     amenity_budget: float = Field(0.0, ge=0, le=1,
                                   description="amenity investment steered to where participants live",
                                   json_schema_extra={"unit": "amenity 0..1"})
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DialogueEvent:
+        if self.until is not None and self.every is None:
+            raise ValueError("until: the last step of a recurring event; give `every` too")
+        if self.until is not None and self.until < self.step:
+            raise ValueError(f"until: expected at least `step` ({self.step}), got {self.until}")
+        if self.invite_share > 0 and self.format != "panel":
+            raise ValueError(f"invite_share: invitations are for a panel, but the format is "
+                             f"{self.format!r}")
+        return self
 
 
 class _Policy(_Frozen):

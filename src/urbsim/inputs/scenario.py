@@ -30,7 +30,7 @@ from pydantic import Field, PrivateAttr
 from urbsim.common import schema
 from urbsim.common.errors import InputError
 from urbsim.common.files import parse_toml, read_toml
-from urbsim.common.schema import short
+from urbsim.common.schema import Name, short
 from urbsim.inputs.milieus import available
 from urbsim.inputs.params import REMOVED_KINDS, ModelParams
 
@@ -53,8 +53,8 @@ planar coordinates in km)."""
 class Scenario(ModelParams):
     """A scenario file: model parameters, plus its name, question and run length."""
 
-    name: str = Field("", max_length=200, description="short name (default: the file name; "
-                                                      "not inherited)",
+    name: Name = Field("", description="short name (default: the file name; not "
+                                       "inherited); it names the results' files",
                       json_schema_extra={"unit": "name"})
     description: str = Field("", max_length=5000, description="what the scenario changes, in a "
                                                               "sentence (not inherited)",
@@ -107,6 +107,15 @@ def resolve(name_or_path: str | Path, base: Path = Path()) -> Path:
     return ship if p.suffix == "" and not p.exists() and ship.is_file() else p
 
 
+def _hint(name: str) -> str:
+    """`` (did you mean 'rent_brake'?)`` for a near miss of a shipped name, else the list."""
+    import difflib
+
+    names = shipped()
+    close = difflib.get_close_matches(name.replace("-", "_").lower(), names, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else f" (shipped: {', '.join(names)})"
+
+
 def locate(name: str, base: Path, source: str | Path, key: str) -> Path:
     """The scenario a file refers to by ``name``: a path relative to ``base`` (the referring
     file's folder), or the name of a shipped scenario.
@@ -116,8 +125,8 @@ def locate(name: str, base: Path, source: str | Path, key: str) -> Path:
     """
     target = resolve(name, base)
     if not target.is_file():
-        raise InputError(f"no such scenario file or shipped scenario {name!r} (shipped: "
-                         f"{', '.join(shipped())})", source, key)
+        raise InputError(f"no such scenario file or shipped scenario {name!r}{_hint(name)}",
+                         source, key)
     return target
 
 
@@ -167,10 +176,10 @@ def loads(text: str, source: str) -> Scenario:
 
 def _validate(data: dict, origins: dict[str, str], source: str, stem: str) -> Scenario:
     """The merged ``data`` of a chain whose top file is ``source``, as a :class:`Scenario`."""
+    origins = origins | {"": source}
     for key, default in (("name", stem), ("description", "")):  # not inherited
         if origins.get(key) != source:
-            data[key] = default
-    origins = origins | {"": source}
+            data[key], origins[key] = default, source
     policies = data.get("policies")
     for name, policy in (policies.items() if isinstance(policies, dict) else ()):
         kind = policy.get("kind") if isinstance(policy, dict) else None
@@ -189,7 +198,7 @@ def _read_chain(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[str, st
     if any(path.resolve() == p.resolve() for p in chain):
         loop = " -> ".join(p.name for p in (*chain, path))
         raise InputError(f"`extends` loop: {loop}", chain[-1], "extends")
-    data = read_toml(path, "scenario TOML file", f" (shipped: {', '.join(shipped())})")
+    data = read_toml(path, "scenario TOML file", _hint(path.stem))
     city = data.get("city")
     planar = isinstance(city, dict) and "geojson" in city and "geojson_scale" not in city
     data = schema.rename(data, RENAMED_KEYS, path)

@@ -1,14 +1,18 @@
 """The ``urbsim`` command line.
 
-Exit codes: 0 ok, 2 bad input (one line ``error: file: key: what was expected``, nothing
-written), 1 internal error (a bug: the traceback is printed), 3 a failed calibration target,
-4 experiment runs that failed after their retries, 130 interrupted. Engine imports
-are lazy so that ``urbsim --help`` is quick.
+Exit codes: 0 ok, 2 bad input or a failing environment such as an unreachable Dask scheduler
+(one line ``error: file: key: what was expected``, nothing written), 1 internal error (a bug:
+the traceback is printed), 3 a failed calibration target, 4 experiment runs that failed after
+their retries, 130 interrupted. Engine imports are lazy so that ``urbsim --help`` is quick.
+Help texts are Markdown (typer's ``rich_markup_mode="markdown"``): paragraphs wrap to the
+terminal, and ``[words]`` stay as written.
 """
 
 from __future__ import annotations
 
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +21,7 @@ from typing import Annotated
 import typer
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  rich_markup_mode="markdown",
                   help="urbsim: agent-based simulation of urban milieu dynamics.")
 
 Scenario = Annotated[str, typer.Argument(
@@ -31,8 +36,18 @@ Workers = Annotated[int | None, typer.Option(min=1, help="parallel processes [de
                                                          "min(seeds, cores)]")]
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"urbsim {version('urbsim')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _main() -> None:
+def _main(version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True,
+        help="print the version and exit")] = False) -> None:
     """urbsim: agent-based simulation of urban milieu dynamics."""
 
 
@@ -45,7 +60,7 @@ def run(
     households: Households = None,
     out: Annotated[Path | None, typer.Option(
         help="where to write the dataset: .zarr (or a folder without extension), .nc for "
-             "netCDF, or a tidy long table: .csv, .parquet [default: results/<name>.zarr, or "
+             "netCDF, or a tidy long table: .csv, .parquet [default: `results/<name>.zarr`, or "
              "the next free name]")] = None,
     workers: Workers = None,
     overwrite: Annotated[bool, typer.Option(help="replace an existing --out")] = False,
@@ -72,7 +87,7 @@ def run(
         files.check_target(out, overwrite)
         ds = _simulate(scn, range(seed, seed + seeds), n_steps, workers).assign_attrs(
             scenario=scn.name)
-        _intervals(f"{scn.name} · {describe(ds)}", intervals(ds), several=seeds > 1)
+        _intervals(f"{scn.name} · {describe(ds)}", intervals(ds), seeds)
         if suffix in export.FORMATS:
             n = export.write(ds, out, scn.name, overwrite)
             _err().print(f"wrote {out} ({n:,} rows)", highlight=False)
@@ -181,15 +196,23 @@ def _robust(baseline: str, other: str, n: int, path: Path, seeds: int, seed: int
 
 
 @app.command()
-def validate(files: Annotated[list[str], typer.Argument(help="scenario files")]) -> None:
-    """Check scenario files against the schema, their milieu set and their city."""
+def validate(files: Annotated[list[str], typer.Argument(
+        help="scenario or experiment files")]) -> None:
+    """Check scenario files against the schema, their milieu set and their city, and
+    experiment files (a top-level `scenarios` list) with their scenarios and design."""
     from urbsim.common.errors import InputError
+    from urbsim.experiment import plan as pl
     from urbsim.inputs import consistency
 
     bad = 0
     with _guard():
         for f in files:
             try:
+                if _is_experiment(f):
+                    plan = pl.load(f)
+                    _out().print(f"ok: {f} (experiment {plan.name}: {_runs(plan)})",
+                                 highlight=False, soft_wrap=True)
+                    continue
                 scn = consistency.validate(f)
             except InputError as e:
                 _error(e)
@@ -202,6 +225,27 @@ def validate(files: Annotated[list[str], typer.Argument(help="scenario files")])
                          highlight=False, soft_wrap=True)
     if bad:
         raise typer.Exit(2)
+
+
+def _is_experiment(file: str) -> bool:
+    """Whether ``file`` reads as an experiment file: TOML with a top-level ``scenarios`` list
+    (a scenario file has none)."""
+    from urbsim.common.errors import InputError
+    from urbsim.common.files import read_toml
+
+    try:
+        data = read_toml(file)
+    except InputError:  # not a readable TOML file: the scenario loader says why
+        return False
+    return isinstance(data.get("scenarios"), list)
+
+
+def _runs(plan) -> str:
+    """``8 runs = 2 scenarios × 2 design points × 2 seeds, 3 years each``."""
+    ns, nd, nr = plan.shape
+    return (f"{plan.total:,} runs = {ns} scenario{'s' * (ns > 1)} × {nd} design "
+            f"point{'s' * (nd > 1)} × {nr} seed{'s' * (nr > 1)}, {plan.steps} "
+            f"year{'s' * (plan.steps > 1)} each")
 
 
 @app.command()
@@ -298,17 +342,21 @@ def _abc(cal, workers: int | None, scheduler: str | None, report: Path | None) -
     done = abc_mod.posterior(db).generations if db.exists() else 0
     if done:
         _err().print(f"resuming {db.name} after generation {done}", highlight=False)
+    t0 = time.monotonic()
     with Progress(f"ABC-SMC · {a.population} particles · {a.households:,} households",
                   BarColumn(), MofNCompleteColumn(), "generations", "{task.fields[state]}",
                   TimeElapsedColumn(), console=_err()) as bar:
         task = bar.add_task("", total=a.generations, completed=done, state="")
 
         def step(generation: int, epsilon: float, simulations: int) -> None:
-            bar.update(task, completed=generation,
-                       state=f"epsilon {epsilon:.3g}, {simulations:,} simulations")
+            state = f"epsilon {epsilon:.3g}, {simulations:,} simulations"
+            bar.update(task, completed=generation, state=state)
+            if not bar.console.is_terminal:  # a log file: a line per generation
+                _err().print(f"progress: generation {generation}/{a.generations}, {state}, "
+                             f"{_clock(time.monotonic() - t0)} elapsed", highlight=False)
 
         post = abc_mod.run(problem, db, a.population, a.generations, a.budget, a.min_epsilon,
-                           n, scheduler, step)
+                           n, scheduler, step, a.alpha)
     _err().print(f"posterior: generation {post.generations}, epsilon {post.epsilon:.3g}, "
                  f"effective sample size {post.ess:.0f} of {len(post.particles)}, "
                  f"{post.simulations:,} simulations", highlight=False)
@@ -361,7 +409,7 @@ def _fit(cal) -> None:
 def experiment(
     file: Annotated[Path, typer.Argument(help="experiment file (experiments/*.toml)")],
     out: Annotated[Path | None, typer.Option(
-        help="the zarr store [default: results/<name>.zarr]; an existing store of the same "
+        help="the zarr store [default: `results/<name>.zarr`]; an existing store of the same "
              "experiment is resumed")] = None,
     workers: Annotated[int | None, typer.Option(
         min=1, help="local worker processes [default: one per core]")] = None,
@@ -374,11 +422,20 @@ def experiment(
     overwrite: Annotated[bool, typer.Option(help="start a new store instead of resuming")] = False,
     dashboard: Annotated[bool, typer.Option(help="serve the Dask dashboard and print its "
                                                  "link")] = False,
+    dashboard_address: Annotated[str, typer.Option(
+        help="where the local cluster serves its dashboard: this machine only by default; "
+             "e.g. 0.0.0.0:8787 serves the network")] = "127.0.0.1:0",
+    progress_interval: Annotated[float, typer.Option(
+        min=0.1, envvar="URBSIM_PROGRESS_INTERVAL",
+        help="seconds between progress lines when standard error is not a terminal (a log "
+             "file, nohup, a batch scheduler)")] = 30.0,
 ) -> None:
     """Run an experiment (scenarios × design × seeds) on Dask into one zarr store.
 
     Each finished run is written at once; the same command again resumes, skipping runs that
-    are done and trying failed ones again. Exit 4 when runs failed after their retries.
+    are done and trying failed ones again. Exit 4 when runs failed after their retries. On a
+    terminal a progress bar shows the runs; otherwise a line every --progress-interval
+    seconds gives runs done, failed, elapsed time and the estimated time left.
     """
     from rich.progress import (
         BarColumn,
@@ -400,14 +457,14 @@ def experiment(
             from urbsim.common.files import check_target
 
             check_target(out, overwrite=True)
-        ns, nd, nr = plan.shape
-        _err().print(f"{plan.name}: {plan.total:,} runs = {ns} scenario{'s' * (ns > 1)} × "
-                     f"{nd} design point{'s' * (nd > 1)} × {nr} seed{'s' * (nr > 1)}, "
-                     f"{plan.steps} years each → {out}", highlight=False)
+        _err().print(f"{plan.name}: {_runs(plan)} → {out}", highlight=False)
+        terminal = _err().is_terminal
         progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                             "runs", TextColumn("{task.fields[failed]}", style="red"),
-                            TimeElapsedColumn(), TimeRemainingColumn(), console=_err())
+                            TimeElapsedColumn(), TimeRemainingColumn(), console=_err(),
+                            disable=not terminal)
         task = progress.add_task("starting the cluster", total=plan.total, failed="")
+        lines = _Lines(plan.total, progress_interval if not terminal else None)
 
         def on_start(s) -> None:
             where = f"{s.workers} worker{'s' * (s.workers > 1)}" if s.workers else "all done"
@@ -419,19 +476,21 @@ def experiment(
             if s.dashboard:
                 _err().print(f"Dask dashboard: {s.dashboard}", highlight=False)
             progress.update(task, description=where, completed=s.skipped)
+            lines.skipped = s.skipped
 
         def on_progress(done: int, failed: int) -> None:
             progress.update(task, advance=1, failed=f"{failed} failed" if failed else "")
+            lines.done, lines.failed = done, failed
 
         try:
-            with progress:
+            with progress, lines:
                 result = sweep.run(plan, out, workers=workers, scheduler=scheduler,
                                    threads=threads, overwrite=overwrite, retries=retries,
-                                   dashboard=dashboard, on_start=on_start,
-                                   on_progress=on_progress)
+                                   dashboard=dashboard, dashboard_address=dashboard_address,
+                                   on_start=on_start, on_progress=on_progress)
         except KeyboardInterrupt:
             _err().print(f"interrupted; finished runs are kept in {out}: run the same command "
-                         f"again to resume")
+                         f"again to resume", highlight=False)
             raise typer.Exit(130) from None
         _err().print(f"{result.done:,} runs in {result.seconds:.1f} s"
                      + (f" ({result.skipped:,} were done before)" if result.skipped else "")
@@ -443,6 +502,49 @@ def experiment(
             _err().print(f"{result.failed} run{'s' * (result.failed > 1)} failed; run the same "
                          f"command again to retry them", highlight=False)
             raise typer.Exit(4)
+
+
+class _Lines:
+    """Progress of a sweep as a plain line every ``interval`` seconds (``None``: no lines), for
+    a log rather than a terminal: runs done of all, failed, elapsed time and the time left at
+    the pace so far."""
+
+    def __init__(self, total: int, interval: float | None) -> None:
+        self.total, self.interval = total, interval
+        self.skipped = self.done = self.failed = 0
+        self.t0 = time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> _Lines:
+        if self.interval is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def line(self) -> str:
+        """The progress line now."""
+        elapsed = time.monotonic() - self.t0
+        finished = self.done + self.failed
+        left = self.total - self.skipped - finished
+        eta = _clock(elapsed / finished * left) if finished else "unknown"
+        return (f"progress: {self.skipped + self.done:,}/{self.total:,} runs done, "
+                f"{self.failed:,} failed, {_clock(elapsed)} elapsed, ETA {eta}")
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval):
+            _err().print(self.line(), highlight=False, soft_wrap=True)
+
+
+def _clock(seconds: float) -> str:
+    """``h:mm:ss``."""
+    from datetime import timedelta
+
+    return str(timedelta(seconds=round(seconds)))
 
 
 @app.command()
@@ -558,18 +660,32 @@ def workshop(
     posterior: Annotated[Path | None, typer.Option(
         help="the calibration's posterior (urbsim calibrate --abc): the app may run over its "
              "draws [default: calibration/posterior.csv where it exists]")] = None,
+    vacancy_band: Annotated[tuple[float, float], typer.Option(
+        help="the city's target band of vacancy, in % of the dwellings (changeable in the "
+             "app)")] = (2.0, 5.0),
+    rent_rise: Annotated[float, typer.Option(
+        help="the city's target for rents, asked and paid: at most this rise a year, in %, "
+             "since the run's first year (changeable in the app)")] = 2.0,
 ) -> None:
     """Serve the strategy-workshop app in the browser (Panel): levers, runs against the
     baseline, maps, time series, downloads. Stops with Ctrl-C."""
     with _guard():
+        from urbsim.common.errors import InputError
         from urbsim.inputs import consistency
         from urbsim.inputs import scenario as sc
         from urbsim.interfaces.workshop.app import Settings, serve
+        from urbsim.interfaces.workshop.targets import Band
 
         scn = sc.load(scenario)
         consistency.check(scn)
         settings = Settings(seeds, households, steps or min(max(scn.steps, 2), 40))
         url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
+        try:
+            targets = {"vacancy": Band(*vacancy_band).check(),
+                       "rent": Band(None, rent_rise, rise=True).check()}
+        except ValueError as e:
+            raise InputError(str(e), None, "--vacancy-band") from None
+        _free(host, port)
         _err().print(f"urbsim workshop on {url} (computing the baseline in the background; "
                      "Ctrl-C stops)", highlight=False)
         if posterior is None and Path("calibration/posterior.csv").is_file():
@@ -578,7 +694,25 @@ def workshop(
             from urbsim.analysis.robust import draws
 
             draws(posterior, 1)  # a clear error now, not in the app
-        serve(scn, settings, port=port, host=host, show=show, posterior=posterior)
+        serve(scn, settings, port=port, host=host, show=show, posterior=posterior,
+              targets=targets)
+
+
+def _free(host: str, port: int) -> None:
+    """Raise :class:`InputError` now if ``host:port`` cannot be served on (in use, not an
+    address of this machine), rather than as a server's traceback later."""
+    import socket
+
+    from urbsim.common.errors import InputError
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            s.bind(infos[0][4])
+    except OSError as e:
+        raise InputError(f"cannot serve there: {e.strerror or e}; choose another --port or "
+                         "--host", None, f"--host {host} --port {port}") from None
 
 
 city_app = typer.Typer(no_args_is_help=True, help="Check a city's files.")
@@ -782,19 +916,28 @@ def _simulate(scn, seeds, steps: int, workers: int | None):
         return run_seeds(scn, seeds, steps, workers, on_step=lambda: bar.advance(task))
 
 
-def _intervals(title: str, rows: list[tuple[str, float, float, float]], several: bool) -> None:
+def _intervals(title: str, rows: list, seeds: int) -> None:
+    """The table of :func:`urbsim.analysis.summary.intervals`; intervals that leave their
+    indicator's possible range are marked, with one warning."""
     from rich.table import Table
 
     from urbsim.analysis.summary import fmt
 
+    several = seeds > 1
     table = Table(title=title)
     table.add_column("indicator")
     table.add_column("mean over seeds" if several else "value", justify="right")
     if several:
         table.add_column("95% CI", justify="right")
-    for label, mean, low, high in rows:
-        table.add_row(label, fmt(mean), *([f"{fmt(low)} to {fmt(high)}"] if several else []))
+    for r in rows:
+        table.add_row(r.label, fmt(r.mean),
+                      *([f"{fmt(r.low)} to {fmt(r.high)}{' *' if r.outside else ''}"]
+                        if several else []))
     _out().print(table)
+    if several and any(r.outside for r in rows):
+        _err().print(f"warning: intervals marked * leave their indicator's possible range: "
+                     f"{seeds} seeds are too few for them there; run more seeds",
+                     highlight=False, soft_wrap=True)
 
 
 def _out():
@@ -818,7 +961,8 @@ def _error(e: Exception) -> None:
 
 @contextmanager
 def _guard() -> Iterator[None]:
-    """Bad input: one line, exit 2. Interrupted: exit 130. Anything else is a bug: exit 1.
+    """Bad input, or an operating-system error (a full disk, no permission): one line, exit 2.
+    Interrupted: exit 130. Anything else is a bug: exit 1.
     A deprecated key, or input taken by a stated rule, is one line ``warning: file: key:
     ...``, once per key."""
     import warnings
@@ -847,6 +991,12 @@ def _guard() -> Iterator[None]:
         raise typer.Exit(130) from None
     except (typer.Exit, typer.Abort):
         raise
+    except OSError as e:  # the environment: a full disk, no permission, a lost mount, ...
+        from urbsim.common.errors import printable
+
+        where = f"{e.filename}: " if e.filename else ""
+        _error(Exception(printable(f"{where}{e.strerror or e}")))
+        raise typer.Exit(2) from None
     except Exception:
         import traceback
 

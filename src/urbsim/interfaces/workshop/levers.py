@@ -15,6 +15,7 @@ import copy
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from urbsim.common.errors import InputError
 from urbsim.inputs import scenario as sc
 from urbsim.inputs.city import City
 from urbsim.inputs.scenario import Scenario
+from urbsim.interfaces.workshop import numformat, texts
 
 
 @dataclass(frozen=True)
@@ -72,65 +74,52 @@ class Group:
         return f"{self.section}.{self.name}"
 
 
-def _n(key, en, de, unit_en, unit_de, low, high, step, scale=1.0, integer=False) -> Number:
-    return Number(key, {"en": en, "de": de}, {"en": unit_en, "de": unit_de}, low, high, step,
+def _pair(pair: tuple[str, str]) -> dict[str, str]:
+    return dict(zip(texts.LANGS, pair, strict=True))
+
+
+def _n(key, label, unit, low, high, step, scale=1.0, integer=False) -> Number:
+    """A number whose label and unit are the catalogue's :data:`texts.LEVERS` ``label`` and
+    :data:`texts.UNITS` ``unit``."""
+    return Number(key, _pair(texts.LEVERS[label]), _pair(texts.UNITS[unit]), low, high, step,
                   scale, integer)
 
 
-PLACES = {"districts": {"en": "districts", "de": "Bezirke"},
-          "neighbourhoods": {"en": "neighbourhoods", "de": "Quartiere"}}
+def _g(section, name, source, topic, numbers, places=()) -> Group:
+    return Group(section, name, source, topic, _pair(texts.LEVERS[f"{section}.{name}"]),
+                 numbers, places)
+
+
+PLACES = {k: _pair(texts.LEVERS[k]) for k in ("districts", "neighbourhoods")}
 """Lists of places a table may name (none named: the whole city), with their labels."""
 
 GROUPS: tuple[Group, ...] = (
-    Group("events", "open_format", "baseline", "participation",
-          {"en": "Open participation format", "de": "Offenes Beteiligungsformat"}, (
-              _n("every", "held every", "findet statt alle", "years", "Jahre", 1, 5, 1,
-                 integer=True),
-              _n("channels.outreach", "outreach at home", "aufsuchende Ansprache",
-                 "intensity 0–3", "Intensität 0–3", 0, 3, 0.5),
-              _n("channels.social_media", "social media", "soziale Medien",
-                 "intensity 0–3", "Intensität 0–3", 0, 3, 0.5),
-              _n("channels.local_anchor", "local anchor person or place",
-                 "lokale Ankerperson oder -ort", "intensity 0–3", "Intensität 0–3", 0, 3, 0.5),
-          )),
-    Group("events", "panel", "random_panels", "participation",
-          {"en": "Random-selection citizen panel", "de": "Bürgerrat mit Zufallsauswahl"}, (
-              _n("invite_share", "households invited", "eingeladene Haushalte", "%", "%",
-                 0, 10, 0.5, scale=100),
-              _n("every", "held every", "findet statt alle", "years", "Jahre", 1, 5, 1,
-                 integer=True),
-          )),
-    Group("events", "anchored", "continuous_local", "participation",
-          {"en": "Continuous local formats (estate districts)",
-           "de": "Verstetigte Formate vor Ort (Großsiedlungen)"}, (
-              _n("channels.local_anchor", "local anchor", "lokaler Anker",
-                 "intensity 0–3", "Intensität 0–3", 0, 3, 0.5),
-          ), ("districts",)),
-    Group("policies", "rent_brake", "rent_brake", "housing",
-          {"en": "Rent brake on re-lets (Mietpreisbremse)", "de": "Mietpreisbremse"}, (
-              _n("markup", "re-let rent at most", "Wiedervermietung höchstens",
-                 "% above the reference rent", "% über der Vergleichsmiete", 0, 30, 1,
-                 scale=100),
-          )),
-    Group("policies", "lower_cap", "lower_cap", "housing",
-          {"en": "Lower cap on rent rises (hypothetical)",
-           "de": "Niedrigere Kappungsgrenze (hypothetisch)"}, (
-              _n("cap", "sitting tenants' rent rise at most", "Mieterhöhung höchstens",
-                 "% in three years", "% in drei Jahren", 0, 15, 1, scale=100),
-          )),
-    Group("policies", "social_quota", "social_quota", "housing",
-          {"en": "New construction", "de": "Neubau"}, (
-              _n("dwellings", "new dwellings", "neue Wohnungen", "a year", "pro Jahr",
-                 0, 2000, 50, integer=True),
-              _n("social_quota", "social housing quota", "Sozialwohnungsquote", "%", "%",
-                 0, 100, 5, scale=100),
-          ), ("districts", "neighbourhoods")),
-    Group("policies", "unlock_underused", "unlock_underused", "housing",
-          {"en": "Unlock under-used homes (1950–79 houses of older owners)",
-           "de": "Untergenutzten Wohnraum mobilisieren (Häuser 1950–79 älterer Eigentümer)"}, (
-              _n("rate", "under-used houses yielding a flat", "untergenutzte Häuser mit neuer "
-                 "Wohnung", "% a year", "% pro Jahr", 0, 20, 1, scale=100),
-          )),
+    _g("events", "open_format", "baseline", "participation", (
+        _n("every", "every", "years", 1, 5, 1, integer=True),
+        _n("channels.outreach", "outreach", "intensity", 0, 3, 0.5),
+        _n("channels.social_media", "social_media", "intensity", 0, 3, 0.5),
+        _n("channels.local_anchor", "local_anchor_open", "intensity", 0, 3, 0.5),
+    )),
+    _g("events", "panel", "random_panels", "participation", (
+        _n("invite_share", "invite_share", "percent", 0, 10, 0.5, scale=100),
+        _n("every", "every", "years", 1, 5, 1, integer=True),
+    )),
+    _g("events", "anchored", "continuous_local", "participation", (
+        _n("channels.local_anchor", "local_anchor", "intensity", 0, 3, 0.5),
+    ), ("districts",)),
+    _g("policies", "rent_brake", "rent_brake", "housing", (
+        _n("markup", "markup", "above_reference", 0, 30, 1, scale=100),
+    )),
+    _g("policies", "lower_cap", "lower_cap", "housing", (
+        _n("cap", "cap", "in_three_years", 0, 15, 1, scale=100),
+    )),
+    _g("policies", "social_quota", "social_quota", "housing", (
+        _n("dwellings", "dwellings", "a_year", 0, 2000, 50, integer=True),
+        _n("social_quota", "social_quota", "percent", 0, 100, 5, scale=100),
+    ), ("districts", "neighbourhoods")),
+    _g("policies", "unlock_underused", "unlock_underused", "housing", (
+        _n("rate", "rate", "percent_a_year", 0, 20, 1, scale=100),
+    )),
 )
 """Every lever group, in the order the app shows them."""
 
@@ -256,27 +245,31 @@ def apply(scn: Scenario, values: Mapping[str, object], city: City) -> Scenario:
 def changes(start: Scenario, tried: Scenario, city: City, lang: str = "en") -> list[str]:
     """What ``tried`` changes against ``start`` in ``city``, one plain-language line per lever."""
     a, b = read(start, city), read(tried, city)
-    every = {"en": "all", "de": "alle"}[lang]
     lines = []
     for g in GROUPS:
         if not b[g.id]:
             if a[g.id]:
-                lines.append(f"{g.label[lang]}: {'aus' if lang == 'de' else 'off'}")
+                lines.append(f"{g.label[lang]}: {texts.t('off', lang)}")
             continue
         new = {k for k in (*(n.key for n in g.numbers), *g.places)
                if not a[g.id] or a[f"{g.id}.{k}"] != b[f"{g.id}.{k}"]}
-        parts = [f"{n.label[lang]} {_fmt(b[f'{g.id}.{n.key}'])} {n.unit[lang]}"
+        parts = [f"{n.label[lang]} {_fmt(b[f'{g.id}.{n.key}'], lang)} {n.unit[lang]}"
                  for n in g.numbers if n.key in new]
-        parts += [f"{PLACES[k][lang]} {', '.join(b[f'{g.id}.{k}']) or every}"  # type: ignore[arg-type]
+        parts += [f"{PLACES[k][lang]} "
+                  f"{', '.join(cast(list[str], b[f'{g.id}.{k}'])) or texts.t('all', lang)}"
                   for k in g.places if k in new and (a[g.id] or b[f"{g.id}.{k}"])]
         if not a[g.id] or parts:
             lines.append(f"{g.label[lang]}: " + (", ".join(parts) if parts else
-                                                 ("an" if lang == "de" else "on")))
+                                                 texts.t("on", lang)))
     return lines
 
 
-def _fmt(x: object) -> str:
-    return f"{x:g}" if isinstance(x, float) else str(x)
+def _fmt(x: object, lang: str) -> str:
+    """A lever's value as shown: whole numbers without decimals, others with what they have."""
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return str(x)
+    places = 0 if float(x).is_integer() else len(f"{x:g}".partition(".")[2])
+    return numformat.number(float(x), lang, places)
 
 
 def _revalidate(scn: Scenario, data: dict) -> Scenario:

@@ -12,14 +12,16 @@ import io
 import tomli_w
 
 from urbsim.inputs.scenario import Scenario
-from urbsim.interfaces.workshop import texts, views
+from urbsim.interfaces.workshop import numformat, table, texts, views
 from urbsim.interfaces.workshop.jobs import Result
+from urbsim.interfaces.workshop.table import Row
 
 
 def scenario_toml(tried: Scenario, base: Scenario | None, base_name: str | None, name: str,
-                  description: str, steps: int, households: int) -> str:
+                  description: str, steps: int, households: int, lang: str = "en") -> str:
     """A scenario file of ``tried``: ``extends`` the shipped ``base_name`` and states what
-    differs from it, or (without a shipped base) states everything."""
+    differs from it, or (without a shipped base) states everything; its opening comment in
+    ``lang``."""
     data = tried.model_dump(mode="json", exclude={"name", "description", "extends", "steps",
                                                   "households"})
     if base is not None:
@@ -28,25 +30,28 @@ def scenario_toml(tried: Scenario, base: Scenario | None, base_name: str | None,
     text = tomli_w.dumps({**head, "name": name, "description": description, "steps": steps,
                           "households": households, **_drop_none(data)})
     stamp = dt.date.today().isoformat()
-    return (f"# Tried in an urbsim workshop on {stamp}.\n"
-            f"# Run it: urbsim run THIS_FILE  ·  compare: urbsim compare {base_name or 'baseline'}"
-            f" THIS_FILE\n\n{text}")
+    return (f"# {texts.t('toml_head', lang, date=stamp)}\n"
+            f"# {texts.t('toml_run', lang, base=base_name or 'baseline')}\n\n{text}")
 
 
-def summary_html(title: str, start: str, lines: list[str], rows, names: tuple[str, str],
-                 base: Result, tried: Result, settings: dict, lang: str, sample: str = "") -> bytes:
-    """A self-contained page (bokeh inline, works offline): changes, headline table, the main
+def summary_html(title: str, heading: str, lines: list[str], rows: list[Row],
+                 names: tuple[str, str], base: Result, tried: Result, settings: dict, lang: str,
+                 sample: str = "", year0: int = 0) -> bytes:
+    """A self-contained page (bokeh inline, works offline): ``heading`` over the levers'
+    ``lines``, the headline table (its intervals under a details expander), the main
     indicators over time and who takes part; ``sample`` states a sample's weighting."""
     import panel as pn
     from bokeh.resources import INLINE
 
     changes = "\n".join(f"- {line}" for line in lines) or f"- {texts.t('no_change', lang)}"
     note = " ".join(filter(None, (texts.t("summary_note", lang, seeds=settings["seeds"],
-                                          households=f"{settings['households']:,}",
+                                          households=numformat.number(settings["households"],
+                                                                      lang),
                                           steps=settings["steps"]), sample)))
     shown = [k for k in ("d_low", "representation_gap", "turnout_open", "displaced")
              if k in views.plotted(base, tried)]
-    figures = [views.series_figure(base, tried, k, lang, names).opts(width=460, height=300)
+    figures = [views.series_figure(base, tried, k, lang, names, year0).opts(width=560,
+                                                                           height=300)
                for k in shown]
     held = views.formats_held(tried)
     if held:
@@ -54,8 +59,8 @@ def summary_html(title: str, start: str, lines: list[str], rows, names: tuple[st
         figures.append(views.participation(tried, fmt, lang).opts(width=920, height=320))
     page = pn.Column(
         pn.pane.Markdown(f"# {title}\n\n{dt.date.today().isoformat()} · "
-                         f"{texts.t('changes', lang, start=start)}:\n\n{changes}\n\n*{note}*"),
-        pn.pane.HTML(views.headline_table(rows, lang, names)),
+                         f"{heading}:\n\n{changes}\n\n*{note}*"),
+        pn.pane.HTML(table.html_table(rows, lang, names)),
         pn.GridBox(*figures, ncols=2),
     )
     buf = io.BytesIO()

@@ -1,23 +1,23 @@
-"""The workshop's figures and tables: pure functions of finished results (:mod:`.jobs`).
+"""The workshop's figures: pure functions of finished results (:mod:`.jobs`), in the page's
+language (names from :mod:`.texts`, numbers by :mod:`.plotlocale`).
 
 Values are means over seeds; flows (turnout, participation) are summed over the last
-``LAST`` years, states (shares, rents, vacancy) taken at the end, as in :mod:`urbsim.analysis.summary`.
-A run of a sample of a city gives counts of the sample: :func:`weighted` scales them up.
+``LAST`` years, states (shares, rents, vacancy) taken at the end, as in
+:mod:`urbsim.analysis.summary`. A run of a sample of a city gives counts of the sample:
+:func:`weighted` scales them up.
 """
 
 from __future__ import annotations
-
-import html
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from urbsim.analysis.compare import PLOTTED, contrast, figure, frame
+from urbsim.analysis.compare import PLOTTED, bands
 from urbsim.analysis.maps import area_map
-from urbsim.analysis.summary import fmt, reduce
+from urbsim.analysis.summary import FLOWS
 from urbsim.inputs.city import City
-from urbsim.interfaces.workshop import texts
+from urbsim.interfaces.workshop import plotlocale, texts
 from urbsim.interfaces.workshop.jobs import Result
 
 LAST = 10
@@ -37,31 +37,6 @@ def weighted(result: Result, weight: float) -> Result:
     return Result(result.runs, series)
 
 
-def headline_rows(base: Result, tried: Result, lang: str, names=("baseline", "tried")):
-    """Rows ``(indicator, baseline, tried, difference [CI], verdict)`` of the headline table."""
-    rows = []
-    for d in contrast(reduce(base.series, LAST), reduce(tried.series, LAST), names):
-        scale = max(abs(d.base), abs(d.other)) if np.isfinite(d.base + d.other) else None
-        rows.append((texts.indicator(d.indicator, lang), fmt(d.base, scale=scale),
-                     fmt(d.other, scale=scale), d.interval, texts.verdict(d.verdict, lang)))
-    return rows
-
-
-def posterior_rows(bases: list[Result], tried: list[Result], lang: str):
-    """Rows ``(indicator, baseline, tried, difference [95% over draws and seeds], draws clearly
-    + / −, verdict)`` over posterior draws (:func:`urbsim.analysis.robust.robust`)."""
-    from urbsim.analysis.robust import robust
-
-    rows = []
-    for r in robust([reduce(b.series, LAST) for b in bases],
-                    [reduce(t.series, LAST) for t in tried]):
-        scale = max(abs(r.base), abs(r.other)) if np.isfinite(r.base + r.other) else None
-        rows.append((texts.indicator(r.indicator, lang), fmt(r.base, scale=scale),
-                     fmt(r.other, scale=scale), r.interval, r.signs,
-                     texts.verdict(r.verdict, lang)))
-    return rows
-
-
 def pooled(results: list[Result]) -> Result:
     """One result of several (posterior draws): their runs one after another along ``seed``
     (relabelled 0, 1, ...), so that means over seeds are means over draws and seeds."""
@@ -73,27 +48,6 @@ def pooled(results: list[Result]) -> Result:
         return out.assign_coords(seed=np.arange(out.sizes["seed"]))
 
     return Result(cat([r.runs for r in results]), cat([r.series for r in results]))
-
-
-def headline_table(rows, lang: str, names: tuple[str, str]) -> str:
-    """The headline rows as an HTML table (plain text: readable in the page and the minutes);
-    rows over posterior draws (:func:`posterior_rows`) have the sign shares too."""
-    posterior = bool(rows) and len(rows[0]) == 6
-    head = [texts.t("col_indicator", lang), *names,
-            texts.t("col_diff_draws" if posterior else "col_diff", lang),
-            *([texts.t("col_signs", lang)] if posterior else []), texts.t("col_verdict", lang)]
-    cells = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>"
-                   for r in rows)
-    return (f'<table class="urbsim-headline"><thead><tr>{cells}</tr></thead>'
-            f"<tbody>{body}</tbody></table>{_STYLE}")
-
-
-_STYLE = """<style>
-table.urbsim-headline { border-collapse: collapse; font: 14px sans-serif; }
-table.urbsim-headline th, table.urbsim-headline td { padding: 3px 10px; border-bottom: 1px solid #ddd; }
-table.urbsim-headline td:not(:first-child) { text-align: right; }
-</style>"""
 
 
 def map_values(result: Result, what: str, milieu: str, step: int = -1) -> np.ndarray:
@@ -117,32 +71,86 @@ def map_values(result: Result, what: str, milieu: str, step: int = -1) -> np.nda
         return (part / reached.where(reached > 0) * 100).values
 
 
-def city_map(city: City, frames: dict[int, np.ndarray], label: str, year: str,
-             diverging: bool = False):
-    """The city coloured by one value per neighbourhood in each year of ``frames`` (a slider
-    named ``year``, at the last year first; one colour scale for all), on its polygons where
-    it has them, else on its network (:func:`urbsim.analysis.maps.area_map`; hover: name,
-    district, value)."""
+def _hv():
+    """HoloViews with its bokeh backend loaded (options need a plotting extension)."""
     import holoviews as hv
+    import holoviews.plotting.bokeh  # registers the backend
 
-    values = np.concatenate(list(frames.values()))
-    finite = values[np.isfinite(values)]
+    return hv
+
+
+def city_map(city: City, values: np.ndarray, label: str, title: str, lang: str,
+             clim: tuple[float, float] | None = None, diverging: bool = False):
+    """The city coloured by one value per neighbourhood, on its polygons where it has them,
+    else on its network (:func:`urbsim.analysis.maps.area_map`): the colour bar titled
+    ``label`` (the measure and its unit), the names and the value on hover, in ``lang``."""
+    _hv()
     colours: dict = {"cmap": "RdBu_r" if diverging else "viridis"}
-    if finite.size:
+    if clim is not None:
+        colours["clim"] = clim
+    element = area_map(city, values, label, title=title, width=600, height=390, xaxis=None,
+                       yaxis=None, clabel=label,
+                       hooks=[plotlocale.hook(lang, hide=("x", "y"))], **colours)
+    return element.redim.label(neighbourhood=texts.t("neighbourhood", lang),
+                               district=texts.t("district", lang))
+
+
+def colour_limits(frames: list[np.ndarray], diverging: bool) -> tuple[float, float] | None:
+    """One colour scale for all years of a map (symmetric around 0 for changes)."""
+    values = np.concatenate(frames)
+    finite = values[np.isfinite(values)]
+    if not finite.size:
+        return None
+    if diverging:
         lim = float(np.abs(finite).max()) or 1.0
-        colours["clim"] = (-lim, lim) if diverging else (float(finite.min()), float(finite.max()))
-    title = f"{label}, {{dimensions}}"  # the year, filled in by holoviews
-    dim = hv.Dimension("year", label=year, values=list(frames), default=max(frames))
-    return hv.DynamicMap(lambda k: area_map(city, frames[k], "value", title=title, width=640,
-                                            height=520, xaxis=None, yaxis=None, **colours),
-                         kdims=[dim])
+        return -lim, lim
+    low, high = float(finite.min()), float(finite.max())
+    return (low, high) if high > low else (low - 1, high + 1)
 
 
-def series_figure(base: Result, tried: Result, indicator: str, lang: str,
-                  names: tuple[str, str]):
-    """An indicator over time in both scenarios, with 95 % bands over seeds."""
-    df = frame({names[0]: base.series, names[1]: tried.series})
-    return figure(df, indicator, texts.indicator(indicator, lang)).opts(width=700, height=380)
+def series_frame(result: Result, key: str, year0: int = 0) -> pd.DataFrame:
+    """``key`` per year: the mean over seeds and its 95 % band (``low``, ``high``); a flow
+    (:data:`urbsim.analysis.summary.FLOWS`) has no value in the starting year and is not
+    drawn there."""
+    if key not in result.series:
+        return pd.DataFrame(columns=["year", "value", "low", "high"])
+    b = bands(result.series[[key]])
+    df = pd.DataFrame({"year": b.step.values + year0, "value": b[key].values,
+                       "low": b[f"{key}_low"].values, "high": b[f"{key}_high"].values})
+    if key in FLOWS:
+        df = df[b.step.values > 0]
+    return df.dropna().reset_index(drop=True)
+
+
+COLOURS = ("#1f77b4", "#d62728")
+"""The compared result's colour and the shown result's."""
+
+
+def series_figure(base: Result, tried: Result, key: str, lang: str, names: tuple[str, str],
+                  year0: int = 0):
+    """An indicator over the years in both results, each a line with its 95 % band over
+    seeds; the legend outside the plot, numbers in ``lang``."""
+    hv = _hv()
+
+    label = texts.indicator(key, lang)
+    year = hv.Dimension("year", label=texts.t("year", lang))
+    value = hv.Dimension("value", label=label)
+    who = hv.Dimension("scenario", label=texts.t("scenario", lang))
+    layers = []
+    for name, result, colour in zip(names, (base, tried), COLOURS, strict=True):
+        df = series_frame(result, key, year0).assign(scenario=name)
+        if df.empty:
+            continue
+        layers += [
+            hv.Area(df, kdims=[year], vdims=["low", "high"], label=name).opts(
+                color=colour, alpha=0.2, line_width=0),
+            hv.Curve(df, kdims=[year], vdims=[value, who], label=name).opts(
+                color=colour, line_width=2, tools=["hover"]),
+            hv.Scatter(df, kdims=[year], vdims=[value], label=name).opts(color=colour, size=6),
+        ]
+    return hv.Overlay(layers).opts(
+        title=label, width=640, height=330, legend_position="right", ylabel="",
+        xlabel=texts.t("year", lang), hooks=[plotlocale.hook(lang, years=True)])
 
 
 def plotted(base: Result, tried: Result) -> list[str]:
@@ -152,16 +160,19 @@ def plotted(base: Result, tried: Result) -> list[str]:
 
 
 def milieu_mix(result: Result, lang: str):
-    """Milieu shares per district at the end (stacked bars)."""
-    import hvplot.pandas  # noqa: F401 - registers .hvplot
+    """Milieu shares per district at the end (stacked bars, the legend outside)."""
+    hv = _hv()
 
     hh = result.runs.households.isel(step=-1).mean("seed")
     by = hh.groupby(result.runs.neighbourhood_district.rename("district")).sum("neighbourhood")
     share = by / by.sum("milieu") * 100
     df = share.to_dataframe("share").reset_index()
-    return df.hvplot.barh(x="district", y="share", by="milieu", stacked=True, width=700,
-                          height=420, legend="right", xlabel=texts.t("district", lang),
-                          ylabel=texts.t("share", lang), title=texts.t("tab_mix", lang))
+    dims = [hv.Dimension("district", label=texts.t("district", lang)),
+            hv.Dimension("milieu", label=texts.t("milieu", lang))]
+    return hv.Bars(df, kdims=dims, vdims=[hv.Dimension("share", label=texts.t("share", lang))]
+                   ).opts(stacked=True, invert_axes=True, width=640, height=400,
+                          legend_position="right", tools=["hover"],
+                          title=texts.t("tab_mix", lang), hooks=[plotlocale.hook(lang)])
 
 
 def participation_frame(result: Result, format: str, lang: str) -> pd.DataFrame:
@@ -180,14 +191,17 @@ def participation_frame(result: Result, format: str, lang: str) -> pd.DataFrame:
 
 
 def participation(result: Result, format: str, lang: str):
-    """Who takes part against who lives here (grouped bars by milieu)."""
-    import hvplot.pandas  # noqa: F401 - registers .hvplot
+    """Who takes part against who lives here (grouped bars by milieu, the legend outside)."""
+    hv = _hv()
 
     df = participation_frame(result, format, lang)
-    return df.hvplot.bar(x="milieu", y="share", by="group", width=760, height=380, rot=0,
-                         ylabel=texts.t("share", lang), legend="top_right", xlabel="",
-                         title=f"{texts.pick(texts.FORMATS[format], lang)}: "
-                               f"{texts.t('tab_part', lang)}").opts(multi_level=False)
+    dims = [hv.Dimension("milieu", label=texts.t("milieu", lang)),
+            hv.Dimension("group", label=" ")]
+    return hv.Bars(df, kdims=dims, vdims=[hv.Dimension("share", label=texts.t("share", lang))]
+                   ).opts(width=680, height=360, legend_position="right", tools=["hover"],
+                          multi_level=False, xlabel="", color="group", cmap=list(COLOURS[::-1]),
+                          title=f"{texts.pick(texts.FORMATS[format], lang)}: "
+                                f"{texts.t('tab_part', lang)}", hooks=[plotlocale.hook(lang)])
 
 
 def formats_held(result: Result) -> list[str]:
@@ -195,4 +209,3 @@ def formats_held(result: Result) -> list[str]:
     window = result.runs.isel(step=slice(-LAST, None))
     reached = window.reached.sum(("step", "neighbourhood", "milieu", "seed"))
     return [str(f) for f, n in zip(reached.format.values, reached.values, strict=True) if n > 0]
-
