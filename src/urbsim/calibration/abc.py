@@ -70,23 +70,39 @@ class Posterior:
         return self.particles.iloc[index].reset_index(drop=True)
 
 
+SPACE = "log-bounds-in-log-space"
+"""pyabc's parameter space (see :func:`prior`), part of the database's name: a run stored in
+another space is not resumed."""
+
+
 def prior(problem: Problem):
-    """The pyabc prior: independent uniforms (log-uniforms) over the bounds."""
+    """The pyabc prior: independent uniforms over the bounds, of the logarithm where the
+    bounds are ``log``. pyabc samples and perturbs that space (:func:`natural` maps back): a
+    log-uniform prior in the natural space, with pyabc's symmetric Gaussian kernel, weighs
+    each particle by up to ``high / low`` per such parameter, and with three of them the
+    effective sample size fell from 500 to 17 in one generation."""
     import pyabc
 
-    return pyabc.Distribution(**{
-        k: pyabc.RV("loguniform", b.low, b.high) if b.log else pyabc.RV("uniform", b.low,
-                                                                         b.high - b.low)
-        for k, b in problem.bounds.items()})
+    def rv(b: Bounds):
+        low, high = (np.log(b.low), np.log(b.high)) if b.log else (b.low, b.high)
+        return pyabc.RV("uniform", low, high - low)
+
+    return pyabc.Distribution(**{k: rv(b) for k, b in problem.bounds.items()})
+
+
+def natural(bounds: dict[str, Bounds], values: dict[str, float]) -> dict[str, float]:
+    """Parameter values from pyabc's space (the logarithm where the bounds are ``log``)."""
+    return {k: float(np.exp(v)) if bounds[k].log else float(v) for k, v in values.items()}
 
 
 def run(problem: Problem, db: Path, population: int, generations: int, budget: int,
         min_epsilon: float, workers: int = 1, scheduler: str | None = None,
         on_generation: Callable[[int, float, int], None] | None = None,
-        alpha: float = 0.5) -> Posterior:
+        alpha: float = 0.5, kernel_scale: float = 2.0) -> Posterior:
     """Run ABC-SMC, or resume the run stored in ``db``, until ``generations`` generations in
     all, ``budget`` simulations in all, or an epsilon of ``min_epsilon``, each generation's
-    epsilon the ``alpha`` quantile of the last one's distances;
+    epsilon the ``alpha`` quantile of the last one's distances, particles perturbed by a
+    Gaussian kernel scaled by ``kernel_scale``;
     ``on_generation(generation, epsilon, simulations)`` after each."""
     import pyabc
 
@@ -99,16 +115,18 @@ def run(problem: Problem, db: Path, population: int, generations: int, budget: i
             sampler = (pyabc.sampler.SingleCoreSampler() if workers == 1 and scheduler is None
                        else _dask(scheduler) if scheduler is not None
                        else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers))
-            abc = pyabc.ABCSMC(_Model(problem.simulate), prior(problem),
+            abc = pyabc.ABCSMC(_Model(problem.simulate, problem.bounds), prior(problem),
                                _Distance(problem.distance), population_size=population,
-                               sampler=sampler, eps=pyabc.QuantileEpsilon(alpha=alpha))
+                               sampler=sampler, eps=pyabc.QuantileEpsilon(alpha=alpha),
+                               transitions=pyabc.MultivariateNormalTransition(
+                                   scaling=kernel_scale))
             if done:
                 abc.load(url, 1)
             else:
                 abc.new(url, {})
             abc.run(max_nr_populations=generations - done, minimum_epsilon=min_epsilon,
                     max_total_nr_simulations=budget)
-    return posterior(db)
+    return posterior(db, problem.bounds)
 
 
 class _Progress(logging.Handler):
@@ -141,8 +159,8 @@ class _Progress(logging.Handler):
                 self.call(self.done, self.epsilon, self.spent)
 
 
-def posterior(db: Path) -> Posterior:
-    """The last generation stored in ``db``."""
+def posterior(db: Path, bounds: dict[str, Bounds]) -> Posterior:
+    """The last generation stored in ``db``, its parameters in their natural space."""
     import pyabc
 
     with warnings.catch_warnings():
@@ -151,6 +169,7 @@ def posterior(db: Path) -> Posterior:
         frame, weights = history.get_distribution(m=0, t=history.max_t)
         pops = history.get_all_populations()
     weights = np.asarray(weights, float)
+    frame = pd.DataFrame({k: np.exp(frame[k]) if bounds[k].log else frame[k] for k in frame})
     return Posterior(frame.reset_index(drop=True), weights, float(pops["epsilon"].iloc[-1]),
                      float(1.0 / np.sum(weights ** 2)), int(history.max_t + 1),
                      int(history.total_nr_simulations))
@@ -180,13 +199,14 @@ def _dask(address: str):
 
 
 class _Model:
-    """A picklable pyabc model around a simulator."""
+    """A picklable pyabc model around a simulator (parameters from pyabc's space)."""
 
-    def __init__(self, simulate: Callable[[dict[str, float]], dict[str, float]]) -> None:
-        self.simulate = simulate
+    def __init__(self, simulate: Callable[[dict[str, float]], dict[str, float]],
+                 bounds: dict[str, Bounds]) -> None:
+        self.simulate, self.bounds = simulate, bounds
 
     def __call__(self, parameter) -> dict[str, float]:
-        return self.simulate({k: float(v) for k, v in dict(parameter).items()})
+        return self.simulate(natural(self.bounds, dict(parameter)))
 
 
 class _Distance:
@@ -265,7 +285,7 @@ def database(cal: Calibration) -> Path:
     import hashlib
 
     a = cal.config.abc
-    key = f"{cal.digest}:{a.households}:{a.seed_list}:{a.population}"
+    key = f"{cal.digest}:{a.households}:{a.seed_list}:{a.population}:{SPACE}"
     path = cal.file(a.storage)
     return path.with_name(f"{path.stem}-{hashlib.sha256(key.encode()).hexdigest()[:12]}"
                           f"{path.suffix}")

@@ -339,7 +339,7 @@ def _abc(cal, workers: int | None, scheduler: str | None, report: Path | None) -
     n = workers or a.workers
     problem = abc_mod.urbsim_problem(cal, a.households, a.seed_list,
                                      threads=1 if scheduler else max(1, (os.cpu_count() or 1) // n))
-    done = abc_mod.posterior(db).generations if db.exists() else 0
+    done = abc_mod.posterior(db, problem.bounds).generations if db.exists() else 0
     if done:
         _err().print(f"resuming {db.name} after generation {done}", highlight=False)
     t0 = time.monotonic()
@@ -356,7 +356,7 @@ def _abc(cal, workers: int | None, scheduler: str | None, report: Path | None) -
                              f"{_clock(time.monotonic() - t0)} elapsed", highlight=False)
 
         post = abc_mod.run(problem, db, a.population, a.generations, a.budget, a.min_epsilon,
-                           n, scheduler, step, a.alpha)
+                           n, scheduler, step, a.alpha, a.kernel_scale)
     _err().print(f"posterior: generation {post.generations}, epsilon {post.epsilon:.3g}, "
                  f"effective sample size {post.ess:.0f} of {len(post.particles)}, "
                  f"{post.simulations:,} simulations", highlight=False)
