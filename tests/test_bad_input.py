@@ -213,7 +213,8 @@ EXPERIMENT_CASES = {
                               EXPERIMENT, ["output.indicators[0]", "'happiness'"]),
     "exp-unknown-variable": ({EXPERIMENT: EXP + '[output]\nvariables = ["wealth"]\n'}, EXPERIMENT,
                           ["output.variables[0]", "'wealth'"]),
-    "exp-analysis-not-kept": ({EXPERIMENT: EXP + '[output]\nindicators = ["moves"]\n'},
+    "exp-analysis-not-kept": ({EXPERIMENT: EXP + '[output]\nindicators = ["moves"]\n'
+                                            '[analysis]\nindicators = ["d_low"]\n'},
                               EXPERIMENT, ["analysis.indicators[0]", "not kept"]),
     "exp-syntax": ({EXPERIMENT: "seeds = [\n"}, EXPERIMENT, ["TOML syntax error"]),
     "exp-missing-file": ({}, "absent.toml", ["absent.toml", "no such file",

@@ -110,7 +110,7 @@ def test_an_experiment_over_posterior_draws(tmp_path):
 
 @pytest.mark.parametrize(("extra", "words"), [
     ('[parameters."moving.mobility_scale"]\nlow = 1\nhigh = 2\n', "give none"),
-    ("", "no such posterior"),
+    ("", "no such file; expected a posterior table"),
 ])
 def test_bad_posterior_designs(tmp_path, extra, words):
     from urbsim.experiment import plan
