@@ -422,7 +422,7 @@ def test_deutsch_has_no_english_and_german_numbers_on_page_and_axes(server, page
         for label, big, small in seen["hovers"]:
             if label != "Jahr":
                 assert (big, small) == ("1.235", "0,123"), (tab, label)
-    page.screenshot(path=shots / "workshop-deutsch-map.png")
+    page.screenshot(path=shots / "workshop-deutsch-glossary.png")
 
 
 def test_run_and_progress_fit_a_projector_and_run_is_disabled_while_running(server, page):
