@@ -173,8 +173,7 @@ def file_name(value: str) -> str:
     """``value`` if it can name a file on every system urbsim runs on: no control or format
     characters (newline, escape, NUL, bidi marks), no path separators, not ``.`` or ``..``,
     at most 200 bytes in UTF-8 (file systems allow 255; room is left for suffixes)."""
-    bad = [c for c in value if unicodedata.category(c) in ("Cc", "Cf")]
-    if bad:
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
         raise ValueError(f"expected a name without control characters, got {short(value)}")
     if "/" in value or "\\" in value or (value and not value.strip(".")):
         raise ValueError("expected a name that is not a path (no '/', '\\', '.' or '..'), "

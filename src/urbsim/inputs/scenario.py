@@ -108,7 +108,8 @@ def resolve(name_or_path: str | Path, base: Path = Path()) -> Path:
 
 
 def _hint(name: str) -> str:
-    """`` (did you mean 'rent_brake'?)`` for a near miss of a shipped name, else the list."""
+    """``; did you mean 'rent_brake'?`` for a near miss of a shipped name, else the list of
+    shipped names."""
     import difflib
 
     names = shipped()
