@@ -451,7 +451,7 @@ def test_run_and_progress_fit_a_projector_and_run_is_disabled_while_running(serv
 
 def test_the_server_log_has_no_replace_warnings(server, page):
     """Switching language, tabs, the map's measure and year and running again leave no
-    HoloViews "could not be replaced" warning in the server's log."""
+    HoloViews "could not be replaced" warning and no failed callback in the server's log."""
     _open(page, server)
     page.locator(".urbsim-tabs button", has_text="Map").click()
     page.locator(".bk-Canvas:visible").first.wait_for(timeout=30_000)
@@ -465,3 +465,4 @@ def test_the_server_log_has_no_replace_warnings(server, page):
     page.wait_for_timeout(1000)
     log = server[2].read_text()
     assert "could not be replaced" not in log, log[-3000:]
+    assert "Callback failed" not in log, log[-3000:]  # e.g. the tab title set without the lock

@@ -157,12 +157,28 @@ class Page:
         for key, view in self.views.items():
             view.visible = key == self.tab_bar.value
 
+    @staticmethod
+    def _title(title: str) -> None:
+        """The browser tab's title. In a served session it changes on the next tick, under
+        the document's lock: set from a widget's callback (a change of language) Bokeh
+        raised "_pending_writes should be non-None" and the page stayed half translated."""
+        doc = pn.state.curdoc
+        if doc is None:
+            return
+        if doc.session_context is None:
+            doc.title = title
+            return
+
+        def retitle() -> None:
+            doc.title = title
+
+        doc.add_next_tick_callback(retitle)
+
     def _label(self) -> None:
         """Every label in the current language."""
         L = self.lang
         self.header.object = f"### {texts.t('title', L)}"
-        if pn.state.curdoc is not None:
-            pn.state.curdoc.title = texts.t("title", L)
+        self._title(texts.t("title", L))
         self.start_select.name = texts.t("start", L)
         self._start_options()
         self.upload.name = texts.t("upload", L)
