@@ -66,7 +66,8 @@ def test_many_parameters_keep_the_sample_effective(tmp_path, scale, effective):
     post = abc.run(abc.Problem(bounds, dict, dist), tmp_path / "abc.db", population=500,
                    generations=4, budget=100_000, min_epsilon=0.0, kernel_scale=scale)
     assert (post.ess > 100) is effective, post.ess
-    assert abs(post.mean()["x3"] - 0.5) < 0.1
+    if effective:  # degenerate weights make the mean a matter of a few particles
+        assert abs(post.mean()["x3"] - 0.5) < 0.1
 
 
 def test_log_parameters_keep_the_sample_effective(tmp_path):
