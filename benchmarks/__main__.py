@@ -7,7 +7,10 @@ Prints a table per benchmark and writes ``benchmarks/results.md`` (with the mach
    agents, radius 1, happy with ≥ 3 like neighbours; large: 100×100, 8,000 agents, radius 2,
    ≥ 8), 20 steps, building the model plus the steps timed, median of ``--repeat`` seeded runs:
    urbsim's engine in its Schelling configuration against plain Mesa 3.5
-   (``benchmarks/mesa_schelling.py``).
+   (``benchmarks/mesa_schelling.py``) and against the yardstick, the same rules as one plain
+   numba kernel (``benchmarks/yardstick.py``): urbsim recording every step against the
+   yardstick computing the same outputs, and urbsim recording the final step only against
+   the yardstick recording nothing.
 2. ``scaling``: the full model (calibrated baseline) with 10k, 100k and 1M households on 1,000
    neighbourhoods, 50 steps, each in a fresh process: wall time of the steps, household-updates
    per second, peak memory (the process's maximum resident set).
@@ -43,22 +46,26 @@ PUBLISHED = "Agents.jl is 26.7× faster than Mesa 3.2 on the large Schelling cas
 def schelling(repeat: int, steps: int, quick: bool) -> tuple[list[dict], list[dict]]:
     """The cases' rows, and where urbsim's time goes on the last (largest) case: building the
     city, building the model, and each phase of the steps (median milliseconds of the runs)."""
+    from benchmarks import yardstick
     from benchmarks.mesa_schelling import SchellingModel
     from urbsim.engine.model import UrbanModel
     from urbsim.inputs import schelling as sch
 
     parts: list[dict[str, float]] = []
 
-    def engine(w, h, n, k, r, seed):
+    def engine(w, h, n, k, r, seed, record=1):
         t0 = time.perf_counter()
         city, ms, params = sch.setup(w, h, agents=n, threshold=k, radius=r, mode="count")
         t1 = time.perf_counter()
-        model = UrbanModel(params, city=city, milieus=ms, seed=seed, expected_steps=steps)
+        model = UrbanModel(params, city=city, milieus=ms, seed=seed, expected_steps=steps,
+                           record=record)
         t2 = time.perf_counter()
         for _ in range(steps):
             model.step()
-        parts.append({"building the grid city": t1 - t0, "building the model": t2 - t1}
-                     | {f"steps: {k}": v for k, v in model.timings.items()})
+        model.recorded()  # the final step, where the level skipped it
+        if record == 1:
+            parts.append({"building the grid city": t1 - t0, "building the model": t2 - t1}
+                         | {f"steps: {k}": v for k, v in model.timings.items()})
         return model
 
     def mesa(w, h, n, k, r, seed):
@@ -70,14 +77,24 @@ def schelling(repeat: int, steps: int, quick: bool) -> tuple[list[dict], list[di
     rows = []
     cases = {"small": (12, 12, 60, 3, 1)} if quick else SCHELLING
     engine(*cases[next(iter(cases))], 0)  # load the kernels
+    yardstick.load()
     for name, case in cases.items():
         parts.clear()
-        times = _interleaved({"urbsim": partial(engine, *case), "Mesa": partial(mesa, *case)},
-                             repeat)
+        t = _interleaved({"urbsim": partial(engine, *case),
+                          "urbsim final": partial(engine, *case, record="final"),
+                          "yardstick": partial(yardstick.yardstick, *case, steps=steps),
+                          "bare": partial(yardstick.yardstick, *case, steps=steps,
+                                          record=False),
+                          "Mesa": partial(mesa, *case)}, repeat)
         rows.append({"case": name, "grid": f"{case[0]}×{case[1]}", "agents": case[2],
                      "radius": case[4], "min like": case[3],
-                     "urbsim (ms)": times["urbsim"] * 1e3, "Mesa (ms)": times["Mesa"] * 1e3,
-                     "Mesa / urbsim": times["Mesa"] / times["urbsim"]})
+                     "urbsim (ms)": t["urbsim"] * 1e3, "Mesa (ms)": t["Mesa"] * 1e3,
+                     "Mesa / urbsim": t["Mesa"] / t["urbsim"],
+                     "yardstick (ms)": t["yardstick"] * 1e3,
+                     "urbsim / yardstick": t["urbsim"] / t["yardstick"],
+                     "urbsim final (ms)": t["urbsim final"] * 1e3,
+                     "bare yardstick (ms)": t["bare"] * 1e3,
+                     "urbsim final / bare": t["urbsim final"] / t["bare"]})
     return rows, _where(parts)
 
 

@@ -131,6 +131,20 @@ def test_sweep_completes_and_equals_single_runs(reference):
     np.testing.assert_array_equal(h0[0], h0[1])
 
 
+def test_a_recording_level_keeps_the_same_values_at_its_steps(reference, tmp_path):
+    """``[output] record``: the store keeps the steps the level keeps, with the values of the
+    full sweep there; another level is another experiment (not resumed from the full one)."""
+    p, path, _ = reference
+    sparse = plan.load(write(tmp_path, SMALL.replace("[output]\n", "[output]\nrecord = 2\n")))
+    assert sparse.digest != p.digest and sparse.recorded.tolist() == [0, 2, 3]
+    sweep.run(sparse, tmp_path / "sparse.zarr", workers=1)
+    full, kept = store.load(path), store.load(tmp_path / "sparse.zarr")
+    assert kept.step.values.tolist() == [0, 2, 3] and kept.attrs["record"] == "2"
+    for name in (*p.spec.output.indicators, "households"):
+        np.testing.assert_array_equal(kept[name].values, full[name].sel(step=[0, 2, 3]).values,
+                                      err_msg=name)
+
+
 def test_one_worker_gives_the_same_store(reference, tmp_path):
     p, path, _ = reference
     sweep.run(p, tmp_path / "one.zarr", workers=1)

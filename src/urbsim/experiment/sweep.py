@@ -150,8 +150,9 @@ def _submit_all(client, plan: Plan, path: Path, todo: list, retries: int, thread
         i, j, k = idx
         return client.submit(worker.execute, str(path), plan.digest, idx, params[i],
                              plan.overrides(j), int(plan.seeds[k]), plan.steps, spec.indicators,
-                             spec.variable_names, threads, key=f"urbsim-run-{i}-{j}-{k}-{plan.digest}",
-                             retries=retries, pure=False)
+                             spec.variable_names, threads, spec.record,
+                             key=f"urbsim-run-{i}-{j}-{k}-{plan.digest}", retries=retries,
+                             pure=False)
 
     pending = iter(todo)
     first = [submit(idx) for _, idx in zip(range(window), pending, strict=False)]

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from urbsim.common.recording import Level
 from urbsim.experiment import store
 from urbsim.inputs.milieus import SEGMENTS
 from urbsim.inputs.params import FORMATS, ModelParams, update
@@ -29,8 +30,10 @@ _LOCK = threading.Lock()
 
 def execute(path: str, digest: str, index: tuple[int, int, int], params: ModelParams,
             overrides: dict, seed: int, steps: int, indicators: tuple[str, ...],
-            variables: tuple[str, ...], threads: int) -> tuple[int, int, int]:
-    """One run with ``threads`` numba threads, written into its region of the store."""
+            variables: tuple[str, ...], threads: int, record: Level = 1
+            ) -> tuple[int, int, int]:
+    """One run with ``threads`` numba threads, recorded at level ``record``, written into
+    its region of the store."""
     import numba
 
     from urbsim.analysis.summary import indicators as compute
@@ -39,8 +42,9 @@ def execute(path: str, digest: str, index: tuple[int, int, int], params: ModelPa
     with _LOCK:
         # numba.config sets its options at run time, unseen by type checkers
         numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
-        model = runner.simulate(update(params, overrides) if overrides else params, seed, steps)
-    data = model.recorder.arrays()
+        model = runner.simulate(update(params, overrides) if overrides else params, seed, steps,
+                                record=record)
+    data = model.recorded()
     values = compute(data, model.milieus.codes, SEGMENTS, FORMATS)
     store.write_run(Path(path), digest, index, np.stack([values[k] for k in indicators]),
                     {f: data[f] for f in variables})

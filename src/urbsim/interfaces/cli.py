@@ -34,6 +34,10 @@ Households = Annotated[int | None, typer.Option(min=1, help="households [default
                                                             "scenario's]")]
 Workers = Annotated[int | None, typer.Option(min=1, help="parallel processes [default: "
                                                          "min(seeds, cores)]")]
+Record = Annotated[str | None, typer.Option(
+    help="which steps to keep: every K-th (1: all; step 0 and the last always) or \"final\", "
+         "the last only; headline flows then average the kept steps of the last years "
+         "[default: the scenario's record]")]
 
 
 def _version(value: bool) -> None:
@@ -64,6 +68,7 @@ def run(
              "the next free name]")] = None,
     workers: Workers = None,
     overwrite: Annotated[bool, typer.Option(help="replace an existing --out")] = False,
+    record: Record = None,
 ) -> None:
     """Run a scenario over several seeds and print its headline indicators.
 
@@ -77,7 +82,7 @@ def run(
     from urbsim.inputs.consistency import prepare
 
     with _guard():
-        scn, n_steps = prepare(scenario, households, steps)
+        scn, n_steps = prepare(scenario, households, steps, record)
         if out is None:
             out = files.free_path(Path("results") / f"{scn.name}.zarr")
         suffix = out.suffix.lower()
@@ -118,6 +123,7 @@ def compare(
     posterior_file: Annotated[Path, typer.Option(
         help="--posterior: the posterior table (urbsim calibrate --abc)")] = Path(
         "calibration/posterior.csv"),
+    record: Record = None,
 ) -> None:
     """Compare two scenarios (or stored results) seed by seed.
 
@@ -137,10 +143,10 @@ def compare(
             files.check_target(plot, overwrite=True)
         if posterior is not None:
             _robust(baseline, other, posterior, posterior_file, seeds or 4, seed, steps,
-                    households, workers, last)
+                    households, workers, last, record)
             return
         runs = cmp.runs(baseline, other, seeds=seeds, seed=seed, steps=steps,
-                        households=households,
+                        households=households, record=record,
                         simulate=lambda scn, s, n: _simulate(scn, s, n, workers))
         (name_a, a), (name_b, b) = runs.items()
         diffs = cmp.differences(a, b, last, (name_a, name_b))
@@ -159,7 +165,8 @@ def compare(
 
 
 def _robust(baseline: str, other: str, n: int, path: Path, seeds: int, seed: int,
-            steps: int | None, households: int | None, workers: int | None, last: int) -> None:
+            steps: int | None, households: int | None, workers: int | None, last: int,
+            record: str | None) -> None:
     """``compare --posterior``: both scenarios over ``n`` posterior draws × ``seeds``."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
     from rich.table import Table
@@ -171,7 +178,7 @@ def _robust(baseline: str, other: str, n: int, path: Path, seeds: int, seed: int
     from urbsim.inputs.params import update
 
     draws = robust.draws(path, n, seed)
-    scns = [prepare(arg, households, steps) for arg in (baseline, other)]
+    scns = [prepare(arg, households, steps, record) for arg in (baseline, other)]
     seed_list = list(range(seed, seed + seeds))
     heads: list[list] = [[], []]
     with Progress(f"{scns[1][0].name} against {scns[0][0].name} · {n} posterior draws × "
@@ -182,7 +189,7 @@ def _robust(baseline: str, other: str, n: int, path: Path, seeds: int, seed: int
             for i, (scn, n_steps) in enumerate(scns):
                 params = update(scn.params(), {k: float(v) for k, v in row.items()})
                 ds = run_seeds(params, seed_list, n_steps, workers or min(seeds, 2),
-                               on_step=None)
+                               on_step=None, record=scn.record)
                 heads[i].append(headline(ds, last))
                 bar.advance(task, seeds)
     table = Table(title=f"{scns[1][0].name} against {scns[0][0].name} · {n} posterior draws "
@@ -913,7 +920,8 @@ def _simulate(scn, seeds, steps: int, workers: int | None):
                   "steps", TimeElapsedColumn(), TimeRemainingColumn(), console=_err(),
                   transient=True) as bar:
         task = bar.add_task("", total=len(seeds) * steps)
-        return run_seeds(scn, seeds, steps, workers, on_step=lambda: bar.advance(task))
+        return run_seeds(scn, seeds, steps, workers, on_step=lambda: bar.advance(task),
+                         record=scn.record)
 
 
 def _intervals(title: str, rows: list, seeds: int) -> None:
