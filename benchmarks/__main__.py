@@ -17,6 +17,8 @@ Prints a table per benchmark and writes ``benchmarks/results.md`` (with the mach
 3. ``reference``: the engine against ``urbsim.reference`` (the same rules with Mesa agents),
    5,000 households, 20 steps, building plus steps, median of 5 seeded runs.
 4. ``profile``: share of the time per phase of the full model (100k households).
+5. ``startup``: a cold ``urbsim run`` to its first step against ``import numpy, numba`` in
+   fresh processes (``benchmarks/startup.py``).
 
 Both sides of a ratio take turns seed by seed, so that a machine whose speed drifts (these
 VMs' does, by a third under sustained load) slows both alike. ``--quick`` runs everything at
@@ -228,7 +230,7 @@ def _fmt(v) -> str:
 
 
 def main() -> None:
-    names = ("schelling", "scaling", "reference", "profile")
+    names = ("schelling", "scaling", "reference", "profile", "startup")
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
     ap.add_argument("--only", nargs="+", choices=names, default=list(names))
@@ -236,6 +238,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HERE / "results.md")
     a = ap.parse_args()
     q = a.quick
+    from benchmarks.startup import startup
+
     parts = [f"# urbsim benchmarks\n\nMachine: {machine()}.\n"
              f"Command: `python -m benchmarks{' --quick' if q else ''}`"
              f"{' --only ' + ' '.join(a.only) if a.only != list(names) else ''}.\n"]
@@ -250,6 +254,9 @@ def main() -> None:
                       lambda: reference(500 if q else 5000, 3 if q else 20, 1 if q else 5)),
         "profile": ("Where the full model's time goes (100,000 households, 50 steps)",
                     lambda: profile(2000 if q else 100_000, 3 if q else 50)),
+        "startup": ("Start-up: a cold `urbsim run` to its first step against `import numpy, "
+                    "numba` (fresh processes taking turns, median)",
+                    lambda: startup(1 if q else 5, 2000 if q else 20_000)),
     }
     for name in a.only:
         title, run = sections[name]

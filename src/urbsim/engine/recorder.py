@@ -17,9 +17,12 @@ import json
 import subprocess
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 # name -> (dims after "step", dtype, description)
 VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -119,6 +122,8 @@ class Recorder:
 
     def to_dataset(self, coords: dict, attrs: dict) -> xr.Dataset:
         """The recorded steps as a Dataset with the given coordinates and attributes."""
+        import xarray as xr  # a run's steps do not need it (nor its import time)
+
         data_vars = {
             k: (("step", *VARIABLES[k][0]), a.copy(), {"description": VARIABLES[k][2]})
             for k, a in self.arrays().items()

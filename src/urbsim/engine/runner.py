@@ -17,12 +17,12 @@ from multiprocessing import get_context
 from multiprocessing.queues import Queue
 from typing import TYPE_CHECKING, Any, cast
 
-import xarray as xr
-
 from urbsim.common.recording import Level
 from urbsim.inputs.params import ModelParams
 
 if TYPE_CHECKING:
+    import xarray as xr
+
     from urbsim.engine.model import UrbanModel
 
 _progress: Queue[Any] | None = None  # in a worker: the queue that receives one item per finished step
@@ -63,6 +63,8 @@ def run_seeds(params: ModelParams, seeds: Sequence[int], steps: int, workers: in
         runs = [run_one(params, s, steps, on_step, record) for s in seeds]
     else:
         runs = _parallel(params, seeds, steps, workers, on_step, record)
+    import xarray as xr  # only now: a run's steps do not need it (nor its start-up time)
+
     ds = xr.concat(runs, dim=xr.Variable("seed", seeds), combine_attrs="drop_conflicts")
     return ds.assign_attrs(seeds=seeds)
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 
 from urbsim._kernels import composition, participation, records
 from urbsim.common.errors import InputError
@@ -24,6 +24,9 @@ from urbsim.inputs.city_files import load_city
 from urbsim.inputs.milieus import SEGMENTS, MilieuSet
 from urbsim.inputs.milieus import load as load_milieus
 from urbsim.inputs.params import FORMATS, ModelParams
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 class World(Calendar):

@@ -10,6 +10,7 @@ terminal, and ``[words]`` stay as written.
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 import time
@@ -76,12 +77,11 @@ def run(
     ``urbsim export`` for .csv and .parquet), atomically; any other extension is exit 2.
     """
     from urbsim.analysis import export, results
-    from urbsim.analysis.summary import describe, intervals
     from urbsim.common import files
     from urbsim.common.errors import InputError
     from urbsim.inputs.consistency import prepare
 
-    with _guard():
+    with _guard(), _collector_paused():
         scn, n_steps = prepare(scenario, households, steps, record)
         if out is None:
             out = files.free_path(Path("results") / f"{scn.name}.zarr")
@@ -92,6 +92,8 @@ def run(
         files.check_target(out, overwrite)
         ds = _simulate(scn, range(seed, seed + seeds), n_steps, workers).assign_attrs(
             scenario=scn.name)
+        from urbsim.analysis.summary import describe, intervals  # xarray, scipy: after the steps
+
         _intervals(f"{scn.name} · {describe(ds)}", intervals(ds), seeds)
         if suffix in export.FORMATS:
             n = export.write(ds, out, scn.name, overwrite)
@@ -920,8 +922,12 @@ def _simulate(scn, seeds, steps: int, workers: int | None):
                   "steps", TimeElapsedColumn(), TimeRemainingColumn(), console=_err(),
                   transient=True) as bar:
         task = bar.add_task("", total=len(seeds) * steps)
-        return run_seeds(scn, seeds, steps, workers, on_step=lambda: bar.advance(task),
-                         record=scn.record)
+
+        def step_done() -> None:
+            _resume_collector()  # start-up is over
+            bar.advance(task)
+
+        return run_seeds(scn, seeds, steps, workers, on_step=step_done, record=scn.record)
 
 
 def _intervals(title: str, rows: list, seeds: int) -> None:
@@ -946,6 +952,32 @@ def _intervals(title: str, rows: list, seeds: int) -> None:
         _err().print(f"warning: intervals marked * leave their indicator's possible range: "
                      f"{seeds} seeds are too few for them there; run more seeds",
                      highlight=False, soft_wrap=True)
+
+
+_PAUSED = threading.Event()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a command starts up, until its first step
+    is done (:func:`_simulate`) or it ends. The imports, the scenario, the city and the model
+    make many objects that live as long as the process and little garbage: collecting them
+    took 0.19 s of the 1.6 s a cold ``urbsim run`` took to its first step."""
+    if not gc.isenabled():  # someone else's choice: left alone
+        yield
+        return
+    gc.disable()
+    _PAUSED.set()
+    try:
+        yield
+    finally:
+        _resume_collector()
+
+
+def _resume_collector() -> None:
+    if _PAUSED.is_set():
+        _PAUSED.clear()
+        gc.enable()
 
 
 def _out():
