@@ -193,8 +193,11 @@ def profile(households: int, steps: int) -> list[dict]:
     for _ in range(steps):
         model.step()
     total = sum(model.timings.values())
-    return [{"phase": k, "seconds": v, "share (%)": 100 * v / total}
+    rows = [{"phase": k, "seconds": v, "share (%)": 100 * v / total}
             for k, v in sorted(model.timings.items(), key=lambda kv: -kv[1])]
+    work = model.search_work
+    return rows, [{"candidates drawn": work["candidates"], "search kernel (s)": work["seconds"],
+                   "ns per candidate": work["seconds"] / max(work["candidates"], 1) * 1e9}]
 
 
 def machine() -> str:
@@ -266,12 +269,28 @@ def main() -> None:
         text = table(rows)
         print(text, flush=True)
         parts.append(f"## {title}\n\n{text}\n")
-        if where:
+        if where and name == "profile":
+            text = ("Search and choice (movers and newcomers; every searcher draws "
+                    "`choice.candidates` candidates, which the kernel screens, prices and "
+                    "values):\n\n" + table(where))
+            print(text, flush=True)
+            parts.append(text + "\n")
+        elif where:
             text = (f"Where urbsim's time goes{' on the last case' if name == 'schelling' else ''}"
                     " (median ms of its runs; turnover includes the newcomers' search):\n\n"
                     + table(where))
             print(text, flush=True)
             parts.append(text + "\n")
+        if name == "scaling" and len(rows) >= 2:
+            big, small = rows[-1], rows[-2]
+            note = (f"time({big['households']:,}) / time({small['households']:,}) = "
+                    f"{big['steps (s)'] / small['steps (s)']:.1f} for "
+                    f"{big['households'] / small['households']:.0f}× the households (goal: at "
+                    "most 11 for 1M against 100k); the largest run: "
+                    f"{big['set-up (s)'] + big['steps (s)']:.1f} s with its set-up (goal: at "
+                    f"most 20 s), peak {big['peak memory (MB)']:,.0f} MB (goal: at most 1.5 GB).")
+            print(note)
+            parts.append(note + "\n")
         if name == "schelling" and not q:
             large = next(r for r in rows if r["case"] == "large")
             note = (f"Inferred across machines, not measured here: {PUBLISHED}; urbsim is "

@@ -127,6 +127,9 @@ class UrbanModel(World):
         self.recorder = self.new_recorder(expected_steps)
         self.timings: dict[str, float] = {}
         """Seconds spent per phase over all steps so far (benchmarks/ profiles with it)."""
+        self.search_work = {"seconds": 0.0, "candidates": 0}
+        """Seconds in the search-and-choice kernel (movers and newcomers) and the candidates
+        it drew (``choice.candidates`` per searcher while any dwelling is vacant)."""
         self._t = 0.0
         self._flows = self._zero_flows()
         self._extra = False
@@ -230,9 +233,14 @@ class UrbanModel(World):
         ties = (np.stack([fenwick.build(self.counts[:, k]) for k in range(len(self.milieus))])
                 if self.choice_rules.tie_share > 0 else np.zeros((len(self.milieus), 1), np.int64))
         trees = records.Trees(fenwick.build((self.capacity - self.occ).ravel()), ties)
+        vacant = fenwick.total(trees.vacancies) > 0  # else nobody draws a candidate
+        start = time.perf_counter()
         res = choice.relocate(self.seed, t, stream, order, forced, h.record(), self.housing(),
                               trees, agg, self.balls, self.search, self.preferences,
                               self.choice_rules, self.letting(), self._transfers)
+        self.search_work["seconds"] += time.perf_counter() - start
+        self.search_work["candidates"] += (len(order) * self.choice_rules.n_candidates
+                                           if vacant else 0)
         m = len(self.milieus)
         mil = h.milieu[order]
         f = self._flows
