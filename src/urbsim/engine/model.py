@@ -232,7 +232,7 @@ class UrbanModel(World):
         order, forced = who[perm], forced[perm]
         ties = (np.stack([fenwick.build(self.counts[:, k]) for k in range(len(self.milieus))])
                 if self.choice_rules.tie_share > 0 else np.zeros((len(self.milieus), 1), np.int64))
-        trees = records.Trees(fenwick.build((self.capacity - self.occ).ravel()), ties)
+        trees = records.Trees(fenwick.vacancies(self.capacity, self.occ), ties)
         vacant = fenwick.total(trees.vacancies) > 0  # else nobody draws a candidate
         start = time.perf_counter()
         res = choice.relocate(self.seed, t, stream, order, forced, h.record(), self.housing(),
