@@ -117,10 +117,10 @@ class UrbanModel(World):
         self.occ = composition.occupancy(h.record(), c.n, self.capacity.shape[1])
         self.location0 = self.location_score(self.counts)
         self.asking = self.priced(self.rent, self.counts)
+        self._unheld = np.full_like(self.rent, np.nan)  # no reference rent held by a freeze
         self.reference = contracts.reference_rents(h.record(), self.asking, c.district,
                                                    len(c.districts), 0,
-                                                   p.contracts.reference_years,
-                                                   np.full_like(self.rent, np.nan))
+                                                   p.contracts.reference_years, self._unheld)
         self.reference0 = self.reference_level()
         self._rules = policies.rent_rules([], c, p.contracts.cap)
 
@@ -194,7 +194,8 @@ class UrbanModel(World):
                                    self.rent, self.policy_carry,
                                    np.bincount(h.node[a], minlength=c.n))
         self.asking = self.priced(self.rent, self.counts)  # the location premium
-        held = np.where(self._rules.frozen[:, None], self.reference, np.nan)  # by a freeze
+        held = (np.where(self._rules.frozen[:, None], self.reference, np.nan)  # by a freeze
+                if self._rules.frozen.any() else self._unheld)
         self.reference = contracts.reference_rents(h.record(), self.asking, c.district,
                                                    len(c.districts), t,
                                                    p.contracts.reference_years, held)
