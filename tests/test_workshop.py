@@ -205,14 +205,15 @@ def test_jobs_run_in_the_background_share_and_cache():
 
 def test_each_job_runs_in_the_spare_process_started_before_it():
     """A Run does not wait for a process to start: the runner keeps a spare that loads the
-    model beforehand, and starts the next spare as a job takes it."""
+    model beforehand, started when the last job ended."""
     runner = Runner()
     first = runner.submit([_tiny(1)])
+    assert runner._spare is None  # not while a job runs: it would take a core from it
+    assert _wait(first) == "done"
     spare = runner._spare
     assert spare is not None and spare.process.is_alive() and spare.process is not first._process
-    assert _wait(first) == "done"
     second = runner.submit([Request(_tiny(1).params, (5,), 2)])
-    assert second._process is spare.process and runner._spare.process is not spare.process
+    assert second._process is spare.process and runner._spare is None
     assert _wait(second) == "done" and second.done_steps == 2
     spare = runner._spare
     runner.close()  # a spare told to end without work ends

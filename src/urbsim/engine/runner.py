@@ -42,6 +42,14 @@ def simulate(params: ModelParams, seed: int, steps: int,
     return model
 
 
+def warm_up() -> None:
+    """Import the model and load the kernels a run uses (a tiny run of two steps), so that a
+    process started ahead of its work does not spend its first run on that."""
+    from urbsim.inputs.params import CityParams
+
+    simulate(ModelParams(households=500, city=CityParams(neighbourhoods=10)), 0, 2)
+
+
 def run_one(params: ModelParams, seed: int, steps: int,
             on_step: Callable[[], None] | None = None, record: Level = 1) -> xr.Dataset:
     """One run of ``steps`` steps as a dataset of the steps ``record`` keeps; ``on_step`` is

@@ -102,6 +102,8 @@ class Job:
     _queue: Queue[tuple[Any, ...]] | None = field(default=None, repr=False)
     _worker: Worker | None = field(default=None, repr=False)
     """Held while the job lives: a queue dropped before the process has read it breaks it."""
+    _on_end: Any = field(default=None, repr=False)
+    """Called once when the job is done, failed or cancelled."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -137,6 +139,9 @@ class Job:
                 elif kind == "end":
                     self.state = "done"
                     self._process.join(timeout=5)
+            if self.state != "running" and self._on_end is not None:
+                self._on_end, on_end = None, self._on_end
+                on_end()
             return self.state
 
     def cancel(self) -> None:
@@ -149,6 +154,9 @@ class Job:
             assert self._process is not None  # start() has run
             self._process.terminate()
             self._process.join(timeout=5)
+            if self._on_end is not None:
+                self._on_end, on_end = None, self._on_end
+                on_end()
 
 
 @dataclass(frozen=True)
@@ -164,11 +172,12 @@ class Worker:
     ``("end",)``."""
 
     @classmethod
-    def start(cls) -> Worker:
-        """Spawn a process that gets ready and waits for its requests."""
+    def start(cls, ahead: bool = False) -> Worker:
+        """Spawn a process that waits for its requests; started ``ahead`` of them, it loads
+        the kernels first (else its first run does)."""
         ctx = multiprocessing.get_context("spawn")
         inbox, outbox = ctx.Queue(), ctx.Queue()
-        process = ctx.Process(target=_child, args=(inbox, outbox), daemon=True,
+        process = ctx.Process(target=_child, args=(inbox, outbox, ahead), daemon=True,
                               name="urbsim-workshop-run")
         process.start()
         return cls(process, inbox, outbox)
@@ -176,12 +185,12 @@ class Worker:
 
 class Runner:
     """Starts jobs for sessions, sharing the cache and jobs in progress between them, each in
-    the spare :class:`Worker` started after the last job took its own."""
+    the spare :class:`Worker` started when the last job ended."""
 
     def __init__(self, cache_size: int = 32):
         self.cache = Cache(cache_size)
         self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a job polled under it may call _replenish
         self._spare: Worker | None = None
 
     def close(self) -> None:
@@ -192,11 +201,18 @@ class Runner:
             self._spare = None
 
     def _worker(self) -> Worker:
-        """The spare worker (a new one if it died), and a new spare for the next job."""
+        """The spare worker, or a new one if there is none (or it died)."""
         worker = self._spare if self._spare is not None and self._spare.process.is_alive() \
             else Worker.start()
-        self._spare = Worker.start()
+        self._spare = None
         return worker
+
+    def _replenish(self) -> None:
+        """Start a spare worker for the next job once a job has ended: starting it while a
+        job runs would take a core from that job."""
+        with self._lock:
+            if self._spare is None and not any(j.state == "running" for j in self._jobs.values()):
+                self._spare = Worker.start(ahead=True)
 
     def submit(self, requests: list[Request]) -> Job | None:
         """A job computing what of ``requests`` is not cached (``None``: all cached)."""
@@ -210,23 +226,24 @@ class Runner:
             if job is not None and job.poll() == "running":
                 job.waiting += 1
                 return job
-            job = self._jobs[joint] = Job(todo, self.cache).start(self._worker())
+            job = self._jobs[joint] = Job(todo, self.cache, _on_end=self._replenish).start(
+                self._worker())
             for k in [k for k, j in self._jobs.items() if j.state != "running"]:
                 del self._jobs[k]
             return job
 
 
-def _child(inbox: Queue[Any], q: Queue[tuple[Any, ...]]) -> None:
-    """In the background process: get ready (import, load the kernels with a tiny run), then
-    run every request given, reporting each step."""
+def _child(inbox: Queue[Any], q: Queue[tuple[Any, ...]], ahead: bool) -> None:
+    """In the background process: get ready (started ``ahead`` of its work: load the kernels
+    with a tiny run), then run every request given, reporting each step."""
     import numba
 
-    from urbsim.engine.runner import run_seeds
-    from urbsim.experiment.worker import warm_up
+    from urbsim.engine.runner import run_seeds, warm_up
 
     # numba.config sets its options at run time, unseen by type checkers
     numba.set_num_threads(min(os.cpu_count() or 1, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
-    warm_up()
+    if ahead:
+        warm_up()
     requests = inbox.get()
     if requests is None:
         return
