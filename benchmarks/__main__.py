@@ -7,13 +7,18 @@ Prints a table per benchmark and writes ``benchmarks/results.md`` (with the mach
    agents, radius 1, happy with ≥ 3 like neighbours; large: 100×100, 8,000 agents, radius 2,
    ≥ 8), 20 steps, building the model plus the steps timed, median of ``--repeat`` seeded runs:
    urbsim's engine in its Schelling configuration against plain Mesa 3.5
-   (``benchmarks/mesa_schelling.py``).
+   (``benchmarks/mesa_schelling.py``) and against the yardstick, the same rules as one plain
+   numba kernel (``benchmarks/yardstick.py``): urbsim recording every step against the
+   yardstick computing the same outputs, and urbsim recording the final step only against
+   the yardstick recording nothing.
 2. ``scaling``: the full model (calibrated baseline) with 10k, 100k and 1M households on 1,000
    neighbourhoods, 50 steps, each in a fresh process: wall time of the steps, household-updates
    per second, peak memory (the process's maximum resident set).
 3. ``reference``: the engine against ``urbsim.reference`` (the same rules with Mesa agents),
    5,000 households, 20 steps, building plus steps, median of 5 seeded runs.
 4. ``profile``: share of the time per phase of the full model (100k households).
+5. ``startup``: a cold ``urbsim run`` to its first step against ``import numpy, numba`` in
+   fresh processes (``benchmarks/startup.py``).
 
 Both sides of a ratio take turns seed by seed, so that a machine whose speed drifts (these
 VMs' does, by a third under sustained load) slows both alike. ``--quick`` runs everything at
@@ -43,22 +48,26 @@ PUBLISHED = "Agents.jl is 26.7× faster than Mesa 3.2 on the large Schelling cas
 def schelling(repeat: int, steps: int, quick: bool) -> tuple[list[dict], list[dict]]:
     """The cases' rows, and where urbsim's time goes on the last (largest) case: building the
     city, building the model, and each phase of the steps (median milliseconds of the runs)."""
+    from benchmarks import yardstick
     from benchmarks.mesa_schelling import SchellingModel
     from urbsim.engine.model import UrbanModel
     from urbsim.inputs import schelling as sch
 
     parts: list[dict[str, float]] = []
 
-    def engine(w, h, n, k, r, seed):
+    def engine(w, h, n, k, r, seed, record=1):
         t0 = time.perf_counter()
         city, ms, params = sch.setup(w, h, agents=n, threshold=k, radius=r, mode="count")
         t1 = time.perf_counter()
-        model = UrbanModel(params, city=city, milieus=ms, seed=seed, expected_steps=steps)
+        model = UrbanModel(params, city=city, milieus=ms, seed=seed, expected_steps=steps,
+                           record=record)
         t2 = time.perf_counter()
         for _ in range(steps):
             model.step()
-        parts.append({"building the grid city": t1 - t0, "building the model": t2 - t1}
-                     | {f"steps: {k}": v for k, v in model.timings.items()})
+        model.recorded()  # the final step, where the level skipped it
+        if record == 1:
+            parts.append({"building the grid city": t1 - t0, "building the model": t2 - t1}
+                         | {f"steps: {k}": v for k, v in model.timings.items()})
         return model
 
     def mesa(w, h, n, k, r, seed):
@@ -70,14 +79,24 @@ def schelling(repeat: int, steps: int, quick: bool) -> tuple[list[dict], list[di
     rows = []
     cases = {"small": (12, 12, 60, 3, 1)} if quick else SCHELLING
     engine(*cases[next(iter(cases))], 0)  # load the kernels
+    yardstick.load()
     for name, case in cases.items():
         parts.clear()
-        times = _interleaved({"urbsim": partial(engine, *case), "Mesa": partial(mesa, *case)},
-                             repeat)
+        t = _interleaved({"urbsim": partial(engine, *case),
+                          "urbsim final": partial(engine, *case, record="final"),
+                          "yardstick": partial(yardstick.yardstick, *case, steps=steps),
+                          "bare": partial(yardstick.yardstick, *case, steps=steps,
+                                          record=False),
+                          "Mesa": partial(mesa, *case)}, repeat)
         rows.append({"case": name, "grid": f"{case[0]}×{case[1]}", "agents": case[2],
                      "radius": case[4], "min like": case[3],
-                     "urbsim (ms)": times["urbsim"] * 1e3, "Mesa (ms)": times["Mesa"] * 1e3,
-                     "Mesa / urbsim": times["Mesa"] / times["urbsim"]})
+                     "urbsim (ms)": t["urbsim"] * 1e3, "Mesa (ms)": t["Mesa"] * 1e3,
+                     "Mesa / urbsim": t["Mesa"] / t["urbsim"],
+                     "yardstick (ms)": t["yardstick"] * 1e3,
+                     "urbsim / yardstick": t["urbsim"] / t["yardstick"],
+                     "urbsim final (ms)": t["urbsim final"] * 1e3,
+                     "bare yardstick (ms)": t["bare"] * 1e3,
+                     "urbsim final / bare": t["urbsim final"] / t["bare"]})
     return rows, _where(parts)
 
 
@@ -174,8 +193,11 @@ def profile(households: int, steps: int) -> list[dict]:
     for _ in range(steps):
         model.step()
     total = sum(model.timings.values())
-    return [{"phase": k, "seconds": v, "share (%)": 100 * v / total}
+    rows = [{"phase": k, "seconds": v, "share (%)": 100 * v / total}
             for k, v in sorted(model.timings.items(), key=lambda kv: -kv[1])]
+    work = model.search_work
+    return rows, [{"candidates drawn": work["candidates"], "search kernel (s)": work["seconds"],
+                   "ns per candidate": work["seconds"] / max(work["candidates"], 1) * 1e9}]
 
 
 def machine() -> str:
@@ -211,7 +233,7 @@ def _fmt(v) -> str:
 
 
 def main() -> None:
-    names = ("schelling", "scaling", "reference", "profile")
+    names = ("schelling", "scaling", "reference", "profile", "startup")
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
     ap.add_argument("--only", nargs="+", choices=names, default=list(names))
@@ -219,6 +241,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=HERE / "results.md")
     a = ap.parse_args()
     q = a.quick
+    from benchmarks.startup import startup
+
     parts = [f"# urbsim benchmarks\n\nMachine: {machine()}.\n"
              f"Command: `python -m benchmarks{' --quick' if q else ''}`"
              f"{' --only ' + ' '.join(a.only) if a.only != list(names) else ''}.\n"]
@@ -233,6 +257,9 @@ def main() -> None:
                       lambda: reference(500 if q else 5000, 3 if q else 20, 1 if q else 5)),
         "profile": ("Where the full model's time goes (100,000 households, 50 steps)",
                     lambda: profile(2000 if q else 100_000, 3 if q else 50)),
+        "startup": ("Start-up: a cold `urbsim run` to its first step against `import numpy, "
+                    "numba` (fresh processes taking turns, median)",
+                    lambda: startup(1 if q else 5, 2000 if q else 20_000)),
     }
     for name in a.only:
         title, run = sections[name]
@@ -242,12 +269,28 @@ def main() -> None:
         text = table(rows)
         print(text, flush=True)
         parts.append(f"## {title}\n\n{text}\n")
-        if where:
+        if where and name == "profile":
+            text = ("Search and choice (movers and newcomers; every searcher draws "
+                    "`choice.candidates` candidates, which the kernel screens, prices and "
+                    "values):\n\n" + table(where))
+            print(text, flush=True)
+            parts.append(text + "\n")
+        elif where:
             text = (f"Where urbsim's time goes{' on the last case' if name == 'schelling' else ''}"
                     " (median ms of its runs; turnover includes the newcomers' search):\n\n"
                     + table(where))
             print(text, flush=True)
             parts.append(text + "\n")
+        if name == "scaling" and len(rows) >= 2:
+            big, small = rows[-1], rows[-2]
+            note = (f"time({big['households']:,}) / time({small['households']:,}) = "
+                    f"{big['steps (s)'] / small['steps (s)']:.1f} for "
+                    f"{big['households'] / small['households']:.0f}× the households (goal: at "
+                    "most 11 for 1M against 100k); the largest run: "
+                    f"{big['set-up (s)'] + big['steps (s)']:.1f} s with its set-up (goal: at "
+                    f"most 20 s), peak {big['peak memory (MB)']:,.0f} MB (goal: at most 1.5 GB).")
+            print(note)
+            parts.append(note + "\n")
         if name == "schelling" and not q:
             large = next(r for r in rows if r["case"] == "large")
             note = (f"Inferred across machines, not measured here: {PUBLISHED}; urbsim is "

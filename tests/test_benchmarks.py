@@ -24,7 +24,9 @@ def test_benchmark_suite_runs_and_writes_its_results(tmp_path):
     assert r.returncode == 0, r.stderr
     text = out.read_text()
     assert "Machine:" in text and "Mesa 3.5" in text
-    for heading in ("Schelling", "Full model", "urbsim.reference", "Where the full model's time"):
+    assert "urbsim / yardstick" in text and "urbsim final / bare" in text
+    for heading in ("Schelling", "Full model", "urbsim.reference", "Where the full model's time",
+                    "Start-up"):
         assert heading in text, heading
     shares = [float(line.split("|")[3]) for line in text.splitlines()
               if line.startswith("| ") and line.split("|")[1].strip() in

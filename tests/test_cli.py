@@ -338,3 +338,27 @@ def test_overwrite_keeps_the_old_output_until_the_new_one_is_in_place(tmp_path, 
     assert xr.open_dataset(nc).a.values.tolist() == [0, 2, 4]
 
 
+
+
+def test_run_and_compare_at_a_recording_level(tmp_path):
+    """``--record`` keeps every k-th step (and the last) or the final one only: the kept steps
+    equal a full recording's, the headline averages the kept steps of the last years, and
+    ``compare`` refuses stored runs recorded differently."""
+    full, sparse, final = (tmp_path / f"{n}.nc" for n in ("full", "sparse", "final"))
+    for out, level in ((full, "1"), (sparse, "2"), (final, "final")):
+        r = urbsim("run", "baseline", "--households", "3000", "--steps", "5", "--out", str(out),
+                   "--record", level)
+        assert r.returncode == 0, r.stderr
+        assert "90 neighbourhoods · 5 years" in r.stdout
+        assert (" in year 5 · " in r.stdout) == (level == "final")
+    with xr.open_dataset(full) as a, xr.open_dataset(sparse) as b, xr.open_dataset(final) as c:
+        assert b.step.values.tolist() == [0, 2, 4, 5] and c.step.values.tolist() == [5]
+        xr.testing.assert_identical(_data(a.sel(step=[0, 2, 4, 5]).load()), _data(b.load()))
+        xr.testing.assert_identical(_data(a.sel(step=[5]).load()), _data(c.load()))
+        assert (b.attrs["record"], c.attrs["record"]) == ("2", "final")
+    r = urbsim("compare", str(full), str(sparse))
+    assert r.returncode == 2 and "record steps 0..5 and 0..5 (4 kept)" in r.stderr, r.stderr
+    r = urbsim("run", "baseline", *SMALL, "--record", "0", "--out", str(tmp_path / "x.nc"))
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "--record" in r.stderr and "positive number of steps" in r.stderr
+    assert not (tmp_path / "x.nc").exists()

@@ -26,7 +26,8 @@ HEADINGS = ["## 1. Purpose and patterns", "## 2. Entities, state variables and s
 SECTION = {  # first part of a key -> the section of the rule that uses it
     "households": "5. Initialisation", "milieus": "5. Initialisation",
     "income": "5. Initialisation", "placement": "5. Initialisation",
-    "city": "6. Input data", "steps": "6. Input data", "name": "6. Input data",
+    "city": "6. Input data", "steps": "6. Input data", "record": "6. Input data",
+    "name": "6. Input data",
     "description": "6. Input data", "extends": "6. Input data", "start_year": "6. Input data",
     "satisfaction": "7.2 Satisfaction", "moving": "7.3 Move decision",
     "choice": "7.4 Search and choice", "market": "7.5 Housing market",

@@ -131,6 +131,20 @@ def test_sweep_completes_and_equals_single_runs(reference):
     np.testing.assert_array_equal(h0[0], h0[1])
 
 
+def test_a_recording_level_keeps_the_same_values_at_its_steps(reference, tmp_path):
+    """``[output] record``: the store keeps the steps the level keeps, with the values of the
+    full sweep there; another level is another experiment (not resumed from the full one)."""
+    p, path, _ = reference
+    sparse = plan.load(write(tmp_path, SMALL.replace("[output]\n", "[output]\nrecord = 2\n")))
+    assert sparse.digest != p.digest and sparse.recorded.tolist() == [0, 2, 3]
+    sweep.run(sparse, tmp_path / "sparse.zarr", workers=1)
+    full, kept = store.load(path), store.load(tmp_path / "sparse.zarr")
+    assert kept.step.values.tolist() == [0, 2, 3] and kept.attrs["record"] == "2"
+    for name in (*p.spec.output.indicators, "households"):
+        np.testing.assert_array_equal(kept[name].values, full[name].sel(step=[0, 2, 3]).values,
+                                      err_msg=name)
+
+
 def test_one_worker_gives_the_same_store(reference, tmp_path):
     p, path, _ = reference
     sweep.run(p, tmp_path / "one.zarr", workers=1)
@@ -226,11 +240,11 @@ def test_failed_runs_are_retried_recorded_and_redone(reference, tmp_path, monkey
     attempts: dict[int, int] = {}
     bad, flaky = int(p.seeds[1]), int(p.seeds[0])
 
-    def failing(params, seed, steps, on_step=None):
+    def failing(params, seed, steps, on_step=None, record=1):
         attempts[seed] = attempts.get(seed, 0) + 1
         if seed == bad or (seed == flaky and attempts[seed] == 1):
             raise RuntimeError(f"boom {seed}")
-        return real(params, seed, steps, on_step)
+        return real(params, seed, steps, on_step, record)
 
     path = tmp_path / "failing.zarr"
     with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
@@ -426,3 +440,104 @@ def test_parameter_plots_have_integer_ticks_for_integers_and_the_indicator_on_y(
         ticker = p.xaxis[0].ticker
         integer = p.xaxis[0].axis_label == "years between elections"
         assert (isinstance(ticker, BasicTicker) and ticker.min_interval >= 1) == integer
+
+
+# ----------------------------------------------------------------------------- batches of runs
+MANY = SMALL.replace("seeds = 2", "seeds = 6")  # 24 runs: enough for tasks of several runs
+
+
+@pytest.fixture(scope="module")
+def thread_cluster():
+    """The address of a cluster of one in-process worker (a thread): tests can patch what its
+    runs call."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False,
+                      dashboard_address=":0") as cluster:
+        yield cluster.scheduler_address
+
+
+def test_runs_are_batched_into_tasks_and_give_the_same_store(thread_cluster, tmp_path,
+                                                             monkeypatch):
+    p = plan.load(write(tmp_path, MANY))
+    progress: list[tuple[int, int]] = []
+    out = sweep.run(p, tmp_path / "batched.zarr", scheduler=thread_cluster,
+                    on_progress=lambda done, failed: progress.append((done, failed)))
+    assert (out.done, out.failed) == (24, 0) and out.tasks < 24
+    assert progress == [(n, 0) for n in range(1, 25)]  # reported run by run all the same
+    monkeypatch.setattr(sweep, "BATCH_SECONDS", 0.0)  # one run per task
+    single = sweep.run(p, tmp_path / "single.zarr", scheduler=thread_cluster)
+    assert single.tasks == 24
+    assert tree(tmp_path / "batched.zarr") == tree(tmp_path / "single.zarr")
+
+
+def test_a_failing_run_in_a_batch_fails_alone(thread_cluster, tmp_path, monkeypatch):
+    import urbsim.engine.runner
+
+    p = plan.load(write(tmp_path, MANY))
+    real = urbsim.engine.runner.simulate
+    bad = int(p.seeds[4])
+
+    def failing(params, seed, steps, *args, **kwargs):
+        if seed == bad:
+            raise RuntimeError(f"boom {seed}")
+        return real(params, seed, steps, *args, **kwargs)
+
+    monkeypatch.setattr(urbsim.engine.runner, "simulate", failing)
+    out = sweep.run(p, tmp_path / "failing.zarr", scheduler=thread_cluster, retries=0)
+    assert out.tasks < 24 and (out.done, out.failed) == (20, 4)
+    assert sorted(idx for idx, _ in out.failures) == [(0, 0, 4), (0, 1, 4), (1, 0, 4), (1, 1, 4)]
+    status = store.status(tmp_path / "failing.zarr")
+    assert (status[:, :, 4] == store.FAILED).all()
+    assert (np.delete(status, 4, axis=2) == store.DONE).all()
+
+
+def test_a_task_lost_as_a_whole_has_its_runs_tried_one_per_task(reference, thread_cluster,
+                                                                tmp_path, monkeypatch):
+    """A batch that fails as a whole (as when its workers keep dying) loses no run: those it
+    stored count as done, the others run again one per task, and a failure stays with its run."""
+    from urbsim.experiment import worker
+
+    p = plan.load(write(tmp_path, MANY))
+    real = worker.execute_batch
+
+    def dying(path, digest, runs, *args):
+        if len(runs) > 1:
+            real(path, digest, runs[:1], *args)  # its first run is stored, then it is lost
+            raise RuntimeError("lost")
+        return real(path, digest, runs, *args)
+
+    monkeypatch.setattr(worker, "execute_batch", dying)
+    out = sweep.run(p, tmp_path / "lost.zarr", scheduler=thread_cluster, retries=0)
+    assert (out.done, out.failed) == (24, 0)
+    assert (store.status(tmp_path / "lost.zarr") == store.DONE).all()
+    monkeypatch.setattr(worker, "execute_batch", real)
+    sweep.run(p, tmp_path / "whole.zarr", scheduler=thread_cluster)
+    assert tree(tmp_path / "lost.zarr") == tree(tmp_path / "whole.zarr")
+
+
+def test_a_cancelled_batch_stops_after_its_current_run(thread_cluster, tmp_path, monkeypatch):
+    from distributed import Client
+
+    from urbsim.experiment import worker
+
+    p = plan.load(write(tmp_path, MANY))
+    started: list[tuple[int, int, int]] = []
+
+    def slow(path, digest, index, *args):
+        started.append(index)
+        time.sleep(0.2)
+        return index
+
+    monkeypatch.setattr(worker, "execute", slow)
+    runs = [(idx, p.overrides(idx[1]), int(p.seeds[idx[2]])) for idx in p.runs()]
+    with Client(thread_cluster) as client:
+        future = client.submit(worker.execute_batch, str(tmp_path / "none.zarr"), p.digest, runs,
+                               dict(enumerate(p.scenarios.values())), p.steps, (), (), 1,
+                               pure=False)
+        deadline = time.monotonic() + 30
+        while not started and time.monotonic() < deadline:
+            time.sleep(0.01)
+        future.cancel()
+        time.sleep(1.5)
+    assert 1 <= len(started) <= 3, started  # it would go on without the check between runs

@@ -22,6 +22,16 @@ def test_uniforms_are_a_pure_function_of_the_key():
         assert abs(np.corrcoef(a, other)[0, 1]) < 0.05
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 9), st.data())
+def test_the_vacancy_tree_is_the_tree_of_the_vacancies(rows, cols, data):
+    capacity = np.array(data.draw(st.lists(st.integers(0, 9), min_size=rows * cols,
+                                           max_size=rows * cols)), np.int64).reshape(rows, cols)
+    occupied = np.minimum(capacity, data.draw(st.integers(0, 9)))
+    np.testing.assert_array_equal(fenwick.vacancies(capacity, occupied),
+                                  fenwick.build((capacity - occupied).ravel()))
+
+
 def test_uniforms_look_uniform():
     u = rng.uniforms(123, 0, 1, 200_000, 0)
     assert u.min() >= 0 and u.max() < 1

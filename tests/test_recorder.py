@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from conftest import small_params
+from urbsim.common.errors import InputError
+from urbsim.common.recording import Level, level
 from urbsim.engine import indicators
 from urbsim.engine.model import UrbanModel
 from urbsim.engine.recorder import VARIABLES, ZERO_UNLESS_GIVEN, Recorder
@@ -16,13 +18,15 @@ from urbsim.inputs.params import Construction, UnlockUnderused
 G = len(SEGMENTS)
 
 
-def _run(city, steps: int, read_at: tuple[int, ...] = (), **update):
-    """A run with construction, conversions and dialogue events; the states after each step;
-    the recorder read after the steps in ``read_at``."""
+def _run(city, steps: int, read_at: tuple[int, ...] = (), record: Level = 1, **update):
+    """A run with construction, conversions and dialogue events, recorded at level
+    ``record``; the states after each step; the recorder read after the steps in
+    ``read_at``."""
     p = small_params(policies={
         "build": Construction(start=2, end=4, districts=("Mitte",), dwellings=90),
         "unlock": UnlockUnderused(start=5, rate=0.05)}, **update)
-    m = UrbanModel(p, city=city, seed=4, expected_steps=2)  # too short: the recorder grows
+    m = UrbanModel(p, city=city, seed=4, expected_steps=2,  # too short: the recorder grows
+                   record=record)
     states = [(m.capacity.copy(), m.rent.copy(), m.amenity.copy(), m.counts.copy())]
     for t in range(1, steps + 1):
         m.step()
@@ -113,9 +117,45 @@ def test_record_requires_everything_but_the_event_tallies():
     r = Recorder(sizes)
     given = {k: np.ones([sizes[d] for d in dims]) for k, (dims, _, _) in VARIABLES.items()
              if k not in ZERO_UNLESS_GIVEN}
-    r.record(given)
-    r.record(given | {"participants": np.full((5, 3, 2), 2)})
-    r.record(given)
+    r.record(given, 0)
+    r.record(given | {"participants": np.full((5, 3, 2), 2)}, 1)
+    r.record(given, 2)
     assert r.data["participants"][:3].sum((1, 2, 3)).tolist() == [0, 60, 0]
     with pytest.raises(KeyError, match="rent"):
-        r.record({k: v for k, v in given.items() if k != "rent"})
+        r.record({k: v for k, v in given.items() if k != "rent"}, 3)
+
+
+@pytest.mark.parametrize(("record", "kept"), [(1, list(range(10))), (3, [0, 3, 6, 9]),
+                                              (4, [0, 4, 8, 9]), ("final", [9])])
+def test_a_recording_level_keeps_what_recording_every_step_holds(small_city, record, kept):
+    """A kept step holds exactly what recording every step holds for it (bitwise), whether
+    or not the run was read in between; the dataset says its level."""
+    full = _run(small_city, 9)[0].dataset()
+    for read_at in ((), (1, 2, 5)):
+        ds = _run(small_city, 9, read_at, record)[0].dataset()
+        assert ds.step.values.tolist() == kept and ds.attrs["record"] == str(record)
+        for k in VARIABLES:
+            np.testing.assert_array_equal(ds[k], full[k].sel(step=kept), err_msg=k)
+
+
+def test_a_recording_level_computes_indicators_for_kept_steps_only(small_city, monkeypatch):
+    calls = []
+    of_step = indicators.of_step
+    monkeypatch.setattr(indicators, "of_step", lambda *a: calls.append(1) or of_step(*a))
+    _run(small_city, 9, record="final")[0].dataset()
+    assert len(calls) == 1
+    calls.clear()
+    _run(small_city, 9, record=4)[0].dataset()
+    assert len(calls) == 4
+
+
+@pytest.mark.parametrize("text", ["0", "-2", "1.5", "last", "", "true"])
+def test_bad_recording_levels_are_refused(small_city, text):
+    with pytest.raises(ValueError, match="positive number of steps or \"final\""):
+        level(text)
+    with pytest.raises(InputError, match="record"):
+        UrbanModel(small_params(), city=small_city, record=text)  # type: ignore[arg-type]
+
+
+def test_recording_levels_from_text():
+    assert [level(t) for t in ("1", "5", " final ", "final")] == [1, 5, "final", "final"]

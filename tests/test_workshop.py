@@ -200,6 +200,24 @@ def test_jobs_run_in_the_background_share_and_cache():
     result = runner.cache.get(req.key)
     assert list(result.runs.seed.values) == [0, 1] and "moves" in result.series
     assert runner.submit([req]) is None  # cached: nothing to run
+    runner.close()
+
+
+def test_each_job_runs_in_the_spare_process_started_before_it():
+    """A Run does not wait for a process to start: the runner keeps a spare that loads the
+    model beforehand, started when the last job ended."""
+    runner = Runner()
+    first = runner.submit([_tiny(1)])
+    assert runner._spare is None  # not while a job runs: it would take a core from it
+    assert _wait(first) == "done"
+    spare = runner._spare
+    assert spare is not None and spare.process.is_alive() and spare.process is not first._process
+    second = runner.submit([Request(_tiny(1).params, (5,), 2)])
+    assert second._process is spare.process and runner._spare is None
+    assert _wait(second) == "done" and second.done_steps == 2
+    spare = runner._spare
+    runner.close()  # a spare told to end without work ends
+    assert spare.process.exitcode == 0 and runner._spare is None
 
 
 def test_a_job_stops_when_every_waiting_session_cancelled():
@@ -213,6 +231,7 @@ def test_a_job_stops_when_every_waiting_session_cancelled():
     job.cancel()
     assert job.state == "cancelled" and not job._process.is_alive()
     assert runner.cache.get(req.key) is None
+    runner.close()
 
 
 def test_a_city_of_its_own_is_a_weighted_sample():

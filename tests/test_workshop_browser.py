@@ -466,3 +466,17 @@ def test_the_server_log_has_no_replace_warnings(server, page):
     log = server[2].read_text()
     assert "could not be replaced" not in log, log[-3000:]
     assert "Callback failed" not in log, log[-3000:]  # e.g. the tab title set without the lock
+
+
+def test_the_workshop_benchmark_times_a_cold_start_and_a_run(browser):
+    """``benchmarks.workshop`` at a tiny size: a fresh server to the baseline shown, then Run
+    with the panel switched on to its result shown; two positive times, no server left."""
+    from benchmarks.workshop import measure
+
+    households, seeds, steps = MUSTER_SIZE  # 2,000 households, 1 seed, 2 years
+    t = measure(browser, households, seeds, steps, timeout=WAIT / 1000)
+    assert 0 < t.up <= t.page <= t.start < float("inf") and 0 < t.run < float("inf"), t
+    assert t.baseline[0].startswith("moves per year") and 0 < float(t.baseline[2]) < 100, t
+    assert t.tried[4] == "only in Try 2" and 0 < float(t.tried[3]) < 100, t
+    with pytest.raises(ProcessLookupError):  # the server and its run processes have ended
+        os.killpg(t.server, 0)

@@ -153,3 +153,42 @@ def weight_in_ball(balls, node, other):
         if ball_idx[e] == other:
             return ring_w[ball_hop[e]]
     return 0.0
+
+
+@njit(cache=True)
+def tallies(active, node, column, milieu, contract, sgb, n_nodes, n_segments, n_milieus):
+    """The recorded tallies of the households, in one pass.
+
+    Args:
+        active: ``(H,)`` bool (in), the slots counted.
+        node: ``(H,)`` int64 (in), home neighbourhood.
+        column: ``(H,)`` int64 (in), dwelling column (``>= n_segments``: owned).
+        milieu: ``(H,)`` int64 (in), milieu.
+        contract: ``(H,)`` float64 (in), contract rent.
+        sgb: ``(H,)`` bool (in), on SGB II.
+        n_nodes: int, ``N``.
+        n_segments: int, ``G``.
+        n_milieus: int, ``M``.
+
+    Returns:
+        ``(tenants, rent_sum, owners, on_sgb)``: tenant households and the sum of their
+        contract rents per neighbourhood x segment (``(N, G)`` int64 and float64, summed in
+        slot order), owner households and households on SGB II per neighbourhood x milieu
+        (``(N, M)`` int64).
+    """
+    tenants = np.zeros((n_nodes, n_segments), np.int64)
+    rent_sum = np.zeros((n_nodes, n_segments), np.float64)
+    owners = np.zeros((n_nodes, n_milieus), np.int64)
+    on_sgb = np.zeros((n_nodes, n_milieus), np.int64)
+    for i in range(active.shape[0]):
+        if not active[i]:
+            continue
+        n, g, k = node[i], column[i], milieu[i]
+        if g < n_segments:
+            tenants[n, g] += 1
+            rent_sum[n, g] += contract[i]
+        else:
+            owners[n, k] += 1
+        if sgb[i]:
+            on_sgb[n, k] += 1
+    return tenants, rent_sum, owners, on_sgb

@@ -27,6 +27,29 @@ def build(counts):
     return tree
 
 
+@njit(cache=True)
+def vacancies(capacity, occupied):
+    """Tree over the vacant dwellings of every cell: :func:`build` of ``(capacity -
+    occupied).ravel()`` in one pass, without the temporary arrays.
+
+    Args:
+        capacity: ``(N, C)`` int64 (in), dwellings per neighbourhood x column.
+        occupied: ``(N, C)`` int64 (in), the occupied ones.
+
+    Returns:
+        ``(N * C + 1,)`` int64, the tree (element ``n * C + c``: cell ``(n, c)``).
+    """
+    rows, cols = capacity.shape
+    n = rows * cols
+    tree = np.zeros(n + 1, np.int64)
+    for i in range(n):
+        tree[i + 1] += capacity[i // cols, i % cols] - occupied[i // cols, i % cols]
+        j = i + 1 + ((i + 1) & -(i + 1))
+        if j <= n:
+            tree[j] += tree[i + 1]
+    return tree
+
+
 @njit(cache=True, inline="always")
 def add(tree, i, delta):
     """Add ``delta`` to element ``i``.

@@ -119,14 +119,14 @@ def contrast(hb: xr.Dataset, ho: xr.Dataset,
 
 
 def runs(baseline: str, other: str, *, seeds: int | None = None, seed: int = 0,
-         steps: int | None = None, households: int | None = None,
+         steps: int | None = None, households: int | None = None, record: str | None = None,
          simulate: Callable[[Scenario, list[int], int], xr.Dataset]) -> dict[str, xr.Dataset]:
     """The two sets of runs ``urbsim compare`` sets against each other, by name.
 
     Each of ``baseline`` and ``other`` is a stored result (read) or a scenario (run with
-    ``simulate(scenario, seeds, steps)``). Without ``seeds``, ``steps`` or ``households``,
-    a scenario compared with a stored result runs with the result's seeds, length and size;
-    else with 10 seeds from ``seed``.
+    ``simulate(scenario, seeds, steps)``, recorded at level ``record`` if given). Without
+    ``seeds``, ``steps`` or ``households``, a scenario compared with a stored result runs with
+    the result's seeds, length and size; else with 10 seeds from ``seed``.
 
     Raises:
         InputError: unreadable inputs, or runs of different lengths.
@@ -141,7 +141,7 @@ def runs(baseline: str, other: str, *, seeds: int | None = None, seed: int = 0,
     else:
         seed_list = list(range(seed, seed + (seeds or 10)))
     if steps is None and ref is not None:
-        steps = ref.sizes["step"] - 1
+        steps = int(ref.step[-1])
     if households is None and ref is not None:
         households = int(ref.households.isel(step=0, seed=0).sum())
     out: dict[str, xr.Dataset] = {}
@@ -149,14 +149,19 @@ def runs(baseline: str, other: str, *, seeds: int | None = None, seed: int = 0,
         if arg in stored:
             ds, name = stored[arg], Path(arg).stem
         else:
-            scn, n_steps = prepare(arg, households, steps)
+            scn, n_steps = prepare(arg, households, steps, record)
             ds, name = simulate(scn, seed_list, n_steps), scn.name
         out[name if name not in out else f"{name} (2)"] = ds
     a, b = out.values()
-    if a.sizes["step"] != b.sizes["step"]:
-        raise InputError(f"the two have {a.sizes['step'] - 1} and {b.sizes['step'] - 1} "
-                         "steps; compare runs of the same length", other, "steps")
+    if not np.array_equal(a.step, b.step):
+        raise InputError(f"the two record steps {_steps(a)} and {_steps(b)}; compare runs of "
+                         "the same length, recorded alike", other, "steps")
     return out
+
+
+def _steps(ds: xr.Dataset) -> str:
+    s = ds.step.values
+    return f"{s[0]}..{s[-1]}" + (f" ({len(s)} kept)" if len(s) != s[-1] - s[0] + 1 else "")
 
 
 PLOTTED = ("moves", "displaced", "vacancy", "rent_private", "contract_rent", "owner_share",

@@ -21,13 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import xarray as xr
 
 from urbsim.common.errors import InputError
 from urbsim.common.files import atomic, check_target
+
+if TYPE_CHECKING:  # imported where used: `urbsim run` checks FORMATS before its steps
+    import pandas as pd
+    import xarray as xr
 
 FORMATS = {".csv": "csv", ".parquet": "parquet"}
 """File extensions of the tidy formats."""
@@ -132,6 +135,8 @@ def _parameters(ds: xr.Dataset) -> pd.DataFrame | None:
     """One row per sample with a column per design parameter (``None``: not an experiment)."""
     if "value" not in ds or "parameter" not in ds["value"].dims:
         return None
+    import pandas as pd
+
     wide = pd.DataFrame(ds["value"].transpose("sample", "parameter").values,
                         columns=[str(c) for c in ds["parameter"].values])
     wide.insert(0, "sample", ds["sample"].values)

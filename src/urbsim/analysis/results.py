@@ -9,11 +9,13 @@ store's metadata is consolidated once written (:func:`consolidate`), so that a p
 from __future__ import annotations
 
 from pathlib import Path
-
-import xarray as xr
+from typing import TYPE_CHECKING
 
 from urbsim.common.errors import InputError
 from urbsim.common.files import atomic, check_target
+
+if TYPE_CHECKING:
+    import xarray as xr  # imported by read: `urbsim run` checks SUFFIXES before its steps
 
 SUFFIXES = ("", ".zarr", ".nc")
 """Extensions of stored runs: a zarr folder (with or without ``.zarr``), netCDF."""
@@ -48,6 +50,8 @@ def consolidate(path: Path) -> None:
 
 def read(path: Path) -> xr.Dataset:
     """A stored run (loaded into memory), with a ``seed`` dimension added if it has none."""
+    import xarray as xr
+
     if not path.exists():
         raise InputError("no such file or store", path)
     try:

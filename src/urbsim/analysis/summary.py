@@ -122,16 +122,17 @@ def indicators(a: dict[str, np.ndarray], milieus, segments, formats) -> dict[str
 
 
 def headline(ds: xr.Dataset, last: int = 10) -> xr.Dataset:
-    """One value per run and indicator: flows averaged over the last ``last`` steps (skipping
-    steps where they are undefined), states at the end. Indicators undefined in every run
-    (e.g. a format that never took place) are dropped."""
+    """One value per run and indicator: flows averaged over the recorded steps of the last
+    ``last`` years (skipping steps where they are undefined, and step 0), states at the end.
+    Indicators undefined in every run (e.g. a format that never took place) are dropped."""
     return reduce(series(ds), last)
 
 
 def reduce(s: xr.Dataset, last: int = 10) -> xr.Dataset:
     """:func:`headline` from indicators per step (the output of :func:`series`, or any subset
     of it, e.g. as kept by an experiment)."""
-    window = s.isel(step=slice(max(1, s.sizes["step"] - last), None))
+    step = s.step.values
+    window = s.isel(step=np.flatnonzero((step > step[-1] - last) & (step > 0)))
     out = xr.Dataset({k: window[k].mean("step") if k in FLOWS else s[k].isel(step=-1, drop=True)
                       for k in s.data_vars})
     out = out.drop_vars([k for k in out.data_vars if bool(out[k].isnull().all())])
@@ -169,8 +170,10 @@ def describe(ds: xr.Dataset) -> str:
     """One line on runs along ``seed``: households, neighbourhoods, years and seeds."""
     s = ds.seed.values
     seeds = f"seed {s[0]}" if len(s) == 1 else f"{len(s)} seeds ({s[0]}..{s[-1]})"
-    return (f"{int(ds.households.isel(step=0, seed=0).sum()):,} households · "
-            f"{ds.sizes['neighbourhood']} neighbourhoods · {ds.sizes['step'] - 1} years · {seeds}")
+    first = int(ds.step[0])  # 0 unless only the final step is recorded
+    return (f"{int(ds.households.isel(step=0, seed=0).sum()):,} households"
+            f"{f' in year {first}' if first else ''} · "
+            f"{ds.sizes['neighbourhood']} neighbourhoods · {int(ds.step[-1])} years · {seeds}")
 
 
 def _d_two(a: np.ndarray, b: np.ndarray) -> np.ndarray:

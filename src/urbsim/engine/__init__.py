@@ -5,4 +5,12 @@ runner that executes seeds in processes.
 Layer 3 of 6: may import :mod:`urbsim.inputs`, :mod:`urbsim.common` and
 :mod:`urbsim._kernels`. Each rule of the model is one kernel in :mod:`urbsim._kernels`; this
 layer prepares their arguments and books the results.
+
+The engine uses Mesa's model and event list (``mesa.model``, ``mesa.time``) only: Mesa's
+package ``__init__``, which imports all of Mesa, runs only when a name of the package itself is
+used (:func:`urbsim.common.lazy.defer_init`), so a run imports no Mesa space or batch runner.
 """
+
+from urbsim.common.lazy import defer_init
+
+defer_init("mesa")

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from functools import partial
 
-import mesa
+from mesa.model import Model
 from mesa.time import Schedule
 
 from urbsim.inputs.params import DialogueEvent, ModelParams
 
 
-class Calendar(mesa.Model):
+class Calendar(Model):
     """A ``mesa.Model`` with the policies and events of its parameters scheduled."""
 
     def schedule_calendar(self, p: ModelParams) -> None:

@@ -19,8 +19,9 @@
    with feedback on engagement, attachment and amenities.
 
 Policy switches and dialogue events are Mesa events, scheduled half a step before the step
-they act in (:mod:`urbsim.engine.calendar`). Every step is recorded (:mod:`urbsim.engine.recorder`);
-:meth:`UrbanModel.dataset` returns the run as an ``xarray.Dataset``. The set-up shared with the
+they act in (:mod:`urbsim.engine.calendar`). Steps are recorded at the run's recording level
+(every step by default; :mod:`urbsim.engine.recorder`); :meth:`UrbanModel.dataset` returns the
+run as an ``xarray.Dataset``. The set-up shared with the
 Mesa-agent reference is in :mod:`urbsim.engine.world`.
 """
 
@@ -45,6 +46,7 @@ from urbsim._kernels import (
     turnover,
 )
 from urbsim._kernels import satisfaction as sat
+from urbsim.common.recording import Level
 from urbsim.engine import demand, policies
 from urbsim.engine import households as hh_mod
 from urbsim.engine.world import World
@@ -64,6 +66,8 @@ class UrbanModel(World):
             default ``params.milieus``.
         seed: non-negative integer seed; ``None`` draws one (recorded in the dataset).
         expected_steps: preallocation hint for the recorder.
+        record: which steps are recorded: every k-th (``1``: all) or ``"final"`` (the last
+            only); the last step of a run is always recorded.
 
     Raises:
         InputError: parameters that do not fit the city or milieu set (unknown milieu codes,
@@ -72,8 +76,8 @@ class UrbanModel(World):
 
     def __init__(self, params: ModelParams | None = None, *, city: City | None = None,
                  milieus: MilieuSet | str | None = None, seed: int | None = 0,
-                 expected_steps: int = 50) -> None:
-        super().__init__(params, city=city, milieus=milieus, seed=seed)
+                 expected_steps: int = 50, record: Level = 1) -> None:
+        super().__init__(params, city=city, milieus=milieus, seed=seed, record=record)
         p, c, ms = self.params, self.city, self.milieus
         m = len(ms)
         self.base_logit = np.log(ms.turnout / (1 - ms.turnout))
@@ -113,18 +117,22 @@ class UrbanModel(World):
         self.occ = composition.occupancy(h.record(), c.n, self.capacity.shape[1])
         self.location0 = self.location_score(self.counts)
         self.asking = self.priced(self.rent, self.counts)
+        self._unheld = np.full_like(self.rent, np.nan)  # no reference rent held by a freeze
         self.reference = contracts.reference_rents(h.record(), self.asking, c.district,
                                                    len(c.districts), 0,
-                                                   p.contracts.reference_years,
-                                                   np.full_like(self.rent, np.nan))
+                                                   p.contracts.reference_years, self._unheld)
         self.reference0 = self.reference_level()
         self._rules = policies.rent_rules([], c, p.contracts.cap)
 
         self.recorder = self.new_recorder(expected_steps)
         self.timings: dict[str, float] = {}
         """Seconds spent per phase over all steps so far (benchmarks/ profiles with it)."""
+        self.search_work = {"seconds": 0.0, "candidates": 0}
+        """Seconds in the search-and-choice kernel (movers and newcomers) and the candidates
+        it drew (``choice.candidates`` per searcher while any dwelling is vacant)."""
         self._t = 0.0
         self._flows = self._zero_flows()
+        self._extra = False
         self._record(None)
 
     # ------------------------------------------------------------------ the step
@@ -186,7 +194,8 @@ class UrbanModel(World):
                                    self.rent, self.policy_carry,
                                    np.bincount(h.node[a], minlength=c.n))
         self.asking = self.priced(self.rent, self.counts)  # the location premium
-        held = np.where(self._rules.frozen[:, None], self.reference, np.nan)  # by a freeze
+        held = (np.where(self._rules.frozen[:, None], self.reference, np.nan)  # by a freeze
+                if self._rules.frozen.any() else self._unheld)
         self.reference = contracts.reference_rents(h.record(), self.asking, c.district,
                                                    len(c.districts), t,
                                                    p.contracts.reference_years, held)
@@ -224,10 +233,15 @@ class UrbanModel(World):
         order, forced = who[perm], forced[perm]
         ties = (np.stack([fenwick.build(self.counts[:, k]) for k in range(len(self.milieus))])
                 if self.choice_rules.tie_share > 0 else np.zeros((len(self.milieus), 1), np.int64))
-        trees = records.Trees(fenwick.build((self.capacity - self.occ).ravel()), ties)
+        trees = records.Trees(fenwick.vacancies(self.capacity, self.occ), ties)
+        vacant = fenwick.total(trees.vacancies) > 0  # else nobody draws a candidate
+        start = time.perf_counter()
         res = choice.relocate(self.seed, t, stream, order, forced, h.record(), self.housing(),
                               trees, agg, self.balls, self.search, self.preferences,
                               self.choice_rules, self.letting(), self._transfers)
+        self.search_work["seconds"] += time.perf_counter() - start
+        self.search_work["candidates"] += (len(order) * self.choice_rules.n_candidates
+                                           if vacant else 0)
         m = len(self.milieus)
         mil = h.milieu[order]
         f = self._flows
@@ -339,18 +353,28 @@ class UrbanModel(World):
 
     # ------------------------------------------------------------------ recording
     def _record(self, agg: records.Perceived | None) -> None:
-        """Record the step from the perceived composition ``agg`` (``None``: recompute it), and
-        keep it and the satisfaction it gives for the next step."""
+        """Keep the perceived composition ``agg`` (``None``: recompute it) and the satisfaction
+        it gives for the next step, and record the step if the recording level keeps it."""
         self._agg = agg if agg is not None else self._perceived()
-        self._sat = satisfaction = self._satisfaction(self._agg)
+        self._sat = self._satisfaction(self._agg)
+        if self._extra:  # a step the level skips, recorded because the run was read there
+            self.recorder.n -= 1
+            self._extra = False
+        if self.due():
+            self.flush()
+
+    def flush(self) -> None:
+        """Record the current step unless it is recorded already (a step the recording level
+        skips is dropped again when the run goes on: reading a run changes nothing)."""
+        if self.recorder.last == self.steps:
+            return
+        self._extra = not self.due()
         h = self.households
-        a = h.active
         self.store({
             "households": self.counts, "amenity": self.amenity,
-            "satisfaction": sat.mean_by_milieu(satisfaction, h.record(), len(self.milieus)),
-            **self.housing_state(self.occ, self.reference, h.node[a], h.segment[a],
-                                 h.milieu[a], h.contract[a],
-                                 h.income[a] < self._transfers.income_limit),
+            "satisfaction": sat.mean_by_milieu(self._sat, h.record(), len(self.milieus)),
+            **self.housing_state(self.occ, self.reference, h.active, h.node, h.segment,
+                                 h.milieu, h.contract, h.income < self._transfers.income_limit),
             **self._flows,
         })
 
@@ -373,9 +397,9 @@ class UrbanModel(World):
             bad.append("occupancy differs from the household arrays")
         if (h.node[a] < 0).any() or (h.node[~a] != -1).any():
             bad.append("active households without a home, or inactive ones with one")
-        rec = self.recorder.data
-        if self.recorder.n >= 2:
-            t = self.recorder.n - 1
+        rec, r = self.recorder.data, self.recorder
+        if r.n >= 2 and r.last == self.steps and r.step[r.n - 2] == self.steps - 1:
+            t = r.n - 1
             prev = rec["households"][t - 1].sum()
             flow = rec["in_migrants"][t].sum() - rec["out_migrants"][t].sum()
             if prev + flow != a.sum():

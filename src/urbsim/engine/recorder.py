@@ -1,7 +1,11 @@
 """What is recorded each step, and the conversion to an ``xarray.Dataset`` with provenance.
 
-Step 0 is the initial state; step t the state after the t-th model step. Arrays are
-preallocated (and doubled when a run goes on past the expected length).
+Step 0 is the initial state; step t the state after the t-th model step. A recording level
+(:data:`urbsim.common.recording.Level`) says which steps are kept: every k-th (step 0, k, 2k,
+... and the last) or the final step only; a kept step holds exactly what recording every step
+would hold for it (the state after it and the flows of that step, not of the steps in
+between), and the indicators are computed for kept steps only. Arrays are preallocated (and
+doubled when a run goes on past the expected length).
 """
 
 from __future__ import annotations
@@ -13,9 +17,12 @@ import json
 import subprocess
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 # name -> (dims after "step", dtype, description)
 VARIABLES: dict[str, tuple[tuple[str, ...], str, str]] = {
@@ -71,37 +78,58 @@ ZERO_UNLESS_GIVEN = frozenset({"participants", "reached"})
 
 
 class Recorder:
-    """Preallocated per-step arrays for the variables in :data:`VARIABLES`."""
+    """Preallocated per-step arrays for the variables in :data:`VARIABLES` (those of
+    :data:`ZERO_UNLESS_GIVEN` from the first step that gives them: a run without dialogue
+    events allocates none)."""
 
-    def __init__(self, sizes: dict[str, int], expected_steps: int = 50) -> None:
+    def __init__(self, sizes: dict[str, int], rows: int = 51) -> None:
         self.sizes = sizes
         self.n = 0
-        self.data = {k: np.zeros((expected_steps + 1, *(sizes[d] for d in dims)), dtype)
-                     for k, (dims, dtype, _) in VARIABLES.items()}
+        self.step = np.zeros(rows, np.int64)
+        """The step each row holds (the first :attr:`n` rows are recorded)."""
+        self.data = {k: self._rows(k, rows) for k in VARIABLES if k not in ZERO_UNLESS_GIVEN}
 
-    def record(self, values: dict[str, np.ndarray | float]) -> None:
-        """Store one step; every variable must be given except the :data:`ZERO_UNLESS_GIVEN`
-        ones."""
-        if self.n == next(iter(self.data.values())).shape[0]:
+    def _rows(self, name: str, rows: int) -> np.ndarray:
+        dims, dtype, _ = VARIABLES[name]
+        return np.zeros((rows, *(self.sizes[d] for d in dims)), dtype)
+
+    def record(self, values: dict[str, np.ndarray | float], step: int) -> None:
+        """Store step ``step``; every variable must be given except the
+        :data:`ZERO_UNLESS_GIVEN` ones."""
+        if self.n == len(self.step):
+            self.step = np.concatenate([self.step, np.zeros_like(self.step)])
             self.data = {k: np.concatenate([a, np.zeros_like(a)]) for k, a in self.data.items()}
         missing = VARIABLES.keys() - ZERO_UNLESS_GIVEN - values.keys()
         if missing:
             raise KeyError(f"not recorded: {sorted(missing)}")
         for k, v in values.items():
+            if k not in self.data:
+                self.data[k] = self._rows(k, len(self.step))
             self.data[k][self.n] = v
+        self.step[self.n] = step
         self.n += 1
 
+    @property
+    def last(self) -> int:
+        """The last step recorded (-1: none yet)."""
+        return int(self.step[self.n - 1]) if self.n else -1
+
     def arrays(self) -> dict[str, np.ndarray]:
-        """The recorded steps of every variable (views, step first)."""
-        return {k: a[: self.n] for k, a in self.data.items()}
+        """The recorded steps of every variable (views, step first; zeros for a
+        :data:`ZERO_UNLESS_GIVEN` variable no step gave), in the order of :data:`VARIABLES`."""
+        return {k: self.data[k][: self.n] if k in self.data else self._rows(k, self.n)
+                for k in VARIABLES}
 
     def to_dataset(self, coords: dict, attrs: dict) -> xr.Dataset:
         """The recorded steps as a Dataset with the given coordinates and attributes."""
+        import xarray as xr  # a run's steps do not need it (nor its import time)
+
         data_vars = {
             k: (("step", *VARIABLES[k][0]), a.copy(), {"description": VARIABLES[k][2]})
             for k, a in self.arrays().items()
         }
-        return xr.Dataset(data_vars, coords={"step": np.arange(self.n), **coords}, attrs=attrs)
+        return xr.Dataset(data_vars, coords={"step": self.step[: self.n].copy(), **coords},
+                          attrs=attrs)
 
 
 def provenance(seed: int, params_json: str, extra: dict | None = None) -> dict[str, str | int]:

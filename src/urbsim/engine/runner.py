@@ -17,22 +17,24 @@ from multiprocessing import get_context
 from multiprocessing.queues import Queue
 from typing import TYPE_CHECKING, Any, cast
 
-import xarray as xr
-
+from urbsim.common.recording import Level
 from urbsim.inputs.params import ModelParams
 
 if TYPE_CHECKING:
+    import xarray as xr
+
     from urbsim.engine.model import UrbanModel
 
 _progress: Queue[Any] | None = None  # in a worker: the queue that receives one item per finished step
 
 
 def simulate(params: ModelParams, seed: int, steps: int,
-             on_step: Callable[[], None] | None = None) -> UrbanModel:
-    """A model after ``steps`` steps; ``on_step`` is called after each step."""
+             on_step: Callable[[], None] | None = None, record: Level = 1) -> UrbanModel:
+    """A model after ``steps`` steps recorded at level ``record``; ``on_step`` is called
+    after each step."""
     from urbsim.engine.model import UrbanModel
 
-    model = UrbanModel(params, seed=seed, expected_steps=steps)
+    model = UrbanModel(params, seed=seed, expected_steps=steps, record=record)
     for _ in range(steps):
         model.step()
         if on_step is not None:
@@ -40,15 +42,25 @@ def simulate(params: ModelParams, seed: int, steps: int,
     return model
 
 
+def warm_up() -> None:
+    """Import the model and load the kernels a run uses (a tiny run of two steps), so that a
+    process started ahead of its work does not spend its first run on that."""
+    from urbsim.inputs.params import CityParams
+
+    simulate(ModelParams(households=500, city=CityParams(neighbourhoods=10)), 0, 2)
+
+
 def run_one(params: ModelParams, seed: int, steps: int,
-            on_step: Callable[[], None] | None = None) -> xr.Dataset:
-    """One run of ``steps`` steps as a dataset; ``on_step`` is called after each step."""
-    return simulate(params, seed, steps, on_step).dataset()
+            on_step: Callable[[], None] | None = None, record: Level = 1) -> xr.Dataset:
+    """One run of ``steps`` steps as a dataset of the steps ``record`` keeps; ``on_step`` is
+    called after each step."""
+    return simulate(params, seed, steps, on_step, record).dataset()
 
 
 def run_seeds(params: ModelParams, seeds: Sequence[int], steps: int, workers: int = 1,
-              on_step: Callable[[], None] | None = None) -> xr.Dataset:
-    """Runs for each seed, concatenated along a new ``seed`` dimension (in ``seeds`` order).
+              on_step: Callable[[], None] | None = None, record: Level = 1) -> xr.Dataset:
+    """Runs for each seed, concatenated along a new ``seed`` dimension (in ``seeds`` order),
+    of the steps ``record`` keeps.
 
     Attributes of the runs that differ (``seed``, ``created``) are dropped; ``seeds`` lists
     the seeds. ``on_step`` is called once per finished step of any run.
@@ -56,9 +68,11 @@ def run_seeds(params: ModelParams, seeds: Sequence[int], steps: int, workers: in
     seeds = [int(s) for s in seeds]
     workers = max(1, min(workers, len(seeds)))
     if workers == 1:
-        runs = [run_one(params, s, steps, on_step) for s in seeds]
+        runs = [run_one(params, s, steps, on_step, record) for s in seeds]
     else:
-        runs = _parallel(params, seeds, steps, workers, on_step)
+        runs = _parallel(params, seeds, steps, workers, on_step, record)
+    import xarray as xr  # only now: a run's steps do not need it (nor its start-up time)
+
     ds = xr.concat(runs, dim=xr.Variable("seed", seeds), combine_attrs="drop_conflicts")
     return ds.assign_attrs(seeds=seeds)
 
@@ -73,10 +87,10 @@ def worker_pool(workers: int, steps_done: Queue[Any] | None = None) -> ProcessPo
 
 
 def _parallel(params: ModelParams, seeds: list[int], steps: int, workers: int,
-              on_step: Callable[[], None] | None) -> list[xr.Dataset]:
+              on_step: Callable[[], None] | None, record: Level) -> list[xr.Dataset]:
     steps_done = get_context("spawn").Queue()
     with worker_pool(workers, steps_done) as pool:
-        futures = {pool.submit(run_one, params, s, steps, report_step): i
+        futures = {pool.submit(run_one, params, s, steps, report_step, record): i
                    for i, s in enumerate(seeds)}
         runs: list[xr.Dataset | None] = [None] * len(seeds)
         pending = set(futures)

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
-import xarray as xr
 
-from urbsim._kernels import participation, records
+from urbsim._kernels import composition, participation, records
 from urbsim.common.errors import InputError
+from urbsim.common.recording import Level, recorded_steps
 from urbsim.engine import households as hh_mod
 from urbsim.engine import indicators
 from urbsim.engine.calendar import Calendar
@@ -23,6 +24,9 @@ from urbsim.inputs.city_files import load_city
 from urbsim.inputs.milieus import SEGMENTS, MilieuSet
 from urbsim.inputs.milieus import load as load_milieus
 from urbsim.inputs.params import FORMATS, ModelParams
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 class World(Calendar):
@@ -35,19 +39,29 @@ class World(Calendar):
         milieus: a :class:`~urbsim.inputs.milieus.MilieuSet`, or the name/path of one; default
             ``params.milieus``.
         seed: non-negative integer seed; ``None`` draws one (recorded in the dataset).
+        record: which steps are recorded: every k-th (``1``: all) or ``"final"`` (the last
+            only; see :mod:`urbsim.engine.recorder`).
 
     Raises:
-        InputError: a bad seed, or parameters that do not fit the city or milieu set (unknown
-            milieu codes, districts, neighbourhoods, channels; a policy ending before it starts).
+        InputError: a bad seed or recording level, or parameters that do not fit the city or
+            milieu set (unknown milieu codes, districts, neighbourhoods, channels; a policy
+            ending before it starts).
     """
 
     implementation = "engine"
     """Recorded in the dataset's attributes."""
 
     def __init__(self, params: ModelParams | None = None, *, city: City | None = None,
-                 milieus: MilieuSet | str | None = None, seed: int | None = 0) -> None:
+                 milieus: MilieuSet | str | None = None, seed: int | None = 0,
+                 record: Level = 1) -> None:
         if seed is not None and (not isinstance(seed, int | np.integer) or seed < 0):
             raise InputError(f"expected a non-negative integer, got {seed!r}", None, "seed")
+        if record != "final" and (not isinstance(record, int | np.integer)
+                                  or isinstance(record, bool) or record < 1):
+            raise InputError(f"expected a positive number of steps or \"final\", got "
+                             f"{record!r}", None, "record")
+        self.record: Level = record if record == "final" else int(record)
+        """Which steps are recorded (:data:`urbsim.engine.recorder.Level`)."""
         super().__init__(rng=seed)
         self.seed = int(seed) if seed is not None else int(self.rng.integers(2**62))
         self.params = p = params or ModelParams()
@@ -169,40 +183,53 @@ class World(Calendar):
         return flows["participants"], flows["reached"]
 
     def new_recorder(self, expected_steps: int) -> Recorder:
-        """An empty recorder for this run's sizes."""
+        """An empty recorder for this run's sizes, with rows for the steps :attr:`record`
+        keeps of a run of ``expected_steps``."""
         c = self.city
         return Recorder({"neighbourhood": c.n, "milieu": len(self.milieus),
                          "segment": len(SEGMENTS), "district": len(c.districts),
-                         "format": len(FORMATS)}, expected_steps)
+                         "format": len(FORMATS)}, len(recorded_steps(self.record,
+                                                                     expected_steps)))
+
+    def due(self) -> bool:
+        """Whether :attr:`record` keeps the current step as it completes."""
+        return self.record != "final" and self.steps % self.record == 0
 
     def store(self, values: dict[str, np.ndarray]) -> None:
-        """Record a step: its state and flows ``values`` and the indicators of them."""
+        """Record the current step: its state and flows ``values`` and the indicators of
+        them."""
         c = self.city
         self.recorder.record(values | indicators.of_step(
-            values, c.district, len(c.districts), len(FORMATS)))
+            values, c.district, len(c.districts), len(FORMATS)), self.steps)
 
-    def housing_state(self, occupied: np.ndarray, reference: np.ndarray, node: np.ndarray,
-                      column: np.ndarray, milieu: np.ndarray, contract: np.ndarray,
-                      sgb: np.ndarray) -> dict[str, np.ndarray]:
-        """The recorded housing variables from the per-column arrays and the active
+    def flush(self) -> None:
+        """Record the current step if :attr:`record` skipped it: a run's last step is always
+        recorded (:meth:`dataset` and :meth:`recorded` call this)."""
+
+    def recorded(self) -> dict[str, np.ndarray]:
+        """The recorded steps of every variable (step first), the current step included."""
+        self.flush()
+        return self.recorder.arrays()
+
+    def housing_state(self, occupied: np.ndarray, reference: np.ndarray, active: np.ndarray,
+                      node: np.ndarray, column: np.ndarray, milieu: np.ndarray,
+                      contract: np.ndarray, sgb: np.ndarray) -> dict[str, np.ndarray]:
+        """The recorded housing variables from the per-column arrays and the ``active``
         households' ``node``, ``column``, ``milieu``, ``contract`` and ``sgb`` flags."""
         n, m, g = self.city.n, len(self.milieus), len(SEGMENTS)
         cap = self.capacity
-        tenant = column < g
-        cell = node[tenant] * g + column[tenant]
-        total = np.bincount(cell, contract[tenant], n * g).reshape(n, g)
-        count = np.bincount(cell, minlength=n * g).reshape(n, g)
+        count, total, owners, on_sgb = composition.tallies(active, node, column, milieu,
+                                                           contract, sgb, n, g, m)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_contract = np.where(count > 0, total / count, np.nan)
         ref = reference[:, :g].copy()
         ref[:, 0] = np.nan  # social housing has no reference rent
-        owners = np.bincount(node[~tenant] * m + milieu[~tenant], minlength=n * m)
+        vacant = cap - occupied
         return {"dwellings": cap[:, :g] + cap[:, g:], "owned": cap[:, g:],
-                "vacant": (cap - occupied)[:, :g] + (cap - occupied)[:, g:],
+                "vacant": vacant[:, :g] + vacant[:, g:],
                 "rent": self.asking[:, :g], "owner_cost": self.asking[:, g:],
                 "contract_rent": mean_contract, "reference_rent": ref, "tenants": count,
-                "owners": owners.reshape(n, m),
-                "sgb": np.bincount(node[sgb] * m + milieu[sgb], minlength=n * m).reshape(n, m)}
+                "owners": owners, "sgb": on_sgb}
 
     def context(self, counts: np.ndarray) -> np.ndarray:
         """Participation logit per neighbourhood and milieu (``participation.
@@ -227,12 +254,15 @@ class World(Calendar):
                                   self.params.participation.outreach_factor)
 
     def dataset(self) -> xr.Dataset:
-        """The run so far as an ``xarray.Dataset`` with provenance attributes."""
+        """The run so far (its recorded steps, the current one included) as an
+        ``xarray.Dataset`` with provenance attributes."""
+        self.flush()
         params = canonical_json({"params": self.params.model_dump(mode="json"),
                                  "milieus": self.milieus.name, "city": _city_digest(self.city)})
         return self.recorder.to_dataset(coords(self.city, self.milieus), provenance(self.seed, params,
                                                            {"milieu_set": self.milieus.name,
-                                                            "implementation": self.implementation}))
+                                                            "implementation": self.implementation,
+                                                            "record": str(self.record)}))
 
     def run(self, steps: int) -> xr.Dataset:
         """Advance ``steps`` steps and return :meth:`dataset`."""

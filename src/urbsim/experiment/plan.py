@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from urbsim.common import schema
 from urbsim.common.errors import InputError
+from urbsim.common.recording import recorded_steps
 from urbsim.experiment import design
 from urbsim.experiment.spec import RENAMED, Experiment
 from urbsim.inputs import consistency
@@ -93,6 +94,11 @@ class Plan:
         return update(list(self.scenarios.values())[i], self.overrides(j))
 
     @property
+    def recorded(self) -> np.ndarray:
+        """The steps each run keeps (:func:`urbsim.engine.recorder.recorded_steps`)."""
+        return recorded_steps(self.spec.output.record, self.steps)
+
+    @property
     def digest(self) -> str:
         """Hash of everything that determines the runs' results: a store made for another
         digest is not resumed."""
@@ -102,7 +108,8 @@ class Plan:
             "values": self.values.tolist(), "seeds": self.seeds.tolist(),
             "indicators": self.spec.output.indicators,
             "fields": self.spec.output.variable_names,  # the key of format 2: digests stay
-        }, sort_keys=True)
+        } | ({"record": self.spec.output.record} if self.spec.output.record != 1 else {}),
+            sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 

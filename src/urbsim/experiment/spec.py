@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from urbsim.analysis.summary import LABELS
+from urbsim.common.recording import Checked
 from urbsim.common.schema import Name
 from urbsim.engine.recorder import VARIABLES
 
@@ -87,6 +88,11 @@ class Output(_Strict):
     variables: tuple[str, ...] = Field((), description="recorded variables kept whole, e.g. "
                                        "households by neighbourhood and milieu; [\"all\"] for "
                                        "all (formerly `fields`)")
+    record: Checked = Field(
+        1, description="which steps each run keeps: every k-th (1: every step; step 0 and the "
+                       "last always) or \"final\", the last only (indicators are computed for "
+                       "kept steps only: a faster sweep)",
+        json_schema_extra={"unit": "steps or \"final\""})
 
     @model_validator(mode="after")
     def _known(self) -> Output:

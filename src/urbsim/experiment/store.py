@@ -48,7 +48,7 @@ def template(plan: Plan) -> xr.Dataset:
     import dask.array as da
 
     ns, nd, nr = plan.shape
-    steps = plan.steps + 1
+    steps = len(plan.recorded)
     indicators = plan.spec.output.indicators
     run = {"scenario": list(plan.scenarios), "sample": np.arange(nd), "seed": plan.seeds}
     data = {
@@ -66,7 +66,7 @@ def template(plan: Plan) -> xr.Dataset:
     if plan.unit is not None:
         data["unit"] = (("sample", "parameter"), plan.unit,
                         {"description": "design points in the unit hypercube"})
-    coords = {**run, "step": np.arange(steps), "indicator": list(indicators),
+    coords = {**run, "step": plan.recorded, "indicator": list(indicators),
               "parameter": list(plan.parameters)}
     for name in plan.spec.output.variable_names:
         dims, dtype, description = VARIABLES[name]
@@ -80,6 +80,7 @@ def template(plan: Plan) -> xr.Dataset:
     attrs = {
         "format": FORMAT, "digest": plan.digest, "name": spec.name,
         "description": spec.description, "baseline": plan.baseline, "steps": plan.steps,
+        "record": str(spec.output.record),
         "root_seed": spec.root_seed, "design": spec.design.model_dump_json(),
         "parameters": json.dumps({k: p.model_dump(mode="json", exclude_none=True)
                                   for k, p in spec.parameters.items()}),

@@ -1,11 +1,13 @@
 """Running an experiment on Dask: a ``LocalCluster`` by default, or any cluster by address.
 
-The client submits runs (at most a few per worker thread at a time, so its memory stays flat
-whatever the size of the sweep); each worker runs its run and writes it into the store
-itself (:mod:`urbsim.experiment.worker`); the client only records failures. A run that raises
-is retried (``retries``), then recorded as failed with its error while the sweep goes on; a run
-whose worker dies is rescheduled by Dask on another worker. Starting again resumes: runs
-already done are skipped.
+The client submits runs in batches (:data:`BATCH_SECONDS` of runs per task; at most a few
+tasks per worker thread at a time, so its memory stays flat whatever the size of the sweep);
+each worker runs a batch's runs one after the other and writes each into the store as soon as
+it is done (:mod:`urbsim.experiment.worker`); the client only records failures. A run that
+raises is retried (``retries``), then recorded as failed with its error while the sweep goes
+on; a task whose worker dies is rescheduled by Dask on another worker (its runs already done
+are written again, with the same bytes). Starting again resumes: runs already done are
+skipped. Progress is reported per run, as each task comes back.
 
 The cluster is reached (or started) before the store is created, so a scheduler address that
 is malformed or where no scheduler answers is an :class:`~urbsim.common.errors.InputError`
@@ -16,11 +18,13 @@ processes leave Ctrl-C to the client, which stops them (:func:`urbsim.experiment
 Workers use one Dask thread each and an explicit number of numba threads (local workers also
 start with ``NUMBA_NUM_THREADS``, so numba starts no more threads than that). Local workers
 preload :mod:`urbsim.experiment.worker`: they import the model and load the kernels from
-numba's cache while they start, so the first run of a worker costs what the others do.
+numba's cache while they start, so the first run of a worker costs what the others do, and
+stop without Python's last garbage collections over all that (a second or more per worker).
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import logging
 import os
@@ -55,6 +59,8 @@ class Outcome:
     """Wall time of the runs (0 when none was left to do)."""
     failures: list[tuple[tuple[int, int, int], str]] = field(default_factory=list)
     """``((scenario, design point, seed), error)`` of every failed run."""
+    tasks: int = 0
+    """Dask tasks the runs were batched into (:data:`BATCH_SECONDS`)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,8 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
             health checks (default: this machine only, a free port).
         on_start: called once with the :class:`Start` when the store is ready and the
             cluster is up (also when no run is left to do).
-        on_progress: called with (runs done, runs failed) after every run.
+        on_progress: called with (runs done, runs failed) for every run, as its task comes
+            back (:data:`BATCH_SECONDS`).
 
     Returns:
         What the sweep did: runs skipped, done and failed, and the failures' errors.
@@ -133,59 +140,114 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
         if on_start is not None:
             on_start(Start(plan.total, out.skipped, resumed, len(client.nthreads()),
                            client.dashboard_link if dashboard else None, out.torn))
-        _submit_all(client, plan, path, todo, retries, threads, 2 * nthreads + 2, out,
-                    on_progress)
+        _submit_all(client, plan, path, todo, retries, threads, nthreads, out, on_progress)
     out.seconds = time.perf_counter() - t0
     return out
 
 
+BATCH_SECONDS = 1.0
+"""About how long one task runs. Runs are batched into tasks of about this many seconds, timed
+by the runs done so far (one run per task until the first are done), so that Dask's own cost
+per task (scheduling, messages, the client's loop: milliseconds of CPU, taken from the same
+cores as the runs) is paid about once a second rather than once per run. The last tasks of a
+sweep are smaller (at most 1/(2 × threads) of the runs not yet submitted), so that the workers
+finish together. Each run is in the store as soon as it is done, and reported (``on_progress``)
+when its task comes back."""
+
+
 def _submit_all(client, plan: Plan, path: Path, todo: list, retries: int, threads: int,
-                window: int, out: Outcome, on_progress) -> None:
+                nthreads: int, out: Outcome, on_progress) -> None:
+    """Run ``todo`` in batches (:func:`urbsim.experiment.worker.execute_batch`), at most
+    ``2 * nthreads + 2`` tasks at a time, and record every run's outcome in ``out``.
+
+    A run that raised (after its retries, in its worker) is marked failed in the store here.
+    A task that failed as a whole (its worker died too often, say) has its runs not done
+    (in the store) submitted again one per task, so that a failure stays with its run."""
     from distributed import as_completed
 
     params = list(plan.scenarios.values())
     spec = plan.spec.output
+    window = 2 * nthreads + 2
+    pending = collections.deque(todo)
+    batches: dict[str, list[tuple[int, int, int]]] = {}
+    timed = [0.0, 0]  # seconds and number of the runs reported so far
+    queue = as_completed()
 
-    def submit(idx):
-        i, j, k = idx
-        return client.submit(worker.execute, str(path), plan.digest, idx, params[i],
-                             plan.overrides(j), int(plan.seeds[k]), plan.steps, spec.indicators,
-                             spec.variable_names, threads, key=f"urbsim-run-{i}-{j}-{k}-{plan.digest}",
-                             retries=retries, pure=False)
+    def size() -> int:
+        if not timed[1]:
+            return 1
+        per_run = max(timed[0] / timed[1], 1e-6)
+        return max(1, min(int(BATCH_SECONDS / per_run), len(pending) // (2 * nthreads)))
 
-    pending = iter(todo)
-    first = [submit(idx) for _, idx in zip(range(window), pending, strict=False)]
-    index = {f.key: idx for f, idx in zip(first, todo, strict=False)}
-    queue = as_completed(first)
+    def submit(batch: list[tuple[int, int, int]]) -> None:
+        runs = [(idx, plan.overrides(idx[1]), int(plan.seeds[idx[2]])) for idx in batch]
+        i, j, k = batch[0]
+        name = f"urbsim-run-{i}-{j}-{k}" + (f"-{len(batch)}" if len(batch) > 1 else "")
+        f = client.submit(worker.execute_batch, str(path), plan.digest, runs,
+                          {idx[0]: params[idx[0]] for idx in batch}, plan.steps,
+                          spec.indicators, spec.variable_names, threads, spec.record, retries,
+                          key=f"{name}-{plan.digest}", retries=retries, pure=False)
+        batches[f.key] = batch
+        queue.add(f)
+        out.tasks += 1
+
+    def report(idx: tuple[int, int, int], error: str) -> None:
+        if error:
+            store.mark(path, plan.digest, idx, store.FAILED, error)
+            out.failed += 1
+            out.failures.append((idx, error))
+        else:
+            out.done += 1
+        if on_progress is not None:
+            on_progress(out.done, out.failed)
+
+    def lost(batch: list[tuple[int, int, int]], error: str) -> None:
+        """Runs of a task that did not report them: done if the store says so, else run
+        again one per task (or failed, if the task held that run alone)."""
+        if len(batch) == 1:
+            report(batch[0], error)
+            return
+        state = store.status(path)
+        for idx in batch:
+            if state[idx] == store.DONE:
+                report(idx, "")
+            else:
+                submit([idx])
+
+    def fill() -> None:
+        while pending and len(batches) < window:
+            n = min(size(), len(pending))
+            submit([pending.popleft() for _ in range(n)])
+
+    fill()
     try:
         for future in queue:
-            idx = index.pop(future.key)
-            if future.status == "finished":
-                out.done += 1
+            batch = batches.pop(future.key)
+            try:
+                results = future.result()
+            except Exception as error:  # the task failed, or its result was lost
+                lost(batch, f"{type(error).__name__}: {error}")
             else:
-                error = future.exception()
-                message = f"{type(error).__name__}: {error}"
-                store.mark(path, plan.digest, idx, store.FAILED, message)
-                out.failed += 1
-                out.failures.append((idx, message))
-            nxt = next(pending, None)
-            if nxt is not None:
-                f = submit(nxt)
-                index[f.key] = nxt
-                queue.add(f)
-            if on_progress is not None:
-                on_progress(out.done, out.failed)
+                for idx, seconds, message in results:
+                    timed[0] += seconds
+                    timed[1] += 1
+                    report(idx, message)
+                if len(results) < len(batch):  # not expected: only a cancelled task stops
+                    lost(batch[len(results):], "RuntimeError: the task stopped early")
+            fill()
     except BaseException:
         client.cancel(list(queue.futures))
         raise
 
 
 QUIET = {"distributed.worker.profile.enabled": False, "distributed.admin.tick.interval": "1s",
-         "distributed.admin.system-monitor.interval": "2s"}
+         "distributed.admin.system-monitor.interval": "2s",
+         "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 """Dask settings of the local cluster: runs are long CPU-bound tasks, and Dask's sampling
 profiler (every 10 ms) and event-loop checks (every 20 ms) took the GIL from them often enough
-to slow runs by ~10 % (benchmarks/experiment.py). Set them in your own Dask config for a
-cluster given by ``--scheduler``."""
+to slow runs by ~10 % (benchmarks/experiment.py); Dask's low threshold for giving freed memory
+back to the system (64 KiB) made runs ~1 % slower than in a plain process, which keeps the C
+library's own. Set them in your own Dask config for a cluster given by ``--scheduler``."""
 
 
 @contextlib.contextmanager

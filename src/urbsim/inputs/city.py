@@ -42,8 +42,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
@@ -52,6 +52,9 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from urbsim._kernels import graph
 from urbsim.common.errors import InputError
 from urbsim.inputs.milieus import SEGMENTS
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported where a graph is made: a run of arrays needs none
 
 OWNER_PROPENSITY = np.array([0.0, 0.1, 0.6, 0.9])
 """Relative chance that a dwelling of each segment is owner-occupied (social, private rental
@@ -167,6 +170,8 @@ class City:
         """The networkx graph, with the node and edge attributes of the module docstring."""
         if self._graph is not None:
             return self._graph
+        import networkx as nx
+
         g = nx.Graph()
         for i, v in enumerate(self.ids):
             g.add_node(v, district=self.districts[self.district[i]], x=float(self.pos[i, 0]),
@@ -233,6 +238,8 @@ class City:
             InputError: empty graph, a missing or negative attribute, an unknown district or
                 building period.
         """
+        import networkx as nx
+
         if graph.number_of_nodes() == 0:
             raise InputError("the city has no neighbourhoods", source)
         if graph.is_directed() or graph.is_multigraph():
@@ -630,6 +637,8 @@ def _join_islands(g: nx.Graph, pos: np.ndarray, index: Mapping[str, int], source
     rest by an edge between their nearest neighbourhoods (distance between positions), the
     smallest part first, with a one-line :class:`InputWarning` naming it."""
     import warnings
+
+    import networkx as nx
 
     from urbsim.common.errors import InputWarning
 

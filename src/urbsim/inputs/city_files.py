@@ -20,8 +20,8 @@ import json
 from collections.abc import Mapping
 from os import PathLike
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 import numpy as np
 
 from urbsim.common.errors import InputError
@@ -41,6 +41,9 @@ from urbsim.inputs.city import (
 from urbsim.inputs.city_synthetic import synthetic
 from urbsim.inputs.milieus import SEGMENTS
 from urbsim.inputs.params import CityParams
+
+if TYPE_CHECKING:
+    import networkx as nx  # imported by the loaders that build a graph: a synthetic city has none
 
 NODE_COLUMNS = ("id", "district", "x", "y", *SEGMENTS, *(f"rent_{s}" for s in SEGMENTS))
 """Required columns of the node table."""
@@ -94,6 +97,8 @@ def load_csv(nodes_path: StrPath, edges_path: StrPath,
     An island (a part of the network that touches no other) is joined to its nearest
     neighbourhood with a warning (:meth:`~urbsim.inputs.city.City.from_graph`).
     """
+    import networkx as nx
+
     known, shares = _read_districts(districts_path)
     g = nx.Graph()
     first: dict[str, str] = {}
@@ -160,6 +165,8 @@ def load_polygons(path: StrPath, districts_path: StrPath | None = None,
     geoms = np.asarray([geom for _, _, geom in features], dtype=object)
     if len(geoms):
         geoms = _planar(shapely, geoms, crs, scale, src)
+    import networkx as nx  # after the geometry packages' checks above
+
     g = nx.Graph()
     first: dict[str, str] = {}
     for (key, props, _), geom in zip(features, geoms, strict=True):

@@ -87,13 +87,20 @@ def validate(path: str | Path) -> Scenario:
     return scn
 
 
-def prepare(name: str | Path, households: int | None = None, steps: int | None = None
-            ) -> tuple[Scenario, int]:
+def prepare(name: str | Path, households: int | None = None, steps: int | None = None,
+            record: str | None = None) -> tuple[Scenario, int]:
     """A scenario ready to run: loaded (a file or a shipped name), resized to ``households``
-    if given, and checked for a run of ``steps`` steps (default: the scenario's), which are
-    returned with it."""
+    and recorded at level ``record`` (text, as ``--record`` takes it) if given, and checked
+    for a run of ``steps`` steps (default: the scenario's), which are returned with it."""
+    from urbsim.common.recording import level
+
     scn = load(name)
     if households is not None:
         scn = scn.model_copy(update={"households": households})
+    if record is not None:
+        try:
+            scn = scn.model_copy(update={"record": level(record)})
+        except ValueError as e:
+            raise InputError(str(e), None, "--record") from None
     check(scn, steps)
     return scn, steps or scn.steps

@@ -30,6 +30,7 @@ from pydantic import Field, PrivateAttr
 from urbsim.common import schema
 from urbsim.common.errors import InputError
 from urbsim.common.files import parse_toml, read_toml
+from urbsim.common.recording import Checked
 from urbsim.common.schema import Name, short
 from urbsim.inputs.milieus import available
 from urbsim.inputs.params import REMOVED_KINDS, ModelParams
@@ -66,6 +67,12 @@ class Scenario(ModelParams):
                                    json_schema_extra={"unit": "path or name"})
     steps: int = Field(20, ge=1, le=1000, description="years to simulate (`--steps` overrides)",
                        json_schema_extra={"unit": "years"})
+    record: Checked = Field(
+        1, description="which steps the results keep: every k-th step (1: every step; step 0 "
+                       "and the last always), or \"final\" for the last step only; indicators "
+                       "are computed for kept steps only, and a kept step holds what recording "
+                       "every step would hold for it (`--record` overrides)",
+        json_schema_extra={"unit": "steps or \"final\""})
 
     _origins: dict[str, str] = PrivateAttr(default_factory=dict)
 
@@ -83,7 +90,8 @@ class Scenario(ModelParams):
         return self._origins.get(key)
 
     def params(self) -> ModelParams:
-        """The model parameters alone (without name, description, extends and steps)."""
+        """The model parameters alone (without name, description, extends, steps and
+        record)."""
         return ModelParams.model_validate(self.model_dump(include=set(ModelParams.model_fields)))
 
 

@@ -195,10 +195,10 @@ def unit(f: FieldInfo) -> str:
 def label(key: str, labels: dict[str, str]) -> str:
     """Where a parameter's value comes from: ``calibrated``, ``sourced: ...`` or ``prior: ...``
     (``labels`` of the calibration config, by dotted key of the baseline), ``lever`` for what
-    a scenario sets per event or policy, ``run setting`` for the run's name and length."""
+    a scenario sets per event or policy, ``run setting`` for the run's name, length and recording level."""
     if "<name>" in key:
         return "lever: set per event or policy by the scenario"
-    if key in ("name", "description", "extends", "steps"):
+    if key in ("name", "description", "extends", "steps", "record"):
         return "run setting"
     if key in labels:
         return labels[key] or "unlabelled"

@@ -674,7 +674,8 @@ class ReferenceModel(World):
         self.store({
             "households": counts, "amenity": self.amenity,
             "satisfaction": np.divide(sat_sum, sat_n, out=np.full(m, np.nan), where=sat_n > 0),
-            **self.housing_state(occupied, self.reference, column("node", np.int64),
+            **self.housing_state(occupied, self.reference, np.ones(len(households), bool),
+                                 column("node", np.int64),
                                  column("column", np.int64), milieu,
                                  column("contract", np.float64),
                                  column("sgb", bool)),

@@ -2,9 +2,11 @@
 
 A :class:`Job` runs one or more parameter sets over the same seeds in one spawned process
 (the server's event loop never runs a model; numba's parallel kernels are never entered from
-two threads). Finished results go into a cache shared by every session of the server, keyed
-by the parameters, seeds and years, so asking again (another session, switching back) is
-instant. Two sessions asking for the same run while it is computing share one job; a job is
+two threads). The :class:`Runner` keeps a spare process that has imported urbsim and loaded
+the kernels while nobody waits (a :class:`Worker`), so that a Run starts computing at once
+instead of spending a second or more of its time starting a process. Finished results go
+into a cache shared by every session of the server, keyed by the parameters, seeds and years,
+so asking again (another session, switching back) is instant. Two sessions asking for the same run while it is computing share one job; a job is
 stopped only when every session that waits for it has cancelled.
 """
 
@@ -98,6 +100,10 @@ class Job:
     """Sessions waiting for the job."""
     _process: BaseProcess | None = field(default=None, repr=False)
     _queue: Queue[tuple[Any, ...]] | None = field(default=None, repr=False)
+    _worker: Worker | None = field(default=None, repr=False)
+    """Held while the job lives: a queue dropped before the process has read it breaks it."""
+    _on_end: Any = field(default=None, repr=False)
+    """Called once when the job is done, failed or cancelled."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -105,13 +111,11 @@ class Job:
         """Model years to compute: seeds × years of every request."""
         return sum(len(r.seeds) * r.steps for r in self.requests)
 
-    def start(self) -> Job:
-        """Start the background process; the job itself."""
-        ctx = multiprocessing.get_context("spawn")
-        self._queue = ctx.Queue()
-        self._process = ctx.Process(target=_child, args=(self.requests, self._queue), daemon=True,
-                                    name="urbsim-workshop-run")
-        self._process.start()
+    def start(self, worker: Worker | None = None) -> Job:
+        """Hand the requests to ``worker`` (default: a new one); the job itself."""
+        self._worker = worker = worker or Worker.start()
+        self._process, self._queue = worker.process, worker.outbox
+        worker.inbox.put(self.requests)
         return self
 
     def poll(self) -> str:
@@ -135,6 +139,9 @@ class Job:
                 elif kind == "end":
                     self.state = "done"
                     self._process.join(timeout=5)
+            if self.state != "running" and self._on_end is not None:
+                self._on_end, on_end = None, self._on_end
+                on_end()
             return self.state
 
     def cancel(self) -> None:
@@ -147,15 +154,65 @@ class Job:
             assert self._process is not None  # start() has run
             self._process.terminate()
             self._process.join(timeout=5)
+            if self._on_end is not None:
+                self._on_end, on_end = None, self._on_end
+                on_end()
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A spawned run process: it imports urbsim and loads the kernels as it starts, then runs
+    the requests it is given (one job) and ends."""
+
+    process: BaseProcess
+    inbox: Queue[Any]
+    """Takes the job's requests (``None``: end without running)."""
+    outbox: Queue[tuple[Any, ...]]
+    """Gives the job's news: ``("step",)``, ``("result", key, runs)``, ``("error", text)``,
+    ``("end",)``."""
+
+    @classmethod
+    def start(cls, ahead: bool = False) -> Worker:
+        """Spawn a process that waits for its requests; started ``ahead`` of them, it loads
+        the kernels first (else its first run does)."""
+        ctx = multiprocessing.get_context("spawn")
+        inbox, outbox = ctx.Queue(), ctx.Queue()
+        process = ctx.Process(target=_child, args=(inbox, outbox, ahead), daemon=True,
+                              name="urbsim-workshop-run")
+        process.start()
+        return cls(process, inbox, outbox)
 
 
 class Runner:
-    """Starts jobs for sessions, sharing the cache and jobs in progress between them."""
+    """Starts jobs for sessions, sharing the cache and jobs in progress between them, each in
+    the spare :class:`Worker` started when the last job ended."""
 
     def __init__(self, cache_size: int = 32):
         self.cache = Cache(cache_size)
         self._jobs: dict[str, Job] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # a job polled under it may call _replenish
+        self._spare: Worker | None = None
+
+    def close(self) -> None:
+        """End the spare worker (jobs in progress go on)."""
+        if self._spare is not None:
+            self._spare.inbox.put(None)
+            self._spare.process.join(timeout=60)
+            self._spare = None
+
+    def _worker(self) -> Worker:
+        """The spare worker, or a new one if there is none (or it died)."""
+        worker = self._spare if self._spare is not None and self._spare.process.is_alive() \
+            else Worker.start()
+        self._spare = None
+        return worker
+
+    def _replenish(self) -> None:
+        """Start a spare worker for the next job once a job has ended: starting it while a
+        job runs would take a core from that job."""
+        with self._lock:
+            if self._spare is None and not any(j.state == "running" for j in self._jobs.values()):
+                self._spare = Worker.start(ahead=True)
 
     def submit(self, requests: list[Request]) -> Job | None:
         """A job computing what of ``requests`` is not cached (``None``: all cached)."""
@@ -169,20 +226,27 @@ class Runner:
             if job is not None and job.poll() == "running":
                 job.waiting += 1
                 return job
-            job = self._jobs[joint] = Job(todo, self.cache).start()
+            job = self._jobs[joint] = Job(todo, self.cache, _on_end=self._replenish).start(
+                self._worker())
             for k in [k for k, j in self._jobs.items() if j.state != "running"]:
                 del self._jobs[k]
             return job
 
 
-def _child(requests: list[Request], q: Queue[tuple[Any, ...]]) -> None:
-    """In the background process: run every request, reporting each step."""
+def _child(inbox: Queue[Any], q: Queue[tuple[Any, ...]], ahead: bool) -> None:
+    """In the background process: get ready (started ``ahead`` of its work: load the kernels
+    with a tiny run), then run every request given, reporting each step."""
     import numba
 
-    from urbsim.engine.runner import run_seeds
+    from urbsim.engine.runner import run_seeds, warm_up
 
     # numba.config sets its options at run time, unseen by type checkers
     numba.set_num_threads(min(os.cpu_count() or 1, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
+    if ahead:
+        warm_up()
+    requests = inbox.get()
+    if requests is None:
+        return
     try:
         for r in requests:
             runs = run_seeds(r.params, r.seeds, r.steps, workers=1,

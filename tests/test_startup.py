@@ -1,0 +1,107 @@
+"""Start-up: what a run imports before its first step, Mesa's deferred ``__init__``, and where
+numba keeps its cache. Each check runs in a fresh process and looks at ``sys.modules``; none
+times anything (``python -m benchmarks.startup`` does)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+STEP = """
+import json, sys
+from urbsim.inputs.consistency import prepare
+from urbsim.engine import runner
+from urbsim.analysis import export, results  # what `urbsim run` imports before it runs
+scn, _ = prepare("baseline", 600, 1)
+runner.simulate(scn, 0, 1)
+print(json.dumps(sorted(sys.modules)))
+"""
+NOT_FOR_A_STEP = ("mesa.discrete_space", "mesa.space", "mesa.batchrunner", "mesa.datacollection",
+                  "mesa.visualization", "tqdm", "networkx", "zarr", "scipy.stats", "holoviews",
+                  "hvplot", "panel", "bokeh", "dask", "distributed", "optuna", "SALib", "rich",
+                  "typer")
+
+
+def _printed(code: str, **env: str) -> list:
+    """What ``code``, run in a fresh process, prints as JSON on its last line."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, **env})
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def _loaded(modules: list[str], names: tuple[str, ...]) -> list[str]:
+    return [n for n in names if any(m == n or m.startswith(n + ".") for m in modules)]
+
+
+def test_a_step_imports_only_what_it_needs():
+    modules = _printed(STEP)
+    assert "urbsim.engine.model" in modules and "mesa.model" in modules
+    assert _loaded(modules, NOT_FOR_A_STEP) == []
+
+
+def test_a_step_does_not_import_xarray():
+    assert _loaded(_printed(STEP), ("xarray",)) == []
+
+
+def test_the_command_line_imports_no_engine_for_help():
+    modules = _printed("import json, sys; import urbsim.interfaces.cli; "
+                       "print(json.dumps(sorted(sys.modules)))")
+    assert _loaded(modules, ("numpy", "numba", "pandas", "xarray", "mesa", "pydantic", "rich",
+                             "urbsim.engine", "urbsim.inputs")) == []
+
+
+def test_mesa_runs_its_init_when_a_name_of_it_is_used():
+    code = """
+import json, sys
+import urbsim.engine.model
+import mesa
+before = "mesa.discrete_space" in sys.modules
+from mesa import Agent, DataCollector
+import mesa.batchrunner
+print(json.dumps([before, "mesa.discrete_space" in sys.modules, Agent is mesa.agent.Agent,
+                  isinstance(mesa.__version__, str), "__getattr__" in vars(mesa)]))
+"""
+    assert _printed(code) == [False, True, True, True, False]
+
+
+def test_mesa_imported_first_is_left_alone():
+    code = ("import mesa, urbsim.engine.model, sys; "
+            "assert 'mesa.discrete_space' in sys.modules and mesa.Model is mesa.model.Model")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+
+
+CACHE = """
+import json, os, urbsim._kernels as k
+from numba.core import config
+first = os.environ.get("NUMBA_CACHE_DIR")
+k._writable = lambda path: False  # as in a read-only install run by a user without a home
+k._cache_dir()
+path = os.environ.get("NUMBA_CACHE_DIR")
+mode = oct(os.stat(path).st_mode & 0o777) if os.path.isdir(path) else None
+print(json.dumps([first, path, config.CACHE_DIR, mode]))
+"""
+
+
+def test_numba_cache_falls_back_to_a_private_directory(tmp_path):
+    first, path, numba_dir, mode = _printed(CACHE, TMPDIR=str(tmp_path), NUMBA_CACHE_DIR="")
+    assert not first  # the source tree's __pycache__ is writable: nothing set on import
+    assert path == numba_dir and path.startswith(str(tmp_path / "urbsim-numba-"))
+    assert mode == "0o700"
+
+
+def test_numba_cache_dir_set_by_the_user_is_kept(tmp_path):
+    first, path, numba_dir, _ = _printed(CACHE, TMPDIR=str(tmp_path),
+                                         NUMBA_CACHE_DIR=str(tmp_path / "mine"))
+    assert first == path == numba_dir == str(tmp_path / "mine")
+
+
+def test_the_startup_benchmark_runs():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    r = subprocess.run([sys.executable, "-m", "benchmarks.startup", "--repeat", "1",
+                        "--households", "2000"], capture_output=True, text=True, cwd=root)
+    assert r.returncode == 0, r.stderr
+    assert "first step done" in r.stdout and "urbsim --help" in r.stdout
