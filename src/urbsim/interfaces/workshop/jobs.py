@@ -2,11 +2,12 @@
 
 A :class:`Job` runs one or more parameter sets over the same seeds in one spawned process
 (the server's event loop never runs a model; numba's parallel kernels are never entered from
-two threads). The :class:`Runner` keeps a spare process that has imported urbsim and loaded
-the kernels while nobody waits (a :class:`Worker`), so that a Run starts computing at once
-instead of spending a second or more of its time starting a process. Finished results go
-into a cache shared by every session of the server, keyed by the parameters, seeds and years,
-so asking again (another session, switching back) is instant. Two sessions asking for the same run while it is computing share one job; a job is
+two threads). The :class:`Runner` keeps a spare process, started when the last job ended,
+that has imported urbsim and loaded the kernels while nobody waits (a :class:`Worker`), so
+that a Run starts computing at once instead of spending a second or more of its time starting
+a process. Finished results go into a cache shared by every session of the server, keyed by
+the parameters, seeds and years, so asking again (another session, switching back) is
+instant. Two sessions asking for the same run while it is computing share one job; a job is
 stopped only when every session that waits for it has cancelled.
 """
 
