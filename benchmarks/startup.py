@@ -47,9 +47,10 @@ app(["run", "baseline", "--households", sys.argv[1], "--steps", "1", "--out", sy
 """
 
 
-def _env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     """This environment, with the urbsim this process would import first on the path (a
-    work tree run with ``PYTHONPATH`` stays that work tree in the children)."""
+    work tree run with ``PYTHONPATH`` stays that work tree in the children, also those that
+    run in another folder)."""
     spec = importlib.util.find_spec("urbsim")
     assert spec is not None and spec.submodule_search_locations, "urbsim is not importable"
     src = str(Path(next(iter(spec.submodule_search_locations))).parent)
@@ -77,7 +78,7 @@ def _timed(args: list[str], env: dict[str, str], cwd: str, printed: bool) -> flo
 def startup(repeat: int, households: int = 20_000) -> list[dict]:
     """Medians over ``repeat`` rounds of the three measures of the module docstring, each
     also as a multiple of importing numpy and numba."""
-    env = _env()
+    env = child_env()
     with tempfile.TemporaryDirectory(prefix="urbsim-startup-") as tmp:
         out = str(Path(tmp) / "never.zarr")  # the run exits after its first step
         cases = {

@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.startup import child_env
+
 CHROMIUM = shutil.which("chromium")
 """Debian's chromium (the browser the workshop's browser tests drive)."""
 SIZE = (30_000, 4, 20)
@@ -75,19 +77,6 @@ class Try:
     """Of :attr:`start`: seconds to the page loaded (its first session built)."""
     server: int = 0
     """The server's process id, also its process group's (ended when the try returns)."""
-
-
-def _env() -> dict[str, str]:
-    """This environment, with the urbsim this process imports first on the path (a work tree
-    run with ``PYTHONPATH`` stays that work tree in the server, which runs in another folder)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("urbsim")
-    assert spec is not None and spec.submodule_search_locations, "urbsim is not importable"
-    src = str(Path(next(iter(spec.submodule_search_locations))).parent)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
-    return env
 
 
 def _free_port() -> int:
@@ -147,7 +136,7 @@ def measure(browser: Any, households: int = SIZE[0], seeds: int = SIZE[1],
             with log.open("w") as out:
                 t0 = time.perf_counter()
                 proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=tmp,
-                                        env=_env(), start_new_session=True)
+                                        env=child_env(), start_new_session=True)
             try:
                 deadline = time.monotonic() + timeout
                 while True:  # a connection, not a request: a GET would open a session
