@@ -38,6 +38,7 @@ def evaluate(cal: Calibration, values: dict[str, float], seeds, pool) -> dict[st
     """Every target's statistic (one value per seed) for the runs with ``values`` set."""
     import xarray as xr
 
+    from urbsim.calibration.targets import Runs
     from urbsim.engine.runner import run_one
 
     jobs = {}
@@ -46,8 +47,9 @@ def evaluate(cal: Calibration, values: dict[str, float], seeds, pool) -> dict[st
         jobs[name] = [pool.submit(run_one, params, s, run.steps) for s in seeds]
     runs = {}
     for name, futures in jobs.items():
-        runs[name] = xr.concat([f.result() for f in futures], dim=xr.Variable("seed", list(seeds)),
-                               combine_attrs="drop_conflicts")
+        runs[name] = Runs(xr.concat([f.result() for f in futures],
+                                    dim=xr.Variable("seed", list(seeds)),
+                                    combine_attrs="drop_conflicts"))
     return {k: t.compute(runs[t.scenario]) for k, t in cal.targets.targets.items()}
 
 
