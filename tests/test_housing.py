@@ -27,6 +27,7 @@ from urbsim.inputs.params import (
     RentBrake,
     RentFreeze,
     TurnoverParams,
+    update,
 )
 
 G = len(SEGMENTS)
@@ -198,6 +199,29 @@ def test_contract_ablation_raises(city):
     mean = lambda ds, s: float(np.nanmean(ds.contract_rent.isel(step=s).sel(  # noqa: E731
         segment="private")))
     assert mean(yes, -1) > mean(no, -1) * 1.03
+
+
+def test_market_ablation_stills_rents_and_contracts(city):
+    """``market.enabled = false``: asking rents, user costs and reference rents keep their
+    start values, bindings do not end and no sitting tenant's rent rises; on, they move. A
+    housing policy needs the phase (one clear error)."""
+    base = params(city=CITY.model_copy(update={"social_expiry": 0.1}))
+    on = UrbanModel(base, city=city, seed=4)
+    off = UrbanModel(update(base, {"market.enabled": False}), city=city, seed=4)
+    start = off.households.contract.copy()
+    ds = {k: m.run(8) for k, m in (("on", on), ("off", off))}
+    for var in ("rent", "owner_cost", "dwellings"):
+        still = ds["off"][var]
+        np.testing.assert_array_equal(still, still.isel(step=0).broadcast_like(still), var)
+        assert not (ds["on"][var] == ds["on"][var].isel(step=0)).all(), var
+    h = off.households
+    n = len(start)
+    stayed = h.active[:n] & (h.since[:n] <= 0)  # never moved, nor newly arrived
+    assert stayed.sum() > 1000
+    np.testing.assert_array_equal(h.contract[:n][stayed], start[stayed])
+    assert (on.households.since > 0).sum() > (h.since > 0).sum()  # rises change `since`
+    with pytest.raises(ValueError, match=r"market\.enabled = false"):
+        update(base, {"market.enabled": False, "policies": {"r": RenewSocial(start=1)}})
 
 
 def test_kdu_ablation(city):

@@ -233,7 +233,7 @@ def test_the_composition_carried_between_steps_is_the_recomputed_one(config):
     moved = 0
     for _ in range(6):
         m.step()
-        moved += int(m.recorder.data["moves"][m.steps].sum())
+        moved += int(m.recorder.series("moves")[m.steps].sum())
         for carried, recount in zip((*m._agg, m._sat), (*m._perceived(), m._satisfaction()),
                                     strict=True):
             if config == "schelling":

@@ -120,9 +120,30 @@ def test_record_requires_everything_but_the_event_tallies():
     r.record(given, 0)
     r.record(given | {"participants": np.full((5, 3, 2), 2)}, 1)
     r.record(given, 2)
-    assert r.data["participants"][:3].sum((1, 2, 3)).tolist() == [0, 60, 0]
+    assert r.series("participants").sum((1, 2, 3)).tolist() == [0, 60, 0]
+    assert r.series("reached").shape == (3, 5, 3, 2) and not r.series("reached").any()
     with pytest.raises(KeyError, match="rent"):
         r.record({k: v for k, v in given.items() if k != "rent"}, 3)
+
+
+def test_a_variable_is_held_until_a_step_changes_it_bitwise():
+    sizes = {"neighbourhood": 3, "milieu": 2, "segment": 4, "district": 1, "format": 5}
+    r = Recorder(sizes, rows=2)
+    given = {k: np.zeros([sizes[d] for d in dims]) for k, (dims, _, _) in VARIABLES.items()
+             if k not in ZERO_UNLESS_GIVEN}
+    live = np.full((3, 4), np.nan)  # a caller's array: it changes after it was recorded
+    r.record(given | {"rent": live}, 0)
+    live[0, 0] = 5.0
+    r.record(given | {"rent": np.full((3, 4), np.nan)}, 1)  # NaN is NaN: unchanged
+    assert "rent" in r.held and "rent" not in r.data and np.isnan(r.series("rent")).all()
+    r.record(given | {"rent": np.where(np.eye(3, 4) > 0, -0.0, np.nan)}, 2)  # -0.0 is news
+    assert "rent" in r.data and "contract_rent" in r.held
+    rent = r.series("rent")
+    assert rent.shape == (3, 3, 4) and np.isnan(rent[:2]).all() and np.signbit(rent[2, 0, 0])
+    r.record(given | {"rent": live, "moves": np.array([1, 2])}, 5)  # rows doubled past 2
+    assert r.series("rent")[3, 0, 0] == 5.0 and r.series("moves")[:, 1].tolist() == [0, 0, 0, 2]
+    assert r.series("dwellings").shape == (4, 3, 4) and not r.series("dwellings").flags.writeable
+    np.testing.assert_array_equal(r.step[: r.n], [0, 1, 2, 5])
 
 
 @pytest.mark.parametrize(("record", "kept"), [(1, list(range(10))), (3, [0, 3, 6, 9]),

@@ -173,3 +173,16 @@ def test_the_old_geojson_keys_still_work_as_planar_polygons(tmp_path):
     with pytest.warns(DeprecatedKey, match="renamed") as w:
         assert sc.load(tmp_path / "scaled.toml").city.polygon_scale == 0.001
     assert "city.geojson_scale: renamed to city.polygon_scale" in str(w[1].message)
+
+
+def test_a_neutral_switch_stays_out_of_digests():
+    """A switch added at the value that keeps the model as it was (params.NEUTRAL) leaves the
+    digests of studies and stores made before it unchanged; any other value is in them."""
+    from urbsim.inputs.params import NEUTRAL, ModelParams, digest_dump, update
+
+    p = ModelParams()
+    assert NEUTRAL == {"market.enabled": True}
+    assert "enabled" not in digest_dump(p)["market"]
+    assert digest_dump(update(p, {"market.enabled": False}))["market"]["enabled"] is False
+    assert {k: v for k, v in p.model_dump(mode="json")["market"].items()
+            if k != "enabled"} == digest_dump(p)["market"]

@@ -21,7 +21,7 @@ from urbsim.common.errors import InputError
 from urbsim.common.files import read_toml
 from urbsim.inputs import consistency
 from urbsim.inputs import scenario as sc
-from urbsim.inputs.params import get, update
+from urbsim.inputs.params import digest_dump, get, update
 
 
 class Bounds(BaseModel):
@@ -187,7 +187,7 @@ class Calibration:
         c = self.config
         fixed = {}
         for name, run in c.runs.items():
-            params = scenario(self, name).params().model_dump(mode="json")
+            params = digest_dump(scenario(self, name).params())
             for key in c.parameters:
                 *up, leaf = key.split(".")
                 node = params

@@ -49,11 +49,11 @@ class BatchModel(UrbanModel):
         super().__init__(params_from_flat(load(scenario).params(), **flat), seed=rng)
         self.datacollector = mesa.DataCollector(model_reporters={
             "households": lambda m: int(m.counts.sum()),
-            "moves": lambda m: int(m.recorder.data["moves"][m.recorder.n - 1].sum()),
-            "displaced": lambda m: int(m.recorder.data["displaced"][m.recorder.n - 1].sum()),
+            "moves": lambda m: int(m.recorder.series("moves")[-1].sum()),
+            "displaced": lambda m: int(m.recorder.series("displaced")[-1].sum()),
             "multigroup_dissimilarity":
-                lambda m: float(m.recorder.data["multigroup_dissimilarity"][m.recorder.n - 1]),
-            "theil_h": lambda m: float(m.recorder.data["theil_h"][m.recorder.n - 1]),
+                lambda m: float(m.recorder.series("multigroup_dissimilarity")[-1]),
+            "theil_h": lambda m: float(m.recorder.series("theil_h")[-1]),
             **{f"turnout_{f}": functools.partial(_turnout, format=i)
                for i, f in enumerate(FORMATS)},
         })
@@ -66,4 +66,4 @@ class BatchModel(UrbanModel):
 
 
 def _turnout(m: BatchModel, format: int) -> float:
-    return float(m.recorder.data["turnout"][m.recorder.n - 1, format])
+    return float(m.recorder.series("turnout")[-1, format])

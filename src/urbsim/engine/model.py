@@ -11,7 +11,8 @@
 5. housing market — asking rents and user costs, social bindings that end, construction and
    conversion policies, reference rents and sitting tenants' rises
    (:mod:`urbsim._kernels.market`, :mod:`urbsim._kernels.bindings`,
-   :mod:`urbsim.engine.policies`, :mod:`urbsim._kernels.contracts`);
+   :mod:`urbsim.engine.policies`, :mod:`urbsim._kernels.contracts`); none of it when
+   ``market.enabled`` is false;
 6. turnover — departures, income growth, newcomers from the demand rule (who search like
    movers), ageing (:mod:`urbsim._kernels.turnover`, :mod:`urbsim._kernels.incomes`,
    :mod:`urbsim.engine.demand`);
@@ -174,6 +175,14 @@ class UrbanModel(World):
         self._t = now
 
     def _market(self, t: int) -> None:
+        """Asking rents, ending bindings, housing policies, reference rents, rises (unless
+        ``market.enabled`` is false); the year's KdU and WBS limits."""
+        if self.params.market.enabled:
+            self._prices(t)
+        self._transfers = self.transfers(t)
+        self.choice_rules = self.choice_rules._replace(social_limit=self.wbs_limit(t))
+
+    def _prices(self, t: int) -> None:
         """Asking rents, ending bindings, housing policies, reference rents, rises."""
         p, c, h = self.params, self.city, self.households
         pk = p.market
@@ -201,8 +210,6 @@ class UrbanModel(World):
                                                    p.contracts.reference_years, held)
         contracts.raise_rents(self.seed, t, h.record(), self.reference, records.ContractRules(
             self._rules.cap, p.contracts.raise_probability, self._rules.frozen))
-        self._transfers = self.transfers(t)
-        self.choice_rules = self.choice_rules._replace(social_limit=self.wbs_limit(t))
 
     def letting(self) -> records.Letting:
         """At what rents vacant dwellings are let now (:class:`~urbsim._kernels.records.Letting`)."""
@@ -397,11 +404,10 @@ class UrbanModel(World):
             bad.append("occupancy differs from the household arrays")
         if (h.node[a] < 0).any() or (h.node[~a] != -1).any():
             bad.append("active households without a home, or inactive ones with one")
-        rec, r = self.recorder.data, self.recorder
+        r = self.recorder
         if r.n >= 2 and r.last == self.steps and r.step[r.n - 2] == self.steps - 1:
-            t = r.n - 1
-            prev = rec["households"][t - 1].sum()
-            flow = rec["in_migrants"][t].sum() - rec["out_migrants"][t].sum()
+            prev = r.series("households")[-2].sum()
+            flow = r.series("in_migrants")[-1].sum() - r.series("out_migrants")[-1].sum()
             if prev + flow != a.sum():
                 bad.append(f"population accounting: {prev} + {flow} != {a.sum()}")
         lo = p.market.floor * self.base_rent - 1e-9

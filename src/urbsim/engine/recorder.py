@@ -4,8 +4,10 @@ Step 0 is the initial state; step t the state after the t-th model step. A recor
 (:data:`urbsim.common.recording.Level`) says which steps are kept: every k-th (step 0, k, 2k,
 ... and the last) or the final step only; a kept step holds exactly what recording every step
 would hold for it (the state after it and the flows of that step, not of the steps in
-between), and the indicators are computed for kept steps only. Arrays are preallocated (and
-doubled when a run goes on past the expected length).
+between), and the indicators are computed for kept steps only. A variable is held as its one
+value until a step changes it (a closed grid never changes its rents or dwellings: nothing
+is written for them); from then on it has rows, preallocated and doubled when a run goes on
+past the expected length.
 """
 
 from __future__ import annotations
@@ -78,16 +80,20 @@ ZERO_UNLESS_GIVEN = frozenset({"participants", "reached"})
 
 
 class Recorder:
-    """Preallocated per-step arrays for the variables in :data:`VARIABLES` (those of
-    :data:`ZERO_UNLESS_GIVEN` from the first step that gives them: a run without dialogue
-    events allocates none)."""
+    """The recorded steps of the variables in :data:`VARIABLES`: a variable's one value while
+    every step gives it unchanged (bitwise), preallocated rows from the first step that
+    changes it (:data:`ZERO_UNLESS_GIVEN` ones from the first step that gives them: a run
+    without dialogue events allocates none)."""
 
     def __init__(self, sizes: dict[str, int], rows: int = 51) -> None:
         self.sizes = sizes
         self.n = 0
         self.step = np.zeros(rows, np.int64)
         """The step each row holds (the first :attr:`n` rows are recorded)."""
-        self.data = {k: self._rows(k, rows) for k in VARIABLES if k not in ZERO_UNLESS_GIVEN}
+        self.data: dict[str, np.ndarray] = {}
+        """Rows of the variables some step changed."""
+        self.held: dict[str, np.ndarray] = {}
+        """The one value of each variable no step has changed yet."""
 
     def _rows(self, name: str, rows: int) -> np.ndarray:
         dims, dtype, _ = VARIABLES[name]
@@ -103,9 +109,19 @@ class Recorder:
         if missing:
             raise KeyError(f"not recorded: {sorted(missing)}")
         for k, v in values.items():
-            if k not in self.data:
-                self.data[k] = self._rows(k, len(self.step))
-            self.data[k][self.n] = v
+            rows = self.data.get(k)
+            if rows is None:
+                held = self.held.get(k)
+                if k not in ZERO_UNLESS_GIVEN:
+                    if held is None and self.n == 0:
+                        self.held[k] = np.array(v, dtype=VARIABLES[k][1])  # a copy
+                        continue
+                    if held is not None and _same(held, v):
+                        continue
+                rows = self.data[k] = self._rows(k, len(self.step))
+                if held is not None:
+                    rows[: self.n] = self.held.pop(k)
+            rows[self.n] = v
         self.step[self.n] = step
         self.n += 1
 
@@ -114,11 +130,20 @@ class Recorder:
         """The last step recorded (-1: none yet)."""
         return int(self.step[self.n - 1]) if self.n else -1
 
+    def series(self, name: str) -> np.ndarray:
+        """The recorded steps of variable ``name`` (step first; a read-only view, zeros for a
+        :data:`ZERO_UNLESS_GIVEN` variable no step gave)."""
+        if name in self.data:
+            return self.data[name][: self.n]
+        if name in self.held:
+            v = self.held[name]
+            return np.broadcast_to(v, (self.n, *v.shape))
+        zero = self._rows(name, 1)[0]
+        return np.broadcast_to(zero, (self.n, *zero.shape))
+
     def arrays(self) -> dict[str, np.ndarray]:
-        """The recorded steps of every variable (views, step first; zeros for a
-        :data:`ZERO_UNLESS_GIVEN` variable no step gave), in the order of :data:`VARIABLES`."""
-        return {k: self.data[k][: self.n] if k in self.data else self._rows(k, self.n)
-                for k in VARIABLES}
+        """:meth:`series` of every variable, in the order of :data:`VARIABLES`."""
+        return {k: self.series(k) for k in VARIABLES}
 
     def to_dataset(self, coords: dict, attrs: dict) -> xr.Dataset:
         """The recorded steps as a Dataset with the given coordinates and attributes."""
@@ -130,6 +155,15 @@ class Recorder:
         }
         return xr.Dataset(data_vars, coords={"step": self.step[: self.n].copy(), **coords},
                           attrs=attrs)
+
+
+def _same(held: np.ndarray, value: np.ndarray | float) -> bool:
+    """Whether ``value`` is bitwise ``held`` as stored (NaN equal to NaN, -0.0 not 0.0)."""
+    v = np.asarray(value, held.dtype)
+    if held.dtype.kind != "f":
+        return bool(np.array_equal(held, v))
+    bits = np.dtype(f"i{held.dtype.itemsize}")
+    return bool(np.array_equal(held.view(bits), v.view(bits)))
 
 
 def provenance(seed: int, params_json: str, extra: dict | None = None) -> dict[str, str | int]:

@@ -25,7 +25,7 @@ from urbsim.experiment import design
 from urbsim.experiment.spec import RENAMED, Experiment
 from urbsim.inputs import consistency
 from urbsim.inputs import scenario as sc
-from urbsim.inputs.params import ModelParams, get, update
+from urbsim.inputs.params import ModelParams, digest_dump, get, update
 
 FORMAT = "urbsim-experiment/2"
 """Store layout version; part of the digest."""
@@ -104,7 +104,7 @@ class Plan:
         digest is not resumed."""
         blob = json.dumps({
             "format": FORMAT, "steps": self.steps, "parameters": self.parameters,
-            "scenarios": {k: p.model_dump(mode="json") for k, p in self.scenarios.items()},
+            "scenarios": {k: digest_dump(p) for k, p in self.scenarios.items()},
             "values": self.values.tolist(), "seeds": self.seeds.tolist(),
             "indicators": self.spec.output.indicators,
             "fields": self.spec.output.variable_names,  # the key of format 2: digests stay

@@ -256,6 +256,13 @@ class MarketParams(_Frozen):
     """Asking rents (and owners' user costs) follow demand pressure: vacancy against a
     target, within bounds (see _kernels/market.py)."""
 
+    enabled: bool = Field(
+        True, description="false stills the whole housing-market phase: asking rents, user "
+                          "costs, reference rents and contract rents keep their start values, "
+                          "social bindings do not end, and no housing policy may act (for "
+                          "configurations in which nobody weighs rents, such as Schelling's: "
+                          "the phase then costs nothing)",
+        json_schema_extra={"unit": "flag"})
     vacancy_target: float = Field(0.03, gt=0, lt=1, description="vacancy at which rents hold",
                                   json_schema_extra={"unit": "share 0..1"})
     adjustment: float = Field(0.1, ge=0, le=10, description="rent change per unit relative gap "
@@ -647,6 +654,33 @@ class ModelParams(_Frozen):
         default_factory=dict, description="housing policies by name, in order",
         json_schema_extra={"unit": "table of policies"})
 
+    @model_validator(mode="after")
+    def _market_for_policies(self) -> ModelParams:
+        acting = [k for k, v in self.policies.items() if v.enabled]
+        if acting and not self.market.enabled:
+            raise ValueError(f"housing policies ({', '.join(acting)}) act in the housing "
+                             "market phase, which market.enabled = false switches off")
+        return self
+
+
+NEUTRAL: dict[str, object] = {"market.enabled": True}
+"""Switches added after studies, ABC runs and experiment stores were made, at the value that
+keeps the model as it was: :func:`digest_dump` leaves them out there, so that what was made
+before them stays valid (its results are bitwise what they would be now)."""
+
+
+def digest_dump(params: ModelParams) -> dict:
+    """``params.model_dump(mode="json")`` for a digest: without the :data:`NEUTRAL` switches
+    where they hold their neutral value."""
+    data = params.model_dump(mode="json")
+    for key, value in NEUTRAL.items():
+        *path, last = key.split(".")
+        node = data
+        for part in path:
+            node = node[part]
+        if node.get(last) == value:
+            del node[last]
+    return data
 
 
 def update[P: BaseModel](params: P, values: Mapping[str, object]) -> P:

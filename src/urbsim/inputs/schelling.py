@@ -3,7 +3,8 @@
 Two equal groups start on random cells of a grid with one dwelling per cell; a household is
 unhappy when its share (or count) of like neighbours within the Moore radius is below the
 threshold, and an unhappy household moves to a vacant cell drawn uniformly from the whole grid.
-Everything else in the engine (rents, migration, life course, participation) is switched off.
+Everything else in the engine (the housing market, migration, life course, participation) is
+switched off.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from urbsim.inputs.city_synthetic import grid
 from urbsim.inputs.milieus import MilieuSet, from_dict
 from urbsim.inputs.params import (
     ChoiceParams,
+    MarketParams,
     ModelParams,
     MovingParams,
     PlacementParams,
@@ -61,6 +63,7 @@ def setup(width: int = 50, height: int = 50, agents: int | None = None, threshol
         choice=ChoiceParams(candidates=1, local_share=0.0, logit_scale=0.0,
                             consider_staying=False),
         turnover=TurnoverParams(out_rate=0.0, death_rate=0.0),
+        market=MarketParams(enabled=False),  # nobody weighs rents: the phase costs nothing
     )
     return city, milieus(threshold), params
 
