@@ -6,6 +6,11 @@ that commit's code and with the working tree's, taking turns run by run (``REV``
 now, ...) so that a machine whose speed drifts slows both alike. Prints the seconds of the
 steps of every run, the medians and their ratio (now / ``REV``). Both use this interpreter and
 its packages; each side runs its own shipped baseline.
+
+``--schelling`` times the large Schelling case instead, each round a fresh process running it
+nine times after a warm-up (as ``urbsim run`` and a fresh worker meet it, unlike the suite,
+whose runs reuse the memory of the runs before them), and compares the median milliseconds
+of each phase.
 """
 
 from __future__ import annotations
@@ -24,10 +29,32 @@ from benchmarks.__main__ import SCALING
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _time(src: Path, households: int, nodes: int, steps: int) -> dict:
+SCHELLING_PHASES = """
+import json, statistics, time
+from urbsim.engine.model import UrbanModel
+from urbsim.inputs import schelling as sch
+def run(seed):
+    city, ms, params = sch.setup(100, 100, agents=8000, threshold=8, radius=2, mode="count")
+    t = time.perf_counter()
+    m = UrbanModel(params, city=city, milieus=ms, seed=seed, expected_steps=20)
+    m.timings["build"] = time.perf_counter() - t
+    for _ in range(20):
+        m.step()
+    m.recorded()
+    m.timings["total"] = time.perf_counter() - t
+    return m.timings
+run(0)
+runs = [run(seed) for seed in range(1, 10)]
+print(json.dumps({k: statistics.median(r[k] for r in runs) * 1e3 for k in runs[0]}))
+"""
+"""The large Schelling case (``benchmarks.__main__.SCHELLING``) nine times in this process after
+a warm-up: median milliseconds of building the model, each phase and the whole run."""
+
+
+def _run(src: Path, script: str, *args: object) -> dict:
     env = os.environ | {"PYTHONPATH": str(src)}
-    out = subprocess.run([sys.executable, "-c", SCALING, str(households), str(nodes), str(steps)],
-                         capture_output=True, text=True, check=True, env=env, cwd=src.parent)
+    out = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True,
+                         text=True, check=True, env=env, cwd=src.parent)
     return json.loads(out.stdout)
 
 
@@ -39,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nodes", type=int, default=1000)
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3, help="runs of each side")
+    ap.add_argument("--schelling", action="store_true",
+                    help="the large Schelling case's phases instead of the full model")
     a = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "before"
@@ -46,11 +75,13 @@ def main(argv: list[str] | None = None) -> int:
                         a.rev], check=True)
         try:
             sides = {a.rev: tree / "src", "now": ROOT / "src"}
+            if a.schelling:
+                return _schelling(sides, a.rev, a.rounds)
             times: dict[str, list[float]] = {k: [] for k in sides}
             memory: dict[str, list[float]] = {k: [] for k in sides}
             for r in range(a.rounds):
                 for label, src in sides.items():
-                    out = _time(src, a.households, a.nodes, a.steps)
+                    out = _run(src, SCALING, a.households, a.nodes, a.steps)
                     times[label].append(out["steps"])
                     memory[label].append(out["rss"])
                     print(f"round {r + 1}: {label}: {out['steps']:.2f} s, set-up "
@@ -63,6 +94,23 @@ def main(argv: list[str] | None = None) -> int:
           f"median of {a.rounds}: {a.rev} {med[a.rev]:.2f} s, now {med['now']:.2f} s, "
           f"now / {a.rev} = {med['now'] / med[a.rev]:.2f}; peak memory "
           f"{max(memory[a.rev]):.0f} MB and {max(memory['now']):.0f} MB")
+    return 0
+
+
+
+def _schelling(sides: dict[str, Path], rev: str, rounds: int) -> int:
+    """Phase medians of both sides, round by round, then the median over rounds."""
+    got: dict[str, list[dict]] = {k: [] for k in sides}
+    for r in range(rounds):
+        for label, src in sides.items():
+            got[label].append(_run(src, SCHELLING_PHASES))
+            print(f"round {r + 1}: {label}: {got[label][-1]['total']:.1f} ms, record "
+                  f"{got[label][-1]['record']:.1f} ms", flush=True)
+    print(f"large Schelling case, median ms over {rounds} fresh processes of 9 runs each:")
+    print(f"{'part':<14}{rev:>10}{'now':>10}")
+    for k in got["now"][0]:
+        old = statistics.median(g.get(k, float("nan")) for g in got[rev])
+        print(f"{k:<14}{old:>10.2f}{statistics.median(g[k] for g in got['now']):>10.2f}")
     return 0
 
 

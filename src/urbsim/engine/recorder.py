@@ -96,15 +96,18 @@ class Recorder:
         """The one value of each variable no step has changed yet."""
 
     def _rows(self, name: str, rows: int) -> np.ndarray:
+        """Rows for ``name``: zeros for the :data:`ZERO_UNLESS_GIVEN` variables, which steps
+        may skip; uninitialised for the others, whose rows are written before they are read."""
         dims, dtype, _ = VARIABLES[name]
-        return np.zeros((rows, *(self.sizes[d] for d in dims)), dtype)
+        make = np.zeros if name in ZERO_UNLESS_GIVEN else np.empty
+        return make((rows, *(self.sizes[d] for d in dims)), dtype)
 
     def record(self, values: dict[str, np.ndarray | float], step: int) -> None:
         """Store step ``step``; every variable must be given except the
         :data:`ZERO_UNLESS_GIVEN` ones."""
         if self.n == len(self.step):
             self.step = np.concatenate([self.step, np.zeros_like(self.step)])
-            self.data = {k: np.concatenate([a, np.zeros_like(a)]) for k, a in self.data.items()}
+            self.data = {k: np.concatenate([a, self._rows(k, len(a))]) for k, a in self.data.items()}
         missing = VARIABLES.keys() - ZERO_UNLESS_GIVEN - values.keys()
         if missing:
             raise KeyError(f"not recorded: {sorted(missing)}")
@@ -138,8 +141,8 @@ class Recorder:
         if name in self.held:
             v = self.held[name]
             return np.broadcast_to(v, (self.n, *v.shape))
-        zero = self._rows(name, 1)[0]
-        return np.broadcast_to(zero, (self.n, *zero.shape))
+        dims, dtype, _ = VARIABLES[name]
+        return np.broadcast_to(np.zeros((), dtype), (self.n, *(self.sizes[d] for d in dims)))
 
     def arrays(self) -> dict[str, np.ndarray]:
         """:meth:`series` of every variable, in the order of :data:`VARIABLES`."""
@@ -159,11 +162,10 @@ class Recorder:
 
 def _same(held: np.ndarray, value: np.ndarray | float) -> bool:
     """Whether ``value`` is bitwise ``held`` as stored (NaN equal to NaN, -0.0 not 0.0)."""
-    v = np.asarray(value, held.dtype)
     if held.dtype.kind != "f":
-        return bool(np.array_equal(held, v))
+        return bool(np.array_equal(held, value))  # counts: numerically equal is bitwise
     bits = np.dtype(f"i{held.dtype.itemsize}")
-    return bool(np.array_equal(held.view(bits), v.view(bits)))
+    return bool(np.array_equal(held.view(bits), np.asarray(value, held.dtype).view(bits)))
 
 
 def provenance(seed: int, params_json: str, extra: dict | None = None) -> dict[str, str | int]:
