@@ -63,7 +63,7 @@ CASES = {
     "unknown-nested-key": ({SCENARIO: "[moving]\nforced_rat = 1\n"}, SCENARIO,
                            ["moving.forced_rat", "did you mean 'forced_rate'"]),
     "unknown-key-no-match": ({SCENARIO: "[market]\nzzz = 1\n"}, SCENARIO,
-                             ["market.zzz", "known keys: vacancy_target"]),
+                             ["market.zzz", "known keys: enabled, vacancy_target"]),
     "string-for-integer": ({SCENARIO: 'steps = "ten"\n'}, SCENARIO,
                            ["steps", "expected an integer", "'ten'"]),
     "boolean-for-number": ({SCENARIO: "[moving]\nforced_rate = true\n"}, SCENARIO,

@@ -134,8 +134,8 @@ class Recorder:
         return int(self.step[self.n - 1]) if self.n else -1
 
     def series(self, name: str) -> np.ndarray:
-        """The recorded steps of variable ``name`` (step first; a read-only view, zeros for a
-        :data:`ZERO_UNLESS_GIVEN` variable no step gave)."""
+        """The recorded steps of variable ``name`` (step first; a view, read-only for a held
+        variable, zeros for a :data:`ZERO_UNLESS_GIVEN` variable no step gave)."""
         if name in self.data:
             return self.data[name][: self.n]
         if name in self.held:
