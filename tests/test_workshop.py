@@ -7,6 +7,8 @@ glossary, maps and time series, and the kept results."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 import tomllib
 from pathlib import Path
@@ -232,6 +234,38 @@ def test_a_job_stops_when_every_waiting_session_cancelled():
     assert job.state == "cancelled" and not job._process.is_alive()
     assert runner.cache.get(req.key) is None
     runner.close()
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists and has not ended (a zombie has ended)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def test_a_spare_run_process_ends_when_its_server_is_killed():
+    """SIGKILL runs no clean-up in the server: its spare run process, waiting for requests,
+    notices on its own."""
+    code = ("import time\n"
+            "from urbsim.interfaces.workshop.jobs import Worker\n"
+            "spare = Worker.start(ahead=False)\n"
+            "print(spare.process.pid, flush=True)\n"
+            "time.sleep(600)\n")
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                          text=True) as server:
+        assert server.stdout is not None
+        spare = int(server.stdout.readline())
+        maps = Path(f"/proc/{spare}/maps")
+        deadline = time.monotonic() + 90
+        while "numba" not in maps.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)  # numba loaded: the spare has its queues and waits on them
+        server.kill()
+    deadline = time.monotonic() + 30
+    while _running(spare) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not _running(spare)
 
 
 def test_a_city_of_its_own_is_a_weighted_sample():

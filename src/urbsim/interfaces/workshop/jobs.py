@@ -8,7 +8,9 @@ that a Run starts computing at once instead of spending a second or more of its 
 a process. Finished results go into a cache shared by every session of the server, keyed by
 the parameters, seeds and years, so asking again (another session, switching back) is
 instant. Two sessions asking for the same run while it is computing share one job; a job is
-stopped only when every session that waits for it has cancelled.
+stopped only when every session that waits for it has cancelled. A run process whose server
+is gone (killed, so that no clean-up ran) ends by itself: it looks every second while it
+waits, and at every step while it runs.
 """
 
 from __future__ import annotations
@@ -234,6 +236,11 @@ class Runner:
             return job
 
 
+ORPHAN_CHECK = 1.0
+"""Seconds between a waiting run process's checks that the server is still there (a killed
+server's spare would otherwise wait for its requests for ever)."""
+
+
 def _child(inbox: Queue[Any], q: Queue[tuple[Any, ...]], ahead: bool) -> None:
     """In the background process: get ready (started ``ahead`` of its work: load the kernels
     with a tiny run), then run every request given, reporting each step."""
@@ -245,13 +252,26 @@ def _child(inbox: Queue[Any], q: Queue[tuple[Any, ...]], ahead: bool) -> None:
     numba.set_num_threads(min(os.cpu_count() or 1, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     if ahead:
         warm_up()
-    requests = inbox.get()
+    parent = multiprocessing.parent_process()
+    while True:  # the queue never ends by itself: this process holds its writing end too
+        try:
+            requests = inbox.get(timeout=ORPHAN_CHECK)
+            break
+        except queue_mod.Empty:
+            if parent is not None and not parent.is_alive():
+                return  # the server was killed: a spare must not outlive it
     if requests is None:
         return
+
+    def step() -> None:
+        if parent is not None and not parent.is_alive():
+            q.cancel_join_thread()  # nobody reads the news any more
+            raise SystemExit
+        q.put(("step",))
+
     try:
         for r in requests:
-            runs = run_seeds(r.params, r.seeds, r.steps, workers=1,
-                             on_step=lambda: q.put(("step",)))
+            runs = run_seeds(r.params, r.seeds, r.steps, workers=1, on_step=step)
             q.put(("result", r.key, runs))
     except Exception as e:  # reported to the page, which shows it
         q.put(("error", f"{type(e).__name__}: {e}"))
