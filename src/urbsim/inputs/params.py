@@ -258,10 +258,10 @@ class MarketParams(_Frozen):
 
     enabled: bool = Field(
         True, description="false stills the whole housing-market phase: asking rents, user "
-                          "costs, reference rents and contract rents keep their start values, "
-                          "social bindings do not end, and no housing policy may act (for "
-                          "configurations in which nobody weighs rents, such as Schelling's: "
-                          "the phase then costs nothing)",
+                          "costs and reference rents keep their start values, no sitting "
+                          "tenant's rent rises, social bindings do not end, and no housing "
+                          "policy may act (for configurations in which nobody weighs rents, "
+                          "such as Schelling's: the phase then costs nothing)",
         json_schema_extra={"unit": "flag"})
     vacancy_target: float = Field(0.03, gt=0, lt=1, description="vacancy at which rents hold",
                                   json_schema_extra={"unit": "share 0..1"})
