@@ -380,6 +380,27 @@ def test_a_torn_region_is_detected_and_that_run_redone(reference, tmp_path, dama
     assert tree(copy) == tree(path)
 
 
+@pytest.mark.parametrize("pending", [True, False])
+def test_a_killed_writers_temporary_file_is_removed(reference, tmp_path, pending):
+    """zarr writes a chunk to ``<chunk>.<uuid>.partial`` and renames it: a worker killed in
+    between leaves that file behind. Resuming removes it, whether or not a run is left to do
+    (a file of another name is kept: it is not zarr's)."""
+    p, path, _ = reference
+    copy = tmp_path / "litter.zarr"
+    subprocess.run(["cp", "-r", str(path), str(copy)], check=True)
+    litter = copy / "indicators" / "c" / "0" / "0" / "1" / "0" / f"0.{'ab12' * 8}.partial"
+    litter.write_bytes(b"")
+    mine = copy / "notes.partial"
+    mine.write_bytes(b"kept")
+    if pending:
+        zarr.open_array(copy / "status", mode="r+")[0, 0, 1] = store.PENDING
+    out = sweep.run(p, copy, workers=1)
+    assert (out.done, out.skipped) == ((1, 7) if pending else (0, 8))
+    assert not litter.exists() and mine.read_bytes() == b"kept"
+    mine.unlink()
+    assert tree(copy) == tree(path)
+
+
 def test_a_store_of_another_layout_is_refused_with_what_to_do(reference, tmp_path):
     _, path, _ = reference
     copy = tmp_path / "old.zarr"

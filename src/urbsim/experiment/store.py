@@ -15,7 +15,8 @@ into place, its metadata consolidated (final from then on: ``xr.open_zarr(path)`
 store quietly). Each run is one chunk of every run array, so workers write finished runs into
 their own regions concurrently; its ``checksum`` (CRC32 of its data) comes next and its
 ``status`` last. zarr writes each chunk to a temporary file and renames it, so a killed
-writer leaves either the old or the new chunk; a region torn all the same (a file system
+writer leaves either the old or the new chunk (and its temporary file, which :func:`tidy`
+removes when the sweep resumes or ends); a region torn all the same (a file system
 without atomic renames, a copy cut short, a lost chunk, which zarr would read as fill values)
 fails its checksum when the sweep resumes (:func:`verify`), and that run is redone. No
 timestamps are stored, so a resumed store is bitwise identical to one written in one go.
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import zlib
 from pathlib import Path
 
@@ -166,6 +168,23 @@ def write_run(path: Path, digest: str, index: tuple[int, int, int], indicators: 
     arrays["indicators"][index] = indicators
     arrays["checksum"][index] = checksum(indicators, variables)
     arrays["status"][index] = DONE
+
+
+_TEMPORARY = re.compile(r"\.[0-9a-f]{32}\.partial")
+"""The suffix of zarr's temporary chunk files (``LocalStore`` writes ``<chunk>.<uuid4
+hex>.partial`` and renames it into place)."""
+
+
+def tidy(path: Path) -> int:
+    """Remove the temporary chunk files that writers killed mid-write left in the store at
+    ``path`` (none of them holds a run: the run's chunk was either renamed into place or is
+    redone). Call it only while no run is being written. Returns how many were removed."""
+    gone = 0
+    for f in path.rglob("*.partial"):
+        if f.is_file() and _TEMPORARY.search(f.name):
+            f.unlink(missing_ok=True)
+            gone += 1
+    return gone
 
 
 def verify(path: Path, digest: str, variables: tuple[str, ...],

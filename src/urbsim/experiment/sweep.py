@@ -118,6 +118,7 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
     threads = threads or (max(1, (os.cpu_count() or 1) // workers) if local else 1)
     if resumed:  # checked before any cluster starts: a wrong store is refused at once
         store.attach(path, plan)
+        store.tidy(path)
         state = store.status(path)
         torn = set(store.verify(path, plan.digest, plan.spec.output.variable_names,
                                 [idx for idx in plan.runs() if state[idx] == store.DONE]))
@@ -141,6 +142,7 @@ def run(plan: Plan, path: Path, *, workers: int | None = None, scheduler: str | 
             on_start(Start(plan.total, out.skipped, resumed, len(client.nthreads()),
                            client.dashboard_link if dashboard else None, out.torn))
         _submit_all(client, plan, path, todo, retries, threads, nthreads, out, on_progress)
+        store.tidy(path)  # every task came back: a killed worker's temporary file is litter
     out.seconds = time.perf_counter() - t0
     return out
 
