@@ -133,6 +133,9 @@ STATISTICS: dict[str, tuple[str, Callable[..., xr.DataArray]]] = {
                      "the end", lambda r: r.series["d_low"].isel(step=-1)
                      - r.series["d_low"].isel(step=0)),
     "vacancy": ("vacant dwellings at the end (%)", lambda r: r.headline["vacancy"]),
+    "vacancy_decade": ("vacant dwellings after the first ten years (%; at the end of a shorter "
+                       "run)", lambda r: r.series["vacancy"].isel(
+                           step=min(DECADE, r.series.sizes["step"] - 1))),
     "turnout_election": ("turnout in federal elections, all households (%)",
                          lambda r: _rate(r, "election")),
     "turnout_election_milieu": ("turnout in federal elections of milieu ARG (%)",
