@@ -133,3 +133,27 @@ def test_a_run_killed_with_sigkill_resumes(tmp_path):
     post = abc.run(PROBLEM, db, population=50, generations=stored + 1, budget=10**6,
                    min_epsilon=0.0)
     assert post.generations == stored + 1 and len(post.particles) == 50
+
+
+def imports_lazily(values: dict[str, float]) -> dict[str, float]:
+    import urbsim_abc_lazy  # written by the test below, first imported here
+
+    return urbsim_abc_lazy.simulate(values)
+
+
+def test_worker_processes_inherit_what_a_simulation_imports(tmp_path, monkeypatch):
+    """pyabc forks its worker processes anew each generation: the parent simulates once
+    first (at the middle of the bounds), so that the workers import nothing themselves and
+    a checkout upgraded under a running calibration cannot mix two versions of the model."""
+    (tmp_path / "urbsim_abc_lazy.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(Path(__file__).parent)!r})\nimport test_abc\n"
+        "calls = []\n\ndef simulate(values):\n    calls.append(dict(values))\n"
+        "    return test_abc.simulate(values)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "urbsim_abc_lazy", raising=False)
+    problem = abc.Problem(PROBLEM.bounds, imports_lazily, distance)
+    post = abc.run(problem, tmp_path / "abc.db", population=40, generations=1, budget=10**6,
+                   min_epsilon=0.0, workers=2)
+    assert post.generations == 1 and len(post.particles) == 40
+    lazy = sys.modules["urbsim_abc_lazy"]  # imported here, in the parent
+    assert lazy.calls == [{"a": 1.0, "b": pytest.approx(1.0)}]  # once, the middle: log(0.1..10)

@@ -115,6 +115,8 @@ def run(problem: Problem, db: Path, population: int, generations: int, budget: i
             sampler = (pyabc.sampler.SingleCoreSampler() if workers == 1 and scheduler is None
                        else _dask(scheduler) if scheduler is not None
                        else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers))
+            if isinstance(sampler, pyabc.sampler.MulticoreEvalParallelSampler):
+                _warm_up(problem)
             abc = pyabc.ABCSMC(_Model(problem.simulate, problem.bounds), prior(problem),
                                _Distance(problem.distance), population_size=population,
                                sampler=sampler, eps=pyabc.QuantileEpsilon(alpha=alpha),
@@ -127,6 +129,18 @@ def run(problem: Problem, db: Path, population: int, generations: int, budget: i
             abc.run(max_nr_populations=generations - done, minimum_epsilon=min_epsilon,
                     max_total_nr_simulations=budget)
     return posterior(db, problem.bounds)
+
+
+def _warm_up(problem: Problem) -> None:
+    """Simulate once at the middle of the bounds in this process, before pyabc forks its
+    worker processes (anew each generation). The workers then inherit every module and
+    compiled kernel a simulation uses instead of importing them themselves: a run that goes
+    on for days while the checkout it was started from is upgraded keeps one version of the
+    model (workers importing new modules against the parent's old ones once crashed a run),
+    and no generation's workers load the kernels again."""
+    mid = {k: 0.5 * (np.log(b.low) + np.log(b.high)) if b.log else 0.5 * (b.low + b.high)
+           for k, b in problem.bounds.items()}
+    problem.simulate(natural(problem.bounds, mid))
 
 
 class _Progress(logging.Handler):
