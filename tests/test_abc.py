@@ -5,6 +5,7 @@ database, also after the process is killed with SIGKILL."""
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -13,6 +14,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from urbsim.calibration import abc
@@ -157,3 +159,84 @@ def test_worker_processes_inherit_what_a_simulation_imports(tmp_path, monkeypatc
     assert post.generations == 1 and len(post.particles) == 40
     lazy = sys.modules["urbsim_abc_lazy"]  # imported here, in the parent
     assert lazy.calls == [{"a": 1.0, "b": pytest.approx(1.0)}]  # once, the middle: log(0.1..10)
+
+
+SMALL_CITY = ('extends = "fitted.toml"\nmilieus = "vhw11"\nhouseholds = 2000\n'
+              '[city]\nneighbourhoods = 16\ndistricts = 4\n')
+SMALL_ABC = """targets = "targets.toml"
+city = "x"
+fitted = "fitted.toml"
+record = "fit.json"
+storage = "study.db"
+[runs.baseline]
+scenario = "small.toml"
+steps = 3
+[fit]
+seeds = 1
+[check]
+seeds = 2
+seed = 100
+[abc]
+population = 12
+generations = {generations}
+budget = 10000
+households = 600
+seeds = 1
+workers = 1
+predictive_draws = 3
+[parameters]
+"moving.mobility_scale" = {{ low = 0.5, high = 6.0 }}
+"choice.logit_scale" = {{ low = 0.5, high = 8.0, log = true }}
+"""
+SMALL_TARGETS = """cities = ["x"]
+[targets.moves]
+statistic = "moves"
+value = 9.0
+tolerance = {tolerance}
+unit = "%"
+source = "test"
+[targets.vacancy]
+statistic = "vacancy_decade"
+value = 2.0
+tolerance = {tolerance}
+unit = "%"
+source = "test"
+"""
+
+
+@pytest.mark.parametrize("tolerance, code", [(1000.0, 0), (0.001, 3)])
+def test_the_command_writes_posterior_provenance_check_and_report(tmp_path, tolerance, code):
+    """`urbsim calibrate --abc` end to end on a small city: generations with progress, the
+    posterior (particles and weights) and its provenance, the predictive check on the check's
+    seeds, the report; exit 3 when a required target fails the check (the posterior is still
+    written); with more generations asked for, the same command resumes."""
+    (tmp_path / "fitted.toml").write_text("")
+    (tmp_path / "small.toml").write_text(SMALL_CITY)
+    (tmp_path / "targets.toml").write_text(SMALL_TARGETS.format(tolerance=tolerance))
+    (tmp_path / "config.toml").write_text(SMALL_ABC.format(generations=2))
+    cmd = [sys.executable, "-m", "urbsim", "calibrate", "--abc", str(tmp_path / "config.toml"),
+           "--report", str(tmp_path / "posterior.html")]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    assert r.returncode == code, r.stdout + r.stderr
+    assert "progress: generation 2/2" in r.stderr and "posterior: generation 2" in r.stderr
+    assert "predictive check: 3 draws x 2 held-out seeds" in r.stderr
+    assert "vacancy" in r.stdout and ("FAIL" in r.stdout) == (code == 3)
+    table = pd.read_csv(tmp_path / "posterior.csv")
+    assert list(table.columns) == ["choice.logit_scale", "moving.mobility_scale", "weight"]
+    assert len(table) == 12 and table.weight.sum() == pytest.approx(1.0)
+    assert table["moving.mobility_scale"].between(0.5, 6.0).all()
+    record = json.loads((tmp_path / "posterior.json").read_text())
+    assert record["generations"] == 2 and record["particles"] == 12
+    assert 0 < record["ess"] <= 12 and np.isfinite(record["epsilon"])
+    assert record["settings"]["households"] == 600 and record["git_commit"]
+    verdicts = {row["target"]: row["verdict"] for row in record["predictive"]}
+    assert set(verdicts) == {"moves", "vacancy"}
+    assert all(v == ("pass" if code == 0 else "FAIL") for v in verdicts.values())
+    html = (tmp_path / "posterior.html").read_text(encoding="utf-8")
+    assert "Posterior predictive check" in html and "Marginals" in html and "Pairs" in html
+    if code:
+        return
+    (tmp_path / "config.toml").write_text(SMALL_ABC.format(generations=3))
+    again = subprocess.run(cmd, capture_output=True, text=True)
+    assert again.returncode == 0 and "after generation 2" in again.stderr
+    assert json.loads((tmp_path / "posterior.json").read_text())["generations"] == 3

@@ -369,8 +369,11 @@ def _abc(cal, workers: int | None, scheduler: str | None, report: Path | None) -
     _err().print(f"posterior: generation {post.generations}, epsilon {post.epsilon:.3g}, "
                  f"effective sample size {post.ess:.0f} of {len(post.particles)}, "
                  f"{post.simulations:,} simulations", highlight=False)
-    with _err().status(f"predictive check: {a.predictive_draws} draws x "
-                       f"{cal.config.check.seeds} held-out seeds"):
+    checking = f"predictive check: {a.predictive_draws} draws x {cal.config.check.seeds} " \
+               "held-out seeds"
+    if not _err().is_terminal:  # a log file: the status line below is not shown there
+        _err().print(checking, highlight=False)
+    with _err().status(checking):
         rows = abc_mod.predictive(cal, post, workers or a.workers)
     table, meta = abc_mod.write(cal, post, rows)
     _err().print(f"wrote {table} and {meta.name}", highlight=False)
