@@ -124,25 +124,3 @@ def uniforms(seed, step, stream, n, draw):
     for i in range(n):
         out[i] = uniform(seed, step, stream, i, draw)
     return out
-
-
-@njit(cache=True)
-def uniforms_at(seed, step, stream, index, draw):
-    """The uniforms of the indices ``index`` only: ``uniforms(seed, step, stream, n,
-    draw)[index]`` without hashing the other indices (the movers of a step, not all
-    households).
-
-    Args:
-        seed: int, the run's seed.
-        step: int, the step.
-        stream: int, the stream.
-        index: ``(m,)`` int64, the indices (non-negative).
-        draw: int, the draw's number.
-
-    Returns:
-        ``(m,)`` float64, ``uniform(seed, step, stream, index[j], draw)`` for each ``j``.
-    """
-    out = np.empty(index.shape[0])
-    for j in range(index.shape[0]):
-        out[j] = uniform(seed, step, stream, index[j], draw)
-    return out

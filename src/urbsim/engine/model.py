@@ -235,7 +235,7 @@ class UrbanModel(World):
                   stream: int, t: int) -> np.ndarray:
         """Run search and choice for households ``who`` in a random order; book the flows."""
         h = self.households
-        keys = rng.uniforms_at(self.seed, t, rng.ORDER + 100 * stream, who, 0)
+        keys = rng.uniforms(self.seed, t, rng.ORDER + 100 * stream, len(h), 0)[who]
         perm = np.argsort(keys, kind="stable")
         order, forced = who[perm], forced[perm]
         ties = (np.stack([fenwick.build(self.counts[:, k]) for k in range(len(self.milieus))])
@@ -306,7 +306,7 @@ class UrbanModel(World):
         h = self.households
         if not len(let):
             return
-        let = let[np.argsort(rng.uniforms_at(self.seed, t, rng.OUT, let, 1), kind="stable")]
+        let = let[np.argsort(rng.uniforms(self.seed, t, rng.OUT, len(h), 1)[let], kind="stable")]
         cell = h.node[let] * self.capacity.shape[1] + h.segment[let]
         _, last = np.unique(cell[::-1], return_index=True)
         keep = let[len(let) - 1 - last]
