@@ -234,9 +234,27 @@ def test_the_command_writes_posterior_provenance_check_and_report(tmp_path, tole
     assert all(v == ("pass" if code == 0 else "FAIL") for v in verdicts.values())
     html = (tmp_path / "posterior.html").read_text(encoding="utf-8")
     assert "Posterior predictive check" in html and "Marginals" in html and "Pairs" in html
+    shown = subprocess.run([*cmd[:-2], "--status"], capture_output=True, text=True)
+    assert shown.returncode == 0, shown.stderr
+    assert "2 of 2 generations" in shown.stdout and "particles' own statistics" in shown.stdout
+    assert ("outside their tolerance so far: none" in shown.stdout) == (code == 0)
     if code:
         return
     (tmp_path / "config.toml").write_text(SMALL_ABC.format(generations=3))
     again = subprocess.run(cmd, capture_output=True, text=True)
     assert again.returncode == 0 and "after generation 2" in again.stderr
     assert json.loads((tmp_path / "posterior.json").read_text())["generations"] == 3
+
+
+def test_status_needs_a_stored_run_and_goes_with_abc(tmp_path):
+    (tmp_path / "fitted.toml").write_text("")
+    (tmp_path / "small.toml").write_text(SMALL_CITY)
+    (tmp_path / "targets.toml").write_text(SMALL_TARGETS.format(tolerance=1.0))
+    (tmp_path / "config.toml").write_text(SMALL_ABC.format(generations=2))
+    base = [sys.executable, "-m", "urbsim", "calibrate", str(tmp_path / "config.toml")]
+    none = subprocess.run([*base, "--abc", "--status"], capture_output=True, text=True)
+    assert none.returncode == 2 and "no ABC run of this calibration is stored" in none.stderr
+    assert "start one with urbsim calibrate --abc" in none.stderr
+    alone = subprocess.run([*base, "--status"], capture_output=True, text=True)
+    assert alone.returncode == 2 and "--status goes with --abc" in alone.stderr
+    assert not list(tmp_path.glob("*.db"))  # nothing was started

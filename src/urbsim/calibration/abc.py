@@ -189,6 +189,45 @@ def posterior(db: Path, bounds: dict[str, Bounds]) -> Posterior:
                      int(history.total_nr_simulations))
 
 
+def status(cal: Calibration, db: Path) -> tuple[pd.DataFrame, int, list]:
+    """What the run stored in ``db`` says so far, without simulating: per generation its
+    epsilon, simulations and effective sample size; the simulations in all (the prior sample
+    that set the first epsilon included); and per target its statistic over the last
+    generation's particles (weighted mean and 5-95 % range) against the target
+    (:class:`urbsim.calibration.assessment.Row`). Those are the ABC's own simulations on its
+    own seeds: they show where the run is heading; the posterior's verdict is the predictive
+    check's, on held-out seeds."""
+    import pyabc
+
+    from urbsim.calibration.assessment import Row
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        history = pyabc.History(f"sqlite:///{db.resolve()}", _id=1)
+        pops = history.get_all_populations()
+        pops = pops[pops.t >= 0]
+        ess = [1.0 / np.sum(np.asarray(history.get_distribution(m=0, t=int(t))[1]) ** 2)
+               for t in pops.t]
+        weights, stats = history.get_weighted_sum_stats(t=history.max_t)
+        spent = int(history.total_nr_simulations)
+    table = pd.DataFrame({"generation": pops.t.to_numpy() + 1,
+                          "epsilon": pops.epsilon.to_numpy(),
+                          "simulations": pops.samples.to_numpy(), "ess": ess})
+    w = np.asarray(weights, float)
+    rows = []
+    for k, t in cal.targets.targets.items():
+        x = np.array([s.get(k, np.nan) for s in stats], float)
+        ok = np.isfinite(x)
+        if ok.any():
+            mean = float(np.average(x[ok], weights=w[ok]))
+            low, high = np.quantile(x[ok], [0.05, 0.95], weights=w[ok], method="inverted_cdf")
+        else:
+            mean = low = high = np.nan
+        rows.append(Row(k, t.statistic, mean, float(low), float(high), t.target(cal.config.city),
+                        t.tolerance, t.unit, t.source, t.uncertain, t.required, t.input))
+    return table, spent, rows
+
+
 def _progress(db: Path) -> tuple[int, int]:
     """Generations completed and simulations spent by the run in ``db`` (0, 0: none)."""
     if not db.exists():

@@ -269,6 +269,10 @@ def calibrate(
         help="--abc: a Dask scheduler address to simulate on (else local processes)")] = None,
     report: Annotated[Path | None, typer.Option(help="with --check or --abc: write an HTML "
                                                      "report")] = None,
+    status: Annotated[bool, typer.Option(
+        "--status", help="with --abc: show the stored run so far (generations, and the "
+                         "particles' statistics against the targets) without simulating; "
+                         "safe while the run goes on")] = False,
     workers: Workers = None,
 ) -> None:
     """Fit the baseline's free parameters to published targets (optuna, resumable).
@@ -280,10 +284,8 @@ def calibrate(
     """
     import os
 
-    from rich.table import Table
-
     from urbsim import calibration as cal_mod
-    from urbsim.analysis.summary import fmt
+    from urbsim.common.errors import InputError
 
     with _guard():
         if report is not None:
@@ -291,6 +293,12 @@ def calibrate(
 
             files.check_target(report, overwrite=True)
         cal = cal_mod.load(config)
+        if status:
+            if not abc:
+                raise InputError("--status goes with --abc (the state of a Bayesian "
+                                 "calibration run)", config)
+            _abc_status(cal)
+            return
         if abc:
             rows = _abc(cal, workers, scheduler, report)
         elif not check:
@@ -300,17 +308,10 @@ def calibrate(
             with _err().status(f"running {', '.join(cal.config.runs)} over "
                                f"{cal.config.check.seeds} seeds"):
                 rows = cal_mod.assess(cal, workers or min(2, os.cpu_count() or 1))
-        table = Table(title=f"{'posterior predictive check' if abc else 'calibration check'} · "
-                            f"reference city {cal.config.city} · seeds "
-                            f"{list(cal.config.check.seed_list)}")
-        spread = "5-95 % over draws and seeds" if abc else "range over seeds"
-        for col in ("target", f"model ({spread})", "published ± tolerance", "unit", ""):
-            table.add_column(col, justify="right" if "±" in col or "model" in col else "left")
-        for r in rows:
-            table.add_row(r.name, f"{fmt(r.mean)} ({fmt(r.low)}..{fmt(r.high)})",
-                          f"{fmt(r.target)} ± {fmt(r.tolerance)}", r.unit,
-                          r.verdict)
-        _out().print(table)
+        _out().print(_targets_table(
+            f"{'posterior predictive check' if abc else 'calibration check'} · reference "
+            f"city {cal.config.city} · seeds {list(cal.config.check.seed_list)}",
+            "5-95 % over draws and seeds" if abc else "range over seeds", rows))
         labels = cal_mod.labels(cal)
         kinds = [v.split(":")[0] for v in labels.values()]
         _out().print(f"{len(labels)} parameters: {kinds.count('calibrated')} calibrated, "
@@ -332,6 +333,52 @@ def calibrate(
     if failed:
         _err().print(f"failed: {', '.join(failed)}", highlight=False)
         raise typer.Exit(3)
+
+
+def _targets_table(title: str, spread: str, rows: list):
+    """A rich table of calibration rows: the model's value with its spread against each
+    published value and tolerance, and the verdict."""
+    from rich.table import Table
+
+    from urbsim.analysis.summary import fmt
+
+    table = Table(title=title)
+    for col in ("target", f"model ({spread})", "published ± tolerance", "unit", ""):
+        table.add_column(col, justify="right" if "±" in col or "model" in col else "left")
+    for r in rows:
+        table.add_row(r.name, f"{fmt(r.mean)} ({fmt(r.low)}..{fmt(r.high)})",
+                      f"{fmt(r.target)} ± {fmt(r.tolerance)}", r.unit, r.verdict)
+    return table
+
+
+def _abc_status(cal) -> None:
+    """Print the stored ABC run's generations and its last generation's statistics."""
+    from rich.table import Table
+
+    from urbsim.calibration import abc as abc_mod
+    from urbsim.common.errors import InputError
+
+    db = abc_mod.database(cal)
+    if not db.exists():
+        raise InputError(f"no ABC run of this calibration is stored (expected {db.name}): "
+                         "start one with urbsim calibrate --abc", cal.path)
+    gens, spent, rows = abc_mod.status(cal, db)
+    a = cal.config.abc
+    table = Table(title=f"{db.name} · {a.population} particles · {a.households:,} households")
+    for col in ("generation", "epsilon", "simulations", "effective sample size"):
+        table.add_column(col, justify="right")
+    for g in gens.itertuples():
+        table.add_row(str(g.generation), f"{g.epsilon:.3g}", f"{g.simulations:,}",
+                      f"{g.ess:.0f}")
+    _out().print(table)
+    _out().print(f"{spent:,} simulations of the budget's {a.budget:,}; "
+                 f"{len(gens)} of {a.generations} generations")
+    _out().print(_targets_table(
+        f"generation {len(gens)}: the particles' own statistics (ABC's seeds, weighted; the "
+        "posterior's verdict is the predictive check's, on held-out seeds)",
+        "weighted mean, 5-95 %", rows))
+    missed = [r.name for r in rows if r.verdict == "FAIL"]
+    _out().print(f"outside their tolerance so far: {', '.join(missed) if missed else 'none'}")
 
 
 def _abc(cal, workers: int | None, scheduler: str | None, report: Path | None) -> list:
