@@ -258,3 +258,22 @@ def test_status_needs_a_stored_run_and_goes_with_abc(tmp_path):
     alone = subprocess.run([*base, "--status"], capture_output=True, text=True)
     assert alone.returncode == 2 and "--status goes with --abc" in alone.stderr
     assert not list(tmp_path.glob("*.db"))  # nothing was started
+
+
+def test_status_of_a_run_without_a_finished_generation(tmp_path):
+    """A run killed before its first generation ended has a database but no particles:
+    the status says so (no rows) instead of failing."""
+    import pyabc
+
+    from urbsim.calibration.config import load
+
+    (tmp_path / "fitted.toml").write_text("")
+    (tmp_path / "small.toml").write_text(SMALL_CITY)
+    (tmp_path / "targets.toml").write_text(SMALL_TARGETS.format(tolerance=1.0))
+    (tmp_path / "config.toml").write_text(SMALL_ABC.format(generations=2))
+    db = tmp_path / "empty.db"
+    smc = pyabc.ABCSMC(abc._Model(simulate, PROBLEM.bounds), abc.prior(PROBLEM),
+                       abc._Distance(distance), population_size=10)
+    smc.new(f"sqlite:///{db}", {})
+    gens, spent, rows = abc.status(load(tmp_path / "config.toml"), db)
+    assert len(gens) == 0 and spent == 0 and rows == []

@@ -208,14 +208,15 @@ def status(cal: Calibration, db: Path) -> tuple[pd.DataFrame, int, list]:
         pops = pops[pops.t >= 0]
         ess = [1.0 / np.sum(np.asarray(history.get_distribution(m=0, t=int(t))[1]) ** 2)
                for t in pops.t]
-        weights, stats = history.get_weighted_sum_stats(t=history.max_t)
-        spent = int(history.total_nr_simulations)
+        weights, stats = (history.get_weighted_sum_stats(t=history.max_t) if len(pops)
+                          else ([], []))  # no generation finished yet: no rows
+        spent = int(history.total_nr_simulations or 0)
     table = pd.DataFrame({"generation": pops.t.to_numpy() + 1,
                           "epsilon": pops.epsilon.to_numpy(),
                           "simulations": pops.samples.to_numpy(), "ess": ess})
     w = np.asarray(weights, float)
     rows = []
-    for k, t in cal.targets.targets.items():
+    for k, t in cal.targets.targets.items() if len(pops) else ():
         x = np.array([s.get(k, np.nan) for s in stats], float)
         ok = np.isfinite(x)
         if ok.any():

@@ -281,6 +281,7 @@ def calibrate(
     exit code 3 if a required target fails. With --abc: the posterior of the free parameters
     by ABC-SMC (settings in the config's [abc]), written with its provenance, and its
     predictive check on the check's seeds (exit code 3 if a required target fails there).
+    With --abc --status: the stored run so far, without simulating.
     """
     import os
 
@@ -373,6 +374,9 @@ def _abc_status(cal) -> None:
     _out().print(table)
     _out().print(f"{spent:,} simulations of the budget's {a.budget:,}; "
                  f"{len(gens)} of {a.generations} generations")
+    if not rows:
+        _out().print("no generation is finished yet")
+        return
     _out().print(_targets_table(
         f"generation {len(gens)}: the particles' own statistics (ABC's seeds, weighted; the "
         "posterior's verdict is the predictive check's, on held-out seeds)",
