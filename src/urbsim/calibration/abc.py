@@ -84,10 +84,15 @@ def prior(problem: Problem):
     import pyabc
 
     def rv(b: Bounds):
-        low, high = (np.log(b.low), np.log(b.high)) if b.log else (b.low, b.high)
+        low, high = _space(b)
         return pyabc.RV("uniform", low, high - low)
 
     return pyabc.Distribution(**{k: rv(b) for k, b in problem.bounds.items()})
+
+
+def _space(b: Bounds) -> tuple[float, float]:
+    """The bounds in pyabc's space (of the logarithm where they are ``log``)."""
+    return (float(np.log(b.low)), float(np.log(b.high))) if b.log else (b.low, b.high)
 
 
 def natural(bounds: dict[str, Bounds], values: dict[str, float]) -> dict[str, float]:
@@ -138,8 +143,7 @@ def _warm_up(problem: Problem) -> None:
     on for days while the checkout it was started from is upgraded keeps one version of the
     model (workers importing new modules against the parent's old ones once crashed a run),
     and no generation's workers load the kernels again."""
-    mid = {k: 0.5 * (np.log(b.low) + np.log(b.high)) if b.log else 0.5 * (b.low + b.high)
-           for k, b in problem.bounds.items()}
+    mid = {k: 0.5 * sum(_space(b)) for k, b in problem.bounds.items()}
     problem.simulate(natural(problem.bounds, mid))
 
 
