@@ -182,7 +182,7 @@ generations = {generations}
 budget = 10000
 households = 600
 seeds = 1
-workers = 1
+workers = {workers}
 predictive_draws = 3
 [parameters]
 "moving.mobility_scale" = {{ low = 0.5, high = 6.0 }}
@@ -204,16 +204,19 @@ source = "test"
 """
 
 
-@pytest.mark.parametrize("tolerance, code", [(1000.0, 0), (0.001, 3)])
-def test_the_command_writes_posterior_provenance_check_and_report(tmp_path, tolerance, code):
+@pytest.mark.parametrize("tolerance, code, workers", [(1000.0, 0, 2), (0.001, 3, 1)])
+def test_the_command_writes_posterior_provenance_check_and_report(tmp_path, tolerance, code,
+                                                                   workers):
     """`urbsim calibrate --abc` end to end on a small city: generations with progress, the
     posterior (particles and weights) and its provenance, the predictive check on the check's
     seeds, the report; exit 3 when a required target fails the check (the posterior is still
-    written); with more generations asked for, the same command resumes."""
+    written); with more generations asked for, the same command resumes. Two workers take the
+    shipped config's path: worker processes forked after a warm-up simulation in the parent
+    (which, on numba's GNU OpenMP layer, killed every worker)."""
     (tmp_path / "fitted.toml").write_text("")
     (tmp_path / "small.toml").write_text(SMALL_CITY)
     (tmp_path / "targets.toml").write_text(SMALL_TARGETS.format(tolerance=tolerance))
-    (tmp_path / "config.toml").write_text(SMALL_ABC.format(generations=2))
+    (tmp_path / "config.toml").write_text(SMALL_ABC.format(generations=2, workers=workers))
     cmd = [sys.executable, "-m", "urbsim", "calibrate", "--abc", str(tmp_path / "config.toml"),
            "--report", str(tmp_path / "posterior.html")]
     r = subprocess.run(cmd, capture_output=True, text=True)
@@ -240,7 +243,7 @@ def test_the_command_writes_posterior_provenance_check_and_report(tmp_path, tole
     assert ("outside their tolerance so far: none" in shown.stdout) == (code == 0)
     if code:
         return
-    (tmp_path / "config.toml").write_text(SMALL_ABC.format(generations=3))
+    (tmp_path / "config.toml").write_text(SMALL_ABC.format(generations=3, workers=workers))
     again = subprocess.run(cmd, capture_output=True, text=True)
     assert again.returncode == 0 and "after generation 2" in again.stderr
     assert json.loads((tmp_path / "posterior.json").read_text())["generations"] == 3
@@ -250,7 +253,7 @@ def test_status_needs_a_stored_run_and_goes_with_abc(tmp_path):
     (tmp_path / "fitted.toml").write_text("")
     (tmp_path / "small.toml").write_text(SMALL_CITY)
     (tmp_path / "targets.toml").write_text(SMALL_TARGETS.format(tolerance=1.0))
-    (tmp_path / "config.toml").write_text(SMALL_ABC.format(generations=2))
+    (tmp_path / "config.toml").write_text(SMALL_ABC.format(generations=2, workers=1))
     base = [sys.executable, "-m", "urbsim", "calibrate", str(tmp_path / "config.toml")]
     none = subprocess.run([*base, "--abc", "--status"], capture_output=True, text=True)
     assert none.returncode == 2 and "no ABC run of this calibration is stored" in none.stderr
@@ -270,7 +273,7 @@ def test_status_of_a_run_without_a_finished_generation(tmp_path):
     (tmp_path / "fitted.toml").write_text("")
     (tmp_path / "small.toml").write_text(SMALL_CITY)
     (tmp_path / "targets.toml").write_text(SMALL_TARGETS.format(tolerance=1.0))
-    (tmp_path / "config.toml").write_text(SMALL_ABC.format(generations=2))
+    (tmp_path / "config.toml").write_text(SMALL_ABC.format(generations=2, workers=1))
     db = tmp_path / "empty.db"
     smc = pyabc.ABCSMC(abc._Model(simulate, PROBLEM.bounds), abc.prior(PROBLEM),
                        abc._Distance(distance), population_size=10)

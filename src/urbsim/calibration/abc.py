@@ -20,6 +20,7 @@ reads the last generation, with its epsilon and effective sample size.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
@@ -115,12 +116,14 @@ def run(problem: Problem, db: Path, population: int, generations: int, budget: i
     done, spent = _progress(db)
     if done < generations and spent < budget:
         first = 0 if done else population  # a new run first samples the prior for epsilon
-        with warnings.catch_warnings(), _Progress(done, spent + first, on_generation):
+        parallel = workers > 1 and scheduler is None
+        with (warnings.catch_warnings(), _Progress(done, spent + first, on_generation),
+              _fork_safe_threads() if parallel else contextlib.nullcontext()):
             warnings.simplefilter("ignore")  # pyabc's pandas and SQLAlchemy deprecations
-            sampler = (pyabc.sampler.SingleCoreSampler() if workers == 1 and scheduler is None
+            sampler = (pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers) if parallel
                        else _dask(scheduler) if scheduler is not None
-                       else pyabc.sampler.MulticoreEvalParallelSampler(n_procs=workers))
-            if isinstance(sampler, pyabc.sampler.MulticoreEvalParallelSampler):
+                       else pyabc.sampler.SingleCoreSampler())
+            if parallel:
                 _warm_up(problem)
             abc = pyabc.ABCSMC(_Model(problem.simulate, problem.bounds), prior(problem),
                                _Distance(problem.distance), population_size=population,
@@ -134,6 +137,34 @@ def run(problem: Problem, db: Path, population: int, generations: int, budget: i
             abc.run(max_nr_populations=generations - done, minimum_epsilon=min_epsilon,
                     max_total_nr_simulations=budget)
     return posterior(db, problem.bounds)
+
+
+@contextlib.contextmanager
+def _fork_safe_threads():
+    """Have numba pick a threading layer that survives ``fork`` (``forksafe``: TBB, or its own
+    work queue where TBB is missing) if this process runs its first parallel kernel inside.
+    With GNU OpenMP, numba's default where TBB is missing, a worker forked after the warm-up's
+    simulation terminates at once ("fork() called from a process already using GNU OpenMP").
+    The layer does not change results: the kernels are bitwise the same on any number of
+    threads. The setting is restored on leaving, for a process whose first kernel runs later
+    (the work queue is not thread-safe)."""
+    import numba
+
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # not chosen yet: this process has run no parallel kernel
+        before = numba.config.THREADING_LAYER  # type: ignore[attr-defined]
+        numba.config.THREADING_LAYER = "forksafe"  # type: ignore[attr-defined]
+        try:
+            yield
+        finally:
+            numba.config.THREADING_LAYER = before  # type: ignore[attr-defined]
+        return
+    if layer == "omp":
+        raise RuntimeError("ABC's worker processes are forked, and this process already "
+                           "runs numba on GNU OpenMP, which does not survive a fork: start "
+                           "the calibration in a fresh process")
+    yield
 
 
 def _warm_up(problem: Problem) -> None:
