@@ -153,12 +153,12 @@ def _fork_safe_threads():
     try:
         layer = numba.threading_layer()
     except ValueError:  # not chosen yet: this process has run no parallel kernel
-        before = numba.config.THREADING_LAYER  # type: ignore[attr-defined]
-        numba.config.THREADING_LAYER = "forksafe"  # type: ignore[attr-defined]
+        before = numba.config.THREADING_LAYER
+        numba.config.THREADING_LAYER = "forksafe"
         try:
             yield
         finally:
-            numba.config.THREADING_LAYER = before  # type: ignore[attr-defined]
+            numba.config.THREADING_LAYER = before
         return
     if layer == "omp":
         raise RuntimeError("ABC's worker processes are forked, and this process already "
