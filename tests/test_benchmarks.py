@@ -33,3 +33,10 @@ def test_benchmark_suite_runs_and_writes_its_results(tmp_path):
               ("choice", "turnover", "participation", "record", "moving", "satisfaction",
                "composition", "market")]
     assert len(shares) == 8 and abs(sum(shares) - 100) < 0.5  # every phase, adding up
+
+
+def test_calibration_benchmark_runs():
+    r = subprocess.run([sys.executable, "-m", "benchmarks.calibration", "--households", "1500",
+                        "--repeat", "1"], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    assert "one ABC simulation (1,500 households" in r.stdout and "targets" in r.stdout

@@ -151,7 +151,7 @@ def _fork_safe_threads():
     import numba
 
     try:
-        layer = numba.threading_layer()
+        numba.threading_layer()
     except ValueError:  # not chosen yet: this process has run no parallel kernel
         before = numba.config.THREADING_LAYER
         numba.config.THREADING_LAYER = "forksafe"
@@ -160,10 +160,8 @@ def _fork_safe_threads():
         finally:
             numba.config.THREADING_LAYER = before
         return
-    if layer == "omp":
-        raise RuntimeError("ABC's worker processes are forked, and this process already "
-                           "runs numba on GNU OpenMP, which does not survive a fork: start "
-                           "the calibration in a fresh process")
+    # chosen already, by a parallel kernel this process ran: on GNU OpenMP a forked worker
+    # dies once it runs one (the command line starts a fresh process)
     yield
 
 

@@ -36,8 +36,6 @@ degree of freedom is 3.84)."""
 
 def evaluate(cal: Calibration, values: dict[str, float], seeds, pool) -> dict[str, np.ndarray]:
     """Every target's statistic (one value per seed) for the runs with ``values`` set."""
-    import xarray as xr
-
     from urbsim.calibration.targets import Runs
     from urbsim.engine.runner import run_one
 
@@ -45,11 +43,7 @@ def evaluate(cal: Calibration, values: dict[str, float], seeds, pool) -> dict[st
     for name, run in cal.config.runs.items():
         params = update(config.scenario(cal, name), values)
         jobs[name] = [pool.submit(run_one, params, s, run.steps) for s in seeds]
-    runs = {}
-    for name, futures in jobs.items():
-        runs[name] = Runs(xr.concat([f.result() for f in futures],
-                                    dim=xr.Variable("seed", list(seeds)),
-                                    combine_attrs="drop_conflicts"))
+    runs = {name: Runs([f.result() for f in futures]) for name, futures in jobs.items()}
     return {k: t.compute(runs[t.scenario]) for k, t in cal.targets.targets.items()}
 
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+import warnings
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import xarray as xr
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from urbsim.analysis.summary import LOW_STATUS, reduce, series
+from urbsim.analysis.summary import FLOWS, LOW_STATUS, NEEDS, indicators
 from urbsim.common import schema
 from urbsim.common.errors import InputError
 
@@ -26,123 +27,168 @@ LEADING = ("KET", "LIB", "PER")
 
 
 class Runs:
-    """The runs of one scenario (a dataset along ``seed``), with their indicators per step
-    (:func:`~urbsim.analysis.summary.series`) and per run (``headline``) computed once for
-    all the statistics that read them: a calibration computes two dozen per simulation."""
+    """The runs of one scenario, seed first: the recorded variables the statistics read (numpy
+    arrays, seed x step x the variable's own dims), their indicators per step
+    (:func:`~urbsim.analysis.summary.indicators`) and per run, each computed once for all the
+    statistics that read them. A calibration computes two dozen statistics per simulation:
+    on xarray objects their overhead took a quarter of an ABC simulation's time.
 
-    def __init__(self, ds: xr.Dataset) -> None:
-        self.ds = ds
+    Args:
+        runs: the runs as one dataset (with a ``seed`` dimension, or one run without) or as
+            one dataset per seed (as the runs come back; they are not concatenated).
+    """
+
+    def __init__(self, runs: xr.Dataset | Sequence[xr.Dataset]) -> None:
+        first = runs if isinstance(runs, xr.Dataset) else runs[0]
+        self.milieus: list[str] = [str(m) for m in first.milieu.values]
+        self.formats: list[str] = [str(f) for f in first.format.values]
+        self.segments = first.segment.values
+        self.params: dict = json.loads(first.attrs["params"])["params"]
+        self.steps: np.ndarray = first.step.values
+        """The recorded steps."""
+        self._runs = runs
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """Recorded variable ``name``, seed x step x its own dims."""
+        if name not in self._arrays:
+            runs = self._runs
+            if isinstance(runs, xr.Dataset):
+                ds = runs if "seed" in runs.dims else runs.expand_dims("seed")
+                self._arrays[name] = ds[name].transpose("seed", "step", ...).values
+            else:
+                self._arrays[name] = np.stack([d[name].values for d in runs])
+        return self._arrays[name]
 
     @functools.cached_property
-    def series(self) -> xr.Dataset:
-        """:func:`~urbsim.analysis.summary.series` of the runs."""
-        return series(self.ds)
+    def series(self) -> dict[str, np.ndarray]:
+        """The indicators per step (seed x step) of
+        :func:`~urbsim.analysis.summary.indicators`."""
+        return indicators({k: self[k] for k in NEEDS}, self.milieus, self.segments,
+                          self.formats)
+
+    def headline(self, name: str, last: int = 10) -> np.ndarray:
+        """Indicator ``name`` per seed as :func:`~urbsim.analysis.summary.headline` gives it:
+        a flow averaged over the steps of the last ``last`` years (step 0 and steps where it
+        is undefined left out), a state at the end."""
+        v = self.series[name]
+        if name not in FLOWS:
+            return v[:, -1]
+        step = self.steps
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # a flow undefined in the window
+            return np.nanmean(v[:, (step > step[-1] - last) & (step > 0)], axis=1)
+
+    def at(self, name: str, position: int) -> np.ndarray:
+        """Indicator ``name`` per seed at the recorded step of index ``position``."""
+        return self.series[name][:, position]
+
+    def format(self, name: str, fmt: str) -> np.ndarray:
+        """Tally ``name`` (``participants`` or ``reached``) of format ``fmt``: seed x step x
+        neighbourhood x milieu."""
+        return self[name][:, :, self.formats.index(fmt)]
 
     @functools.cached_property
-    def headline(self) -> xr.Dataset:
-        """:func:`~urbsim.analysis.summary.headline` of the runs."""
-        return reduce(self.series)
-
-    @functools.cached_property
-    def taken(self) -> xr.Dataset:
+    def taken(self) -> dict[str, np.ndarray]:
         """Participants and reached households over all steps and neighbourhoods (seed x
         format x milieu; integer counts, so any order of summing gives the same rates)."""
-        return self.ds[["participants", "reached"]].sum(("step", "neighbourhood"))
+        return {k: self[k].sum((1, 3)) for k in ("participants", "reached")}
 
 
-def _rate(r: Runs, fmt: str, milieus: tuple[str, ...] | None = None) -> xr.DataArray:
+def _nan_unless_positive(x: np.ndarray) -> np.ndarray:
+    return np.where(x > 0, x, np.nan)
+
+
+def _rate(r: Runs, fmt: str, milieus: tuple[str, ...] | None = None) -> np.ndarray:
     """Participants per 100 households reached in format ``fmt`` over the whole run (of
     ``milieus`` only, if given)."""
-    taken = r.taken.sel(format=fmt)
-    if milieus is not None:
-        taken = taken.sel(milieu=list(milieus))
-    q = taken.reached.sum("milieu")
-    q = q.copy(data=np.where(q.values > 0, q.values, np.nan))  # as q.where(q > 0), 20x faster
-    return taken.participants.sum("milieu") / q * 100
+    f = r.formats.index(fmt)
+    cols = slice(None) if milieus is None else [r.milieus.index(m) for m in milieus]
+    p, q = (r.taken[k][:, f, cols].sum(-1) for k in ("participants", "reached"))
+    return p / _nan_unless_positive(q) * 100
 
 
-def _spread(ds: xr.Dataset, fmt: str = "election") -> xr.DataArray:
-    p = ds.participants.sel(format=fmt).sum("milieu")
-    q = ds.reached.sel(format=fmt).sum("milieu")
-    t = p / q.where(q > 0) * 100  # seed x step x neighbourhood
-    held = ds.reached.sel(format=fmt).sum(("neighbourhood", "milieu")) > 0
-    gap = (t.max("neighbourhood") - t.min("neighbourhood")).where(held)
-    return gap.mean("step")
+def _spread(r: Runs, fmt: str = "election") -> np.ndarray:
+    p = r.format("participants", fmt).sum(-1)  # seed x step x neighbourhood
+    q = r.format("reached", fmt).sum(-1)
+    t = p / _nan_unless_positive(q) * 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # steps without the format
+        gap = np.nanmax(t, -1) - np.nanmin(t, -1)
+        return np.nanmean(np.where(q.sum(-1) > 0, gap, np.nan), axis=1)
 
 
-def _shares(ds: xr.Dataset) -> xr.DataArray:
+def _shares(r: Runs) -> np.ndarray:
     from urbsim.inputs.milieus import load
 
-    counts = ds.households.isel(step=0).sum("neighbourhood")
-    share = counts / counts.sum("milieu")
-    ref = load(_params(ds)["milieus"]).share
-    return abs(share - xr.DataArray(ref, dims="milieu")).max("milieu") * 100
+    counts = r["households"][:, 0].sum(1)  # seed x milieu
+    share = counts / counts.sum(-1, keepdims=True)
+    return np.abs(share - load(r.params["milieus"]).share).max(-1) * 100
 
 
-def _params(ds: xr.Dataset) -> dict:
-
-    return json.loads(ds.attrs["params"])["params"]
-
-
-def _reach_open(ds: xr.Dataset) -> xr.DataArray:
-    steps = ds.reached.sel(format="open").sum(("neighbourhood", "milieu")) > 0
-    per_year = (ds.participants.sel(format="open").sum(("neighbourhood", "milieu"))
-                / ds.households.sum(("neighbourhood", "milieu")) * 100)
-    return per_year.where(steps).mean("step")
+def _reach_open(r: Runs) -> np.ndarray:
+    held = r.format("reached", "open").sum((-2, -1)) > 0
+    per_year = (r.format("participants", "open").sum((-2, -1))
+                / r["households"].sum((-2, -1)) * 100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no open format at all
+        return np.nanmean(np.where(held, per_year, np.nan), axis=1)
 
 
 DECADE = 10
 """Years over which rent trends are compared with their sources (a decade each)."""
 
 
-def _growth(level: xr.DataArray) -> xr.DataArray:
-    """Mean yearly growth (%) of a level per step over the first :data:`DECADE` years (all
-    of a shorter run)."""
-    years = min(DECADE, level.sizes["step"] - 1)
-    return ((level.isel(step=years) / level.isel(step=0)) ** (1 / years) - 1) * 100
+def _decade(r: Runs) -> int:
+    """The index of step ten, or of the last step of a shorter run."""
+    return min(DECADE, len(r.steps) - 1)
 
 
-def tenant_rent(ds: xr.Dataset) -> xr.DataArray:
+def _growth(r: Runs, level: np.ndarray) -> np.ndarray:
+    """Mean yearly growth (%) of a level (seed x step) over the first :data:`DECADE` years
+    (all of a shorter run)."""
+    years = _decade(r)
+    return ((level[:, years] / level[:, 0]) ** (1 / years) - 1) * 100
+
+
+def tenant_rent(r: Runs) -> np.ndarray:
     """Mean contract rent of all tenant households per step (social housing included, as in
     the consumer-price index for net rents)."""
-    n = ds.tenants
-    return (ds.contract_rent.fillna(0) * n).sum(("neighbourhood", "segment")) / n.sum(
-        ("neighbourhood", "segment"))
+    n = r["tenants"]
+    return (np.nan_to_num(r["contract_rent"], nan=0.0) * n).sum((-2, -1)) / n.sum((-2, -1))
 
 
-STATISTICS: dict[str, tuple[str, Callable[..., xr.DataArray]]] = {
+STATISTICS: dict[str, tuple[str, Callable[..., np.ndarray]]] = {
     "milieu_share_error": ("largest deviation of a milieu's share at the start from the milieu "
-                           "set's share (percentage points)", lambda r: _shares(r.ds)),
+                           "set's share (percentage points)", _shares),
     "moves": ("moves within the city per year, % of households (last 10 years)",
-              lambda r: r.headline["moves"]),
+              lambda r: r.headline("moves")),
     "tenant_changes": ("new tenancies (moves into let dwellings from within the city or from "
                        "outside) per year, % of tenant households (last 10 years): Techem's "
-                       "count", lambda r: r.headline["tenant_changes"]),
+                       "count", lambda r: r.headline("tenant_changes")),
     "owner_share": ("households living in a home they own at the end (%)",
-                    lambda r: r.headline["owner_share"]),
+                    lambda r: r.headline("owner_share")),
     "contract_rent_growth": ("mean yearly growth of the rent all tenant households pay, over "
-                             "the first ten years (%)", lambda r: _growth(tenant_rent(r.ds))),
+                             "the first ten years (%)", lambda r: _growth(r, tenant_rent(r))),
     "asking_rent_growth": ("mean yearly growth of the asking rent of private rental "
                            "dwellings, over the first ten years (%)",
-                           lambda r: _growth(r.series["rent_private"])),
+                           lambda r: _growth(r, r.series["rent_private"])),
     "d_low_start": ("dissimilarity D of the low-status milieus (PRE+HKON) at the start",
-                    lambda r: r.series["d_low"].isel(step=0)),
+                    lambda r: r.at("d_low", 0)),
     "d_low_end": ("dissimilarity D of the low-status milieus (PRE+HKON) at the end",
-                  lambda r: r.series["d_low"].isel(step=-1)),
+                  lambda r: r.at("d_low", -1)),
     "d_low_change": ("change of D of the low-status milieus (PRE+HKON) from the start to "
-                     "the end", lambda r: r.series["d_low"].isel(step=-1)
-                     - r.series["d_low"].isel(step=0)),
-    "vacancy": ("vacant dwellings at the end (%)", lambda r: r.headline["vacancy"]),
+                     "the end", lambda r: r.at("d_low", -1) - r.at("d_low", 0)),
+    "vacancy": ("vacant dwellings at the end (%)", lambda r: r.headline("vacancy")),
     "vacancy_decade": ("vacant dwellings after the first ten years (%; at the end of a shorter "
-                       "run)", lambda r: r.series["vacancy"].isel(
-                           step=min(DECADE, r.series.sizes["step"] - 1))),
+                       "run)", lambda r: r.at("vacancy", _decade(r))),
     "turnout_election": ("turnout in federal elections, all households (%)",
                          lambda r: _rate(r, "election")),
     "turnout_election_milieu": ("turnout in federal elections of milieu ARG (%)",
                                 lambda r, code: _rate(r, "election", (code,))),
     "turnout_spread": ("federal election turnout of the highest minus the lowest "
                        "neighbourhood (percentage points, mean over elections)",
-                       lambda r: _spread(r.ds)),
+                       _spread),
     "turnout_gap_status": ("federal election turnout of the leading milieus (KET, LIB, PER) "
                            "minus that of the low-status milieus (PRE, HKON), percentage points",
                            lambda r: _rate(r, "election", LEADING)
@@ -151,7 +197,7 @@ STATISTICS: dict[str, tuple[str, Callable[..., xr.DataArray]]] = {
                           lambda r: _rate(r, "municipal")),
     "turnout_spread_municipal": ("municipal election turnout of the highest minus the lowest "
                                  "neighbourhood (percentage points, mean over elections)",
-                                 lambda r: _spread(r.ds, "municipal")),
+                                 lambda r: _spread(r, "municipal")),
     "continuous_reach": ("residents in scope of a continuous format taking part in a year (%)",
                          lambda r: _rate(r, "continuous")),
     "panel_acceptance": ("share of invited households accepting a random-selection panel (%)",
@@ -160,7 +206,7 @@ STATISTICS: dict[str, tuple[str, Callable[..., xr.DataArray]]] = {
         "panel acceptance of the low-status milieus (PRE+HKON) / acceptance of all",
         lambda r: _rate(r, "panel", LOW_STATUS) / _rate(r, "panel")),
     "open_reach": ("households taking part in open formats per year (% of all households)",
-                   lambda r: _reach_open(r.ds)),
+                   _reach_open),
     "open_skew": ("participation rate in open formats of the leading milieus (KET, LIB, PER) / "
                   "of the low-status milieus (PRE, HKON)",
                   lambda r: _rate(r, "open", LEADING) / _rate(r, "open", LOW_STATUS)),
@@ -213,10 +259,10 @@ class Target(BaseModel):
         r = runs if isinstance(runs, Runs) else Runs(runs)
         name, _, arg = self.statistic.partition(":")
         fn = STATISTICS[name][1]
-        if arg and arg not in r.ds.milieu.values:
-            raise InputError(f"unknown milieu {arg!r}; known: {', '.join(r.ds.milieu.values)}",
+        if arg and arg not in r.milieus:
+            raise InputError(f"unknown milieu {arg!r}; known: {', '.join(r.milieus)}",
                              None, "statistic")
-        return np.asarray((fn(r, arg) if arg else fn(r)).values, dtype=float).reshape(-1)
+        return np.asarray(fn(r, arg) if arg else fn(r), dtype=float).reshape(-1)
 
 
 class Targets(BaseModel):
