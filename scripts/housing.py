@@ -41,7 +41,7 @@ def run(name: str, households: int, seed: int, steps: int) -> dict[str, float]:
     """One run's figures (see :data:`ROWS`); raises if an invariant breaks."""
     os.environ.setdefault("NUMBA_NUM_THREADS", "1")
     from urbsim.analysis.summary import series
-    from urbsim.calibration.targets import tenant_rent
+    from urbsim.calibration.targets import Runs, tenant_rent
     from urbsim.engine.model import UrbanModel
     from urbsim.inputs import scenario as sc
     from urbsim.inputs.city import PERIODS
@@ -73,7 +73,7 @@ def run(name: str, households: int, seed: int, steps: int) -> dict[str, float]:
         "displaced": float(s["displaced"][1:].mean()),
         "displaced_initial": float(ds.displaced.sum() / start * 100),
         "asking_growth": growth(s["rent_private"].values),
-        "contract_growth": growth(tenant_rent(ds).values),
+        "contract_growth": growth(tenant_rent(Runs(ds))[0]),
         "relet_early": float(np.concatenate(early).mean()) if early else np.nan,
         "relet": float(np.concatenate(relet).mean()) if relet else np.nan,
         "contract": float(s["contract_rent"][-1]),
