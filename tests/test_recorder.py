@@ -146,6 +146,68 @@ def test_a_variable_is_held_until_a_step_changes_it_bitwise():
     np.testing.assert_array_equal(r.step[: r.n], [0, 1, 2, 5])
 
 
+def test_a_variable_named_unchanged_is_not_compared():
+    """The caller's word: a held variable named in ``same`` is not read (a closed grid's
+    dwellings and prices); one with rows is written as given."""
+    sizes = {"neighbourhood": 3, "milieu": 2, "segment": 4, "district": 1, "format": 5}
+    r = Recorder(sizes, rows=4)
+    given = {k: np.zeros([sizes[d] for d in dims]) for k, (dims, _, _) in VARIABLES.items()
+             if k not in ZERO_UNLESS_GIVEN}
+    r.record(given, 0)
+    r.record(given | {"rent": np.ones((3, 4)), "vacant": np.ones((3, 4))}, 1, same=["rent"])
+    assert "rent" in r.held and not r.series("rent").any()  # not compared: still held
+    assert r.series("vacant")[:, 0, 0].tolist() == [0, 1]
+    r.record(given | {"vacant": np.full((3, 4), 2)}, 2, same=["vacant"])  # rows: written
+    assert r.series("vacant")[:, 0, 0].tolist() == [0, 1, 2]
+
+
+def _stock_run(city, cached: bool, monkeypatch, **update):
+    from urbsim.engine.world import World
+
+    if not cached:  # the stock computed and compared afresh at every record
+        monkeypatch.setattr(World, "_stock", World._stock_values)
+        record = Recorder.record
+        monkeypatch.setattr(Recorder, "record", lambda self, v, step, same=(): record(
+            self, v, step))
+    m = UrbanModel(small_params(**update), city=city, seed=3, expected_steps=6)
+    for _ in range(6):
+        m.step()
+        assert m.check_state() == []
+    monkeypatch.undo()
+    return m
+
+
+@pytest.mark.parametrize("market", [True, False])
+def test_the_stock_given_again_records_the_same(small_city, monkeypatch, market):
+    """Dwellings and prices are computed again only when the market replaced the asking and
+    reference rents, and recorded without a comparison when they are the arrays of the last
+    record: the runs are bitwise those that compute and compare them at every step (with
+    the market on, policies changing dwellings; with it off, nothing changing them)."""
+    from urbsim.inputs.params import MarketParams
+
+    update = ({"policies": {"build": Construction(start=2, end=4, districts=("Mitte",),
+                                                 dwellings=90)}} if market
+              else {"market": MarketParams(enabled=False)})
+    cached = _stock_run(small_city, True, monkeypatch, **update).dataset()
+    fresh = _stock_run(small_city, False, monkeypatch, **update).dataset()
+    for k in VARIABLES:
+        assert cached[k].values.tobytes() == fresh[k].values.tobytes(), k
+    changed = cached.dwellings.isel(step=-1) != cached.dwellings.isel(step=0)
+    assert bool(changed.any()) == market
+
+
+def test_dwellings_changed_outside_the_market_are_caught(small_city):
+    """The stock's arrays are trusted to change only with the market's new rents: a change
+    of dwellings elsewhere (in place) is an invariant the state check reports."""
+    from urbsim.inputs.params import MarketParams
+
+    m = UrbanModel(small_params(market=MarketParams(enabled=False)), city=small_city, seed=3)
+    m.step()
+    assert m.check_state() == []
+    m.capacity[0, 1] += 1
+    assert "recorded housing stock out of date: dwellings" in m.check_state()
+
+
 @pytest.mark.parametrize(("record", "kept"), [(1, list(range(10))), (3, [0, 3, 6, 9]),
                                               (4, [0, 4, 8, 9]), ("final", [9])])
 def test_a_recording_level_keeps_what_recording_every_step_holds(small_city, record, kept):

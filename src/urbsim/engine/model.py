@@ -396,6 +396,8 @@ class UrbanModel(World):
         bad = []
         if (self.occ > self.capacity).any() or (self.occ < 0).any():
             bad.append("occupancy outside 0..capacity")
+        if stale := self.stale_stock():
+            bad.append(f"recorded housing stock out of date: {', '.join(stale)}")
         m = len(self.milieus)
         if not np.array_equal(self.counts, composition.counts(h.record(), c.n, m)):
             bad.append("composition counts differ from the household arrays")

@@ -7,7 +7,9 @@ would hold for it (the state after it and the flows of that step, not of the ste
 between), and the indicators are computed for kept steps only. A variable is held as its one
 value until a step changes it (a closed grid never changes its rents or dwellings: nothing
 is written for them); from then on it has rows, preallocated and doubled when a run goes on
-past the expected length.
+past the expected length. Whether a step changed a held variable is a bitwise comparison,
+unless the model names it unchanged (the housing stock and prices between two market phases,
+and the amenities between two events that change them, are then not read).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import functools
 import hashlib
 import json
 import subprocess
+from collections.abc import Collection
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,9 +105,12 @@ class Recorder:
         make = np.zeros if name in ZERO_UNLESS_GIVEN else np.empty
         return make((rows, *(self.sizes[d] for d in dims)), dtype)
 
-    def record(self, values: dict[str, np.ndarray | float], step: int) -> None:
+    def record(self, values: dict[str, np.ndarray | float], step: int,
+               same: Collection[str] = ()) -> None:
         """Store step ``step``; every variable must be given except the
-        :data:`ZERO_UNLESS_GIVEN` ones."""
+        :data:`ZERO_UNLESS_GIVEN` ones. The caller may name in ``same`` variables it knows to
+        be unchanged since the last recorded step: one still held as one value is then not
+        compared."""
         if self.n == len(self.step):
             self.step = np.concatenate([self.step, np.zeros_like(self.step)])
             self.data = {k: np.concatenate([a, self._rows(k, len(a))]) for k, a in self.data.items()}
@@ -119,7 +125,7 @@ class Recorder:
                     if held is None and self.n == 0:
                         self.held[k] = np.array(v, dtype=VARIABLES[k][1])  # a copy
                         continue
-                    if held is not None and _same(held, v):
+                    if held is not None and (k in same or _same(held, v)):
                         continue
                 rows = self.data[k] = self._rows(k, len(self.step))
                 if held is not None:

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     import xarray as xr
 
 
+STOCK = ("dwellings", "owned", "rent", "owner_cost", "reference_rent")
+"""The recorded variables of the housing stock and its prices (:meth:`World.housing_state`)."""
+
+
 class World(Calendar):
     """Shared set-up of a run (a ``mesa.Model`` seeded with ``seed``).
 
@@ -104,6 +108,8 @@ class World(Calendar):
         ceilings grow with the mean reference rent, :meth:`transfers`)."""
         self.previous_rent = np.zeros_like(self.rent)
         """The last leaving tenant's rent per cell (the "Vormiete")."""
+        self._stock_of: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = None
+        self._stored: tuple[object, object] = (None, None)  # stock and amenity last recorded
         self.schedule_calendar(p)
 
     def transfers(self, t: int) -> records.Transfers:
@@ -197,10 +203,16 @@ class World(Calendar):
 
     def store(self, values: dict[str, np.ndarray]) -> None:
         """Record the current step: its state and flows ``values`` and the indicators of
-        them."""
+        them. The housing stock and prices (:data:`STOCK`, from :meth:`housing_state`) and the
+        amenities, where they are the very arrays the last record was given, are passed as
+        unchanged: the recorder then does not compare them bitwise (a closed grid's step
+        records them without reading them)."""
         c = self.city
+        same = [*(STOCK if values.get(STOCK[0]) is self._stored[0] else ()),
+                *(("amenity",) if values.get("amenity") is self._stored[1] else ())]
         self.recorder.record(values | indicators.of_step(
-            values, c.district, len(c.districts), len(FORMATS)), self.steps)
+            values, c.district, len(c.districts), len(FORMATS)), self.steps, same)
+        self._stored = (values.get(STOCK[0]), values.get("amenity"))
 
     def flush(self) -> None:
         """Record the current step if :attr:`record` skipped it: a run's last step is always
@@ -217,19 +229,42 @@ class World(Calendar):
         """The recorded housing variables from the per-column arrays and the ``active``
         households' ``node``, ``column``, ``milieu``, ``contract`` and ``sgb`` flags."""
         n, m, g = self.city.n, len(self.milieus), len(SEGMENTS)
-        cap = self.capacity
         count, total, owners, on_sgb = composition.tallies(active, node, column, milieu,
                                                            contract, sgb, n, g, m)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean_contract = np.where(count > 0, total / count, np.nan)
+        vacant = self.capacity - occupied
+        return {**self._stock(reference), "vacant": vacant[:, :g] + vacant[:, g:],
+                "contract_rent": mean_contract, "tenants": count, "owners": owners,
+                "sgb": on_sgb}
+
+    def _stock(self, reference: np.ndarray) -> dict[str, np.ndarray]:
+        """The recorded :data:`STOCK` variables, the same arrays again until the asking rents
+        or the ``reference`` rents are new arrays. The market phase replaces both whenever it
+        runs, and it is the only phase that changes dwellings (in place): a run whose market
+        is off computes them once (:meth:`stale_stock` checks that)."""
+        held = self._stock_of
+        if held is None or held[0] is not self.asking or held[1] is not reference:
+            held = self._stock_of = (self.asking, reference, self._stock_values(reference))
+        return held[2]
+
+    def _stock_values(self, reference: np.ndarray) -> dict[str, np.ndarray]:
+        g, cap = len(SEGMENTS), self.capacity
         ref = reference[:, :g].copy()
         ref[:, 0] = np.nan  # social housing has no reference rent
-        vacant = cap - occupied
-        return {"dwellings": cap[:, :g] + cap[:, g:], "owned": cap[:, g:],
-                "vacant": vacant[:, :g] + vacant[:, g:],
+        return {"dwellings": cap[:, :g] + cap[:, g:], "owned": cap[:, g:].copy(),
                 "rent": self.asking[:, :g], "owner_cost": self.asking[:, g:],
-                "contract_rent": mean_contract, "reference_rent": ref, "tenants": count,
-                "owners": owners, "sgb": on_sgb}
+                "reference_rent": ref}
+
+    def stale_stock(self) -> list[str]:
+        """The :data:`STOCK` variables :meth:`_stock` would give now that differ from the
+        housing stock and prices now (empty unless something changed dwellings or prices in
+        place outside the market phase)."""
+        held = self._stock_of
+        if held is None or held[0] is not self.asking or held[1] is not self.reference:
+            return []  # computed afresh at the next record
+        fresh = self._stock_values(self.reference)
+        return [k for k in STOCK if not np.array_equal(held[2][k], fresh[k], equal_nan=True)]
 
     def context(self, counts: np.ndarray) -> np.ndarray:
         """Participation logit per neighbourhood and milieu (``participation.
