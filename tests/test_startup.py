@@ -19,7 +19,8 @@ runner.simulate(scn, 0, 1)
 print(json.dumps(sorted(sys.modules)))
 """
 NOT_FOR_A_STEP = ("mesa.discrete_space", "mesa.space", "mesa.batchrunner", "mesa.datacollection",
-                  "mesa.visualization", "tqdm", "networkx", "zarr", "scipy.stats", "holoviews",
+                  "mesa.visualization", "mesa.experimental.continuous_space",
+                  "mesa.experimental.meta_agents", "tqdm", "networkx", "zarr", "scipy.stats", "holoviews",
                   "hvplot", "panel", "bokeh", "dask", "distributed", "optuna", "SALib", "rich",
                   "typer")
 
@@ -61,10 +62,13 @@ import mesa
 before = "mesa.discrete_space" in sys.modules
 from mesa import Agent, DataCollector
 import mesa.batchrunner
+from mesa.experimental import continuous_space
 print(json.dumps([before, "mesa.discrete_space" in sys.modules, Agent is mesa.agent.Agent,
-                  isinstance(mesa.__version__, str), "__getattr__" in vars(mesa)]))
+                  isinstance(mesa.__version__, str), "__getattr__" in vars(mesa),
+                  continuous_space.__name__, "__getattr__" in vars(mesa.experimental)]))
 """
-    assert _printed(code) == [False, True, True, True, False]
+    assert _printed(code) == [False, True, True, True, False,
+                              "mesa.experimental.continuous_space", False]
 
 
 def test_mesa_imported_first_is_left_alone():

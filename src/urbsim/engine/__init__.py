@@ -9,8 +9,11 @@ layer prepares their arguments and books the results.
 The engine uses Mesa's model and event list (``mesa.model``, ``mesa.time``) only: Mesa's
 package ``__init__``, which imports all of Mesa, runs only when a name of the package itself is
 used (:func:`urbsim.common.lazy.defer_init`), so a run imports no Mesa space or batch runner.
+The same holds for ``mesa.experimental``, whose ``__init__`` imports the continuous space and
+meta-agents although ``mesa.model`` needs three of its other modules only.
 """
 
 from urbsim.common.lazy import defer_init
 
 defer_init("mesa")
+defer_init("mesa.experimental")
