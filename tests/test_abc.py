@@ -240,6 +240,7 @@ def test_the_command_writes_posterior_provenance_check_and_report(tmp_path, tole
     shown = subprocess.run([*cmd[:-2], "--status"], capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
     assert "2 of 2 generations" in shown.stdout and "particles' own statistics" in shown.stdout
+    assert "minutes" in shown.stdout and "at the last generation's pace (" in shown.stdout
     assert ("outside their tolerance so far: none" in shown.stdout) == (code == 0)
     if code:
         return

@@ -224,7 +224,8 @@ def posterior(db: Path, bounds: dict[str, Bounds]) -> Posterior:
 
 def status(cal: Calibration, db: Path) -> tuple[pd.DataFrame, int, list]:
     """What the run stored in ``db`` says so far, without simulating: per generation its
-    epsilon, simulations and effective sample size; the simulations in all (the prior sample
+    epsilon, simulations, effective sample size and wall time (seconds, pyabc's record of
+    the generation); the simulations in all (the prior sample
     that set the first epsilon included); and per target its statistic over the last
     generation's particles (weighted mean and 5-95 % range) against the target
     (:class:`urbsim.calibration.assessment.Row`). Those are the ABC's own simulations on its
@@ -246,7 +247,8 @@ def status(cal: Calibration, db: Path) -> tuple[pd.DataFrame, int, list]:
         spent = int(history.total_nr_simulations or 0)
     table = pd.DataFrame({"generation": pops.t.to_numpy() + 1,
                           "epsilon": pops.epsilon.to_numpy(),
-                          "simulations": pops.samples.to_numpy(), "ess": ess})
+                          "simulations": pops.samples.to_numpy(), "ess": ess,
+                          "seconds": pops.wall_time.to_numpy(float)})
     w = np.asarray(weights, float)
     rows = []
     for k, t in cal.targets.targets.items() if len(pops) else ():

@@ -366,14 +366,20 @@ def _abc_status(cal) -> None:
     gens, spent, rows = abc_mod.status(cal, db)
     a = cal.config.abc
     table = Table(title=f"{db.name} · {a.population} particles · {a.households:,} households")
-    for col in ("generation", "epsilon", "simulations", "effective sample size"):
+    for col in ("generation", "epsilon", "simulations", "effective sample size", "minutes"):
         table.add_column(col, justify="right")
     for g in gens.itertuples():
         table.add_row(str(g.generation), f"{g.epsilon:.3g}", f"{g.simulations:,}",
-                      f"{g.ess:.0f}")
+                      f"{g.ess:.0f}", f"{g.seconds / 60:.1f}")
     _out().print(table)
     _out().print(f"{spent:,} simulations of the budget's {a.budget:,}; "
                  f"{len(gens)} of {a.generations} generations")
+    if len(gens) and gens.seconds.iloc[-1] > 0 and spent < a.budget:
+        pace = gens.simulations.iloc[-1] / gens.seconds.iloc[-1] * 60
+        hours, minutes = divmod(round((a.budget - spent) / pace), 60)
+        _out().print(f"at the last generation's pace ({pace:,.0f} simulations a minute), the "
+                     f"rest of the budget takes about {hours} h {minutes:02d} min (fewer if "
+                     "the generations run out first)")
     if not rows:
         _out().print("no generation is finished yet")
         return
