@@ -128,12 +128,17 @@ def headline(ds: xr.Dataset, last: int = 10) -> xr.Dataset:
     return reduce(series(ds), last)
 
 
+def window(step: np.ndarray, last: int = 10) -> np.ndarray:
+    """Which recorded steps a flow is averaged over: those of the last ``last`` years, without
+    step 0 (the one rule behind :func:`reduce` and the calibration targets)."""
+    return (step > step[-1] - last) & (step > 0)
+
+
 def reduce(s: xr.Dataset, last: int = 10) -> xr.Dataset:
     """:func:`headline` from indicators per step (the output of :func:`series`, or any subset
     of it, e.g. as kept by an experiment)."""
-    step = s.step.values
-    window = s.isel(step=np.flatnonzero((step > step[-1] - last) & (step > 0)))
-    out = xr.Dataset({k: window[k].mean("step") if k in FLOWS else s[k].isel(step=-1, drop=True)
+    kept = s.isel(step=np.flatnonzero(window(s.step.values, last)))
+    out = xr.Dataset({k: kept[k].mean("step") if k in FLOWS else s[k].isel(step=-1, drop=True)
                       for k in s.data_vars})
     out = out.drop_vars([k for k in out.data_vars if bool(out[k].isnull().all())])
     for k, v in out.items():

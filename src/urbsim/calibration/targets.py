@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from urbsim.analysis.summary import FLOWS, LOW_STATUS, NEEDS, indicators
+from urbsim.analysis.summary import FLOWS, LOW_STATUS, NEEDS, indicators, window
 from urbsim.common import schema
 from urbsim.common.errors import InputError
 
@@ -74,10 +74,9 @@ class Runs:
         v = self.series[name]
         if name not in FLOWS:
             return v[:, -1]
-        step = self.steps
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # a flow undefined in the window
-            return np.nanmean(v[:, (step > step[-1] - last) & (step > 0)], axis=1)
+            return np.nanmean(v[:, window(self.steps, last)], axis=1)
 
     def at(self, name: str, position: int) -> np.ndarray:
         """Indicator ``name`` per seed at the recorded step of index ``position``."""
