@@ -13,9 +13,17 @@ numba's cache and the operating system's file cache. Medians of ``repeat`` round
    the scenario, the imports, building the synthetic city and the model, loading the cached
    kernels, one step. The process prints the time from inside (when the progress bar
    advances) and exits before it builds and writes the dataset;
-3. ``urbsim --help``, to the process's exit.
+3. ``urbsim --help``, to the process's exit;
+4. the floor: importing what a run cannot do without, in the way urbsim imports it (numpy,
+   numba, ``mesa.model`` and ``mesa.time`` with Mesa's ``__init__`` deferred, scipy's
+   ``spatial`` for the synthetic city's Delaunay triangulation and ``sparse.csgraph`` for its
+   distances), and nothing of urbsim's but :mod:`urbsim.common.lazy`.
 
-Goal (issue 23): (2) at most 3× (1).
+Goal (issue 23): (2) at most 3× (1). (4) says how much of that the third-party imports take.
+
+``--timeline`` instead times the phases of one cold process: the imports (the command line,
+the inputs with scipy, numba and pydantic, the engine with ``mesa.model``), preparing the
+scenario, building the model (city, cached kernels) and its first step.
 """
 
 from __future__ import annotations
@@ -31,6 +39,9 @@ import time
 from pathlib import Path
 
 IMPORTS = "import time; import numpy, numba; print(time.time(), flush=True)"
+FLOOR = ("import time; from urbsim.common.lazy import defer_init; defer_init('mesa'); "
+         "defer_init('mesa.experimental'); import numpy, numba, mesa.model, mesa.time, "
+         "scipy.spatial, scipy.sparse.csgraph; print(time.time(), flush=True)")
 FIRST_STEP = """
 import os, sys, time
 import rich.progress
@@ -45,6 +56,40 @@ from urbsim.interfaces.cli import app
 app(["run", "baseline", "--households", sys.argv[1], "--steps", "1", "--out", sys.argv[2]],
     prog_name="urbsim")
 """
+
+
+TIMELINE = """
+import json, sys, time
+marks = [("start", time.perf_counter())]
+import urbsim.interfaces.cli
+marks.append(("import the command line (typer)", time.perf_counter()))
+from urbsim.inputs.consistency import prepare
+marks.append(("import the inputs (scipy, numba, pydantic, the city)", time.perf_counter()))
+from urbsim.engine.model import UrbanModel
+marks.append(("import the engine (mesa.model, pandas)", time.perf_counter()))
+scn, _ = prepare("baseline", int(sys.argv[1]), 1)
+marks.append(("prepare the scenario", time.perf_counter()))
+model = UrbanModel(scn, seed=0, expected_steps=1)
+marks.append(("build the model (city, cached kernels)", time.perf_counter()))
+model.step()
+marks.append(("the first step", time.perf_counter()))
+print(json.dumps([(k, t - marks[i][1]) for i, (k, t) in enumerate(marks[1:])]))
+"""
+
+
+def timeline(households: int = 20_000) -> list[tuple[str, float]]:
+    """Seconds of each phase of one cold process up to its first step (:data:`TIMELINE`),
+    after an untimed process that fills the caches."""
+    import json
+
+    env = child_env()
+    with tempfile.TemporaryDirectory(prefix="urbsim-startup-") as tmp:
+        for _ in range(2):
+            r = subprocess.run([sys.executable, "-c", TIMELINE, str(households)],
+                               capture_output=True, text=True, env=env, cwd=tmp)
+            if r.returncode != 0:
+                raise RuntimeError(f"timeline: exit {r.returncode}: {r.stderr[-2000:]}")
+    return [(k, float(t)) for k, t in json.loads(r.stdout.splitlines()[-1])]
 
 
 def child_env() -> dict[str, str]:
@@ -76,7 +121,7 @@ def _timed(args: list[str], env: dict[str, str], cwd: str, printed: bool) -> flo
 
 
 def startup(repeat: int, households: int = 20_000) -> list[dict]:
-    """Medians over ``repeat`` rounds of the three measures of the module docstring, each
+    """Medians over ``repeat`` rounds of the four measures of the module docstring, each
     also as a multiple of importing numpy and numba."""
     env = child_env()
     with tempfile.TemporaryDirectory(prefix="urbsim-startup-") as tmp:
@@ -86,6 +131,8 @@ def startup(repeat: int, households: int = 20_000) -> list[dict]:
             f"urbsim run, {households:,} households: first step done":
                 (["-c", FIRST_STEP, str(households), out], True),
             "urbsim --help": (["-m", "urbsim", "--help"], False),
+            "floor: import numba, mesa.model, scipy.spatial, scipy.sparse.csgraph":
+                (["-c", FLOOR], True),
         }
         times: dict[str, list[float]] = {k: [] for k in cases}
         for i in range(repeat + 1):
@@ -102,7 +149,16 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5, help="timed rounds")
     ap.add_argument("--households", type=int, default=20_000)
+    ap.add_argument("--timeline", action="store_true",
+                    help="time the phases of one cold process instead")
     a = ap.parse_args()
+    if a.timeline:
+        phases = timeline(a.households)
+        print("| phase | seconds |\n|---|---:|")
+        for k, t in phases:
+            print(f"| {k} | {t:.3f} |")
+        print(f"| to the first step | {sum(t for _, t in phases):.3f} |")
+        return
     rows = startup(a.repeat, a.households)
     print("| " + " | ".join(rows[0]) + " |")
     print("|" + "---|" * len(rows[0]))

@@ -43,6 +43,15 @@ def test_a_step_imports_only_what_it_needs():
     assert _loaded(modules, NOT_FOR_A_STEP) == []
 
 
+def test_a_step_imports_the_benchmarks_floor():
+    """The start-up benchmark's floor (its measure 4) is what a step does import."""
+    from benchmarks.startup import FLOOR
+
+    floor = tuple(m.strip() for m in FLOOR.split("; import ")[1].split(";")[0].split(","))
+    assert "scipy.spatial" in floor and "mesa.model" in floor
+    assert _loaded(_printed(STEP), floor) == list(floor)
+
+
 def test_a_step_does_not_import_xarray():
     assert _loaded(_printed(STEP), ("xarray",)) == []
 
@@ -109,3 +118,12 @@ def test_the_startup_benchmark_runs():
                         "--households", "2000"], capture_output=True, text=True, cwd=root)
     assert r.returncode == 0, r.stderr
     assert "first step done" in r.stdout and "urbsim --help" in r.stdout
+    assert "floor: import numba, mesa.model" in r.stdout
+
+
+def test_the_startup_timeline_times_each_phase():
+    from benchmarks.startup import timeline
+
+    phases = timeline(2000)
+    assert [k.split(" (")[0] for k, _ in phases][-2:] == ["build the model", "the first step"]
+    assert len(phases) == 6 and all(t > 0 for _, t in phases)
