@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import statistics
 import subprocess
@@ -39,9 +40,11 @@ import time
 from pathlib import Path
 
 IMPORTS = "import time; import numpy, numba; print(time.time(), flush=True)"
+FLOOR_MODULES = ("numpy", "numba", "mesa.model", "mesa.time", "scipy.spatial",
+                 "scipy.sparse.csgraph")
 FLOOR = ("import time; from urbsim.common.lazy import defer_init; defer_init('mesa'); "
-         "defer_init('mesa.experimental'); import numpy, numba, mesa.model, mesa.time, "
-         "scipy.spatial, scipy.sparse.csgraph; print(time.time(), flush=True)")
+         f"defer_init('mesa.experimental'); import {', '.join(FLOOR_MODULES)}; "
+         "print(time.time(), flush=True)")
 FIRST_STEP = """
 import os, sys, time
 import rich.progress
@@ -80,8 +83,6 @@ print(json.dumps([(k, t - marks[i][1]) for i, (k, t) in enumerate(marks[1:])]))
 def timeline(households: int = 20_000) -> list[tuple[str, float]]:
     """Seconds of each phase of one cold process up to its first step (:data:`TIMELINE`),
     after an untimed process that fills the caches."""
-    import json
-
     env = child_env()
     with tempfile.TemporaryDirectory(prefix="urbsim-startup-") as tmp:
         for _ in range(2):
