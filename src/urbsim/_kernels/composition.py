@@ -156,39 +156,49 @@ def weight_in_ball(balls, node, other):
 
 
 @njit(cache=True)
-def tallies(active, node, column, milieu, contract, sgb, n_nodes, n_segments, n_milieus):
-    """The recorded tallies of the households, in one pass.
+def tallies(active, node, column, milieu, contract, sgb, capacity, occupied, n_milieus):
+    """The recorded housing tallies, in one pass over the households and one over the cells,
+    in the dtypes they are recorded in.
 
     Args:
         active: ``(H,)`` bool (in), the slots counted.
         node: ``(H,)`` int64 (in), home neighbourhood.
-        column: ``(H,)`` int64 (in), dwelling column (``>= n_segments``: owned).
+        column: ``(H,)`` int64 (in), dwelling column (``>= G``: owned).
         milieu: ``(H,)`` int64 (in), milieu.
         contract: ``(H,)`` float64 (in), contract rent.
         sgb: ``(H,)`` bool (in), on SGB II.
-        n_nodes: int, ``N``.
-        n_segments: int, ``G``.
+        capacity: ``(N, 2G)`` int64 (in), dwellings per neighbourhood x column (let, then
+            owned).
+        occupied: ``(N, 2G)`` int64 (in), the occupied ones.
         n_milieus: int, ``M``.
 
     Returns:
-        ``(tenants, rent_sum, owners, on_sgb)``: tenant households and the sum of their
-        contract rents per neighbourhood x segment (``(N, G)`` int64 and float64, summed in
-        slot order), owner households and households on SGB II per neighbourhood x milieu
-        (``(N, M)`` int64).
+        ``(tenants, contract_rent, owners, on_sgb, vacant)``: tenant households and their
+        mean contract rent per neighbourhood x segment (``(N, G)`` int32, and float64 summed
+        in slot order, NaN where none), owner households and households on SGB II per
+        neighbourhood x milieu (``(N, M)`` int32), vacant dwellings per neighbourhood x
+        segment, let and owned together (``(N, G)`` int32).
     """
-    tenants = np.zeros((n_nodes, n_segments), np.int64)
-    rent_sum = np.zeros((n_nodes, n_segments), np.float64)
-    owners = np.zeros((n_nodes, n_milieus), np.int64)
-    on_sgb = np.zeros((n_nodes, n_milieus), np.int64)
+    n_nodes, n_segments = capacity.shape[0], capacity.shape[1] // 2
+    tenants = np.zeros((n_nodes, n_segments), np.int32)
+    rent = np.zeros((n_nodes, n_segments), np.float64)
+    owners = np.zeros((n_nodes, n_milieus), np.int32)
+    on_sgb = np.zeros((n_nodes, n_milieus), np.int32)
     for i in range(active.shape[0]):
         if not active[i]:
             continue
         n, g, k = node[i], column[i], milieu[i]
         if g < n_segments:
             tenants[n, g] += 1
-            rent_sum[n, g] += contract[i]
+            rent[n, g] += contract[i]
         else:
             owners[n, k] += 1
         if sgb[i]:
             on_sgb[n, k] += 1
-    return tenants, rent_sum, owners, on_sgb
+    vacant = np.empty((n_nodes, n_segments), np.int32)
+    for n in range(n_nodes):
+        for g in range(n_segments):
+            rent[n, g] = rent[n, g] / tenants[n, g] if tenants[n, g] > 0 else np.nan
+            vacant[n, g] = (capacity[n, g] - occupied[n, g]
+                            + capacity[n, g + n_segments] - occupied[n, g + n_segments])
+    return tenants, rent, owners, on_sgb, vacant

@@ -42,11 +42,14 @@ def vacancies(capacity, occupied):
     rows, cols = capacity.shape
     n = rows * cols
     tree = np.zeros(n + 1, np.int64)
-    for i in range(n):
-        tree[i + 1] += capacity[i // cols, i % cols] - occupied[i // cols, i % cols]
-        j = i + 1 + ((i + 1) & -(i + 1))
-        if j <= n:
-            tree[j] += tree[i + 1]
+    i = 0  # row-major element index (no division per element)
+    for r in range(rows):
+        for c in range(cols):
+            tree[i + 1] += capacity[r, c] - occupied[r, c]
+            j = i + 1 + ((i + 1) & -(i + 1))
+            if j <= n:
+                tree[j] += tree[i + 1]
+            i += 1
     return tree
 
 

@@ -228,15 +228,11 @@ class World(Calendar):
                       contract: np.ndarray, sgb: np.ndarray) -> dict[str, np.ndarray]:
         """The recorded housing variables from the per-column arrays and the ``active``
         households' ``node``, ``column``, ``milieu``, ``contract`` and ``sgb`` flags."""
-        n, m, g = self.city.n, len(self.milieus), len(SEGMENTS)
-        count, total, owners, on_sgb = composition.tallies(active, node, column, milieu,
-                                                           contract, sgb, n, g, m)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            mean_contract = np.where(count > 0, total / count, np.nan)
-        vacant = self.capacity - occupied
-        return {**self._stock(reference), "vacant": vacant[:, :g] + vacant[:, g:],
-                "contract_rent": mean_contract, "tenants": count, "owners": owners,
-                "sgb": on_sgb}
+        tenants, rent, owners, on_sgb, vacant = composition.tallies(
+            active, node, column, milieu, contract, sgb, self.capacity, occupied,
+            len(self.milieus))
+        return {**self._stock(reference), "vacant": vacant, "contract_rent": rent,
+                "tenants": tenants, "owners": owners, "sgb": on_sgb}
 
     def _stock(self, reference: np.ndarray) -> dict[str, np.ndarray]:
         """The recorded :data:`STOCK` variables, the same arrays again until the asking rents
