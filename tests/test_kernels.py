@@ -32,6 +32,41 @@ def test_the_vacancy_tree_is_the_tree_of_the_vacancies(rows, cols, data):
                                   fenwick.build((capacity - occupied).ravel()))
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.integers(1, 3), st.integers(0, 40), st.data())
+def test_the_housing_tallies_are_the_recorded_counts_and_means(n, g, h, data):
+    """Against numpy, household by household: tenants and their mean rent (NaN where none)
+    per cell and segment, owners and SGB II by milieu, vacancies of let and owned together."""
+    m = 3
+
+    def ints(hi):
+        return np.array(data.draw(st.lists(st.integers(0, hi), min_size=h, max_size=h)), np.int64)
+
+    node, column, milieu = ints(n - 1), ints(2 * g - 1), ints(m - 1)
+    active, sgb = ints(1).astype(bool), ints(1).astype(bool)
+    contract = ints(900).astype(np.float64) + 0.25
+    capacity = np.array(data.draw(st.lists(st.integers(0, 9), min_size=2 * n * g,
+                                           max_size=2 * n * g)), np.int64).reshape(n, 2 * g)
+    occupied = np.minimum(capacity, data.draw(st.integers(0, 9)))
+    tenants, rent, owners, on_sgb, vacant = composition.tallies(
+        active, node, column, milieu, contract, sgb, capacity, occupied, m)
+    let, own = active & (column < g), active & (column >= g)
+    want_t = np.zeros((n, g), np.int64)
+    want_sum = np.zeros((n, g))
+    np.add.at(want_t, (node[let], column[let]), 1)
+    np.add.at(want_sum, (node[let], column[let]), contract[let])
+    want_o, want_s = np.zeros((n, m), np.int64), np.zeros((n, m), np.int64)
+    np.add.at(want_o, (node[own], milieu[own]), 1)
+    np.add.at(want_s, (node[active & sgb], milieu[active & sgb]), 1)
+    assert (tenants.dtype, owners.dtype, on_sgb.dtype, vacant.dtype) == (np.int32,) * 4
+    np.testing.assert_array_equal(tenants, want_t)
+    np.testing.assert_array_equal(owners, want_o)
+    np.testing.assert_array_equal(on_sgb, want_s)
+    np.testing.assert_allclose(rent[want_t > 0], (want_sum / np.maximum(want_t, 1))[want_t > 0])
+    assert np.isnan(rent[want_t == 0]).all()
+    np.testing.assert_array_equal(vacant, (capacity - occupied)[:, :g] + (capacity - occupied)[:, g:])
+
+
 def test_uniforms_look_uniform():
     u = rng.uniforms(123, 0, 1, 200_000, 0)
     assert u.min() >= 0 and u.max() < 1
