@@ -240,11 +240,15 @@ def test_the_command_writes_posterior_provenance_check_and_report(tmp_path, tole
     shown = subprocess.run([*cmd[:-2], "--status"], capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
     assert "2 of 2 generations" in shown.stdout and "particles' own statistics" in shown.stdout
-    assert "minutes" in shown.stdout and "at the last generation's pace (" in shown.stdout
+    assert "minutes" in shown.stdout and "the run is complete" in shown.stdout
     assert ("outside their tolerance so far: none" in shown.stdout) == (code == 0)
     if code:
         return
     (tmp_path / "config.toml").write_text(SMALL_ABC.format(generations=3, workers=workers))
+    shown = subprocess.run([*cmd[:-2], "--status"], capture_output=True, text=True)
+    assert "2 of 3 generations" in shown.stdout and "the run is complete" not in shown.stdout
+    assert "at the last generation's pace (" in shown.stdout
+    assert "the rest (1 more generation of about" in shown.stdout
     again = subprocess.run(cmd, capture_output=True, text=True)
     assert again.returncode == 0 and "after generation 2" in again.stderr
     assert json.loads((tmp_path / "posterior.json").read_text())["generations"] == 3

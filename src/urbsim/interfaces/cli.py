@@ -374,12 +374,19 @@ def _abc_status(cal) -> None:
     _out().print(table)
     _out().print(f"{spent:,} simulations of the budget's {a.budget:,}; "
                  f"{len(gens)} of {a.generations} generations")
-    if len(gens) and gens.seconds.iloc[-1] > 0 and spent < a.budget:
+    left = a.generations - len(gens)
+    if left <= 0 or spent >= a.budget:
+        _out().print("the run is complete: the same command only reruns the predictive check "
+                     "(raise abc.generations and abc.budget to go on)")
+    elif len(gens) and gens.seconds.iloc[-1] > 0:
         pace = gens.simulations.iloc[-1] / gens.seconds.iloc[-1] * 60
-        hours, minutes = divmod(round((a.budget - spent) / pace), 60)
+        rest = min(a.budget - spent, left * int(gens.simulations.iloc[-1]))
+        hours, minutes = divmod(round(rest / pace), 60)
         _out().print(f"at the last generation's pace ({pace:,.0f} simulations a minute), the "
-                     f"rest of the budget takes about {hours} h {minutes:02d} min (fewer if "
-                     "the generations run out first)")
+                     f"rest ({left} more generation{'s' * (left > 1)} of about "
+                     f"{gens.simulations.iloc[-1]:,} simulations, or the budget's "
+                     f"{a.budget - spent:,} if fewer) takes about {hours} h {minutes:02d} min; "
+                     "later generations tend to need more")
     if not rows:
         _out().print("no generation is finished yet")
         return
