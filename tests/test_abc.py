@@ -59,15 +59,17 @@ def test_abc_smc_finds_the_known_posterior(tmp_path):
 def test_many_parameters_keep_the_sample_effective(tmp_path, scale, effective):
     """17 parameters, as the urbsim calibration frees. The ablation of the wider kernel: with
     pyabc's default (1) the effective sample size of 500 particles falls to about 20 within
-    three generations (the first urbsim run ended at 2); at the shipped 2 it stays near 280."""
+    three generations (the first urbsim run ended at 2); at the shipped 2 it stays near 280.
+    Here 250 particles (half the time): 3 and 15 at scale 1, 82 and 128 at scale 2 in two
+    runs each (pyabc is not seeded), against a threshold of a fifth."""
     bounds = {f"x{i}": Bounds(low=0.0, high=1.0) for i in range(17)}
 
     def dist(stats):
         return float(np.sqrt(sum(((v - 0.5) * 5) ** 2 for v in stats.values())))
 
-    post = abc.run(abc.Problem(bounds, dict, dist), tmp_path / "abc.db", population=500,
+    post = abc.run(abc.Problem(bounds, dict, dist), tmp_path / "abc.db", population=250,
                    generations=4, budget=100_000, min_epsilon=0.0, kernel_scale=scale)
-    assert (post.ess > 100) is effective, post.ess
+    assert (post.ess > 250 / 5) is effective, post.ess
     if effective:  # degenerate weights make the mean a matter of a few particles
         assert abs(post.mean()["x3"] - 0.5) < 0.1
 
