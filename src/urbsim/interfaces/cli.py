@@ -379,12 +379,13 @@ def _abc_status(cal) -> None:
         _out().print("the run is complete: the same command only reruns the predictive check "
                      "(raise abc.generations and abc.budget to go on)")
     elif len(gens) and gens.seconds.iloc[-1] > 0:
-        pace = gens.simulations.iloc[-1] / gens.seconds.iloc[-1] * 60
-        rest = min(a.budget - spent, left * int(gens.simulations.iloc[-1]))
+        last = int(gens.simulations.iloc[-1])
+        pace = last / gens.seconds.iloc[-1] * 60
+        rest = min(a.budget - spent, left * last)
         hours, minutes = divmod(round(rest / pace), 60)
         _out().print(f"at the last generation's pace ({pace:,.0f} simulations a minute), the "
                      f"rest ({left} more generation{'s' * (left > 1)} of about "
-                     f"{gens.simulations.iloc[-1]:,} simulations, or the budget's "
+                     f"{last:,} simulations, or the budget's "
                      f"{a.budget - spent:,} if fewer) takes about {hours} h {minutes:02d} min; "
                      "later generations tend to need more")
     if not rows:
