@@ -15,7 +15,8 @@ numba's cache and the operating system's file cache. Medians of ``repeat`` round
    advances) and exits before it builds and writes the dataset;
 3. ``urbsim --help``, to the process's exit;
 4. the floor: importing what a run cannot do without, in the way urbsim imports it (numpy,
-   numba, ``mesa.model`` and ``mesa.time`` with Mesa's ``__init__`` deferred, scipy's
+   numba, ``mesa.model`` and ``mesa.time`` with Mesa's ``__init__`` and pandas deferred and
+   Mesa's logging helpers given their caller by frame, scipy's
    ``spatial`` for the synthetic city's Delaunay triangulation and ``sparse.csgraph`` for its
    distances), and nothing of urbsim's but :mod:`urbsim.common.lazy`.
 
@@ -42,8 +43,10 @@ from pathlib import Path
 IMPORTS = "import time; import numpy, numba; print(time.time(), flush=True)"
 FLOOR_MODULES = ("numpy", "numba", "mesa.model", "mesa.time", "scipy.spatial",
                  "scipy.sparse.csgraph")
-FLOOR = ("import time; from urbsim.common.lazy import defer_init; defer_init('mesa'); "
-         f"defer_init('mesa.experimental'); import {', '.join(FLOOR_MODULES)}; "
+FLOOR = ("import time; from urbsim.common.lazy import defer_init, mesa_logging_by_frame; "
+         "defer_init('mesa'); defer_init('mesa.experimental'); "
+         "defer_init('pandas', submodules=True); mesa_logging_by_frame(); "
+         f"import {', '.join(FLOOR_MODULES)}; "
          "print(time.time(), flush=True)")
 FIRST_STEP = """
 import os, sys, time
@@ -69,7 +72,7 @@ marks.append(("import the command line (typer)", time.perf_counter()))
 from urbsim.inputs.consistency import prepare
 marks.append(("import the inputs (scipy, numba, pydantic, the city)", time.perf_counter()))
 from urbsim.engine.model import UrbanModel
-marks.append(("import the engine (mesa.model, pandas)", time.perf_counter()))
+marks.append(("import the engine (mesa.model)", time.perf_counter()))
 scn, _ = prepare("baseline", int(sys.argv[1]), 1)
 marks.append(("prepare the scenario", time.perf_counter()))
 model = UrbanModel(scn, seed=0, expected_steps=1)

@@ -51,8 +51,54 @@ def test_a_step_imports_the_benchmarks_floor():
     assert _loaded(_printed(STEP), FLOOR_MODULES) == list(FLOOR_MODULES)
 
 
-def test_a_step_does_not_import_xarray():
-    assert _loaded(_printed(STEP), ("xarray",)) == []
+def test_a_step_does_not_import_xarray_or_run_pandas():
+    modules = _printed(STEP)
+    assert "pandas" in modules  # bound by Mesa's data recorders, its __init__ not run
+    assert _loaded(modules, ("xarray", "pandas.core", "pyarrow")) == []
+
+
+def test_pandas_deferred_works_whichever_way_it_is_first_used():
+    code = """
+import json, sys
+import urbsim.engine
+from pandas.api.types import is_integer_dtype  # a submodule first: the __init__ runs first
+import pandas, pandas.api.types, pandas.core.frame
+import xarray
+same = [pandas.api.types.is_integer_dtype is is_integer_dtype,
+        pandas.core.frame.DataFrame is pandas.DataFrame,
+        sys.modules["pandas.api.types"].__spec__.name == "pandas.api.types",
+        sys.modules["pandas.api.types"].__spec__.origin == pandas.api.types.__file__]
+frame = xarray.DataArray([1.5, 2.5], dims="x").to_pandas()
+print(json.dumps(same + [float(frame.sum()), "__getattr__" in vars(pandas)]))
+"""
+    assert _printed(code) == [True, True, True, True, 4.0, False]
+    code = ("import json, urbsim.engine, pandas; "
+            "print(json.dumps([pandas.__version__ > '2', int(pandas.Series([1, 2]).sum())]))")
+    assert _printed(code) == [True, 3]
+
+
+LOGGING = """
+import json, logging, sys
+{first}
+import mesa.model, mesa.mesa_logging as ml
+messages = []
+handler = logging.Handler(logging.DEBUG)
+handler.emit = lambda record: messages.append(record.getMessage().split(" with ")[0])
+ml.get_rootlogger().addHandler(handler)
+ml.get_rootlogger().setLevel(logging.DEBUG)
+mesa.model.Model(rng=1)
+print(json.dumps([sorted(ml._module_loggers), messages]))
+"""
+
+
+def test_mesa_logging_by_frame_names_as_mesa_does():
+    """The loggers and the messages of Mesa's logging helpers are the same whether they find
+    their caller by :func:`inspect.stack` (Mesa imported first) or by frame (urbsim first)."""
+    mesa_own = _printed(LOGGING.format(first="import mesa"))
+    by_frame = _printed(LOGGING.format(first="import urbsim.engine, inspect; "
+                                             "inspect.stack = inspect.getouterframes = None"))
+    assert by_frame == mesa_own
+    assert "mesa.model" in mesa_own[0] and mesa_own[1] == ["calling Model.__init__"]
 
 
 def test_the_command_line_imports_no_engine_for_help():

@@ -10,10 +10,15 @@ The engine uses Mesa's model and event list (``mesa.model``, ``mesa.time``) only
 package ``__init__``, which imports all of Mesa, runs only when a name of the package itself is
 used (:func:`urbsim.common.lazy.defer_init`), so a run imports no Mesa space or batch runner.
 The same holds for ``mesa.experimental``, whose ``__init__`` imports the continuous space and
-meta-agents although ``mesa.model`` needs three of its other modules only.
+meta-agents although ``mesa.model`` needs three of its other modules only. pandas, which
+Mesa's data recorders import but a step never uses, is deferred until it is used, and Mesa's
+logging helpers find their caller by its frame instead of :func:`inspect.stack`
+(:func:`urbsim.common.lazy.mesa_logging_by_frame`).
 """
 
-from urbsim.common.lazy import defer_init
+from urbsim.common.lazy import defer_init, mesa_logging_by_frame
 
 defer_init("mesa")
 defer_init("mesa.experimental")
+defer_init("pandas", submodules=True)
+mesa_logging_by_frame()
