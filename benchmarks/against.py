@@ -11,6 +11,10 @@ its packages; each side runs its own shipped baseline.
 nine times after a warm-up (as ``urbsim run`` and a fresh worker meet it, unlike the suite,
 whose runs reuse the memory of the runs before them), and compares the median milliseconds
 of each phase.
+
+``--startup`` times a cold ``urbsim run`` to its first step instead (the measure of
+``python -m benchmarks.startup``), both sides and ``import numpy, numba`` taking turns, each a
+fresh process, after one untimed round that fills the caches.
 """
 
 from __future__ import annotations
@@ -68,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="runs of each side")
     ap.add_argument("--schelling", action="store_true",
                     help="the large Schelling case's phases instead of the full model")
+    ap.add_argument("--startup", action="store_true",
+                    help="a cold `urbsim run` to its first step instead of the full model")
     a = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         tree = Path(tmp) / "before"
@@ -77,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             sides = {a.rev: tree / "src", "now": ROOT / "src"}
             if a.schelling:
                 return _schelling(sides, a.rev, a.rounds)
+            if a.startup:
+                return _startup(sides, a.rev, a.rounds)
             times: dict[str, list[float]] = {k: [] for k in sides}
             memory: dict[str, list[float]] = {k: [] for k in sides}
             for r in range(a.rounds):
@@ -97,7 +105,6 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-
 def _schelling(sides: dict[str, Path], rev: str, rounds: int) -> int:
     """Phase medians of both sides, round by round, then the median over rounds."""
     got: dict[str, list[dict]] = {k: [] for k in sides}
@@ -111,6 +118,32 @@ def _schelling(sides: dict[str, Path], rev: str, rounds: int) -> int:
     for k in got["now"][0]:
         old = statistics.median(g.get(k, float("nan")) for g in got[rev])
         print(f"{k:<14}{old:>10.2f}{statistics.median(g[k] for g in got['now']):>10.2f}")
+    return 0
+
+
+def _startup(sides: dict[str, Path], rev: str, rounds: int) -> int:
+    """Seconds to the first step of both sides and of ``import numpy, numba``, medians."""
+    from benchmarks.startup import FIRST_STEP, IMPORTS, _timed
+
+    times: dict[str, list[float]] = {"import numpy, numba": [], **{k: [] for k in sides}}
+    with tempfile.TemporaryDirectory(prefix="urbsim-startup-") as tmp:
+        out = str(Path(tmp) / "never.zarr")  # the run exits after its first step
+        for r in range(rounds + 1):  # round 0 fills the caches
+            for label in times:
+                src = sides.get(label, sides["now"])
+                env = os.environ | {"PYTHONPATH": str(src)}
+                args = ["-c", IMPORTS] if label not in sides else ["-c", FIRST_STEP, "20000", out]
+                t = _timed(args, env, tmp, printed=True)
+                if r:
+                    times[label].append(t)
+            if r:
+                print(f"round {r}: " + ", ".join(f"{k} {v[-1]:.3f} s" for k, v in times.items()),
+                      flush=True)
+    base = statistics.median(times["import numpy, numba"])
+    print(f"cold `urbsim run` (20,000 households) to its first step, median of {rounds}: "
+          + ", ".join(f"{k} {statistics.median(times[k]):.3f} s "
+                      f"({statistics.median(times[k]) / base:.2f}x import numpy, numba)"
+                      for k in sides))
     return 0
 
 

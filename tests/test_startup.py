@@ -172,3 +172,18 @@ def test_the_startup_timeline_times_each_phase():
     phases = timeline(2000)
     assert [k.split(" (")[0] for k, _ in phases][-2:] == ["build the model", "the first step"]
     assert len(phases) == 6 and all(t > 0 for _, t in phases)
+
+
+
+def test_the_startup_comparison_with_a_commit_runs(capsys):
+    """``python -m benchmarks.against REV --startup``, both sides this tree (a worktree of
+    another commit would compile every kernel first)."""
+    from pathlib import Path
+
+    from benchmarks.against import _startup
+
+    src = Path(__file__).resolve().parents[1] / "src"
+    assert _startup({"before": src, "now": src}, "before", 1) == 0
+    out = capsys.readouterr().out
+    assert "round 1: import numpy, numba" in out and "now" in out
+    assert "to its first step, median of 1: before" in out and "import numpy, numba)" in out
