@@ -126,3 +126,12 @@ def test_python_examples_in_the_docs_run(page, tmp_path):
         r = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                            text=True, timeout=600)
         assert r.returncode == 0, r.stderr[-3000:]
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    """The README's first lines are the two commands; ``.ci/run`` runs the second."""
+    block = (ROOT / "README.md").read_text(encoding="utf-8").split("```bash\n", 1)[1]
+    setup_run, tests = (line.split("#")[0].strip() for line in block.splitlines()[:2])
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
+    assert setup_run.startswith("bash scripts/setup.sh && ") and "urbsim run" in setup_run
+    assert tests.startswith("bash scripts/setup.sh --tests && ") and ci == tests
