@@ -76,6 +76,15 @@ def test_uniforms_look_uniform():
     assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.01
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 20), min_size=0, max_size=130))
+def test_fenwick_build_is_the_tree_by_definition(counts):
+    """Node ``k`` (1-based) holds the ``k & -k`` counts ending at ``k``."""
+    c = np.array(counts, np.int64)
+    want = [0] + [int(c[k - (k & -k):k].sum()) for k in range(1, len(c) + 1)]
+    np.testing.assert_array_equal(fenwick.build(c), want)
+
+
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.integers(0, 20), min_size=1, max_size=60), st.data())
 def test_fenwick_find_and_add_match_brute_force(counts, data):

@@ -18,13 +18,12 @@ def build(counts):
         ``(n + 1,)`` int64, the tree (1-based internally).
     """
     n = counts.shape[0]
-    tree = np.zeros(n + 1, np.int64)
+    tree = np.empty(n + 1, np.int64)
+    tree[0] = s = 0
     for i in range(n):
-        tree[i + 1] += counts[i]
-        j = i + 1 + ((i + 1) & -(i + 1))
-        if j <= n:
-            tree[j] += tree[i + 1]
-    return tree
+        s += counts[i]
+        tree[i + 1] = s
+    return _from_prefix_sums(tree)
 
 
 @njit(cache=True)
@@ -40,16 +39,25 @@ def vacancies(capacity, occupied):
         ``(N * C + 1,)`` int64, the tree (element ``n * C + c``: cell ``(n, c)``).
     """
     rows, cols = capacity.shape
-    n = rows * cols
-    tree = np.zeros(n + 1, np.int64)
-    i = 0  # row-major element index (no division per element)
+    tree = np.empty(rows * cols + 1, np.int64)
+    tree[0] = s = 0
+    i = 1
     for r in range(rows):
         for c in range(cols):
-            tree[i + 1] += capacity[r, c] - occupied[r, c]
-            j = i + 1 + ((i + 1) & -(i + 1))
-            if j <= n:
-                tree[j] += tree[i + 1]
+            s += capacity[r, c] - occupied[r, c]
+            tree[i] = s
             i += 1
+    return _from_prefix_sums(tree)
+
+
+@njit(cache=True, inline="always")
+def _from_prefix_sums(tree):
+    """The tree, in place, from ``tree[k] = counts[0] + ... + counts[k - 1]``: node ``k``
+    holds the sum of the ``k & -k`` counts ending at ``k``, ``S[k] - S[k - (k & -k)]``
+    (from the top down, so that the prefix sum it subtracts is not converted yet; about
+    twice as fast as adding each count into its parent, whose loads wait on the stores)."""
+    for k in range(tree.shape[0] - 1, 0, -1):
+        tree[k] -= tree[k - (k & -k)]
     return tree
 
 
