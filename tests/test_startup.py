@@ -75,6 +75,9 @@ print(json.dumps(same + [float(frame.sum()), "__getattr__" in vars(pandas)]))
     code = ("import json, urbsim.engine, pandas; "
             "print(json.dumps([pandas.__version__ > '2', int(pandas.Series([1, 2]).sum())]))")
     assert _printed(code) == [True, 3]
+    code = ("import importlib, json, urbsim.engine, pandas.io.json._json as j; f = j.read_json; "
+            "print(json.dumps(importlib.reload(j).read_json is not f))")
+    assert _printed(code) is True  # a reload runs the module's code again
 
 
 LOGGING = """

@@ -40,15 +40,18 @@ def defer_init(package: str, *, submodules: bool = False) -> None:
     module = importlib.util.module_from_spec(spec)  # __path__, __file__, __spec__: not run
     loader, lock = spec.loader, threading.RLock()
 
-    def run_init() -> None:
+    def run_init() -> bool:
+        """Run the ``__init__`` unless it ran or runs already; whether this call ran it."""
         with lock:
-            if module.__dict__.get("__getattr__") is __getattr__:
-                del module.__dict__["__getattr__"]
-                try:
-                    loader.exec_module(module)
-                except BaseException:
-                    module.__dict__["__getattr__"] = __getattr__  # the next use tries again
-                    raise
+            if module.__dict__.get("__getattr__") is not __getattr__:
+                return False
+            del module.__dict__["__getattr__"]
+            try:
+                loader.exec_module(module)
+            except BaseException:
+                module.__dict__["__getattr__"] = __getattr__  # the next use tries again
+                raise
+            return True
 
     def __getattr__(name: str) -> object:  # PEP 562: only for names not set yet
         run_init()
@@ -67,13 +70,12 @@ class _RunInitFirst(importlib.abc.MetaPathFinder):
     prefix test (removing a finder while the import system iterates the list would skip the
     next one)."""
 
-    def __init__(self, prefix: str, run_init: Callable[[], None]) -> None:
+    def __init__(self, prefix: str, run_init: Callable[[], bool]) -> None:
         self.prefix, self.run_init = prefix, run_init
 
     def find_spec(self, fullname, path=None, target=None):
-        if not fullname.startswith(self.prefix):
-            return None
-        self.run_init()
+        if not fullname.startswith(self.prefix) or not self.run_init():
+            return None  # not the package's, or its __init__ ran before (a reload reloads)
         module = sys.modules.get(fullname)
         if module is None:
             return None
