@@ -4,6 +4,7 @@ progress in a log file, and the local cluster's dashboards (small sweeps, one wo
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import re
 import signal
@@ -14,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from distributed import Client
 
 from urbsim.common.errors import InputError
 from urbsim.experiment import store, sweep
@@ -95,9 +97,18 @@ def test_calibrate_abc_names_a_bad_scheduler_address(address):
 
     address = address.format(port=free_port())
     t0 = time.monotonic()
-    with pytest.raises(InputError, match=re.escape(address)):
-        abc._dask(address)
+    gc.disable()  # only the collection the error path makes itself
+    try:
+        before = {id(o) for o in gc.get_objects() if isinstance(o, Client)}
+        with pytest.raises(InputError, match=re.escape(address)):
+            abc._dask(address)
+        left = [o for o in gc.get_objects() if isinstance(o, Client) and id(o) not in before]
+    finally:
+        gc.enable()
     assert time.monotonic() - t0 < 10
+    # no half-made Client left for a later collection to close inside Dask's start of another
+    # cluster (which holds the lock its close waits for: a deadlock)
+    assert left == []
 
 
 def test_progress_lines_in_a_log_file(tmp_path):

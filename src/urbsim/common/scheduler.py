@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from urbsim.common.errors import InputError
 
 TIMEOUT = 5
@@ -20,8 +22,11 @@ def client(address: str):
     try:
         return Client(address, timeout=f"{TIMEOUT}s")
     except (ValueError, TypeError) as e:
-        raise InputError(f"not a Dask scheduler address ({e})", None,
-                         f"--scheduler {address}") from None
+        problem = f"not a Dask scheduler address ({e})"
     except Exception as e:  # OSError (refused, timed out), a failed name lookup, ...
-        raise InputError(f"no Dask scheduler answers there within {TIMEOUT} s "
-                         f"({type(e).__name__}: {e})", None, f"--scheduler {address}") from None
+        problem = f"no Dask scheduler answers there within {TIMEOUT} s ({type(e).__name__}: {e})"
+    # The half-made Client lives on in the error's frames until a cyclic collection, whose
+    # finaliser closes it then, wherever that is: inside Dask's start of another cluster, which
+    # holds the lock the close waits for (a deadlock, seen in the test suite). Collect it here.
+    gc.collect()
+    raise InputError(problem, None, f"--scheduler {address}")
