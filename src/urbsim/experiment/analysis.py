@@ -39,6 +39,7 @@ from urbsim.common.files import atomic
 from urbsim.common.stats import half_width
 from urbsim.experiment import design as dsg
 from urbsim.experiment import discovery, store
+from urbsim.experiment.plan import bootstrap_seed
 from urbsim.experiment.spec import Analysis, Design
 
 
@@ -255,7 +256,7 @@ def _sobol(report, y, ds, labels, scenario, k) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         si = sobol.analyze(dsg.problem(names), yy, calc_second_order=second, conf_level=0.95,
-                           num_resamples=1000, seed=int(ds.attrs["root_seed"]))
+                           num_resamples=1000, seed=bootstrap_seed(int(ds.attrs["root_seed"])))
     data = pd.DataFrame({"parameter": names, "label": [labels[n] for n in names],
                          "S1": si["S1"], "S1_conf": si["S1_conf"], "ST": si["ST"],
                          "ST_conf": si["ST_conf"]}).sort_values("ST", ascending=False)
@@ -276,7 +277,8 @@ def _morris(report, y, ds, labels, scenario, k) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         mi = morris.analyze(dsg.problem(names), ds.unit.values, yy, num_levels=levels,
-                            conf_level=0.95, num_resamples=1000, seed=int(ds.attrs["root_seed"]))
+                            conf_level=0.95, num_resamples=1000,
+                            seed=bootstrap_seed(int(ds.attrs["root_seed"])))
     data = pd.DataFrame({"parameter": names, "label": [labels[n] for n in names],
                          "mu_star": mi["mu_star"], "mu_star_conf": mi["mu_star_conf"],
                          "mu": mi["mu"], "sigma": mi["sigma"]}).sort_values("mu_star",

@@ -119,6 +119,15 @@ def seeds(root_seed: int, n: int) -> np.ndarray:
                      for k in range(n)], dtype=np.int64)
 
 
+def bootstrap_seed(root_seed: int) -> int:
+    """The seed of the analysis's bootstrap intervals (SALib's Sobol and Morris): the root
+    seed itself, except for 0, which SALib's Sobol analysis takes for "unseeded" (it then drew
+    from numpy's global state, so that the intervals of an experiment with the default
+    ``root_seed = 0`` changed with whatever ran before in the process): for it, a number
+    from ``SeedSequence(0, spawn_key=(2,))``."""
+    return root_seed or int(np.random.SeedSequence(0, spawn_key=(2,)).generate_state(1)[0])
+
+
 def load(path: str | Path) -> Plan:
     """Read and check an experiment file, its scenarios and its design.
 
