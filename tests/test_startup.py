@@ -177,7 +177,6 @@ def test_the_startup_timeline_times_each_phase():
     assert len(phases) == 6 and all(t > 0 for _, t in phases)
 
 
-
 def test_the_startup_comparison_with_a_commit_runs(capsys):
     """``python -m benchmarks.against REV --startup``, both sides this tree (a worktree of
     another commit would compile every kernel first)."""
