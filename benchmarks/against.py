@@ -123,7 +123,7 @@ def _schelling(sides: dict[str, Path], rev: str, rounds: int) -> int:
 
 def _startup(sides: dict[str, Path], rev: str, rounds: int) -> int:
     """Seconds to the first step of both sides and of ``import numpy, numba``, medians."""
-    from benchmarks.startup import FIRST_STEP, IMPORTS, _timed
+    from benchmarks.startup import FIRST_STEP, IMPORTS, timed
 
     times: dict[str, list[float]] = {"import numpy, numba": [], **{k: [] for k in sides}}
     with tempfile.TemporaryDirectory(prefix="urbsim-startup-") as tmp:
@@ -133,7 +133,7 @@ def _startup(sides: dict[str, Path], rev: str, rounds: int) -> int:
                 src = sides.get(label, sides["now"])
                 env = os.environ | {"PYTHONPATH": str(src)}
                 args = ["-c", IMPORTS] if label not in sides else ["-c", FIRST_STEP, "20000", out]
-                t = _timed(args, env, tmp, printed=True)
+                t = timed(args, env, tmp, printed=True)
                 if r:
                     times[label].append(t)
             if r:

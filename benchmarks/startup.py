@@ -108,7 +108,7 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def _timed(args: list[str], env: dict[str, str], cwd: str, printed: bool) -> float:
+def timed(args: list[str], env: dict[str, str], cwd: str, printed: bool) -> float:
     """Seconds from spawning ``python args`` to the timestamp it prints (``printed``) or to
     its exit."""
     t = time.time()
@@ -141,7 +141,7 @@ def startup(repeat: int, households: int = 20_000) -> list[dict]:
         times: dict[str, list[float]] = {k: [] for k in cases}
         for i in range(repeat + 1):
             for name, (args, printed) in cases.items():
-                t = _timed(args, env, tmp, printed)
+                t = timed(args, env, tmp, printed)
                 if i:  # round 0 fills the caches
                     times[name].append(t)
     base = statistics.median(next(iter(times.values())))
