@@ -236,6 +236,29 @@ def test_a_job_stops_when_every_waiting_session_cancelled():
     runner.close()
 
 
+def test_a_session_never_joins_a_job_cancelled_after_its_poll():
+    """The last waiting session gives up between another session's poll of the job and its
+    joining it: that session gets a job of its own, not the cancelled one (whose results would
+    never come)."""
+    runner = Runner()
+    req = Request(_tiny().params.model_copy(update={"households": 30_000,
+                                                    "city": CityParams()}), (0,), 30)
+    job = runner.submit([req])
+    poll = job.poll
+
+    def poll_then_cancelled() -> str:
+        state = poll()
+        job.cancel()  # the other session's page closed just now
+        return state
+
+    job.poll = poll_then_cancelled
+    other = runner.submit([req])
+    assert job.state == "cancelled" and job.waiting == 0
+    assert other is not job and other.poll() == "running"
+    other.cancel()
+    runner.close()
+
+
 def _running(pid: int) -> bool:
     """Whether process ``pid`` exists and has not ended (a zombie has ended)."""
     try:

@@ -147,6 +147,15 @@ class Job:
                 on_end()
             return self.state
 
+    def join(self) -> bool:
+        """One more session waits for the job, if it still runs (a session that gave up in
+        between may have cancelled it: then ``False``)."""
+        with self._lock:
+            if self.state != "running":
+                return False
+            self.waiting += 1
+            return True
+
     def cancel(self) -> None:
         """One waiting session gives up; the process stops when none is left."""
         with self._lock:
@@ -226,8 +235,7 @@ class Runner:
         joint = "+".join(r.key for r in todo)
         with self._lock:
             job = self._jobs.get(joint)
-            if job is not None and job.poll() == "running":
-                job.waiting += 1
+            if job is not None and job.poll() == "running" and job.join():
                 return job
             job = self._jobs[joint] = Job(todo, self.cache, _on_end=self._replenish).start(
                 self._worker())
