@@ -16,9 +16,10 @@ numba's cache and the operating system's file cache. Medians of ``repeat`` round
 3. ``urbsim --help``, to the process's exit;
 4. the floor: importing what a run cannot do without, in the way urbsim imports it (numpy,
    numba, ``mesa.model`` and ``mesa.time`` with Mesa's ``__init__`` and pandas deferred and
-   Mesa's logging helpers given their caller by frame, scipy's
-   ``spatial`` for the synthetic city's Delaunay triangulation and ``sparse.csgraph`` for its
-   distances), and nothing of urbsim's but :mod:`urbsim.common.lazy`.
+   Mesa's logging helpers given their caller by frame, scipy's Delaunay triangulation for the
+   synthetic city without the rest of ``scipy.spatial``, ``sparse.csgraph`` for its distances,
+   numpy's ``f2py`` and ``testing`` deferred as :mod:`urbsim.inputs` defers them),
+   and nothing of urbsim's but :mod:`urbsim.common.lazy`.
 
 Goal (issue 23): (2) at most 3× (1). (4) says how much of that the third-party imports take.
 
@@ -41,11 +42,13 @@ import time
 from pathlib import Path
 
 IMPORTS = "import time; import numpy, numba; print(time.time(), flush=True)"
-FLOOR_MODULES = ("numpy", "numba", "mesa.model", "mesa.time", "scipy.spatial",
+FLOOR_MODULES = ("numpy", "numba", "mesa.model", "mesa.time", "scipy.spatial._qhull",
                  "scipy.sparse.csgraph")
 FLOOR = ("import time; from urbsim.common.lazy import defer_init, mesa_logging_by_frame; "
          "defer_init('mesa'); defer_init('mesa.experimental'); "
          "defer_init('pandas', submodules=True); mesa_logging_by_frame(); "
+         "defer_init('numpy.f2py', submodules=True); defer_init('numpy.testing', submodules=True); "
+         "defer_init('scipy.spatial', submodules=True, standalone=('_qhull',)); "
          f"import {', '.join(FLOOR_MODULES)}; "
          "print(time.time(), flush=True)")
 FIRST_STEP = """
@@ -135,7 +138,7 @@ def startup(repeat: int, households: int = 20_000) -> list[dict]:
             f"urbsim run, {households:,} households: first step done":
                 (["-c", FIRST_STEP, str(households), out], True),
             "urbsim --help": (["-m", "urbsim", "--help"], False),
-            "floor: import numba, mesa.model, scipy.spatial, scipy.sparse.csgraph":
+            "floor: import numba, mesa.model, Delaunay, scipy.sparse.csgraph":
                 (["-c", FLOOR], True),
         }
         times: dict[str, list[float]] = {k: [] for k in cases}

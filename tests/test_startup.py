@@ -22,7 +22,10 @@ NOT_FOR_A_STEP = ("mesa.discrete_space", "mesa.space", "mesa.batchrunner", "mesa
                   "mesa.visualization", "mesa.experimental.continuous_space",
                   "mesa.experimental.meta_agents", "tqdm", "networkx", "zarr", "scipy.stats", "holoviews",
                   "hvplot", "panel", "bokeh", "dask", "distributed", "optuna", "SALib", "rich",
-                  "typer")
+                  "typer", "scipy.spatial._kdtree", "scipy.spatial.transform", "numpy.f2py.f2py2e",
+                  "numpy.testing._private")
+"""Imported by none of the code a step runs (numpy's and scipy.spatial's deferred parts: their
+packages are in ``sys.modules``, their ``__init__`` not run)."""
 
 
 def _printed(code: str, **env: str) -> list:
@@ -47,7 +50,7 @@ def test_a_step_imports_the_benchmarks_floor():
     """The start-up benchmark's floor (its measure 4) is what a step does import."""
     from benchmarks.startup import FLOOR_MODULES
 
-    assert "scipy.spatial" in FLOOR_MODULES and "mesa.model" in FLOOR_MODULES
+    assert "scipy.spatial._qhull" in FLOOR_MODULES and "mesa.model" in FLOOR_MODULES
     assert _loaded(_printed(STEP), FLOOR_MODULES) == list(FLOOR_MODULES)
 
 
@@ -78,6 +81,33 @@ print(json.dumps(same + [float(frame.sum()), "__getattr__" in vars(pandas)]))
     code = ("import importlib, json, urbsim.engine, pandas.io.json._json as j; f = j.read_json; "
             "print(json.dumps(importlib.reload(j).read_json is not f))")
     assert _printed(code) is True  # a reload runs the module's code again
+
+
+def test_numpy_and_scipy_parts_deferred_work_when_used():
+    """What :mod:`urbsim.inputs` defers runs its ``__init__`` when a name of it is read or (but
+    for ``scipy.spatial._qhull``) a submodule of it is imported, after a step as before one;
+    ``import numpy.f2py as f2py`` gets the package numpy binds (numpy's own lazy loader
+    imports it that way: without the binding it would recurse)."""
+    code = """
+import json, sys
+from urbsim.inputs.consistency import prepare
+from urbsim.engine import runner
+scn, _ = prepare("baseline", 600, 1)
+runner.simulate(scn, 0, 1)
+deferred = [n for n in ("numpy.f2py", "numpy.testing", "scipy.spatial")
+            if "__getattr__" in vars(sys.modules[n])]
+from scipy.spatial.distance import cdist  # a submodule first (scipy.stats' way): the __init__ first
+import numpy as np, numpy.f2py as f2py, scipy.spatial, scipy.stats
+from urbsim.inputs.city_synthetic import Delaunay
+print(json.dumps([deferred, f2py is np.f2py is sys.modules["numpy.f2py"], callable(f2py.run_main),
+                  float(np.ma.masked_array([1.0, 2.0], mask=[0, 1]).sum()),
+                  np.testing.assert_equal(1, 1),
+                  int(scipy.spatial.cKDTree([[0, 0], [2, 2]]).query([2, 1])[1]),
+                  Delaunay is scipy.spatial.Delaunay, float(cdist([[0, 0]], [[3, 4]])[0, 0]),
+                  bool(scipy.stats.norm.cdf(0) == 0.5)]))
+"""
+    assert _printed(code) == [["numpy.f2py", "numpy.testing", "scipy.spatial"], True, True,
+                              1.0, None, 1, True, 5.0, True]
 
 
 LOGGING = """

@@ -22,16 +22,19 @@ from functools import wraps
 from types import ModuleType
 
 
-def defer_init(package: str, *, submodules: bool = False) -> None:
+def defer_init(package: str, *, submodules: bool = False, standalone: tuple[str, ...] = ()) -> None:
     """Register ``package`` so that ``import package`` does not run its ``__init__``; the
     first attribute read on the package itself (``mesa.Agent``, ``from mesa import Agent``,
     ``mesa.__version__``) runs it then, once, in full.
 
     With ``submodules=False`` its submodules import without it (``import mesa.model``); with
     ``True`` importing any of them runs the ``__init__`` first, as if nothing were deferred
-    (for a package whose modules expect their ``__init__`` to have run, as pandas' do).
+    (for a package whose modules expect their ``__init__`` to have run, as pandas' do),
+    except the submodules named in ``standalone``, which need nothing of it.
 
-    Does nothing when the package is imported already or is not installed."""
+    A deferred submodule (``numpy.f2py``) is bound to its package when that is imported, as
+    the import system binds one. Does nothing when the package is imported already or is not
+    installed."""
     if package in sys.modules:
         return
     spec = importlib.util.find_spec(package)
@@ -59,8 +62,12 @@ def defer_init(package: str, *, submodules: bool = False) -> None:
 
     module.__dict__["__getattr__"] = __getattr__
     sys.modules[package] = module
+    parent, _, child = package.rpartition(".")
+    if parent in sys.modules:  # as the import system binds a submodule to its package
+        setattr(sys.modules[parent], child, module)
     if submodules:
-        sys.meta_path.insert(0, _RunInitFirst(package + ".", run_init))
+        sys.meta_path.insert(0, _RunInitFirst(package + ".", run_init,
+                                              {f"{package}.{name}" for name in standalone}))
 
 
 class _RunInitFirst(importlib.abc.MetaPathFinder):
@@ -70,11 +77,12 @@ class _RunInitFirst(importlib.abc.MetaPathFinder):
     prefix test (removing a finder while the import system iterates the list would skip the
     next one)."""
 
-    def __init__(self, prefix: str, run_init: Callable[[], bool]) -> None:
-        self.prefix, self.run_init = prefix, run_init
+    def __init__(self, prefix: str, run_init: Callable[[], bool], standalone: set[str]) -> None:
+        self.prefix, self.run_init, self.standalone = prefix, run_init, standalone
 
     def find_spec(self, fullname, path=None, target=None):
-        if not fullname.startswith(self.prefix) or not self.run_init():
+        if (not fullname.startswith(self.prefix) or fullname in self.standalone
+                or not self.run_init()):
             return None  # not the package's, or its __init__ ran before (a reload reloads)
         module = sys.modules.get(fullname)
         if module is None:

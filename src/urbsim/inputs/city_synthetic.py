@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy.spatial import Delaunay
+
+try:  # the class scipy.spatial exports, without its __init__ (see urbsim.inputs)
+    from scipy.spatial._qhull import Delaunay
+except ImportError:  # pragma: no cover (a scipy that moved it)
+    from scipy.spatial import Delaunay
 
 from urbsim._kernels.graph import lattice_balls
 from urbsim.inputs.city import PERIODS, City
