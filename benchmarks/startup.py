@@ -15,11 +15,10 @@ numba's cache and the operating system's file cache. Medians of ``repeat`` round
    advances) and exits before it builds and writes the dataset;
 3. ``urbsim --help``, to the process's exit;
 4. the floor: importing what a run cannot do without, in the way urbsim imports it (numpy,
-   numba, ``mesa.model`` and ``mesa.time`` with Mesa's ``__init__`` and pandas deferred and
-   Mesa's logging helpers given their caller by frame, scipy's Delaunay triangulation for the
-   synthetic city without the rest of ``scipy.spatial``, ``sparse.csgraph`` for its distances,
-   numpy's ``f2py`` and ``testing`` deferred as :mod:`urbsim.inputs` defers them),
-   and nothing of urbsim's but :mod:`urbsim.common.lazy`.
+   numba, ``mesa.model`` and ``mesa.time``, scipy's Delaunay triangulation for the synthetic
+   city, ``sparse.csgraph`` for its distances, after the deferrals the engine and the inputs
+   make: :func:`urbsim.common.lazy.defer_mesa_extras`, ``defer_numpy_scipy_extras``), and
+   nothing of urbsim's but :mod:`urbsim.common.lazy`.
 
 Goal (issue 23): (2) at most 3× (1). (4) says how much of that the third-party imports take.
 
@@ -44,11 +43,8 @@ from pathlib import Path
 IMPORTS = "import time; import numpy, numba; print(time.time(), flush=True)"
 FLOOR_MODULES = ("numpy", "numba", "mesa.model", "mesa.time", "scipy.spatial._qhull",
                  "scipy.sparse.csgraph")
-FLOOR = ("import time; from urbsim.common.lazy import defer_init, mesa_logging_by_frame; "
-         "defer_init('mesa'); defer_init('mesa.experimental'); "
-         "defer_init('pandas', submodules=True); mesa_logging_by_frame(); "
-         "defer_init('numpy.f2py', submodules=True); defer_init('numpy.testing', submodules=True); "
-         "defer_init('scipy.spatial', submodules=True, standalone=('_qhull',)); "
+FLOOR = ("import time; from urbsim.common import lazy; "
+         "lazy.defer_mesa_extras(); lazy.defer_numpy_scipy_extras(); "  # as the engine, the inputs
          f"import {', '.join(FLOOR_MODULES)}; "
          "print(time.time(), flush=True)")
 FIRST_STEP = """

@@ -103,6 +103,26 @@ class _Imported(importlib.abc.Loader):
         module.__spec__ = self.spec  # the import system set it to the spec of this loader
 
 
+def defer_mesa_extras() -> None:
+    """What the engine defers (:mod:`urbsim.engine`): Mesa's ``__init__`` and that of
+    ``mesa.experimental`` (the engine imports ``mesa.model`` and ``mesa.time`` only), pandas
+    (bound by Mesa's data recorders, never used by a step), and Mesa's logging helpers given
+    their caller by frame."""
+    defer_init("mesa")
+    defer_init("mesa.experimental")
+    defer_init("pandas", submodules=True)
+    mesa_logging_by_frame()
+
+
+def defer_numpy_scipy_extras() -> None:
+    """What the inputs defer (:mod:`urbsim.inputs`): ``numpy.f2py`` and ``numpy.testing``
+    (imported by scipy's array-API layer, never used by a run) and ``scipy.spatial``'s
+    ``__init__`` except ``_qhull``, which holds the Delaunay triangulation the city needs."""
+    defer_init("numpy.f2py", submodules=True)
+    defer_init("numpy.testing", submodules=True)
+    defer_init("scipy.spatial", submodules=True, standalone=("_qhull",))
+
+
 def mesa_logging_by_frame() -> None:
     """Give Mesa's two logging helpers that find their caller with :func:`inspect.stack`
     (``create_module_logger()`` without a name, ``method_logger``) the same caller from its

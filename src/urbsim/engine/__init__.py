@@ -16,9 +16,6 @@ logging helpers find their caller by its frame instead of :func:`inspect.stack`
 (:func:`urbsim.common.lazy.mesa_logging_by_frame`).
 """
 
-from urbsim.common.lazy import defer_init, mesa_logging_by_frame
+from urbsim.common.lazy import defer_mesa_extras
 
-defer_init("mesa")
-defer_init("mesa.experimental")
-defer_init("pandas", submodules=True)
-mesa_logging_by_frame()
+defer_mesa_extras()

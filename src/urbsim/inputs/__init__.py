@@ -14,8 +14,6 @@ triangulation only (``scipy.spatial._qhull``, which needs nothing of the ``__ini
 submodule runs the ``__init__`` first, as its modules expect).
 """
 
-from urbsim.common.lazy import defer_init
+from urbsim.common.lazy import defer_numpy_scipy_extras
 
-defer_init("numpy.f2py", submodules=True)
-defer_init("numpy.testing", submodules=True)
-defer_init("scipy.spatial", submodules=True, standalone=("_qhull",))
+defer_numpy_scipy_extras()
