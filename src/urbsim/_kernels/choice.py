@@ -66,7 +66,8 @@ def relocate(seed, step, stream, order, forced, households, housing, trees, perc
         step: int, the step.
         stream: int, the random stream (:data:`urbsim._kernels.rng.CHOICE` for movers,
             :data:`~urbsim._kernels.rng.NEWCOMER_CHOICE` for in-migrants).
-        order: ``(J,)`` int64 (in), household slots of the movers, in the order they choose.
+        order: ``(J,)`` int64 (in), household slots of the movers (each once), in the order
+            they choose.
         forced: ``(J,)`` int8 (in), per entry of ``order``: ``FORCED`` (2) for movers that may
             not stay (displaced households, newcomers).
         households: :class:`~urbsim._kernels.records.Households` (in/out): ``milieu``,
@@ -105,14 +106,26 @@ def relocate(seed, step, stream, order, forced, households, housing, trees, perc
     # candidate
     mark = n_candidates > 2
     near_home = np.zeros(housing.capacity.shape[0])
-    for j in range(order.shape[0]):
+    # what each mover reads of itself, gathered first: the loop below would wait on a cache
+    # miss per field and mover (scattered slots); gathered, the misses overlap. A mover's own
+    # fields change only at its turn, so the copies hold until then.
+    n_j = order.shape[0]
+    own_m, own_y = np.empty(n_j, milieu.dtype), np.empty(n_j, income.dtype)
+    own_size = np.empty(n_j, households.size.dtype)
+    own_home, own_seg = np.empty(n_j, node.dtype), np.empty(n_j, segment.dtype)
+    own_contract = np.empty(n_j, households.contract.dtype)
+    for j in range(n_j):
         i = order[j]
-        m = milieu[i]
-        y = income[i]
-        size = households.size[i]
+        own_m[j], own_y[j], own_size[j] = milieu[i], income[i], households.size[i]
+        own_home[j], own_seg[j], own_contract[j] = node[i], segment[i], households.contract[i]
+    for j in range(n_j):
+        i = order[j]
+        m = own_m[j]
+        y = own_y[j]
+        size = own_size[j]
         sgb = contracts.on_sgb(y, transfers)
         limit = contracts.ceiling(size, transfers) if sgb else max_burden * y
-        home = node[i]
+        home = own_home[j]
         hk = rng.key(seed, step, stream, i)
         ball = home if mark else -1
         _ring_weights(near_home, balls, ball, False)
@@ -148,8 +161,8 @@ def relocate(seed, step, stream, order, forced, households, housing, trees, perc
         else:
             n_opt = k
             if may_stay and rules.consider_staying:  # staying is option k
-                cost = contracts.paid(households.contract[i], y, size, transfers)
-                cands.utility[k] = utility(m, y, cost, home, segment[i], balls.ring_w[0],
+                cost = contracts.paid(own_contract[j], y, size, transfers)
+                cands.utility[k] = utility(m, y, cost, home, own_seg[j], balls.ring_w[0],
                                            perceived, housing, prefs) + rules.move_cost
                 n_opt = k + 1
             pick = _logit_pick(cands.utility, n_opt, rules.logit_scale,
@@ -158,9 +171,9 @@ def relocate(seed, step, stream, order, forced, households, housing, trees, perc
         if result[j] == STAYED:
             continue
         if home >= 0:
-            if 0 < segment[i] < n_let:
-                letting.previous[home, segment[i]] = households.contract[i]
-            _vacate(home, segment[i], m, housing, trees, ties, perceived, balls, prefs)
+            if 0 < own_seg[j] < n_let:
+                letting.previous[home, own_seg[j]] = own_contract[j]
+            _vacate(home, own_seg[j], m, housing, trees, ties, perceived, balls, prefs)
         if result[j] == LEFT:
             households.active[i] = False
             node[i] = -1

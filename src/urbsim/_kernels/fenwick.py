@@ -111,10 +111,11 @@ def find(tree, target):
     step = 1
     while step * 2 <= n:
         step *= 2
-    while step > 0:
+    while step > 0:  # without branches: a random descent mispredicts half of them
         nxt = pos + step
-        if nxt <= n and tree[nxt] <= target:
-            pos = nxt
-            target -= tree[nxt]
+        count = tree[min(nxt, n)]
+        take = (nxt <= n) & (count <= target)
+        pos = nxt if take else pos
+        target -= count if take else 0
         step //= 2
     return pos
