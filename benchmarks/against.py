@@ -123,8 +123,10 @@ def _schelling(sides: dict[str, Path], rev: str, rounds: int) -> int:
 
 def _startup(sides: dict[str, Path], rev: str, rounds: int) -> int:
     """Seconds to the first step of both sides and of ``import numpy, numba``, medians."""
-    from benchmarks.startup import FIRST_STEP, IMPORTS, timed
+    from benchmarks.startup import FIRST_STEP, IMPORTS, bytecode, timed
 
+    for src in sides.values():
+        bytecode(src)
     times: dict[str, list[float]] = {"import numpy, numba": [], **{k: [] for k in sides}}
     with tempfile.TemporaryDirectory(prefix="urbsim-startup-") as tmp:
         out = str(Path(tmp) / "never.zarr")  # the run exits after its first step

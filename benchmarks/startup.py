@@ -5,7 +5,8 @@ Run: ``.venv/bin/python -m benchmarks.startup [--repeat 5] [--households 20000]`
 Each measure is a fresh process (this interpreter, the same environment), timed from just
 before it is spawned to the moment it prints a timestamp; the processes take turns round by
 round (so a machine whose speed drifts slows all alike), after one untimed round that fills
-numba's cache and the operating system's file cache. Medians of ``repeat`` rounds:
+numba's cache and the operating system's file cache (urbsim's bytecode is compiled
+beforehand, as ``scripts/setup.sh`` compiles it). Medians of ``repeat`` rounds:
 
 1. ``python -c "import numpy, numba"``, the yardstick;
 2. ``urbsim run baseline --households N --steps 1`` (the command line's own code, called as
@@ -16,9 +17,9 @@ numba's cache and the operating system's file cache. Medians of ``repeat`` round
 3. ``urbsim --help``, to the process's exit;
 4. the floor: importing what a run cannot do without, in the way urbsim imports it (numpy,
    numba, ``mesa.model`` and ``mesa.time``, scipy's Delaunay triangulation for the synthetic
-   city, ``sparse.csgraph`` for its distances, after the deferrals the engine and the inputs
-   make: :func:`urbsim.common.lazy.defer_mesa_extras`, ``defer_numpy_scipy_extras``), and
-   nothing of urbsim's but :mod:`urbsim.common.lazy`.
+   city, the shortest paths and components of ``sparse.csgraph`` for its distances, after
+   the deferrals of the engine and the inputs: :func:`urbsim.common.lazy.defer_mesa_extras`,
+   ``defer_numpy_scipy_extras``), and nothing of urbsim's but :mod:`urbsim.common.lazy`.
 
 Goal (issue 23): (2) at most 3× (1). (4) says how much of that the third-party imports take.
 
@@ -42,7 +43,7 @@ from pathlib import Path
 
 IMPORTS = "import time; import numpy, numba; print(time.time(), flush=True)"
 FLOOR_MODULES = ("numpy", "numba", "mesa.model", "mesa.time", "scipy.spatial._qhull",
-                 "scipy.sparse.csgraph")
+                 "scipy.sparse.csgraph._shortest_path", "scipy.sparse.csgraph._traversal")
 FLOOR = ("import time; from urbsim.common import lazy; "
          "lazy.defer_mesa_extras(); lazy.defer_numpy_scipy_extras(); "  # as the engine, the inputs
          f"import {', '.join(FLOOR_MODULES)}; "
@@ -86,6 +87,7 @@ def timeline(households: int = 20_000) -> list[tuple[str, float]]:
     """Seconds of each phase of one cold process up to its first step (:data:`TIMELINE`),
     after an untimed process that fills the caches."""
     env = child_env()
+    bytecode(env["PYTHONPATH"].split(os.pathsep)[0])
     with tempfile.TemporaryDirectory(prefix="urbsim-startup-") as tmp:
         for _ in range(2):
             r = subprocess.run([sys.executable, "-c", TIMELINE, str(households)],
@@ -105,6 +107,14 @@ def child_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
     return env
+
+
+def bytecode(src: str | Path) -> None:
+    """Byte-compile the package ``urbsim`` under ``src`` as ``scripts/setup.sh`` does (where
+    ``PYTHONDONTWRITEBYTECODE`` is set, no process writes it), so that every measure finds it
+    as an installed package has it."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(src) / "urbsim")],
+                   check=True, stdout=subprocess.DEVNULL)
 
 
 def timed(args: list[str], env: dict[str, str], cwd: str, printed: bool) -> float:
@@ -127,6 +137,7 @@ def startup(repeat: int, households: int = 20_000) -> list[dict]:
     """Medians over ``repeat`` rounds of the four measures of the module docstring, each
     also as a multiple of importing numpy and numba."""
     env = child_env()
+    bytecode(env["PYTHONPATH"].split(os.pathsep)[0])
     with tempfile.TemporaryDirectory(prefix="urbsim-startup-") as tmp:
         out = str(Path(tmp) / "never.zarr")  # the run exits after its first step
         cases = {
@@ -134,7 +145,7 @@ def startup(repeat: int, households: int = 20_000) -> list[dict]:
             f"urbsim run, {households:,} households: first step done":
                 (["-c", FIRST_STEP, str(households), out], True),
             "urbsim --help": (["-m", "urbsim", "--help"], False),
-            "floor: import numba, mesa.model, Delaunay, scipy.sparse.csgraph":
+            "floor: import numba, mesa.model, Delaunay, csgraph's shortest paths":
                 (["-c", FLOOR], True),
         }
         times: dict[str, list[float]] = {k: [] for k in cases}

@@ -42,6 +42,10 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
   echo "$want" > "$stamp"
 fi
+# Byte-compile urbsim as pip does for a regular install: an editable one leaves it to Python,
+# which writes nothing where PYTHONDONTWRITEBYTECODE is set (then every process compiled all
+# of urbsim's source again: 0.05 s of a cold run). Only changed files are compiled.
+.venv/bin/python -m compileall -q -j 0 src/urbsim >/dev/null
 
 if [ "${1:-}" = "--tests" ] && ! command -v chromium >/dev/null 2>&1; then
   # Playwright drives Debian's chromium (executable_path); it never downloads a browser.

@@ -47,3 +47,11 @@ def test_sizes_parse_and_cap_what_is_available(monkeypatch):
                                          r"need about 2\.4 GB of memory, and 1\.0 GB"):
         memory.check(10_000_000, 90, 11, 20)
     memory.check(100_000, 90, 11, 20)  # fits
+
+
+def test_available_memory_is_what_psutil_reports(tmp_path):
+    import psutil
+
+    assert memory._reported() == pytest.approx(psutil.virtual_memory().available, rel=0.05)
+    assert memory._reported(str(tmp_path / "no-meminfo")) == pytest.approx(
+        psutil.virtual_memory().available, rel=0.05)  # no /proc: psutil's figure

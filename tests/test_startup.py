@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 STEP = """
 import json, sys
 from urbsim.inputs.consistency import prepare
@@ -23,9 +25,19 @@ NOT_FOR_A_STEP = ("mesa.discrete_space", "mesa.space", "mesa.batchrunner", "mesa
                   "mesa.experimental.meta_agents", "tqdm", "networkx", "zarr", "scipy.stats", "holoviews",
                   "hvplot", "panel", "bokeh", "dask", "distributed", "optuna", "SALib", "rich",
                   "typer", "scipy.spatial._kdtree", "scipy.spatial.transform", "numpy.f2py.f2py2e",
-                  "numpy.testing._private")
-"""Imported by none of the code a step runs (numpy's and scipy.spatial's deferred parts: their
-packages are in ``sys.modules``, their ``__init__`` not run)."""
+                  "numpy.testing._private", "scipy.sparse.linalg", "scipy.sparse.csgraph._laplacian",
+                  "scipy.linalg._basic", "numba.np.polynomial.polynomial_functions",
+                  "numba.typed.dictimpl", "numba.misc.gdb_hook", "numba.cpython.printimpl", "psutil")
+"""Imported by none of the code a step runs (numpy's and scipy's deferred parts: their
+packages are in ``sys.modules``, their ``__init__`` not run; numba's compiler rules, which
+loading cached kernels does not install; psutil, where ``/proc/meminfo`` tells the memory)."""
+
+
+@pytest.fixture(scope="module", autouse=True)
+def cached_kernels() -> None:
+    """A step's kernels in numba's cache before a test looks at what a step imports (compiling
+    them, in a fresh clone, imports numba's compiler, which loading them does not)."""
+    _printed(STEP)
 
 
 def _printed(code: str, **env: str) -> list:
@@ -85,7 +97,8 @@ print(json.dumps(same + [float(frame.sum()), "__getattr__" in vars(pandas)]))
 
 def test_numpy_and_scipy_parts_deferred_work_when_used():
     """What :mod:`urbsim.inputs` defers runs its ``__init__`` when a name of it is read or (but
-    for ``scipy.spatial._qhull``) a submodule of it is imported, after a step as before one;
+    for the submodules a run imports alone) a submodule of it is imported, after a step as
+    before one;
     ``import numpy.f2py as f2py`` gets the package numpy binds (numpy's own lazy loader
     imports it that way: without the binding it would recurse)."""
     code = """
@@ -94,20 +107,28 @@ from urbsim.inputs.consistency import prepare
 from urbsim.engine import runner
 scn, _ = prepare("baseline", 600, 1)
 runner.simulate(scn, 0, 1)
-deferred = [n for n in ("numpy.f2py", "numpy.testing", "scipy.spatial")
-            if "__getattr__" in vars(sys.modules[n])]
+deferred = [n for n in ("numpy.f2py", "numpy.testing", "scipy.spatial", "scipy.sparse.csgraph",
+                        "scipy.linalg") if "__getattr__" in vars(sys.modules[n])]
 from scipy.spatial.distance import cdist  # a submodule first (scipy.stats' way): the __init__ first
 import numpy as np, numpy.f2py as f2py, scipy.spatial, scipy.stats
+from scipy.sparse.csgraph import laplacian, dijkstra
+from scipy.sparse.linalg import spsolve
+import scipy.linalg, scipy.sparse as sp
+from urbsim.inputs.city import dijkstra as city_dijkstra
 from urbsim.inputs.city_synthetic import Delaunay
 print(json.dumps([deferred, f2py is np.f2py is sys.modules["numpy.f2py"], callable(f2py.run_main),
                   float(np.ma.masked_array([1.0, 2.0], mask=[0, 1]).sum()),
                   np.testing.assert_equal(1, 1),
                   int(scipy.spatial.cKDTree([[0, 0], [2, 2]]).query([2, 1])[1]),
                   Delaunay is scipy.spatial.Delaunay, float(cdist([[0, 0]], [[3, 4]])[0, 0]),
-                  bool(scipy.stats.norm.cdf(0) == 0.5)]))
+                  bool(scipy.stats.norm.cdf(0) == 0.5), city_dijkstra is dijkstra,
+                  laplacian(np.array([[0.0, 1.0], [1.0, 0.0]])).tolist(),
+                  spsolve(sp.csc_array(np.eye(2) * 2), np.ones(2)).tolist(),
+                  float(scipy.linalg.norm([3.0, 4.0])), float(scipy.linalg.det(np.eye(3)))]))
 """
-    assert _printed(code) == [["numpy.f2py", "numpy.testing", "scipy.spatial"], True, True,
-                              1.0, None, 1, True, 5.0, True]
+    assert _printed(code) == [["numpy.f2py", "numpy.testing", "scipy.spatial", "scipy.sparse.csgraph",
+                               "scipy.linalg"], True, True, 1.0, None, 1, True, 5.0, True, True,
+                              [[1.0, -1.0], [-1.0, 1.0]], [0.5, 0.5], 5.0, 1.0]
 
 
 LOGGING = """
@@ -122,6 +143,83 @@ ml.get_rootlogger().setLevel(logging.DEBUG)
 mesa.model.Model(rng=1)
 print(json.dumps([sorted(ml._module_loggers), messages]))
 """
+
+
+def test_cached_kernels_load_without_the_compiler_and_numba_still_compiles():
+    """Kernels load from numba's cache without numba's compiler rules
+    (:mod:`urbsim._kernels.jit`); numba then compiles as before, here a function that calls a
+    kernel so loaded (numba links the kernel's cached code into it)."""
+    code = """
+import json, sys
+import numba, numpy as np
+from urbsim._kernels import rng
+loaded = rng.uniforms(1, 2, 3, 4, 1)
+prepared = "numba.typed.dictimpl" in sys.modules
+
+@numba.njit
+def user(x):
+    return np.sort(x)[::-1].cumsum() + rng.uniforms(1, 2, 3, 3, 1)
+
+got = user(np.array([1.0, 3.0, 2.0])) - loaded[:3]
+print(json.dumps([prepared, got.tolist(), "numba.typed.dictimpl" in sys.modules,
+                  rng.uniforms._cache_hits[rng.uniforms.signatures[0]]]))
+"""
+    prepared, got, prepared_after, hits = _printed(code)
+    assert (prepared, prepared_after, hits) == (False, True, 1)
+    assert got == pytest.approx([3.0, 5.0, 6.0], abs=1e-12)
+
+
+def test_a_failed_light_load_loads_as_numba_does():
+    """Should loading without numba's compiler rules fail (a numba release that needs more),
+    the kernel loads from the cache as numba loads it, context refreshed, nothing compiled."""
+    code = """
+import json, sys
+from urbsim._kernels import jit
+class Broken:
+    class rtsys:
+        @staticmethod
+        def initialize(ctx):
+            raise RuntimeError("light load")
+jit.nrt = Broken
+from urbsim._kernels import rng
+got = rng.uniforms(1, 2, 3, 4, 1)
+print(json.dumps([got.tolist(), "numba.typed.dictimpl" in sys.modules,
+                  rng.uniforms._cache_hits[rng.uniforms.signatures[0]]]))
+"""
+    got, prepared, hits = _printed(code)
+    assert (prepared, hits) == (True, 1)
+    assert got == _printed("import json; from urbsim._kernels import rng; "
+                           "print(json.dumps(rng.uniforms(1, 2, 3, 4, 1).tolist()))")
+
+
+def test_the_command_line_skips_pydantics_plugin_scan_unless_asked():
+    code = """
+import json, os
+os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None) if {user!r} is None else os.environ.update(
+    PYDANTIC_DISABLE_PLUGINS={user!r})
+import urbsim.interfaces.cli, urbsim.inputs.params
+from pydantic.plugin import _loader
+print(json.dumps([os.environ["PYDANTIC_DISABLE_PLUGINS"], _loader._plugins is None]))
+"""
+    assert _printed(code.format(user=None)) == ["__all__", True]  # entry points never scanned
+    assert _printed(code.format(user="none")) == ["none", False]  # the user's choice: scanned
+
+
+def test_every_kernel_is_compiled_by_urbsims_njit():
+    import importlib
+    import pkgutil
+
+    from numba.core.registry import CPUDispatcher
+
+    import urbsim._kernels as kernels
+    from urbsim._kernels import jit
+
+    found = {f"{m.name}.{name}": type(obj._cache).__name__
+             for m in pkgutil.iter_modules(kernels.__path__)
+             for name, obj in vars(importlib.import_module(f"urbsim._kernels.{m.name}")).items()
+             if isinstance(obj, CPUDispatcher) and obj.__module__.endswith("." + m.name)}
+    assert len(found) > 40 and "choice.relocate" in found
+    assert {k for k, v in found.items() if v != jit._Cache.__name__} == set()
 
 
 def test_mesa_logging_by_frame_names_as_mesa_does():

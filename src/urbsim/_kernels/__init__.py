@@ -7,12 +7,12 @@ housing, the perceived composition, the milieus' preferences, each rule's settin
 kernel documents each argument's shape, dtype and whether it reads or writes it.
 
 Every kernel is compiled once into numba's cache (``cache=True``) and loaded from there by
-later processes. Numba keeps that cache in ``NUMBA_CACHE_DIR`` if set, else in ``__pycache__``
-beside this file, else (a read-only install) in the user's cache directory
-(``$XDG_CACHE_HOME/numba``, ``~/.cache/numba``). Where none of these can be written (say a
-service account without a home), importing a kernel would fail; this package then sets
-``NUMBA_CACHE_DIR`` to a private directory of the user's under the system's temporary
-directory before any kernel is defined (:func:`_cache_dir`).
+later processes, without preparing numba's compiler (:mod:`.jit`). Numba keeps that cache in
+``NUMBA_CACHE_DIR`` if set, else in ``__pycache__`` beside this file, else (a read-only
+install) in the user's cache directory (``$XDG_CACHE_HOME/numba``, ``~/.cache/numba``). Where
+none of these can be written (say a service account without a home), importing a kernel would
+fail; this package then sets ``NUMBA_CACHE_DIR`` to a private directory of the user's under the
+system's temporary directory before any kernel is defined (:func:`_cache_dir`).
 
 Layer 1 of 6, beside :mod:`urbsim.common`: imports nothing of urbsim but other kernels.
 """

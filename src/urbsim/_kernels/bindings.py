@@ -14,15 +14,15 @@ the window).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from urbsim._kernels import rng
 from urbsim._kernels.contracts import WAIT
+from urbsim._kernels.jit import njit
 
 SOCIAL, PRIVATE = 0, 1  # the let columns of social and private rental blocks
 
 
-@njit(cache=True)
+@njit()
 def expire(seed, step, households, capacity, occupied, ending, window):
     """Turn ``ending[n]`` social dwellings of each neighbourhood into private let ones.
 

@@ -30,9 +30,9 @@ leaves the city or does not come.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from urbsim._kernels import composition, contracts, fenwick, rng
+from urbsim._kernels.jit import njit
 from urbsim._kernels.records import Candidates
 from urbsim._kernels.satisfaction import utility
 
@@ -41,7 +41,7 @@ FORCED = 2  # value of ``forced`` for movers that may not stay (displaced, newco
 SOCIAL = 0  # index of the social-rental segment
 
 
-@njit(cache=True)
+@njit()
 def relocate(seed, step, stream, order, forced, households, housing, trees, perceived, balls,
              search, prefs, rules, letting, transfers):
     """Move the households ``order``, one after another in that order.
@@ -192,7 +192,7 @@ def relocate(seed, step, stream, order, forced, households, housing, trees, perc
 # more time in relocate than the loop written out in it, for that reason.)
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _ring_weights(near_home, balls, home, clear):
     """Write the ring weights of the ball of ``home`` into ``near_home`` at its nodes (or zeros
     there when ``clear``); nothing for ``home < 0``.
@@ -209,7 +209,7 @@ def _ring_weights(near_home, balls, home, clear):
         near_home[balls.idx[e]] = 0.0 if clear else balls.ring_w[balls.hop[e]]
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _draw_near(hk, c, home, housing, search):
     """Candidate ``c`` near ``home``: a node of the home's search neighbourhood by weight (draw
     ``3c + 1``), then a vacant segment there in proportion to its vacancies (draw ``3c + 2``).
@@ -231,7 +231,7 @@ def _draw_near(hk, c, home, housing, search):
     return _vacant_column(hk, c, search.idx[min(e, hi - 1)], housing)
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _draw_tie(hk, c, tie, housing):
     """Candidate ``c`` through same-milieu ties: a neighbourhood in proportion to the
     households of the mover's milieu there (draw ``3c + 1``), then a vacant column there in
@@ -253,7 +253,7 @@ def _draw_tie(hk, c, tie, housing):
     return (n if total > 0 else -1), s
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _vacant_column(hk, c, n, housing):
     """A vacant column of neighbourhood ``n`` in proportion to its vacancies (draw ``3c + 2``).
 
@@ -280,7 +280,7 @@ def _vacant_column(hk, c, n, housing):
     return (n if free > 0 else -1), s
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _turned_down(n, s, r, y, sgb, housing, rules, u):
     """Whether the landlord of a let dwelling turns the applicant down (screening).
 
@@ -313,7 +313,7 @@ def _turned_down(n, s, r, y, sgb, housing, rules, u):
             and u < rules.screening * queue)
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _logit_pick(util, n_opt, logit_scale, uniform):
     """Pick one of ``n_opt`` options with probability ``exp(scale * U) / sum exp(scale * U)``.
 
@@ -343,7 +343,7 @@ def _logit_pick(util, n_opt, logit_scale, uniform):
     return pick
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _vacate(home, s0, m, housing, trees, ties, perceived, balls, prefs):
     """Book a household of milieu ``m`` leaving its dwelling of segment ``s0`` at ``home``.
 
@@ -369,7 +369,7 @@ def _vacate(home, s0, m, housing, trees, ties, perceived, balls, prefs):
     composition.shift(perceived, balls, prefs, home, m, -1.0)
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _occupy(i, m, n, s, households, housing, trees, ties, perceived, balls, prefs):
     """Book household ``i`` of milieu ``m`` moving into a dwelling of segment ``s`` at ``n``.
 

@@ -17,12 +17,13 @@ They are rebuilt from the integer counts at each step and updated incrementally 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
+from urbsim._kernels.jit import njit
 from urbsim._kernels.records import Perceived
 
 
-@njit(cache=True)
+@njit()
 def counts(households, n_nodes, n_milieus):
     """Households per neighbourhood x milieu.
 
@@ -43,7 +44,7 @@ def counts(households, n_nodes, n_milieus):
     return c
 
 
-@njit(cache=True)
+@njit()
 def occupancy(households, n_nodes, n_segments):
     """Occupied dwellings per neighbourhood x segment.
 
@@ -64,7 +65,7 @@ def occupancy(households, n_nodes, n_segments):
     return o
 
 
-@njit(cache=True, parallel=True)
+@njit(parallel=True)
 def perceived(c, balls, prefs):
     """The perceived aggregates from counts ``c`` (each node's row is summed by one thread in
     ball order: the result does not depend on threads).
@@ -103,7 +104,7 @@ def perceived(c, balls, prefs):
     return Perceived(cw, tot, sum_st, sum_sq, aff)
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def shift(perceived, balls, prefs, node, k, sign):
     """Update the aggregates in place when one household of milieu ``k`` arrives at
     (``sign=+1``) or leaves (``sign=-1``) ``node``. The ball is symmetric, so the nodes whose
@@ -136,7 +137,7 @@ def shift(perceived, balls, prefs, node, k, sign):
                 aff[j, a] += affinity[a, k] * w
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def weight_in_ball(balls, node, other):
     """Ring weight of ``other`` in the ball of ``node`` (0 when outside it or ``other < 0``).
 
@@ -155,7 +156,7 @@ def weight_in_ball(balls, node, other):
     return 0.0
 
 
-@njit(cache=True)
+@njit()
 def tallies(active, node, column, milieu, contract, sgb, capacity, occupied, n_milieus):
     """The recorded housing tallies, in one pass over the households and one over the cells,
     in the dtypes they are recorded in.

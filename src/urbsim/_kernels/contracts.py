@@ -24,9 +24,10 @@ Columns ``0..G-1`` of the housing arrays are let dwellings, ``G..2G-1`` owner-oc
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from urbsim._kernels import rng
+from urbsim._kernels.jit import njit
 
 WAIT = 2
 """Steps (years) a rent must be unchanged before it may rise: 15 months (§558 (1) BGB)."""
@@ -35,7 +36,7 @@ WINDOW = 3
 """Years over which the Kappungsgrenze limits a rise (§558 (3) BGB)."""
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def ceiling(size, transfers):
     """The KdU ceiling of a household.
 
@@ -49,7 +50,7 @@ def ceiling(size, transfers):
     return transfers.ceiling + transfers.per_person * (size - 1)
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def on_sgb(income, transfers):
     """Whether a household is on SGB II.
 
@@ -63,7 +64,7 @@ def on_sgb(income, transfers):
     return income < transfers.income_limit
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def paid(cost, income, size, transfers):
     """What a household pays itself of a housing cost.
 
@@ -81,7 +82,7 @@ def paid(cost, income, size, transfers):
     return cost
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def let_rent(n, c, rent, letting, u):
     """The rent (or, for an owned column, the user cost) at which a vacant dwelling of column
     ``c`` in neighbourhood ``n`` is let or sold now.
@@ -107,7 +108,7 @@ def let_rent(n, c, rent, letting, u):
     return min(asking, allowed)
 
 
-@njit(cache=True)
+@njit()
 def reference_rents(households, rent, district, n_districts, step, window, held):
     """The local reference rent of every non-social let cell.
 
@@ -159,7 +160,7 @@ def reference_rents(households, rent, district, n_districts, step, window, held)
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(parallel=True)
 def raise_rents(seed, step, households, reference, rules):
     """Raise sitting tenants' rents towards the reference rent as §558 BGB allows (stream
     RAISE: a landlord raises with ``raise_probability``).

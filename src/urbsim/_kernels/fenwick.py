@@ -4,10 +4,11 @@ O(log n) and update counts in O(log n) as households move."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from urbsim._kernels.jit import njit
 
 
-@njit(cache=True)
+@njit()
 def build(counts):
     """Tree over non-negative integer ``counts``.
 
@@ -26,7 +27,7 @@ def build(counts):
     return _from_prefix_sums(tree)
 
 
-@njit(cache=True)
+@njit()
 def vacancies(capacity, occupied):
     """Tree over the vacant dwellings of every cell: :func:`build` of ``(capacity -
     occupied).ravel()`` in one pass, without the temporary arrays.
@@ -50,7 +51,7 @@ def vacancies(capacity, occupied):
     return _from_prefix_sums(tree)
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _from_prefix_sums(tree):
     """The tree, in place, from ``tree[k] = counts[0] + ... + counts[k - 1]``: node ``k``
     holds the sum of the ``k & -k`` counts ending at ``k``, ``S[k] - S[k - (k & -k)]``
@@ -61,7 +62,7 @@ def _from_prefix_sums(tree):
     return tree
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def add(tree, i, delta):
     """Add ``delta`` to element ``i``.
 
@@ -77,7 +78,7 @@ def add(tree, i, delta):
         j += j & -j
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def total(tree):
     """Sum of all elements.
 
@@ -95,7 +96,7 @@ def total(tree):
     return s
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def find(tree, target):
     """Smallest 0-based ``i`` with ``counts[0] + ... + counts[i] > target``.
 

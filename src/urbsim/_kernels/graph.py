@@ -10,10 +10,11 @@ grid the balls are Chebyshev squares: :func:`lattice_balls` writes them down dir
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from urbsim._kernels.jit import njit
 
 
-@njit(cache=True)
+@njit()
 def balls(indptr, indices, radius):
     """The balls of radius ``radius``: a breadth-first search from each node
     (:func:`_reach`), its nodes appended in index order (:func:`_append_sorted`).
@@ -50,7 +51,7 @@ def balls(indptr, indices, radius):
     return ptr, idx[: ptr[n]].copy(), hop[: ptr[n]].copy()
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _reach(indptr, indices, radius, s, seen, queue, qhop):
     """Breadth-first search from ``s`` up to ``radius`` hops.
 
@@ -87,7 +88,7 @@ def _reach(indptr, indices, radius, s, seen, queue, qhop):
     return tail
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _append_sorted(queue, qhop, tail, idx, hop, start):
     """Write the ``tail`` nodes reached into ``idx``/``hop`` from ``start`` on, by node index
     (insertion sort: balls are small).
@@ -111,7 +112,7 @@ def _append_sorted(queue, qhop, tail, idx, hop, start):
         hop[p] = h
 
 
-@njit(cache=True)
+@njit()
 def lattice_balls(width, height, radius):
     """:func:`balls` of a ``width x height`` Moore grid (not wrapped; node ``x * height + y``):
     the Chebyshev squares, in increasing index order, without searching.

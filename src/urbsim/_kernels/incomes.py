@@ -7,10 +7,12 @@ and newcomers stay on one scale.
 
 from __future__ import annotations
 
-from numba import njit, prange
+from numba import prange
+
+from urbsim._kernels.jit import njit
 
 
-@njit(cache=True, parallel=True)
+@njit(parallel=True)
 def grow(households, factor):
     """Multiply the income of every active household by ``factor`` (in place).
 

@@ -9,10 +9,10 @@ the prices of vacant dwellings: what sitting tenants pay follows its own rules
 
 from __future__ import annotations
 
-from numba import njit
+from urbsim._kernels.jit import njit
 
 
-@njit(cache=True)
+@njit()
 def update_rents(housing, rules):
     """This year's asking rents and user costs from last year's and the vacancy.
 

@@ -16,12 +16,13 @@ draw fired is a displacement. Returns 0 (stays), 1 (moves voluntarily) or 2 (for
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from urbsim._kernels import contracts, rng
+from urbsim._kernels.jit import njit
 
 
-@njit(cache=True, parallel=True)
+@njit(parallel=True)
 def decide(seed, step, households, satisfaction, rules, transfers):
     """Move flag per household (0 stay, 1 voluntary, 2 forced).
 

@@ -19,12 +19,13 @@ Returns per household 0 (not reached), 1 (reached or invited, did not take part)
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from urbsim._kernels import rng
+from urbsim._kernels.jit import njit
 
 
-@njit(cache=True)
+@njit()
 def lift(fit, intensity, factor):
     """Logit lift per milieu of an event's announcement and outreach channels: a channel of
     intensity ``s`` reaches the share ``1 - (1 - fit)^s`` of a milieu, channels independently
@@ -50,7 +51,7 @@ def lift(fit, intensity, factor):
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(parallel=True)
 def take_part(seed, step, event, households, dialogue, neighbours, context, rules):
     """Outcome per household for one event (stream PARTICIPATION, draws ``2 * event`` for a
     panel's invitation and ``2 * event + 1`` for taking part).
@@ -97,7 +98,7 @@ def take_part(seed, step, event, households, dialogue, neighbours, context, rule
     return out
 
 
-@njit(cache=True)
+@njit()
 def decay(households, rules):
     """Engagement returns towards its milieu baseline by ``rules.decay`` a year.
 
@@ -114,7 +115,7 @@ def decay(households, rules):
             engagement[i] += rate * (engagement0[milieu[i]] - engagement[i])
 
 
-@njit(cache=True)
+@njit()
 def neighbours(households, engagement0, n_nodes):
     """Mean engagement above the milieu baseline of the residents of each node (summed in
     household order).
@@ -141,7 +142,7 @@ def neighbours(households, engagement0, n_nodes):
     return total
 
 
-@njit(cache=True)
+@njit()
 def tally(out, households, participants, reached, rules):
     """Count reached households and participants per node x milieu, and let taking part raise
     engagement and attachment.

@@ -14,12 +14,12 @@ one on.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from urbsim._kernels import contracts, fenwick, rng
+from urbsim._kernels.jit import njit
 
 
-@njit(cache=True)
+@njit()
 def place(seed, order, households, pref_cum, capacity, rent, max_burden, social_limit, tries,
           transfers):
     """Give households ``order`` (in that order) a home, by preference (stream PLACEMENT).

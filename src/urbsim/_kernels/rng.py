@@ -9,7 +9,9 @@ random numbers across scenarios: the same household in the same step draws the s
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, uint64
+from numba import uint64
+
+from urbsim._kernels.jit import njit
 
 # One stream per rule that draws random numbers.
 PLACEMENT, MOVE, CHOICE, OUT, IN, AGEING, PARTICIPATION, ORDER, NEWCOMER_CHOICE = range(1, 10)
@@ -21,7 +23,7 @@ _M2 = uint64(0x94D049BB133111EB)
 _INV53 = 1.0 / 9007199254740992.0  # 2**-53
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _mix(z):
     """SplitMix64 finaliser.
 
@@ -36,7 +38,7 @@ def _mix(z):
     return z ^ (z >> uint64(31))
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def key(seed, step, stream, index):
     """The hashed key of one household's draws in one step and stream (see :func:`keyed`).
 
@@ -55,7 +57,7 @@ def key(seed, step, stream, index):
     return _mix(z ^ (uint64(index) + _GOLDEN))
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def keyed(k, draw):
     """A float in [0, 1): ``uniform(seed, step, stream, index, draw)`` from ``k = key(seed,
     step, stream, index)`` (a kernel drawing many numbers for one household hashes once).
@@ -70,7 +72,7 @@ def keyed(k, draw):
     return float(_mix(k ^ (uint64(draw) * _M2 + _GOLDEN)) >> uint64(11)) * _INV53
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def uniform(seed, step, stream, index, draw):
     """A float in [0, 1) for the key.
 
@@ -87,7 +89,7 @@ def uniform(seed, step, stream, index, draw):
     return keyed(key(seed, step, stream, index), draw)
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def normal(seed, step, stream, index, draw):
     """A standard normal for the key (Box–Muller on draws ``2*draw`` and ``2*draw+1``).
 
@@ -106,7 +108,7 @@ def normal(seed, step, stream, index, draw):
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
 
 
-@njit(cache=True)
+@njit()
 def uniforms(seed, step, stream, n, draw):
     """``n`` uniforms for indices 0..n-1 (vectorised helper for tests and Python callers).
 

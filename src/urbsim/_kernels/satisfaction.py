@@ -25,14 +25,15 @@ neutral.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from urbsim._kernels import contracts
+from urbsim._kernels.jit import njit
 
 HOMOPHILY, TOLERANCE, DIVERSITY, STATUS, AMENITY, RENT = range(6)
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def utility(m, y, cost, n, s, excl, perceived, housing, prefs):
     """Utility of node ``n``, column ``s`` for a household of milieu ``m``, income ``y``.
 
@@ -78,7 +79,7 @@ def utility(m, y, cost, n, s, excl, perceived, housing, prefs):
             + seg_pref[m, s])
 
 
-@njit(cache=True, parallel=True)
+@njit(parallel=True)
 def current(households, perceived, w0, housing, prefs, transfers):
     """Satisfaction of every household with its current home, at its own contract.
 
@@ -108,7 +109,7 @@ def current(households, perceived, w0, housing, prefs, transfers):
     return out
 
 
-@njit(cache=True)
+@njit()
 def mean_by_milieu(satisfaction, households, n_milieus):
     """Mean satisfaction of the active households per milieu, summed in household order.
 

@@ -10,10 +10,11 @@ isolation. Sums run in unit order, so results do not depend on threads.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from urbsim._kernels.jit import njit
 
 
-@njit(cache=True)
+@njit()
 def indices(counts, area, n_areas):
     """Segregation indices of each area and of all units together, in two passes over the
     units (:func:`_composition`, :func:`_unit_sums`) and one over the areas
@@ -35,7 +36,7 @@ def indices(counts, area, n_areas):
     return _finish(x, tot, big, dev, theil, iso)
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _composition(counts, area, n_areas):
     """First pass: each area's members per group, its total and its group shares.
 
@@ -67,7 +68,7 @@ def _composition(counts, area, n_areas):
     return x, tot, big
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _unit_sums(counts, area, n_areas, x, big):
     """Second pass: the sums over units of each index, for the unit's area and for all units.
 
@@ -105,7 +106,7 @@ def _unit_sums(counts, area, n_areas, x, big):
     return dev, theil, iso
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _finish(x, tot, big, dev, theil, iso):
     """The indices of each area from the sums (NaN where undefined).
 

@@ -11,15 +11,16 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from urbsim._kernels import rng
+from urbsim._kernels.jit import njit
 
 NEWCOMER_AGE = np.array([0.45, 0.30, 0.18, 0.07])
 """Age-class distribution of in-migrants (18–29, 30–44, 45–64, 65+); prior, young-heavy."""
 
 
-@njit(cache=True, parallel=True)
+@njit(parallel=True)
 def departures(seed, step, households, rules):
     """Which households leave the city this step (stream OUT).
 
@@ -45,7 +46,7 @@ def departures(seed, step, households, rules):
     return out
 
 
-@njit(cache=True, inline="always")
+@njit(inline="always")
 def _pick(cum, u):
     """Index of the class a uniform ``u`` falls in.
 
@@ -62,7 +63,7 @@ def _pick(cum, u):
     return k
 
 
-@njit(cache=True)
+@njit()
 def newcomers(seed, step, stream, slots, households, inflow):
     """Draw the attributes of newcomers into the household ``slots``.
 
@@ -95,7 +96,7 @@ def newcomers(seed, step, stream, slots, households, inflow):
         engagement[i] = engagement0[m]
 
 
-@njit(cache=True, parallel=True)
+@njit(parallel=True)
 def age_households(seed, step, households, rules):
     """Advance age classes (stream AGEING), years at the address and attachment.
 

@@ -116,11 +116,18 @@ def defer_mesa_extras() -> None:
 
 def defer_numpy_scipy_extras() -> None:
     """What the inputs defer (:mod:`urbsim.inputs`): ``numpy.f2py`` and ``numpy.testing``
-    (imported by scipy's array-API layer, never used by a run) and ``scipy.spatial``'s
-    ``__init__`` except ``_qhull``, which holds the Delaunay triangulation the city needs."""
+    (imported by scipy's array-API layer, never used by a run); the ``__init__`` of
+    ``scipy.spatial`` but for ``_qhull``, which holds the Delaunay triangulation the city
+    needs; that of ``scipy.sparse.csgraph`` (whose Laplacian imports ``scipy.sparse.linalg``
+    and with it all of ``scipy.linalg``) but for the city's shortest paths and components and
+    the modules they import; and that of ``scipy.linalg`` but for the BLAS and LAPACK tables
+    numba checks for when it loads its array functions."""
     defer_init("numpy.f2py", submodules=True)
     defer_init("numpy.testing", submodules=True)
     defer_init("scipy.spatial", submodules=True, standalone=("_qhull",))
+    defer_init("scipy.sparse.csgraph", submodules=True,
+               standalone=("_shortest_path", "_traversal", "_validation", "_tools"))
+    defer_init("scipy.linalg", submodules=True, standalone=("cython_blas", "cython_lapack"))
 
 
 def mesa_logging_by_frame() -> None:

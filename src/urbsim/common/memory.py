@@ -37,11 +37,25 @@ def estimate(households: int, neighbourhoods: int, milieus: int, steps: int) -> 
 
 def available() -> int:
     """Bytes the machine can give now (``URBSIM_MEMORY`` caps it)."""
-    import psutil
-
-    free = psutil.virtual_memory().available
+    free = _reported()
     cap = os.environ.get("URBSIM_MEMORY")
     return min(free, parse(cap)) if cap else free
+
+
+def _reported(meminfo: str = "/proc/meminfo") -> int:
+    """The system's available memory: on Linux ``MemAvailable`` of ``/proc/meminfo``, which is
+    what psutil reports there, read without importing psutil (0.02 s of a cold start);
+    elsewhere psutil's ``virtual_memory().available``."""
+    try:
+        with open(meminfo, "rb") as f:
+            for line in f:
+                if line.startswith(b"MemAvailable:"):
+                    return int(line.split()[1]) * 1024  # kB
+    except OSError:
+        pass
+    import psutil
+
+    return int(psutil.virtual_memory().available)
 
 
 def parse(text: str) -> int:

@@ -3,15 +3,15 @@
 Layer 2 of 6: may import :mod:`urbsim.common` and :mod:`urbsim._kernels` (a city computes its
 graph balls with a kernel). Nothing here runs a model.
 
-This layer is the first to import scipy, and a city's first kernel call is numba's first use of
-its cache, which imports ``scipy.linalg`` for its BLAS check. Both reach scipy's array-API
-layer, which reads every public name of numpy once and so imports the submodules numpy
-itself loads only when used, among them ``numpy.f2py`` and ``numpy.testing`` (0.05 s of a
-cold run, neither used). They are deferred here until a name of theirs is read
-(:func:`urbsim.common.lazy.defer_init`), and so is ``scipy.spatial``'s ``__init__``, which
-imports all of scipy.spatial (0.05 s) where the synthetic city needs its Delaunay
-triangulation only (``scipy.spatial._qhull``, which needs nothing of the ``__init__``; any other
-submodule runs the ``__init__`` first, as its modules expect).
+This layer is the first to import scipy. scipy's array-API layer reads every public name of
+numpy once and so imports the submodules numpy itself loads only when used, among them
+``numpy.f2py`` and ``numpy.testing`` (0.05 s of a cold run, neither used).
+``scipy.spatial``'s ``__init__`` imports all of scipy.spatial (0.05 s) where the synthetic city
+needs its Delaunay triangulation only, and ``scipy.sparse.csgraph``'s imports
+``scipy.sparse.linalg`` and all of ``scipy.linalg`` (0.07 s) where the city needs shortest
+paths and components. Each is deferred here until a name of its
+package is read or another of its submodules is imported
+(:func:`urbsim.common.lazy.defer_numpy_scipy_extras`).
 """
 
 from urbsim.common.lazy import defer_numpy_scipy_extras

@@ -47,7 +47,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import ArrayLike
-from scipy.sparse.csgraph import connected_components, dijkstra
+
+try:  # the functions scipy.sparse.csgraph exports, without its __init__ (see urbsim.inputs)
+    from scipy.sparse.csgraph._shortest_path import dijkstra
+    from scipy.sparse.csgraph._traversal import connected_components
+except ImportError:  # pragma: no cover (a scipy that moved them)
+    from scipy.sparse.csgraph import connected_components, dijkstra
 
 from urbsim._kernels import graph
 from urbsim.common.errors import InputError
