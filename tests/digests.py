@@ -27,6 +27,9 @@ SCENARIOS = ("baseline", "continuous_local", "inner_development", "lower_cap", "
 SIZE = {"households": 4000, "seeds": [0, 1], "steps": 10}
 """Small enough for CI (about 15 s for all), long enough for every shipped policy and event
 to act."""
+LONG = {"scenario": "baseline", "households": 2000, "seeds": [0], "steps": 50}
+"""And one long run: a city in demand, whose newcomers' attempts outgrow the household slots
+(they double over the 50 steps), which ten steps never reach."""
 
 
 def digest(ds: xr.Dataset) -> str:
@@ -44,13 +47,14 @@ def digest(ds: xr.Dataset) -> str:
 
 
 def compute() -> dict[str, str]:
-    """The digest of each scenario of :data:`SCENARIOS` at :data:`SIZE`."""
+    """The digest of each scenario of :data:`SCENARIOS` at :data:`SIZE`, and of :data:`LONG`."""
     import urbsim
 
     out = {}
-    for name in SCENARIOS:
-        scn = urbsim.load_scenario(name).model_copy(update={"households": SIZE["households"]})
-        out[name] = digest(urbsim.run_seeds(scn, SIZE["seeds"], SIZE["steps"]))
+    for name, size in [(name, SIZE) for name in SCENARIOS] + [(LONG["scenario"], LONG)]:
+        scn = urbsim.load_scenario(name).model_copy(update={"households": size["households"]})
+        key = name if size is SIZE else f"{name}, {size['steps']} steps"
+        out[key] = digest(urbsim.run_seeds(scn, size["seeds"], size["steps"]))
     return out
 
 
@@ -60,6 +64,7 @@ if __name__ == "__main__":
     FILE.parent.mkdir(exist_ok=True)
     from urbsim.engine.recorder import git_commit
 
-    FILE.write_text(json.dumps({"size": SIZE, "taken_at": git_commit(), "digests": compute()},
+    FILE.write_text(json.dumps({"size": SIZE, "long": LONG, "taken_at": git_commit(),
+                                "digests": compute()},
                                indent=1) + "\n")
     print(f"wrote {FILE}")

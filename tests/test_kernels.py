@@ -77,6 +77,29 @@ def test_uniforms_look_uniform():
 
 
 @settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 5_000), min_size=0, max_size=400, unique=True), st.integers(0, 3))
+def test_the_order_of_turns_is_numpys_stable_argsort_of_the_uniforms(slots, draw):
+    index = np.array(slots, np.int64)
+    want = np.argsort(rng.uniforms(7, 3, rng.ORDER, 5_001, draw)[index], kind="stable")
+    np.testing.assert_array_equal(rng.order(7, 3, rng.ORDER, index, draw), want)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from([0.0, 0.25, 0.5, 1 - 2**-53]),  # ties
+                          st.floats(0, 1, exclude_max=True),
+                          st.floats(allow_nan=True, allow_infinity=True)),  # outside [0, 1)
+                max_size=300))
+def test_the_bucket_sort_is_a_stable_argsort_of_any_keys(keys):
+    k = np.array(keys, np.float64)
+    np.testing.assert_array_equal(rng._argsort_unit(k), np.argsort(k, kind="stable"))
+
+
+def test_the_bucket_sort_merges_where_keys_crowd_one_bucket():
+    k = np.r_[np.full(500, 0.5), np.random.default_rng(0).random(2_000)]
+    np.testing.assert_array_equal(rng._argsort_unit(k), np.argsort(k, kind="stable"))
+
+
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(0, 20), min_size=0, max_size=130))
 def test_fenwick_build_is_the_tree_by_definition(counts):
     """Node ``k`` (1-based) holds the ``k & -k`` counts ending at ``k``."""

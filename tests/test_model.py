@@ -241,3 +241,21 @@ def test_the_composition_carried_between_steps_is_the_recomputed_one(config):
             else:
                 np.testing.assert_allclose(carried, recount, rtol=1e-12, atol=1e-12)
     assert moved > 100
+
+
+def test_growing_the_households_appends_free_slots_and_copies_once_in_a_while(small_city):
+    h = UrbanModel(small_params(300), city=small_city, seed=1).households
+    before = {f: getattr(h, f).copy() for f in ("node", "milieu", "income", "active")}
+    n = len(h)
+    h.grow(40)
+    base = h.node.base
+    assert len(h) == n + 40 and base is not None and len(base) > len(h)  # room to spare
+    h.node[-1] = 7  # written through the record the kernels take
+    h.grow(3)  # within the room: the same buffers, nothing copied
+    assert h.node.base is base and len(h) == n + 43
+    assert h.record().node[n + 39] == 7 and (h.node[n + 40:] == -1).all()
+    for f, a in before.items():
+        np.testing.assert_array_equal(getattr(h, f)[:n], a)
+    assert (h.milieu[n:] == 0).all() and not h.active[n:].any() and (h.node[n:n + 39] == -1).all()
+    h.grow(len(base))  # beyond it: new buffers, the slots kept
+    assert h.node.base is not base and h.node[n + 39] == 7 and len(h) == n + 43 + len(base)

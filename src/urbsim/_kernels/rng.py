@@ -109,6 +109,80 @@ def normal(seed, step, stream, index, draw):
 
 
 @njit()
+def order(seed, step, stream, index, draw):
+    """The order in which households ``index`` take turns: the positions of ``index`` sorted
+    by their uniforms ``uniform(seed, step, stream, index[j], draw)``, equal ones by position,
+    i.e. ``np.argsort(uniforms, kind="stable")`` in expected linear time (:func:`_argsort_unit`).
+
+    Args:
+        seed: int, the run's seed.
+        step: int, the step.
+        stream: int, the stream.
+        index: ``(n,)`` int64 (in), household slots.
+        draw: int, the draw's number.
+
+    Returns:
+        ``(n,)`` int64, a permutation of ``0..n-1``.
+    """
+    keys = np.empty(index.shape[0])
+    for j in range(index.shape[0]):
+        keys[j] = uniform(seed, step, stream, index[j], draw)
+    return _argsort_unit(keys)
+
+
+_BUCKET_LIMIT = 64
+"""A bucket this full means keys far from uniform: :func:`_argsort_unit` merge-sorts instead."""
+
+
+@njit()
+def _argsort_unit(keys):
+    """``np.argsort(keys, kind="stable")`` for keys in [0, 1), by a stable bucket sort: about
+    ``n / 4`` buckets by ``floor(key * buckets)``, each then sorted by insertion (uniform keys
+    put about four in each; four times as fast as numpy's stable sort of a million). A merge
+    sort (stable) when a key lies outside [0, 1) or a bucket holds more than
+    ``_BUCKET_LIMIT`` keys.
+
+    Args:
+        keys: ``(n,)`` float64 (in).
+
+    Returns:
+        ``(n,)`` int64, the stable argsort of ``keys``.
+    """
+    n = keys.shape[0]
+    nb = n // 4 + 1
+    start = np.zeros(nb + 1, np.int64)
+    inside = True
+    for j in range(n):
+        x = keys[j]
+        inside &= (x >= 0.0) & (x < 1.0)  # False for NaN too
+        start[min(int(x * nb), nb - 1) + 1 if inside else 0] += 1
+    if not inside:
+        return np.argsort(keys, kind="mergesort")
+    for b in range(nb):
+        start[b + 1] += start[b]
+    out = np.empty(n, np.int64)
+    sorted_keys = np.empty(n)  # the keys in ``out``'s order: the insertions read them in line
+    fill = start[:nb].copy()
+    for j in range(n):  # in order of position: stable within a bucket
+        b = min(int(keys[j] * nb), nb - 1)
+        out[fill[b]] = j
+        sorted_keys[fill[b]] = keys[j]
+        fill[b] += 1
+    for b in range(nb):
+        lo, hi = start[b], start[b + 1]
+        if hi - lo > _BUCKET_LIMIT:
+            return np.argsort(keys, kind="mergesort")
+        for a in range(lo + 1, hi):  # insertion sort; an equal key stays behind: stable
+            j, x = out[a], sorted_keys[a]
+            c = a
+            while c > lo and sorted_keys[c - 1] > x:
+                out[c], sorted_keys[c] = out[c - 1], sorted_keys[c - 1]
+                c -= 1
+            out[c], sorted_keys[c] = j, x
+    return out
+
+
+@njit()
 def uniforms(seed, step, stream, n, draw):
     """``n`` uniforms for indices 0..n-1 (vectorised helper for tests and Python callers).
 

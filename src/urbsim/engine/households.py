@@ -71,11 +71,20 @@ class Households:
                                   self.since)
 
     def grow(self, extra: int) -> None:
-        """Append ``extra`` free slots."""
+        """Append ``extra`` free slots (node -1, all else 0).
+
+        The arrays become views of buffers with a quarter more room, whose spare slots hold
+        the free values: a run whose newcomers outgrow the slots step after step (a city in
+        demand) copies its households once in a while, not at every step."""
+        n = len(self) + extra
+        room = self.__dict__.setdefault("_room", {})
         for f in fields(self):
             a = getattr(self, f.name)
-            fill = -1 if f.name == "node" else 0
-            setattr(self, f.name, np.concatenate([a, np.full(extra, fill, a.dtype)]))
+            buf = room.get(f.name)
+            if buf is None or a.base is not buf or buf.shape[0] < n:
+                buf = room[f.name] = np.full(n + n // 4, -1 if f.name == "node" else 0, a.dtype)
+                buf[: len(a)] = a
+            setattr(self, f.name, buf[:n])
 
 
 def log_median_income(milieus: MilieuSet, params: ModelParams) -> np.ndarray:

@@ -235,8 +235,7 @@ class UrbanModel(World):
                   stream: int, t: int) -> np.ndarray:
         """Run search and choice for households ``who`` in a random order; book the flows."""
         h = self.households
-        keys = rng.uniforms(self.seed, t, rng.ORDER + 100 * stream, len(h), 0)[who]
-        perm = np.argsort(keys, kind="stable")
+        perm = rng.order(self.seed, t, rng.ORDER + 100 * stream, who, 0)
         order, forced = who[perm], forced[perm]
         ties = (np.stack([fenwick.build(self.counts[:, k]) for k in range(len(self.milieus))])
                 if self.choice_rules.tie_share > 0 else np.zeros((len(self.milieus), 1), np.int64))
@@ -306,7 +305,7 @@ class UrbanModel(World):
         h = self.households
         if not len(let):
             return
-        let = let[np.argsort(rng.uniforms(self.seed, t, rng.OUT, len(h), 1)[let], kind="stable")]
+        let = let[rng.order(self.seed, t, rng.OUT, let, 1)]
         cell = h.node[let] * self.capacity.shape[1] + h.segment[let]
         _, last = np.unique(cell[::-1], return_index=True)
         keep = let[len(let) - 1 - last]
