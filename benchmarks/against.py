@@ -12,6 +12,10 @@ nine times after a warm-up (as ``urbsim run`` and a fresh worker meet it, unlike
 whose runs reuse the memory of the runs before them), and compares the median milliseconds
 of each phase.
 
+``--build`` times building models instead: the baseline on its default city (120,000
+households, five builds) and the large Schelling grid (fifteen), each round a fresh process
+after a warm-up, and compares the median milliseconds.
+
 ``--startup`` times a cold ``urbsim run`` to its first step instead (the measure of
 ``python -m benchmarks.startup``), both sides and ``import numpy, numba`` taking turns, each a
 fresh process, after one untimed round that fills the caches.
@@ -55,6 +59,29 @@ print(json.dumps({k: statistics.median(r[k] for r in runs) * 1e3 for k in runs[0
 a warm-up: median milliseconds of building the model, each phase and the whole run."""
 
 
+BUILD = """
+import json, statistics, time
+from urbsim.engine.model import UrbanModel
+from urbsim.inputs import schelling as sch
+from urbsim.inputs.scenario import load
+p = load("baseline").params()
+UrbanModel(p.model_copy(update={"households": 2000}), seed=0)  # load the kernels
+def baseline(seed):
+    t = time.perf_counter()
+    UrbanModel(p, seed=seed)
+    return time.perf_counter() - t
+def grid(seed):
+    city, ms, params = sch.setup(100, 100, agents=8000, threshold=8, radius=2, mode="count")
+    t = time.perf_counter()
+    UrbanModel(params, city=city, milieus=ms, seed=seed, expected_steps=20)
+    return time.perf_counter() - t
+print(json.dumps({"baseline": statistics.median(map(baseline, range(5))) * 1e3,
+                  "schelling": statistics.median(map(grid, range(15))) * 1e3}))
+"""
+"""Building the baseline (with its city) and the large Schelling model (after its grid):
+median milliseconds."""
+
+
 def _run(src: Path, script: str, *args: object) -> dict:
     env = os.environ | {"PYTHONPATH": str(src)}
     out = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True,
@@ -72,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3, help="runs of each side")
     ap.add_argument("--schelling", action="store_true",
                     help="the large Schelling case's phases instead of the full model")
+    ap.add_argument("--build", action="store_true",
+                    help="building the baseline and the large Schelling model instead")
     ap.add_argument("--startup", action="store_true",
                     help="a cold `urbsim run` to its first step instead of the full model")
     a = ap.parse_args(argv)
@@ -82,7 +111,12 @@ def main(argv: list[str] | None = None) -> int:
         try:
             sides = {a.rev: tree / "src", "now": ROOT / "src"}
             if a.schelling:
-                return _schelling(sides, a.rev, a.rounds)
+                return _medians(sides, a.rev, a.rounds, SCHELLING_PHASES,
+                                "large Schelling case, median ms over {} fresh processes of 9 "
+                                "runs each:")
+            if a.build:
+                return _medians(sides, a.rev, a.rounds, BUILD,
+                                "building, median ms over {} fresh processes:")
             if a.startup:
                 return _startup(sides, a.rev, a.rounds)
             times: dict[str, list[float]] = {k: [] for k in sides}
@@ -105,15 +139,18 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _schelling(sides: dict[str, Path], rev: str, rounds: int) -> int:
-    """Phase medians of both sides, round by round, then the median over rounds."""
+def _medians(sides: dict[str, Path], rev: str, rounds: int, script: str, title: str) -> int:
+    """The milliseconds ``script`` prints for both sides, round by round, then each one's
+    median over the rounds (``title`` formatted with the rounds heads the table)."""
     got: dict[str, list[dict]] = {k: [] for k in sides}
     for r in range(rounds):
         for label, src in sides.items():
-            got[label].append(_run(src, SCHELLING_PHASES))
-            print(f"round {r + 1}: {label}: {got[label][-1]['total']:.1f} ms, record "
-                  f"{got[label][-1]['record']:.1f} ms", flush=True)
-    print(f"large Schelling case, median ms over {rounds} fresh processes of 9 runs each:")
+            got[label].append(_run(src, script))
+            last = got[label][-1]
+            shown = {k: v for k, v in last.items() if k in ("total", "record")} or last
+            print(f"round {r + 1}: {label}: "
+                  + ", ".join(f"{k} {v:.1f} ms" for k, v in shown.items()), flush=True)
+    print(title.format(rounds))
     print(f"{'part':<14}{rev:>10}{'now':>10}")
     for k in got["now"][0]:
         old = statistics.median(g.get(k, float("nan")) for g in got[rev])

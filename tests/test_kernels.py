@@ -91,12 +91,12 @@ def test_the_order_of_turns_is_numpys_stable_argsort_of_the_uniforms(slots, draw
                 max_size=300))
 def test_the_bucket_sort_is_a_stable_argsort_of_any_keys(keys):
     k = np.array(keys, np.float64)
-    np.testing.assert_array_equal(rng._argsort_unit(k), np.argsort(k, kind="stable"))
+    np.testing.assert_array_equal(rng.argsort_unit(k), np.argsort(k, kind="stable"))
 
 
 def test_the_bucket_sort_merges_where_keys_crowd_one_bucket():
     k = np.r_[np.full(500, 0.5), np.random.default_rng(0).random(2_000)]
-    np.testing.assert_array_equal(rng._argsort_unit(k), np.argsort(k, kind="stable"))
+    np.testing.assert_array_equal(rng.argsort_unit(k), np.argsort(k, kind="stable"))
 
 
 @settings(max_examples=60, deadline=None)

@@ -102,7 +102,7 @@ def shots(tmp_path) -> Path:
 def _open(page, server, width=1500, height=1150):
     url = server[0]
     page.set_viewport_size({"width": width, "height": height})
-    page.goto(url)
+    page.goto(url, timeout=WAIT)  # a loaded 2-core machine once kept it past the default 30 s
     page.get_by_text("Finished:").wait_for(timeout=WAIT)
     page.locator(".urbsim-effects tr", has_text="moves per year").first.wait_for(timeout=WAIT)
     return page

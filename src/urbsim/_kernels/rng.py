@@ -112,7 +112,7 @@ def normal(seed, step, stream, index, draw):
 def order(seed, step, stream, index, draw):
     """The order in which households ``index`` take turns: the positions of ``index`` sorted
     by their uniforms ``uniform(seed, step, stream, index[j], draw)``, equal ones by position,
-    i.e. ``np.argsort(uniforms, kind="stable")`` in expected linear time (:func:`_argsort_unit`).
+    i.e. ``np.argsort(uniforms, kind="stable")`` in expected linear time (:func:`argsort_unit`).
 
     Args:
         seed: int, the run's seed.
@@ -127,15 +127,15 @@ def order(seed, step, stream, index, draw):
     keys = np.empty(index.shape[0])
     for j in range(index.shape[0]):
         keys[j] = uniform(seed, step, stream, index[j], draw)
-    return _argsort_unit(keys)
+    return argsort_unit(keys)
 
 
 _BUCKET_LIMIT = 64
-"""A bucket this full means keys far from uniform: :func:`_argsort_unit` merge-sorts instead."""
+"""A bucket this full means keys far from uniform: :func:`argsort_unit` merge-sorts instead."""
 
 
 @njit()
-def _argsort_unit(keys):
+def argsort_unit(keys):
     """``np.argsort(keys, kind="stable")`` for keys in [0, 1), by a stable bucket sort: about
     ``n / 4`` buckets by ``floor(key * buckets)``, each then sorted by insertion (uniform keys
     put about four in each; four times as fast as numpy's stable sort of a million). A merge

@@ -123,15 +123,15 @@ def create(city: City, capacity: np.ndarray, base_rent: np.ndarray, milieus: Mil
     node = np.full(slots, -1, np.int64)
     given = population.table(city, milieus, params)
     sgb = None
+    shuffle = rng.argsort_unit(u(0)[:n])  # the households in a random slot order
     if given is None:  # the set's shares by largest remainder; placement picks the places
         quota = milieus.share * n
         counts = np.floor(quota).astype(np.int64)
         counts[np.argsort(-(quota - counts), kind="stable")[: n - counts.sum()]] += 1
-        milieu[:n] = np.repeat(np.arange(m_count), counts)[np.argsort(u(0)[:n], kind="stable")]
+        milieu[:n] = np.repeat(np.arange(m_count), counts)[shuffle]
     else:  # the city's households (by milieu and SGB II), scaled to n: the neighbourhood too
         cells = given.shape[1] * given.shape[2]
         counts = population.whole(given, n, draw, capacity.sum(1), city.ids).ravel()
-        shuffle = np.argsort(u(0)[:n], kind="stable")
         cell = np.repeat(np.tile(np.arange(cells), city.n), counts)[shuffle]
         milieu[:n], on_sgb = np.divmod(cell, given.shape[2])
         node[:n] = np.repeat(np.repeat(np.arange(city.n), cells), counts)[shuffle]
@@ -193,12 +193,12 @@ def create(city: City, capacity: np.ndarray, base_rent: np.ndarray, milieus: Mil
     n_col = capacity.shape[1]
     if params.placement.rule == "random" and given is None:  # a random dwelling each
         dwelling = np.repeat(np.arange(capacity.size), capacity.ravel())
-        node[:n], segment[:n] = np.divmod(dwelling[np.argsort(u(6), kind="stable")[:n]], n_col)
+        node[:n], segment[:n] = np.divmod(dwelling[rng.argsort_unit(u(6))[:n]], n_col)
     else:
         weight = population.status_match(capacity, base_rent, milieus,
                                          params.placement.status_match_width)
         pref_cum = np.cumsum(weight.reshape(m_count, -1), axis=1)
-        order = np.argsort(u(5)[:n], kind="stable")
+        order = rng.argsort_unit(u(5)[:n])
         placement.place(seed, order, h.record(), pref_cum, capacity, base_rent,
                         params.moving.max_burden, params.choice.social_income_limit, 30,
                         transfers)
