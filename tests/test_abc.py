@@ -39,7 +39,17 @@ PROBLEM = abc.Problem({"a": Bounds(low=0.0, high=2.0), "b": Bounds(low=0.1, high
                       simulate, distance)
 
 
-def test_abc_smc_finds_the_known_posterior(tmp_path):
+@pytest.fixture
+def seeded():
+    """pyabc draws from numpy's global generator (in one process, as these tests run it):
+    seeded, a test gives the same numbers every run; the state is restored after."""
+    state = np.random.get_state()  # noqa: NPY002 (pyabc's generator is the legacy global one)
+    np.random.seed(0)  # noqa: NPY002 (pyabc's generator is the legacy global one)
+    yield
+    np.random.set_state(state)  # noqa: NPY002 (pyabc's generator is the legacy global one)
+
+
+def test_abc_smc_finds_the_known_posterior(tmp_path, seeded):
     seen = []
     post = abc.run(PROBLEM, tmp_path / "abc.db", population=200, generations=4, budget=100_000,
                    min_epsilon=0.0, on_generation=lambda g, e, n: seen.append((g, e, n)))
@@ -56,12 +66,13 @@ def test_abc_smc_finds_the_known_posterior(tmp_path):
 
 
 @pytest.mark.parametrize(("scale", "effective"), [(1.0, False), (2.0, True)])
-def test_many_parameters_keep_the_sample_effective(tmp_path, scale, effective):
+def test_many_parameters_keep_the_sample_effective(tmp_path, seeded, scale, effective):
     """17 parameters, as the urbsim calibration frees. The ablation of the wider kernel: with
     pyabc's default (1) the effective sample size of 500 particles falls to about 20 within
     three generations (the first urbsim run ended at 2); at the shipped 2 it stays near 280.
-    Here 250 particles (half the time): 3 and 15 at scale 1, 82 and 128 at scale 2 in two
-    runs each (pyabc is not seeded), against a threshold of a fifth."""
+    Here 250 particles (half the time), against a threshold of a fifth: seeded, 7.6 at scale 1
+    and 109.7 at scale 2 (other seeds: 3.0; 121.5, 102.7; unseeded runs gave 3-15 and 46-128,
+    and once failed the threshold at scale 2)."""
     bounds = {f"x{i}": Bounds(low=0.0, high=1.0) for i in range(17)}
 
     def dist(stats):
