@@ -30,6 +30,9 @@ to act."""
 LONG = {"scenario": "baseline", "households": 2000, "seeds": [0], "steps": 50}
 """And one long run: a city in demand, whose newcomers' attempts outgrow the household slots
 (they double over the 50 steps), which ten steps never reach."""
+SCHELLING = {"width": 100, "height": 100, "agents": 8000, "threshold": 8, "radius": 2,
+             "seed": 0, "steps": 20}
+"""And the large Schelling case of the benchmarks (one candidate per mover, a closed grid)."""
 
 
 def digest(ds: xr.Dataset) -> str:
@@ -47,7 +50,8 @@ def digest(ds: xr.Dataset) -> str:
 
 
 def compute() -> dict[str, str]:
-    """The digest of each scenario of :data:`SCENARIOS` at :data:`SIZE`, and of :data:`LONG`."""
+    """The digest of each scenario of :data:`SCENARIOS` at :data:`SIZE`, of :data:`LONG` and
+    of :data:`SCHELLING`."""
     import urbsim
 
     out = {}
@@ -55,7 +59,21 @@ def compute() -> dict[str, str]:
         scn = urbsim.load_scenario(name).model_copy(update={"households": size["households"]})
         key = name if size is SIZE else f"{name}, {size['steps']} steps"
         out[key] = digest(urbsim.run_seeds(scn, size["seeds"], size["steps"]))
+    out["schelling"] = _schelling()
     return out
+
+
+def _schelling() -> str:
+    """The digest of the run :data:`SCHELLING` describes."""
+    from urbsim.engine.model import UrbanModel
+    from urbsim.inputs import schelling
+
+    s = SCHELLING
+    city, milieus, params = schelling.setup(s["width"], s["height"], agents=s["agents"],
+                                            threshold=s["threshold"], radius=s["radius"],
+                                            mode="count")
+    model = UrbanModel(params, city=city, milieus=milieus, seed=s["seed"])
+    return digest(model.run(s["steps"]))
 
 
 if __name__ == "__main__":
@@ -64,7 +82,8 @@ if __name__ == "__main__":
     FILE.parent.mkdir(exist_ok=True)
     from urbsim.engine.recorder import git_commit
 
-    FILE.write_text(json.dumps({"size": SIZE, "long": LONG, "taken_at": git_commit(),
+    FILE.write_text(json.dumps({"size": SIZE, "long": LONG, "schelling": SCHELLING,
+                                "taken_at": git_commit(),
                                 "digests": compute()},
                                indent=1) + "\n")
     print(f"wrote {FILE}")

@@ -4,12 +4,12 @@
 import json
 
 import urbsim
-from digests import FILE, LONG, SCENARIOS, SIZE, compute, digest
+from digests import FILE, LONG, SCENARIOS, SCHELLING, SIZE, compute, digest
 
 
 def test_shipped_scenarios_are_bitwise_unchanged():
     stored = json.loads(FILE.read_text())
-    assert (stored["size"], stored["long"]) == (SIZE, LONG), (
+    assert (stored["size"], stored["long"], stored["schelling"]) == (SIZE, LONG, SCHELLING), (
         "the digests were taken at another size: renew them")
     assert compute() == stored["digests"], (
         "results changed; if on purpose, run .venv/bin/python tests/digests.py --renew")

@@ -22,9 +22,10 @@ and, for voluntary movers when ``consider_staying``, the current home at ``S + m
 candidate's cost; a tenant who leaves a let dwelling leaves its rent as the cell's previous
 rent.
 A household evaluating a place does not perceive itself there (its own ring weight at that
-place is taken out). One option is chosen with probability ``exp(scale * U) / sum exp(scale * U)``. With no
-acceptable candidate, a voluntary mover stays; a forced mover or an in-migrant (``node < 0``)
-leaves the city or does not come.
+place is taken out). One option is chosen with probability
+``exp(scale * U) / sum exp(scale * U)`` (no utility is computed where there is one option
+only: a single candidate, staying not weighed). With no acceptable candidate, a voluntary
+mover stays; a forced mover or an in-migrant (``node < 0``) leaves the city or does not come.
 """
 
 from __future__ import annotations
@@ -129,6 +130,9 @@ def relocate(seed, step, stream, order, forced, households, housing, trees, perc
         hk = rng.key(seed, step, stream, i)
         ball = home if mark else -1
         _ring_weights(near_home, balls, ball, False)
+        may_stay = home >= 0 and forced[j] != FORCED
+        # one option (a single candidate, staying not weighed): the pick needs no utility
+        weigh = n_candidates > 1 or (may_stay and rules.consider_staying)
         total = fenwick.total(vacancies)
         k = 0  # acceptable candidates
         for c in range(n_candidates if total > 0 else 0):
@@ -146,15 +150,17 @@ def relocate(seed, step, stream, order, forced, households, housing, trees, perc
                     n, s, r, y, sgb, housing, rules,
                     rng.keyed(hk, 4 * n_candidates + 1 + c))):
                 continue
-            excl = near_home[n] if mark else composition.weight_in_ball(balls, n, home)
-            cands.utility[k] = utility(m, y, contracts.paid(r, y, size, transfers), n, s, excl,
-                                       perceived, housing, prefs)
+            if weigh:
+                excl = near_home[n] if mark else composition.weight_in_ball(balls, n, home)
+                cands.utility[k] = utility(m, y, contracts.paid(r, y, size, transfers), n, s,
+                                           excl, perceived, housing, prefs)
+            else:
+                cands.utility[k] = 0.0
             cands.node[k] = n
             cands.segment[k] = s
             cands.rent[k] = r
             k += 1
         _ring_weights(near_home, balls, ball, True)
-        may_stay = home >= 0 and forced[j] != FORCED
         pick = 0
         if k == 0:
             result[j] = STAYED if may_stay else LEFT
