@@ -205,6 +205,43 @@ def test_jobs_run_in_the_background_share_and_cache():
     runner.close()
 
 
+def test_a_job_ending_while_another_session_submits_does_not_deadlock():
+    """A job ends in one thread (its ``_on_end`` takes the runner's lock) while another holds
+    the runner's lock and polls the job (as ``submit`` does): the job's lock is released
+    before ``_on_end``, so both finish (called under it, the two waited for each other)."""
+    import queue
+    import threading
+
+    from urbsim.interfaces.workshop.jobs import Job
+
+    runner = Runner()
+    inside, done = threading.Event(), []
+
+    def on_end():
+        inside.set()  # the submitting thread may now poll the job ...
+        with runner._lock:  # ... while this one waits for the runner's lock
+            done.append("on_end")
+
+    job = Job([], runner.cache, _on_end=on_end)
+    job._queue = queue.Queue()
+    job._queue.put(("end",))
+    job._process = SimpleNamespace(is_alive=lambda: False, exitcode=0, join=lambda timeout: None)
+
+    def submitting():
+        with runner._lock:
+            inside.wait(5)
+            done.append(job.poll())
+
+    threads = [threading.Thread(target=t, daemon=True) for t in (submitting, job.poll)]
+    threads[0].start()
+    time.sleep(0.05)  # the submitting thread holds the runner's lock first
+    threads[1].start()
+    for t in threads:
+        t.join(10)
+    assert not any(t.is_alive() for t in threads), "deadlock"
+    assert sorted(done) == ["done", "on_end"]
+
+
 def test_each_job_runs_in_the_spare_process_started_before_it():
     """A Run does not wait for a process to start: the runner keeps a spare that loads the
     model beforehand, started when the last job ended."""

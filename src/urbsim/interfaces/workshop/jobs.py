@@ -122,7 +122,11 @@ class Job:
         return self
 
     def poll(self) -> str:
-        """Take in the process's news; the job's :attr:`state`."""
+        """Take in the process's news; the job's :attr:`state`. A job that ended calls its
+        ``_on_end`` once, after releasing its lock: the runner's ``submit`` polls a job under
+        the runner's lock, and ``_on_end`` takes that lock (called under the job's, the two
+        threads could wait for each other for ever)."""
+        on_end = None
         with self._lock:
             while self.state == "running":
                 assert self._queue is not None and self._process is not None  # start() has run
@@ -142,10 +146,12 @@ class Job:
                 elif kind == "end":
                     self.state = "done"
                     self._process.join(timeout=5)
-            if self.state != "running" and self._on_end is not None:
+            if self.state != "running":
                 self._on_end, on_end = None, self._on_end
-                on_end()
-            return self.state
+            state = self.state
+        if on_end is not None:
+            on_end()
+        return state
 
     def join(self) -> bool:
         """One more session waits for the job, if it still runs (a session that gave up in
@@ -157,7 +163,8 @@ class Job:
             return True
 
     def cancel(self) -> None:
-        """One waiting session gives up; the process stops when none is left."""
+        """One waiting session gives up; the process stops when none is left (then
+        ``_on_end``, outside the lock as in :meth:`poll`)."""
         with self._lock:
             self.waiting -= 1
             if self.waiting > 0 or self.state != "running":
@@ -166,9 +173,9 @@ class Job:
             assert self._process is not None  # start() has run
             self._process.terminate()
             self._process.join(timeout=5)
-            if self._on_end is not None:
-                self._on_end, on_end = None, self._on_end
-                on_end()
+            self._on_end, on_end = None, self._on_end
+        if on_end is not None:
+            on_end()
 
 
 @dataclass(frozen=True)
