@@ -22,7 +22,9 @@ Prints a table per benchmark and writes ``benchmarks/results.md`` (with the mach
 
 Both sides of a ratio take turns seed by seed, so that a machine whose speed drifts (these
 VMs' does, by a third under sustained load) slows both alike. ``--quick`` runs everything at
-tiny sizes (the CI smoke test); its figures mean nothing.
+tiny sizes (the CI smoke test); its figures mean nothing. The suite's process keeps the
+memory its runs free, as urbsim's run processes do
+(:func:`urbsim.common.memory.reuse_freed_memory`), for Mesa and the yardstick as for urbsim.
 """
 
 from __future__ import annotations
@@ -59,16 +61,18 @@ def schelling(repeat: int, steps: int, quick: bool) -> tuple[list[dict], list[di
         t0 = time.perf_counter()
         city, ms, params = sch.setup(w, h, agents=n, threshold=k, radius=r, mode="count")
         t1 = time.perf_counter()
-        model = UrbanModel(params, city=city, milieus=ms, seed=seed, expected_steps=steps,
-                           record=record)
-        t2 = time.perf_counter()
-        for _ in range(steps):
-            model.step()
-        model.recorded()  # the final step, where the level skipped it
-        if record == 1:
-            parts.append({"building the grid city": t1 - t0, "building the model": t2 - t1}
-                         | {f"steps: {k}": v for k, v in model.timings.items()})
-        return model
+        # closed at the end, as urbsim's runners close theirs (a Mesa model is otherwise
+        # freed only by Python's cyclic collector, and the next run faults in fresh memory)
+        with UrbanModel(params, city=city, milieus=ms, seed=seed, expected_steps=steps,
+                        record=record) as model:
+            t2 = time.perf_counter()
+            for _ in range(steps):
+                model.step()
+            data = model.recorded()  # the final step, where the level skipped it
+            if record == 1:
+                parts.append({"building the grid city": t1 - t0, "building the model": t2 - t1}
+                             | {f"steps: {k}": v for k, v in model.timings.items()})
+        return data
 
     def mesa(w, h, n, k, r, seed):
         model = SchellingModel(w, h, n, k, r, seed=seed)
@@ -242,6 +246,9 @@ def main() -> None:
     a = ap.parse_args()
     q = a.quick
     from benchmarks.startup import startup
+    from urbsim.common.memory import reuse_freed_memory
+
+    reuse_freed_memory()  # as urbsim's run processes do: for every contender of this process
 
     parts = [f"# urbsim benchmarks\n\nMachine: {machine()}.\n"
              f"Command: `python -m benchmarks{' --quick' if q else ''}`"

@@ -51,6 +51,7 @@ def main() -> None:
 
     import numba
 
+    from urbsim.common.memory import reuse_freed_memory
     from urbsim.engine.runner import run_one
     from urbsim.experiment import plan, sweep, worker
 
@@ -62,6 +63,7 @@ def main() -> None:
         threads = max(1, (os.cpu_count() or 1) // a.workers)
         numba.set_num_threads(threads)
         params = p.params(0, 0)
+        reuse_freed_memory()  # the bare runs in a process like a sweep's worker
         run_one(params, 0, 2)  # warm-up: load every kernel
         bare = []
         for seed in p.seeds:

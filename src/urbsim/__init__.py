@@ -19,8 +19,8 @@ engine until a name is used::
 
     import urbsim
     scenario = urbsim.load_scenario("rent_brake")          # a shipped name or a file
-    model = urbsim.UrbanModel(scenario.params(), seed=1)
-    ds = model.run(20)                                   # an xarray.Dataset of one run
+    with urbsim.UrbanModel(scenario.params(), seed=1) as model:  # released on leaving
+        ds = model.run(20)                               # an xarray.Dataset of one run
 """
 
 from __future__ import annotations

@@ -66,9 +66,8 @@ def summarise(city: City, params: ModelParams, households: int | None = None,
         n = round(given)
     else:
         n = int(cap.sum() * (1 - params.city.vacancy))
-    model = UrbanModel(params.model_copy(update={"households": n}), city=city, seed=seed)
-    counts = model.counts
-    codes = model.milieus.codes
+    with UrbanModel(params.model_copy(update={"households": n}), city=city, seed=seed) as model:
+        counts, codes = model.counts, model.milieus.codes
     low = np.isin(codes, LOW_STATUS)
     residents = counts.sum(1)
     with np.errstate(invalid="ignore", divide="ignore"):

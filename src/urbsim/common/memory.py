@@ -12,8 +12,10 @@ the system reports as available.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import re
+import sys
 
 from urbsim.common.errors import InputError
 
@@ -27,6 +29,37 @@ PER_CELL_STEP = 8 * 16
 """Bytes recorded per step for each neighbourhood × milieu (composition, participants and
 reached per format) and neighbourhood × segment (dwellings, vacancies, rents), with the copy
 made when the run becomes a dataset."""
+
+
+KEEP_FREED = 256 * 2**20
+"""Bytes of freed memory a process that runs many models keeps for its next runs
+(:func:`reuse_freed_memory`)."""
+
+
+def reuse_freed_memory() -> bool:
+    """Let this process reuse the memory its runs free, instead of handing it back to the
+    system and faulting fresh pages in for the next run (glibc's ``malloc`` only; elsewhere
+    nothing changes). Whether it was set.
+
+    glibc serves an allocation above its mmap threshold (dynamic, from 128 kB) with pages of
+    its own, returned when freed, and returns freed memory at the top of its heap beyond the
+    trim threshold; the next run's first write to each page is then a page fault, which on
+    the benchmark VMs cost more than the large Schelling run's steps themselves. Here the
+    threshold is 32 MB (a household attribute of 1M households is 8 MB) and up to
+    :data:`KEEP_FREED` of freed memory stays. urbsim's run processes set it (the command line,
+    the workers of :func:`urbsim.engine.runner.worker_pool` and of a sweep, the workshop's run
+    process); a script running many models may call it too, and should close each model
+    (:meth:`urbsim.engine.world.World.close`).
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc (musl has no mallopt)
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's <malloc.h>
+    return bool(mallopt(m_mmap_threshold, 32 * 2**20)) & bool(mallopt(m_trim_threshold,
+                                                                      KEEP_FREED))
 
 
 def estimate(households: int, neighbourhoods: int, milieus: int, steps: int) -> int:

@@ -31,7 +31,8 @@ _progress: Queue[Any] | None = None  # in a worker: the queue that receives one 
 def simulate(params: ModelParams, seed: int, steps: int,
              on_step: Callable[[], None] | None = None, record: Level = 1) -> UrbanModel:
     """A model after ``steps`` steps recorded at level ``record``; ``on_step`` is called
-    after each step."""
+    after each step. Close it when done (``with simulate(...) as model:``; see
+    :meth:`~urbsim.engine.world.World.close`)."""
     from urbsim.engine.model import UrbanModel
 
     model = UrbanModel(params, seed=seed, expected_steps=steps, record=record)
@@ -47,14 +48,15 @@ def warm_up() -> None:
     process started ahead of its work does not spend its first run on that."""
     from urbsim.inputs.params import CityParams
 
-    simulate(ModelParams(households=500, city=CityParams(neighbourhoods=10)), 0, 2)
+    simulate(ModelParams(households=500, city=CityParams(neighbourhoods=10)), 0, 2).close()
 
 
 def run_one(params: ModelParams, seed: int, steps: int,
             on_step: Callable[[], None] | None = None, record: Level = 1) -> xr.Dataset:
     """One run of ``steps`` steps as a dataset of the steps ``record`` keeps; ``on_step`` is
     called after each step."""
-    return simulate(params, seed, steps, on_step, record).dataset()
+    with simulate(params, seed, steps, on_step, record) as model:
+        return model.dataset()
 
 
 def run_seeds(params: ModelParams, seeds: Sequence[int], steps: int, workers: int = 1,
@@ -121,6 +123,10 @@ def _init_worker(q: Queue[Any] | None, threads: int) -> None:
     global _progress
     _progress = q
     import numba
+
+    from urbsim.common.memory import reuse_freed_memory
+
+    reuse_freed_memory()  # a worker runs model after model
 
     # numba.config sets its options at run time, unseen by type checkers
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]

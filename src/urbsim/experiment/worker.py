@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from urbsim.common.memory import reuse_freed_memory
 from urbsim.common.recording import Level
 from urbsim.experiment import store
 from urbsim.inputs.milieus import SEGMENTS
@@ -60,8 +61,9 @@ def execute(path: str, digest: str, index: tuple[int, int, int], params: ModelPa
         numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
         model = runner.simulate(update(params, overrides) if overrides else params, seed, steps,
                                 record=record)
-    data = model.recorded()
-    values = compute(data, model.milieus.codes, SEGMENTS, FORMATS)
+    with model:
+        data = model.recorded()
+        values = compute(data, model.milieus.codes, SEGMENTS, FORMATS)
     store.write_run(Path(path), digest, index, np.stack([values[k] for k in indicators]),
                     {f: data[f] for f in variables})
     return index
@@ -143,6 +145,7 @@ def dask_setup(worker) -> None:
     if worker.nanny is not None:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
     atexit.register(gc.freeze)
+    reuse_freed_memory()  # a worker runs model after model
     try:
         warm_up()
     except Exception as e:

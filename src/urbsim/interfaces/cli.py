@@ -983,10 +983,12 @@ def history_compare(
 def _simulate(scn, seeds, steps: int, workers: int | None):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
 
+    from urbsim.common.memory import reuse_freed_memory
     from urbsim.engine.runner import run_seeds
 
     seeds = list(seeds)
     workers = workers or min(len(seeds), os.cpu_count() or 1)
+    reuse_freed_memory()  # this process may run several seeds one after the other
     with Progress(f"{scn.name} ({len(seeds)} seed{'s' * (len(seeds) > 1)}, {workers} "
                   f"process{'es' * (workers > 1)})", BarColumn(), MofNCompleteColumn(),
                   "steps", TimeElapsedColumn(), TimeRemainingColumn(), console=_err(),

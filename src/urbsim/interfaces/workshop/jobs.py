@@ -261,8 +261,10 @@ def _child(inbox: Queue[Any], q: Queue[tuple[Any, ...]], ahead: bool) -> None:
     with a tiny run), then run every request given, reporting each step."""
     import numba
 
+    from urbsim.common.memory import reuse_freed_memory
     from urbsim.engine.runner import run_seeds, warm_up
 
+    reuse_freed_memory()  # a run process runs model after model
     # numba.config sets its options at run time, unseen by type checkers
     numba.set_num_threads(min(os.cpu_count() or 1, numba.config.NUMBA_NUM_THREADS))  # type: ignore[attr-defined]
     if ahead:
