@@ -70,3 +70,24 @@ def test_representation_gap():
     assert indicators.representation_gap([1, 0], [0, 1]) == 1.0
     assert indicators.representation_gap([3, 1], [1, 1]) == pytest.approx(0.25)
     assert np.isnan(indicators.representation_gap([0, 0], [1, 1]))
+
+
+@settings(max_examples=40, deadline=None)
+@given(counts_strategy, st.integers(0, 2**32 - 1))
+def test_one_area_with_everyone_gives_the_citys_indices_bit_for_bit(counts, seed):
+    """Where one area holds every member its sums stand for the city's (computed once): the
+    city's indices are bitwise those computed unit by unit when two areas share the members,
+    and the area's equal them; counts are read as they are or as float64 alike."""
+    rng = np.random.default_rng(seed)
+    n = len(counts)
+    split = rng.integers(0, 2, n)
+    split[:2] = (0, 1)  # both areas have members: no shortcut
+    empty = np.vstack([counts, np.zeros_like(counts)])  # a second area of empty units
+    one = np.r_[np.zeros(n, np.int64), np.ones(n, np.int64)]
+    city, _ = indicators.by_area(counts, split, 2)
+    for c, area, k in ((counts, np.zeros(n, np.int64), 1), (empty, one, 2),
+                       (empty.astype(np.int32), one, 2), (empty.astype(float), one, 2)):
+        whole, per = indicators.by_area(c, area, k)
+        for name, value in city.items():
+            assert np.array_equal(whole[name], value, equal_nan=True), name
+            assert np.array_equal(per[name][0], value, equal_nan=True), name

@@ -21,8 +21,9 @@ def indices(counts, area, n_areas):
     (:func:`_finish`).
 
     Args:
-        counts: ``(U, G)`` float64 (in), members of each group per unit (here ``U`` units,
-            e.g. neighbourhoods, and ``G`` groups, e.g. milieus).
+        counts: ``(U, G)`` float64 or integer (in), members of each group per unit (here
+            ``U`` units, e.g. neighbourhoods, and ``G`` groups, e.g. milieus; a count is
+            read as the float64 of the same value).
         area: ``(U,)`` int64 (in), area of each unit, ``0..A-1``.
         n_areas: int, ``A``.
 
@@ -32,8 +33,35 @@ def indices(counts, area, n_areas):
         undefined.
     """
     x, tot, big = _composition(counts, area, n_areas)
-    dev, theil, iso = _unit_sums(counts, area, n_areas, x, big)
+    whole = _whole(tot, n_areas)
+    dev, theil, iso = _unit_sums(counts, area, n_areas, x, big, whole)
+    if whole >= 0:  # that area's sums are the city's, bit for bit
+        dev[n_areas, :] = dev[whole, :]
+        theil[n_areas] = theil[whole]
+        iso[n_areas, :] = iso[whole, :]
     return _finish(x, tot, big, dev, theil, iso)
+
+
+@njit(inline="always")
+def _whole(tot, n_areas):
+    """The one area with members, if every other area is empty, else -1. Its unit sums are
+    the city's bit for bit: what an empty unit adds to the city's sums is +0.0, so they see
+    the same values in the same order. (A city of one district is the common case.)
+
+    Args:
+        tot: ``(A + 1,)`` float64 (in), members per area (:func:`_composition`).
+        n_areas: int, ``A``.
+
+    Returns:
+        int, the area, or -1.
+    """
+    found = -1
+    others = 0
+    for a in range(n_areas):
+        if tot[a] != 0:
+            others += found >= 0
+            found = a
+    return found if others == 0 else -1
 
 
 @njit(inline="always")
@@ -41,7 +69,7 @@ def _composition(counts, area, n_areas):
     """First pass: each area's members per group, its total and its group shares.
 
     Args:
-        counts: ``(U, G)`` float64 (in).
+        counts: ``(U, G)`` float64 or integer (in).
         area: ``(U,)`` int64 (in).
         n_areas: int, ``A``.
 
@@ -69,15 +97,17 @@ def _composition(counts, area, n_areas):
 
 
 @njit(inline="always")
-def _unit_sums(counts, area, n_areas, x, big):
-    """Second pass: the sums over units of each index, for the unit's area and for all units.
+def _unit_sums(counts, area, n_areas, x, big, whole):
+    """Second pass: the sums over units of each index, for the unit's area and for all units
+    (for the unit's area only when one area holds every member: its sums are the city's).
 
     Args:
-        counts: ``(U, G)`` float64 (in).
+        counts: ``(U, G)`` float64 or integer (in).
         area: ``(U,)`` int64 (in).
         n_areas: int, ``A``.
         x: ``(A + 1, G)`` float64 (in), members per group (:func:`_composition`).
         big: ``(A + 1, G)`` float64 (in), group shares.
+        whole: int, the one area with members (:func:`_whole`), or -1.
 
     Returns:
         ``(dev, theil, iso)``: ``(A + 1, G)`` ``sum_i t_i |p_ig - P_g|``, ``(A + 1,)``
@@ -93,7 +123,7 @@ def _unit_sums(counts, area, n_areas, x, big):
         t = 0.0
         for k in range(g):
             t += counts[i, k]
-        for r in range(2):
+        for r in range(1 if whole >= 0 else 2):
             a = area[i] if r == 0 else n_areas
             for k in range(g):
                 c = counts[i, k]

@@ -70,7 +70,8 @@ def by_area(counts: np.ndarray, area: np.ndarray, n_areas: int
     """:func:`segregation` of all units together and of each area (``area[unit]`` in
     ``0..n_areas-1``), in one pass: ``(city, per_area)`` with a leading area axis in
     ``per_area``."""
-    c = np.ascontiguousarray(counts, dtype=np.float64)
+    c = (counts if counts.dtype.kind == "i" and counts.flags.c_contiguous  # read as they are
+         else np.ascontiguousarray(counts, dtype=np.float64))
     dis, multi, h, iso = kernel.indices(c, np.asarray(area, np.int64), n_areas)
     city = {"dissimilarity": dis[-1], "multigroup_dissimilarity": float(multi[-1]),
             "theil_h": float(h[-1]), "isolation": iso[-1]}
