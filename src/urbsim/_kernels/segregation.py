@@ -119,6 +119,10 @@ def _unit_sums(counts, area, n_areas, x, big, whole):
     dev = np.zeros((a1, g))         # sum_i t_i |p_ig - P_g|
     theil = np.zeros(a1)            # sum_i sum_g t_i p_ig ln(p_ig / P_g)
     iso = np.zeros((a1, g))         # sum_i (x_ig / X_g)(x_ig / t_i)
+    # the last logarithm taken per area and group, and of what: units of the same
+    # composition (on a grid of one household a cell, every occupied one) take it once
+    last_q = np.full((a1, g), -1.0)
+    last_log = np.zeros((a1, g))
     for i in range(n):
         t = 0.0
         for k in range(g):
@@ -130,7 +134,11 @@ def _unit_sums(counts, area, n_areas, x, big, whole):
                 p = c / t if t > 0 else 0.0
                 dev[a, k] += t * abs(p - big[a, k])
                 if p > 0 and big[a, k] > 0:
-                    theil[a] += t * p * np.log(p / big[a, k])
+                    q = p / big[a, k]
+                    if q != last_q[a, k]:
+                        last_q[a, k] = q
+                        last_log[a, k] = np.log(q)
+                    theil[a] += t * p * last_log[a, k]
                 if x[a, k] > 0:
                     iso[a, k] += c / x[a, k] * p
     return dev, theil, iso
