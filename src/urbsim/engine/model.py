@@ -264,11 +264,12 @@ class UrbanModel(World):
     def _turnover(self, t: int) -> bool:
         """Departures, newcomers and ageing; whether anybody left or arrived."""
         p, h, m = self.params.turnover, self.households, len(self.milieus)
-        before = int(h.active.sum())
-        vacancy = 1.0 - self.occ.sum() / max(self.capacity.sum(), 1)  # before the departures
-        leave = (np.flatnonzero(turnover.departures(self.seed, t, h.record(),
-                                                    self.turnover_rules))
-                 if p.out_rate > 0 or p.death_rate > 0 else np.zeros(0, np.int64))  # closed
+        closed = not (p.out_rate > 0 or p.death_rate > 0)  # nobody leaves, nobody arrives
+        if not closed:
+            before = int(h.active.sum())
+            vacancy = 1.0 - self.occ.sum() / max(self.capacity.sum(), 1)  # before departures
+        leave = (np.zeros(0, np.int64) if closed else
+                 np.flatnonzero(turnover.departures(self.seed, t, h.record(), self.turnover_rules)))
         if len(leave):
             np.subtract.at(self.counts, (h.node[leave], h.milieu[leave]), 1)
             np.subtract.at(self.occ, (h.node[leave], h.segment[leave]), 1)
@@ -279,10 +280,10 @@ class UrbanModel(World):
         growth = self.params.income.growth
         if growth != 0.0:  # incomes grow before this year's newcomers arrive on the same scale
             incomes.grow(h.record(), 1.0 + growth)
-        n_in = (demand.attempts(self.params.demand, t, int(self._flows["out_migrants"].sum()),
+        n_in = (0 if closed else
+                demand.attempts(self.params.demand, t, int(self._flows["out_migrants"].sum()),
                                 before, demand.rent_index(self.asking, self.base_rent,
-                                                          self.capacity), vacancy)
-                if p.out_rate > 0 or p.death_rate > 0 else 0)
+                                                          self.capacity), vacancy))
         self._ensure_slots(n_in)
         if n_in:  # (a closed city, e.g. Schelling's, has none: no search to prepare)
             slots = np.flatnonzero(~h.active)[:n_in]
