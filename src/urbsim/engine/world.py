@@ -128,7 +128,7 @@ class World(Calendar):
         collector does, at a moment of its own. Until then its arrays stay allocated, and the
         next run of a process that runs many (a sweep's worker, a calibration, a workshop)
         allocates fresh memory, whose first write costs a page fault per page: on the
-        benchmark VMs that doubled the time of a small run. Arrays handed out before (the
+        benchmark VMs that made a small run up to twice as slow. Arrays handed out before (the
         views :meth:`recorded` returns, a :meth:`dataset`) stay valid."""
         self.__dict__.clear()
         self.__dict__["_closed"] = True
