@@ -12,7 +12,6 @@ the system reports as available.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import re
 import sys
@@ -53,6 +52,8 @@ def reuse_freed_memory() -> bool:
     """
     if not sys.platform.startswith("linux"):
         return False
+    import ctypes  # only here: validating a scenario needs this module, not ctypes
+
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
