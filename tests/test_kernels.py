@@ -188,3 +188,51 @@ def test_relocate_books_every_move_in_counts_vacancies_and_perceived(small_city)
     assert fenwick.total(tree) == (m.capacity - m.occ).sum()
     for updated, rebuilt in zip(agg, m._perceived(), strict=True):  # move by move vs at once
         np.testing.assert_allclose(updated, rebuilt, atol=1e-9)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 4), st.booleans(), st.booleans(), st.booleans(), st.data())
+def test_aggregates_no_preference_reads_are_not_kept_and_change_nothing(m, status, diversity,
+                                                                       own_kind, data):
+    from urbsim._kernels import satisfaction as sat
+    from urbsim.inputs.city_synthetic import grid
+    city = grid(6, 5)
+    balls = records.Balls(*city.hops(2), np.array([1.0, 0.5, 0.25]))
+    counts = np.array(data.draw(st.lists(st.lists(st.integers(0, 3), min_size=m, max_size=m),
+                                         min_size=city.n, max_size=city.n)), np.int64)
+    pref = np.array(data.draw(st.lists(st.lists(st.floats(-2, 2), min_size=6, max_size=6),
+                                       min_size=m, max_size=m)))
+    pref[:, sat.STATUS] *= status
+    pref[:, sat.DIVERSITY] *= diversity
+    affinity = np.eye(m) if own_kind else np.full((m, m), 0.3) + 0.7 * np.eye(m)
+    full = records.Preferences(pref, np.linspace(0, 1, m), affinity, np.zeros((m, 8)), False,
+                               0.3, True, True, False)
+    kept = full._replace(weighs_status=bool(pref[:, sat.STATUS].any()),
+                         weighs_diversity=bool(pref[:, sat.DIVERSITY].any()),
+                         own_kind=own_kind)
+    a, b = composition.perceived(counts, balls, full), composition.perceived(counts, balls, kept)
+    assert np.shares_memory(b.aff, b.cw) == own_kind  # one array (boxed twice)
+    moves = data.draw(st.lists(st.tuples(st.integers(0, city.n - 1), st.integers(0, m - 1),
+                                         st.sampled_from([-1.0, 1.0])), max_size=20))
+    for node, k, sign in moves:
+        for agg, prefs in ((a, full), (b, kept)):
+            composition.shift(agg, balls, prefs, node, k, sign)
+    for name in ("cw", "tot", "aff") + ("sum_st",) * status + ("sum_sq",) * diversity:
+        np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
+    amenity = np.linspace(0, 1, city.n)
+    housing = records.Housing(np.ones((city.n, 8), np.int64), np.zeros((city.n, 8), np.int64),
+                              counts, np.ones((city.n, 8)), np.ones((city.n, 8)), amenity)
+    for n in range(city.n):  # the same utility (the sign of a zero aside: == compares values)
+        for k in range(m):
+            u = [sat.utility(k, 2000.0, 700.0, n, 1, 0.5, agg, housing, prefs)
+                 for agg, prefs in ((a, full), (b, kept))]
+            assert u[0] == u[1]
+
+
+def test_only_what_the_milieus_weigh_is_kept():
+    from urbsim.inputs import schelling
+    city, ms, p = schelling.setup(10, 10, agents=70, threshold=3)
+    prefs = UrbanModel(p, city=city, milieus=ms, seed=0).preferences
+    assert (prefs.weighs_status, prefs.weighs_diversity, prefs.own_kind) == (False, False, True)
+    prefs = UrbanModel(small_params(), seed=0).preferences
+    assert (prefs.weighs_status, prefs.weighs_diversity, prefs.own_kind) == (True, True, False)

@@ -12,6 +12,11 @@ milieu ``k`` at ``j``:
 * ``aff[n, m]  = sum_k affinity[m, k] * cw[n, k]``
 
 They are rebuilt from the integer counts at each step and updated incrementally on each move.
+Only what some preference reads is kept (:class:`~urbsim._kernels.records.Preferences`):
+``sum_st`` where a milieu weighs status, ``sum_sq`` where one weighs diversity, and ``aff`` is
+``cw`` itself where the affinity is the identity (the sum would give ``cw`` bit for bit: every
+other term is ``0 * x`` with ``x >= 0``). A model whose milieus weigh composition only (such as
+Schelling's) updates two arrays per node of a ball on each move instead of five.
 """
 
 from __future__ import annotations
@@ -86,7 +91,7 @@ def perceived(c, balls, prefs):
     tot = np.zeros(n)
     sum_st = np.zeros(n)
     sum_sq = np.zeros(n)
-    aff = np.zeros((n, m))
+    aff = cw if prefs.own_kind else np.zeros((n, m))
     for i in prange(n):
         for e in range(ball_ptr[i], ball_ptr[i + 1]):
             w = ring_w[ball_hop[e]]
@@ -97,10 +102,13 @@ def perceived(c, balls, prefs):
         for k in range(m):
             x = cw[i, k]
             tot[i] += x
-            sum_st[i] += x * status[k]
-            sum_sq[i] += x * x
-            for a in range(m):
-                aff[i, a] += affinity[a, k] * x
+            if prefs.weighs_status:
+                sum_st[i] += x * status[k]
+            if prefs.weighs_diversity:
+                sum_sq[i] += x * x
+            if not prefs.own_kind:
+                for a in range(m):
+                    aff[i, a] += affinity[a, k] * x
     return Perceived(cw, tot, sum_st, sum_sq, aff)
 
 
@@ -111,7 +119,7 @@ def shift(perceived, balls, prefs, node, k, sign):
     perception changes are the nodes of ``node``'s own ball, with the same weights.
 
     Args:
-        perceived: :class:`~urbsim._kernels.records.Perceived` (in/out): every array is
+        perceived: :class:`~urbsim._kernels.records.Perceived` (in/out): every array kept is
             updated for the nodes of the ball of ``node``.
         balls: :class:`~urbsim._kernels.records.Balls` (in).
         prefs: :class:`~urbsim._kernels.records.Preferences` (in): ``status`` and
@@ -131,10 +139,13 @@ def shift(perceived, balls, prefs, node, k, sign):
             old = cw[j, k]
             cw[j, k] = old + w
             tot[j] += w
-            sum_st[j] += w * status[k]
-            sum_sq[j] += (old + w) * (old + w) - old * old
-            for a in range(m):
-                aff[j, a] += affinity[a, k] * w
+            if prefs.weighs_status:
+                sum_st[j] += w * status[k]
+            if prefs.weighs_diversity:
+                sum_sq[j] += (old + w) * (old + w) - old * old
+            if not prefs.own_kind:  # else ``aff`` is ``cw``
+                for a in range(m):
+                    aff[j, a] += affinity[a, k] * w
 
 
 @njit(inline="always")

@@ -96,9 +96,12 @@ class Perceived(NamedTuple):
     Attributes:
         cw: ``(N, M)`` float64, ring-weighted households per milieu.
         tot: ``(N,)`` float64, ``sum_k cw[n, k]``.
-        sum_st: ``(N,)`` float64, ``sum_k cw[n, k] * status[k]``.
-        sum_sq: ``(N,)`` float64, ``sum_k cw[n, k] ** 2``.
-        aff: ``(N, M)`` float64, ``aff[n, m] = sum_k affinity[m, k] * cw[n, k]``.
+        sum_st: ``(N,)`` float64, ``sum_k cw[n, k] * status[k]`` (zeros, not kept, when no
+            milieu weighs status: :class:`Preferences`).
+        sum_sq: ``(N,)`` float64, ``sum_k cw[n, k] ** 2`` (zeros, not kept, when no milieu
+            weighs diversity).
+        aff: ``(N, M)`` float64, ``aff[n, m] = sum_k affinity[m, k] * cw[n, k]`` (``cw``
+            itself when the affinity is the identity).
     """
 
     cw: np.ndarray
@@ -159,6 +162,12 @@ class Preferences(NamedTuple):
         count_mode: bool, homophily from the weighted count of alike neighbours instead of
             their share.
         acceptable_burden: float, rent / income share felt as no burden.
+        weighs_status: bool, some milieu weighs the neighbours' status (``pref[:, STATUS]``
+            not all zero): only then is ``sum_st`` of :class:`Perceived` kept.
+        weighs_diversity: bool, some milieu weighs their diversity: only then is ``sum_sq``
+            kept.
+        own_kind: bool, ``affinity`` is the identity: ``aff`` of :class:`Perceived` is then
+            ``cw`` itself (the same array), equal to what the sum would give.
     """
 
     pref: np.ndarray
@@ -167,6 +176,9 @@ class Preferences(NamedTuple):
     segment_pref: np.ndarray
     count_mode: bool
     acceptable_burden: float
+    weighs_status: bool
+    weighs_diversity: bool
+    own_kind: bool
 
 
 class ChoiceRules(NamedTuple):

@@ -19,7 +19,10 @@ own ring-0 weight when ``n`` is where it lives, else 0). ``cost`` is what the ho
 itself: its contract rent or user cost at home, the rent it would be let a candidate at, less
 what the Jobcenter pays on SGB II (:func:`urbsim._kernels.contracts.paid`). Every term is zero
 where a household is content, so ``U < 0`` means dissatisfied. An empty neighbourhood is
-neutral.
+neutral. Where no milieu weighs status (diversity), ``sum_st`` (``sum_sq``) is not kept and
+``st`` (``div``) is meaningless, but its term is zero all the same. (The flags that say so
+are not tested here: a branch on them makes numba count references on every call, which
+costs ten times the utility.)
 """
 
 from __future__ import annotations

@@ -92,9 +92,10 @@ class UrbanModel(World):
                                          np.ones(1))
         ps, pc, pm, pt, pp = (p.satisfaction, p.choice, p.moving, p.turnover,
                               p.participation)
-        self.preferences = records.Preferences(self.pref, self.status, self.affinity,
-                                               self.segment_pref, ps.composition == "count",
-                                               ps.acceptable_burden)
+        self.preferences = records.Preferences(
+            self.pref, self.status, self.affinity, self.segment_pref, ps.composition == "count",
+            ps.acceptable_burden, bool(self.pref[:, sat.STATUS].any()),
+            bool(self.pref[:, sat.DIVERSITY].any()), bool((self.affinity == np.eye(m)).all()))
         self.choice_rules = records.ChoiceRules(pc.candidates, pc.local_share, pc.logit_scale,
                                                 pc.move_cost, pc.consider_staying,
                                                 pc.social_income_limit, pm.max_burden,
