@@ -288,6 +288,34 @@ def test_numba_cache_dir_set_by_the_user_is_kept(tmp_path):
     assert first == path == numba_dir == str(tmp_path / "mine")
 
 
+STALE = """
+import json, numpy as np
+from urbsim._kernels import fenwick
+tree = fenwick.build(np.arange(6))
+s = fenwick.build.stats
+print(json.dumps([tree.tolist(), sum(s.cache_hits.values()), sum(s.cache_misses.values())]))
+"""
+
+
+def test_a_kernel_is_compiled_again_when_any_kernel_module_changes(tmp_path):
+    import shutil
+
+    import urbsim._kernels as k
+
+    src = tmp_path / "src" / "urbsim"
+    shutil.copytree(os.path.dirname(k.__file__), src / "_kernels",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (src / "__init__.py").write_text("")
+    env = {"PYTHONPATH": str(tmp_path / "src"), "NUMBA_CACHE_DIR": ""}
+    first = _printed(STALE, **env)
+    assert first[1:] == [0, 1]  # compiled and cached
+    assert _printed(STALE, **env)[1:] == [1, 0]  # loaded
+    rng = src / "_kernels" / "rng.py"  # another module than fenwick's own
+    rng.write_text(rng.read_text() + "\n# edited\n")
+    again = _printed(STALE, **env)
+    assert again[1:] == [0, 1] and again[0] == first[0]  # stale: compiled again
+
+
 def test_the_startup_benchmark_runs():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     r = subprocess.run([sys.executable, "-m", "benchmarks.startup", "--repeat", "1",
