@@ -127,11 +127,16 @@ def _unit_sums(counts, area, n_areas, x, big, whole):
         t = 0.0
         for k in range(g):
             t += counts[i, k]
+        if not t > 0:  # an empty unit adds +0.0 to every sum its area's indices read
+            continue
         for r in range(1 if whole >= 0 else 2):
             a = area[i] if r == 0 else n_areas
             for k in range(g):
                 c = counts[i, k]
-                p = c / t if t > 0 else 0.0
+                if c == 0:  # a group absent from the unit adds +0.0 but to dev
+                    dev[a, k] += t * big[a, k]
+                    continue
+                p = c / t
                 dev[a, k] += t * abs(p - big[a, k])
                 if p > 0 and big[a, k] > 0:
                     q = p / big[a, k]
