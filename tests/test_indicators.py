@@ -91,3 +91,44 @@ def test_one_area_with_everyone_gives_the_citys_indices_bit_for_bit(counts, seed
         for name, value in city.items():
             assert np.array_equal(whole[name], value, equal_nan=True), name
             assert np.array_equal(per[name][0], value, equal_nan=True), name
+
+
+sparse_counts = st.integers(2, 12).flatmap(lambda units: st.integers(2, 5).flatmap(
+    lambda groups: arrays(np.int64, (units, groups), elements=st.integers(0, 3))))
+
+
+def formulas(counts: np.ndarray) -> dict:
+    """The module docstring's definitions in plain numpy (empty units left out)."""
+    x = counts[counts.sum(1) > 0].astype(float)
+    t = x.sum(1)
+    big_x, total = x.sum(0), t.sum()
+    big_p = big_x / total
+    p = x / t[:, None]
+    dev = (t[:, None] * np.abs(p - big_p)).sum(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dis = np.where((big_p > 0) & (big_p < 1), dev / (2 * total * big_p * (1 - big_p)), np.nan)
+        inter = (big_p * (1 - big_p)).sum()
+        entropy = -(big_p[big_p > 0] * np.log(big_p[big_p > 0])).sum()
+        ratio = np.where(p > 0, p / big_p, 1.0)
+        theil = (t[:, None] * p * np.log(ratio)).sum() / (total * entropy)
+        iso = np.where(big_x > 0, (x / big_x * p).sum(0), np.nan)
+    return {"dissimilarity": dis, "multigroup_dissimilarity": dev.sum() / (2 * total * inter)
+            if inter > 0 else np.nan, "theil_h": theil if entropy > 0 else np.nan,
+            "isolation": iso}
+
+
+@settings(max_examples=60, deadline=None)
+@given(sparse_counts, st.integers(0, 2**32 - 1))
+def test_empty_units_and_absent_groups_follow_the_formulas(counts, seed):
+    """Units with no member and groups absent from a unit (which the kernel passes over)
+    give the indices of the formulas, and empty units put anywhere change no bit."""
+    if counts.sum() == 0:
+        counts[0, 0] = 1
+    got = indicators.segregation(counts)
+    for name, value in formulas(counts).items():
+        np.testing.assert_allclose(got[name], value, rtol=1e-12, atol=1e-12, err_msg=name)
+    rng = np.random.default_rng(seed)
+    spread = np.zeros((2 * len(counts), counts.shape[1]), np.int64)
+    spread[np.sort(rng.choice(len(spread), len(counts), replace=False))] = counts
+    for name, value in indicators.segregation(spread).items():
+        assert np.array_equal(value, got[name], equal_nan=True), name
