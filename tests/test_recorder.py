@@ -9,7 +9,7 @@ import pytest
 from conftest import small_params
 from urbsim.common.errors import InputError
 from urbsim.common.recording import Level, level
-from urbsim.engine import indicators
+from urbsim.engine import indicators, recorder
 from urbsim.engine.model import UrbanModel
 from urbsim.engine.recorder import VARIABLES, ZERO_UNLESS_GIVEN, Recorder
 from urbsim.inputs.milieus import SEGMENTS
@@ -126,7 +126,9 @@ def test_record_requires_everything_but_the_event_tallies():
         r.record({k: v for k, v in given.items() if k != "rent"}, 3)
 
 
-def test_a_variable_is_held_until_a_step_changes_it_bitwise():
+@pytest.mark.parametrize("small", [0, recorder.SMALL])  # compared by numpy, or as bytes
+def test_a_variable_is_held_until_a_step_changes_it_bitwise(small, monkeypatch):
+    monkeypatch.setattr(recorder, "SMALL", small)
     sizes = {"neighbourhood": 3, "milieu": 2, "segment": 4, "district": 1, "format": 5}
     r = Recorder(sizes, rows=2)
     given = {k: np.zeros([sizes[d] for d in dims]) for k, (dims, _, _) in VARIABLES.items()
