@@ -11,6 +11,8 @@ On SGB II the Jobcenter pays the rent up to the ceiling and asks a household abo
 its cost; few such requests end in a move. Owners are never forced by rent
 and move less (``owner_mobility``). A household moves if any draw fires; a move whose forced
 draw fired is a displacement. Returns 0 (stays), 1 (moves voluntarily) or 2 (forced to move).
+A household none of whose probabilities is positive draws nothing (keyed draws: skipping them
+changes no other draw), so that a content household costs a comparison or two.
 """
 
 from __future__ import annotations
@@ -57,13 +59,16 @@ def decide(seed, step, households, satisfaction, rules, transfers):
         owner = segment[i] >= n_let
         p_life = (mobility[milieu[i]] * age_mobility[age[i]] * keep
                   * (rules.owner_mobility if owner else 1.0))
-        p_dis = (1.0 - np.exp(-gain * max(0.0, -satisfaction[i]))) * keep
+        s = satisfaction[i]  # content (s >= 0): no dissatisfaction, no exp taken
+        p_dis = (1.0 - np.exp(-gain * max(0.0, -s))) * keep if s < 0.0 else 0.0
         rate = forced_rate
         limit = max_burden * income[i]
         if contracts.on_sgb(income[i], transfers):
             rate = transfers.forced_rate
             limit = contracts.ceiling(size[i], transfers)
         forced = not owner and contract[i] > limit
+        if not (forced or p_life > 0.0 or p_dis > 0.0):
+            continue  # no draw can fire (a uniform is never below 0): none is made
         k = rng.key(seed, step, rng.MOVE, i)
         if forced and rng.keyed(k, 2) < rate:
             out[i] = 2
