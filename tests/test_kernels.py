@@ -28,8 +28,18 @@ def test_the_vacancy_tree_is_the_tree_of_the_vacancies(rows, cols, data):
     capacity = np.array(data.draw(st.lists(st.integers(0, 9), min_size=rows * cols,
                                            max_size=rows * cols)), np.int64).reshape(rows, cols)
     occupied = np.minimum(capacity, data.draw(st.integers(0, 9)))
-    np.testing.assert_array_equal(fenwick.vacancies(capacity, occupied),
-                                  fenwick.build((capacity - occupied).ravel()))
+    tree = fenwick.vacancies(capacity, occupied)
+    np.testing.assert_array_equal(tree, fenwick.build((capacity - occupied).sum(1)))
+    # a neighbourhood from the tree, then the column of the draw's remainder: the very cell a
+    # tree over every cell (node-major) gives for the same draw
+    cells = fenwick.build((capacity - occupied).ravel())
+    zeros = np.zeros((rows, cols))
+    housing = records.Housing(capacity, occupied, np.zeros((rows, 1), np.int64), zeros, zeros,
+                              np.zeros(rows))
+    for target in range(fenwick.total(tree)):
+        node, rest = fenwick.find_rest(tree, target)
+        assert (node, choice._column(node, rest, housing)) == divmod(
+            fenwick.find(cells, target), cols)
 
 
 @settings(max_examples=40, deadline=None)
@@ -121,8 +131,9 @@ def test_fenwick_find_and_add_match_brute_force(counts, data):
         assert fenwick.total(tree) == c.sum()
         if c.sum():
             target = data.draw(st.integers(0, int(c.sum()) - 1))
-            assert fenwick.find(tree, target) == np.searchsorted(np.cumsum(c), target,
-                                                                 side="right")
+            i = np.searchsorted(np.cumsum(c), target, side="right")
+            assert fenwick.find(tree, target) == i
+            assert fenwick.find_rest(tree, target) == (i, target - c[:i].sum())
 
 
 def _housing(rent, base, cap, occ):
@@ -168,7 +179,7 @@ def test_relocate_books_every_move_in_counts_vacancies_and_perceived(small_city)
     h = m.households
     movers = np.flatnonzero(h.active)[::3]
     forced = np.where(np.arange(len(movers)) % 2 == 0, choice.FORCED, 1).astype(np.int8)
-    tree = fenwick.build((m.capacity - m.occ).ravel())
+    tree = fenwick.vacancies(m.capacity, m.occ)
     agg = m._perceived()
     trees = records.Trees(tree, np.zeros((len(m.milieus), 1), np.int64))
     out = choice.relocate(m.seed, 9, rng.CHOICE, movers, forced, h.record(), m.housing(), trees,
@@ -185,7 +196,7 @@ def test_relocate_books_every_move_in_counts_vacancies_and_perceived(small_city)
                                                                len(m.milieus)))
     np.testing.assert_array_equal(m.occ, composition.occupancy(h.record(), small_city.n,
                                                                m.occ.shape[1]))
-    assert fenwick.total(tree) == (m.capacity - m.occ).sum()
+    np.testing.assert_array_equal(tree, fenwick.vacancies(m.capacity, m.occ))  # kept move by move
     for updated, rebuilt in zip(agg, m._perceived(), strict=True):  # move by move vs at once
         np.testing.assert_allclose(updated, rebuilt, atol=1e-9)
 

@@ -7,7 +7,8 @@ ties (a neighbourhood in proportion to the households of the mover's milieu ther
 included: chain migration), then a vacant column there in proportion to its vacancies;
 otherwise with probability ``local_share`` a node near home (weights ``exp(-distance /
 decay)`` within the search distance) and then a vacant column likewise; otherwise a vacant
-dwelling uniformly from the whole city (a Fenwick tree over vacancies). Where applicants
+dwelling uniformly from the whole city (a Fenwick tree over each neighbourhood's vacancies,
+then the column the remainder of the draw falls in). Where applicants
 queue (a neighbourhood's vacancy below twice the target), a share ``screening`` of landlords
 asks for an income proof and prefers other applicants to one on SGB II or whose rent would
 exceed ``screening_burden`` of its income (in full at or below the target vacancy, fading
@@ -141,8 +142,8 @@ def relocate(seed, step, stream, order, forced, households, housing, trees, perc
             elif home >= 0 and rng.keyed(hk, 3 * c) < local_share:
                 n, s = _draw_near(hk, c, home, housing, search)
             else:
-                cell = fenwick.find(vacancies, int(rng.keyed(hk, 3 * c + 1) * total))
-                n, s = cell // n_seg, cell % n_seg
+                n, rest = fenwick.find_rest(vacancies, int(rng.keyed(hk, 3 * c + 1) * total))
+                s = _column(n, rest, housing)
             if n < 0 or (s == SOCIAL and y > social_limit) or (sgb and s >= n_let):
                 continue
             r = contracts.let_rent(n, s, rent, letting, rng.keyed(hk, 3 * n_candidates + 1 + c))
@@ -274,16 +275,34 @@ def _vacant_column(hk, c, n, housing):
         ``(node, segment)``; node -1 when ``n`` has no vacancy.
     """
     capacity, occ = housing.capacity, housing.occupied
-    n_seg = capacity.shape[1]
     free = 0
-    for s in range(n_seg):
+    for s in range(capacity.shape[1]):
         free += capacity[n, s] - occ[n, s]
-    r = int(rng.keyed(hk, 3 * c + 2) * free)
+    s = _column(n, int(rng.keyed(hk, 3 * c + 2) * free), housing)
+    return (n if free > 0 else -1), s
+
+
+@njit(inline="always")
+def _column(n, r, housing):
+    """The column of neighbourhood ``n`` that holds its vacant dwelling number ``r``, counting
+    them column by column (``0 <= r <`` its vacancies; the last column if ``r`` is beyond).
+
+    Args:
+        n: int, the neighbourhood.
+        r: int, the vacant dwelling's number.
+        housing: :class:`~urbsim._kernels.records.Housing` (in): ``capacity`` and
+            ``occupied`` are read.
+
+    Returns:
+        int, the column.
+    """
+    capacity, occ = housing.capacity, housing.occupied
+    n_seg = capacity.shape[1]
     s = 0
     while s < n_seg - 1 and r >= capacity[n, s] - occ[n, s]:
         r -= capacity[n, s] - occ[n, s]
         s += 1
-    return (n if free > 0 else -1), s
+    return s
 
 
 @njit(inline="always")
@@ -366,10 +385,9 @@ def _vacate(home, s0, m, housing, trees, ties, perceived, balls, prefs):
         balls: :class:`~urbsim._kernels.records.Balls` (in).
         prefs: :class:`~urbsim._kernels.records.Preferences` (in).
     """
-    n_seg = housing.capacity.shape[1]
     housing.occupied[home, s0] -= 1
     housing.counts[home, m] -= 1
-    fenwick.add(trees.vacancies, home * n_seg + s0, 1)
+    fenwick.add(trees.vacancies, home, 1)
     if ties:
         fenwick.add(trees.ties[m], home, -1)
     composition.shift(perceived, balls, prefs, home, m, -1.0)
@@ -395,10 +413,9 @@ def _occupy(i, m, n, s, households, housing, trees, ties, perceived, balls, pref
         balls: :class:`~urbsim._kernels.records.Balls` (in).
         prefs: :class:`~urbsim._kernels.records.Preferences` (in).
     """
-    n_seg = housing.capacity.shape[1]
     housing.occupied[n, s] += 1
     housing.counts[n, m] += 1
-    fenwick.add(trees.vacancies, n * n_seg + s, -1)
+    fenwick.add(trees.vacancies, n, -1)
     if ties:
         fenwick.add(trees.ties[m], n, 1)
     composition.shift(perceived, balls, prefs, n, m, 1.0)

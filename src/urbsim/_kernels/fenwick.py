@@ -29,25 +29,25 @@ def build(counts):
 
 @njit()
 def vacancies(capacity, occupied):
-    """Tree over the vacant dwellings of every cell: :func:`build` of ``(capacity -
-    occupied).ravel()`` in one pass, without the temporary arrays.
+    """Tree over the vacant dwellings of each neighbourhood, all its columns together: the
+    tree of ``(capacity - occupied).sum(1)`` in one pass, without the temporary arrays. A
+    column is then picked by the remainder :func:`find_rest` leaves (the same draw as a tree
+    over every cell ``node * C + column`` would give, in an eighth of the memory).
 
     Args:
         capacity: ``(N, C)`` int64 (in), dwellings per neighbourhood x column.
         occupied: ``(N, C)`` int64 (in), the occupied ones.
 
     Returns:
-        ``(N * C + 1,)`` int64, the tree (element ``n * C + c``: cell ``(n, c)``).
+        ``(N + 1,)`` int64, the tree (element ``n``: neighbourhood ``n``).
     """
     rows, cols = capacity.shape
-    tree = np.empty(rows * cols + 1, np.int64)
+    tree = np.empty(rows + 1, np.int64)
     tree[0] = s = 0
-    i = 1
     for r in range(rows):
         for c in range(cols):
             s += capacity[r, c] - occupied[r, c]
-            tree[i] = s
-            i += 1
+        tree[r + 1] = s
     return _from_prefix_sums(tree)
 
 
@@ -107,6 +107,21 @@ def find(tree, target):
     Returns:
         int, the element (a uniform ``target`` samples elements in proportion to counts).
     """
+    return find_rest(tree, target)[0]
+
+
+@njit(inline="always")
+def find_rest(tree, target):
+    """:func:`find`, and how far into its element's count ``target`` falls.
+
+    Args:
+        tree: ``(n + 1,)`` int64 (in), the tree.
+        target: int, ``0 <= target < total(tree)``.
+
+    Returns:
+        ``(i, rest)``: the element, and ``target - (counts[0] + ... + counts[i - 1])``,
+        ``0 <= rest < counts[i]``.
+    """
     n = tree.shape[0] - 1
     pos = 0
     step = 1
@@ -119,4 +134,4 @@ def find(tree, target):
         pos = nxt if take else pos
         target -= count if take else 0
         step //= 2
-    return pos
+    return pos, target

@@ -272,7 +272,8 @@ class Trees(NamedTuple):
     date move by move.
 
     Attributes:
-        vacancies: ``(N * C + 1,)`` int64, vacant dwellings per cell ``node * C + column``.
+        vacancies: ``(N + 1,)`` int64, vacant dwellings per neighbourhood, all columns
+            together (:func:`urbsim._kernels.fenwick.vacancies`).
         ties: ``(M, N + 1)`` int64, per milieu its households per neighbourhood (the same-milieu
             ties a candidate may come through); ``(M, 1)`` when no candidate does.
     """
