@@ -235,6 +235,8 @@ class UrbanModel(World):
     def _relocate(self, who: np.ndarray, forced: np.ndarray, agg: records.Perceived,
                   stream: int, t: int) -> np.ndarray:
         """Run search and choice for households ``who`` in a random order; book the flows."""
+        if not len(who):  # nobody searches: no order to draw, no trees to build
+            return np.zeros(0, np.int8)
         h = self.households
         perm = rng.order(self.seed, t, rng.ORDER + 100 * stream, who, 0)
         order, forced = who[perm], forced[perm]
