@@ -228,7 +228,8 @@ def test_aggregates_no_preference_reads_are_not_kept_and_change_nothing(m, statu
     for node, k, sign in moves:
         for agg, prefs in ((a, full), (b, kept)):
             composition.shift(agg, balls, prefs, node, k, sign)
-    for name in ("cw", "tot", "aff") + ("sum_st",) * status + ("sum_sq",) * diversity:
+    for name in (("cw", "tot", "aff") + ("sum_st",) * kept.weighs_status
+                 + ("sum_sq",) * kept.weighs_diversity):
         np.testing.assert_array_equal(getattr(b, name), getattr(a, name), err_msg=name)
     amenity = np.linspace(0, 1, city.n)
     housing = records.Housing(np.ones((city.n, 8), np.int64), np.zeros((city.n, 8), np.int64),
