@@ -20,9 +20,9 @@ itself: its contract rent or user cost at home, the rent it would be let a candi
 what the Jobcenter pays on SGB II (:func:`urbsim._kernels.contracts.paid`). Every term is zero
 where a household is content, so ``U < 0`` means dissatisfied. An empty neighbourhood is
 neutral. Where no milieu weighs status (diversity), ``sum_st`` (``sum_sq``) is not kept and
-``st`` (``div``) is meaningless, but its term is zero all the same. (The flags that say so
-are not tested here: a branch on them makes numba count references on every call, which
-costs ten times the utility.)
+``st`` (``div``) is meaningless, but its term is zero all the same. (The utility does not
+read the flags that say so: a branch on them made numba count references on every call, ten
+times the cost of the utility itself.)
 """
 
 from __future__ import annotations

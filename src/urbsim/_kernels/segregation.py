@@ -133,7 +133,7 @@ def _unit_sums(counts, area, n_areas, x, big, whole):
             a = area[i] if r == 0 else n_areas
             for k in range(g):
                 c = counts[i, k]
-                if c == 0:  # a group absent from the unit adds +0.0 but to dev
+                if c == 0:  # absent from the unit: +0.0 to every sum but dev (t |0 - P|)
                     dev[a, k] += t * big[a, k]
                     continue
                 p = c / t
