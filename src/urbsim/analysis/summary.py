@@ -8,6 +8,7 @@ states (vacancy, rents, segregation) are taken at its end.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
@@ -197,5 +198,5 @@ def fmt(x: float, sign: bool = False, scale: float | None = None) -> str:
         return f"{x:+,.0f}" if sign else f"{x:,.0f}"
     if ref == 0:
         return "0"
-    digits = min(6, max(0, 2 - int(np.floor(np.log10(ref)))))
+    digits = min(6, max(0, 2 - math.floor(math.log10(ref))))
     return f"{x:+.{digits}f}" if sign else f"{x:.{digits}f}"

@@ -23,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import math
 import re
 import warnings
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from urbsim._kernels import libm
 from urbsim.calibration.config import Bounds, Calibration
 
 
@@ -93,12 +95,12 @@ def prior(problem: Problem):
 
 def _space(b: Bounds) -> tuple[float, float]:
     """The bounds in pyabc's space (of the logarithm where they are ``log``)."""
-    return (float(np.log(b.low)), float(np.log(b.high))) if b.log else (b.low, b.high)
+    return (math.log(b.low), math.log(b.high)) if b.log else (b.low, b.high)
 
 
 def natural(bounds: dict[str, Bounds], values: dict[str, float]) -> dict[str, float]:
     """Parameter values from pyabc's space (the logarithm where the bounds are ``log``)."""
-    return {k: float(np.exp(v)) if bounds[k].log else float(v) for k, v in values.items()}
+    return {k: math.exp(v) if bounds[k].log else float(v) for k, v in values.items()}
 
 
 def run(problem: Problem, db: Path, population: int, generations: int, budget: int,
@@ -216,7 +218,8 @@ def posterior(db: Path, bounds: dict[str, Bounds]) -> Posterior:
         frame, weights = history.get_distribution(m=0, t=history.max_t)
         pops = history.get_all_populations()
     weights = np.asarray(weights, float)
-    frame = pd.DataFrame({k: np.exp(frame[k]) if bounds[k].log else frame[k] for k in frame})
+    frame = pd.DataFrame({k: libm.exp(frame[k].to_numpy()) if bounds[k].log else frame[k]
+                          for k in frame})
     return Posterior(frame.reset_index(drop=True), weights, float(pops["epsilon"].iloc[-1]),
                      float(1.0 / np.sum(weights ** 2)), int(history.max_t + 1),
                      int(history.total_nr_simulations))

@@ -26,11 +26,12 @@ preferences only pick the dwelling within the neighbourhood.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 import numpy as np
 
-from urbsim._kernels import placement, records, rng
+from urbsim._kernels import libm, placement, records, rng
 from urbsim.common.errors import InputError
 from urbsim.inputs import population
 from urbsim.inputs.city import City
@@ -146,11 +147,11 @@ def create(city: City, capacity: np.ndarray, base_rent: np.ndarray, milieus: Mil
         mu[:n] += delta[node[:n]]
         sigma[:n] = spread[node[:n]]
     if sgb is None:
-        z = np.sqrt(-2 * np.log(1 - u(1))) * np.cos(2 * np.pi * u(2))
+        z = np.sqrt(-2 * libm.log(1 - u(1))) * libm.cos(2 * np.pi * u(2))
     else:  # SGB-II cells below the income limit, the others above (inverse normal CDF)
         from scipy.special import ndtri
 
-        p = population.below(np.log(params.kdu.income_limit), mu, sigma)
+        p = population.below(math.log(params.kdu.income_limit), mu, sigma)
         below = np.zeros(slots, bool)
         below[:n] = sgb
         w = u(1)
@@ -159,10 +160,10 @@ def create(city: City, capacity: np.ndarray, base_rent: np.ndarray, milieus: Mil
         # far in a tail (a median far from the SGB-II share): z beyond the limit's b by an
         # exponential of mean 1/|b| (the normal's tail, Mills ratio), not clipped
         with np.errstate(divide="ignore", invalid="ignore"):
-            b = (np.log(params.kdu.income_limit) - mu) / sigma
-            z = np.where(below & (p < 1e-9), b + np.log(w) / np.abs(b), z)
-            z = np.where(~below & (p > 1 - 1e-9), b - np.log(w) / np.abs(b), z)
-    income = np.exp(mu + sigma * z)
+            b = (math.log(params.kdu.income_limit) - mu) / sigma
+            z = np.where(below & (p < 1e-9), b + libm.log(w) / np.abs(b), z)
+            z = np.where(~below & (p > 1 - 1e-9), b - libm.log(w) / np.abs(b), z)
+    income = libm.exp(mu + sigma * z)
     centre, slope, sd = population.AGE_RULE
     age = np.clip(np.round(centre - slope * milieus.position[milieu, 0] + sd * z[::-1]), 0,
                   3).astype(np.int64)
@@ -179,8 +180,8 @@ def create(city: City, capacity: np.ndarray, base_rent: np.ndarray, milieus: Mil
                 _assign(values, got, node[:n], milieu[:n], m_count if k == 0 else 1, k)
     mobility = milieus.mobility[milieu] * params.moving.mobility_scale
     mean_years = np.minimum(1 / np.maximum(mobility, 1 / 30), 30)
-    years = np.minimum(np.floor(-np.log(1 - u(4)) * mean_years), 60).astype(np.int64)
-    attachment = 1 - (1 - attachment_growth) ** years
+    years = np.minimum(np.floor(-libm.log(1 - u(4)) * mean_years), 60).astype(np.int64)
+    attachment = 1 - libm.power(1 - attachment_growth, years)
     active = np.zeros(slots, bool)
     active[:n] = True
 
@@ -206,7 +207,7 @@ def create(city: City, capacity: np.ndarray, base_rent: np.ndarray, milieus: Mil
     age_of_rent = np.minimum(years[:n], 30)
     social = segment[:n] == 0
     h.contract[:n] = base_rent[node[:n], segment[:n]] / np.where(social, 1.0,
-                                                                 growth**age_of_rent)
+                                                                 libm.power(growth, age_of_rent))
     changed = np.minimum(years[:n], np.floor(u(7)[:n] * 3).astype(np.int64))
     h.since[:n] = -changed
     raised = ~social & (changed < years[:n])  # changed since moving in: by one year's growth

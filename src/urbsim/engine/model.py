@@ -28,6 +28,7 @@ Mesa-agent reference is in :mod:`urbsim.engine.world`.
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -39,6 +40,7 @@ from urbsim._kernels import (
     contracts,
     fenwick,
     incomes,
+    libm,
     market,
     moving,
     participation,
@@ -81,7 +83,7 @@ class UrbanModel(World):
         super().__init__(params, city=city, milieus=milieus, seed=seed, record=record)
         p, c, ms = self.params, self.city, self.milieus
         m = len(ms)
-        self.base_logit = np.log(ms.turnout / (1 - ms.turnout))
+        self.base_logit = libm.log(ms.turnout / (1 - ms.turnout))
         ring_w = np.asarray(p.satisfaction.ring_weights, np.float64)
         self.balls = records.Balls(*c.hops(len(ring_w) - 1), ring_w)
         if p.choice.local_share > 0:
@@ -290,11 +292,11 @@ class UrbanModel(World):
         self._ensure_slots(n_in)
         if n_in:  # (a closed city, e.g. Schelling's, has none: no search to prepare)
             slots = np.flatnonzero(~h.active)[:n_in]
-            mix = self.milieus.share * np.exp(np.array([p.trend.get(c, 0.0)
-                                                        for c in self.milieus.codes]) * t)
+            mix = self.milieus.share * libm.exp(np.array([p.trend.get(c, 0.0)
+                                                          for c in self.milieus.codes]) * t)
             turnover.newcomers(self.seed, t, rng.IN, slots, h.record(), records.Inflow(
                 np.cumsum(mix / mix.sum()), np.cumsum(turnover.NEWCOMER_AGE),
-                self.log_median + t * np.log1p(growth) if growth != 0.0 else self.log_median,
+                self.log_median + t * math.log1p(growth) if growth != 0.0 else self.log_median,
                 self.params.income.sigma, self.engagement0))
             h.size[slots] = 1 + (h.age[slots] == 1)  # prior: newcomers are small households
             h.contract[slots] = h.previous[slots] = 0.0

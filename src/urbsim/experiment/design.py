@@ -7,6 +7,7 @@ The unit points are kept with the values: SALib's Sobol and Morris analyses work
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 from scipy import stats
@@ -61,7 +62,9 @@ def _ppf(p: Parameter, q: np.ndarray) -> np.ndarray:
         case "uniform":
             return lo + q * (hi - lo)
         case "loguniform":
-            return np.exp(np.log(lo) + q * (np.log(hi) - np.log(lo)))
+            from urbsim._kernels import libm  # the C library's exp: the same design anywhere
+
+            return libm.exp(math.log(lo) + q * (math.log(hi) - math.log(lo)))
         case "normal":
             assert p.mean is not None and p.sd is not None
             a, b = (lo - p.mean) / p.sd, (hi - p.mean) / p.sd

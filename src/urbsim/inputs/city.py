@@ -54,7 +54,7 @@ try:  # the functions scipy.sparse.csgraph exports, without its __init__ (see ur
 except ImportError:  # pragma: no cover (a scipy that moved them)
     from scipy.sparse.csgraph import connected_components, dijkstra
 
-from urbsim._kernels import graph
+from urbsim._kernels import graph, libm
 from urbsim.common.errors import InputError
 from urbsim.inputs.milieus import SEGMENTS
 
@@ -312,7 +312,7 @@ class City:
                 continue
             d = a.get("distance")
             if d is None:
-                d = float(np.hypot(*(pos[index[u]] - pos[index[v]])))
+                d = libm.hypot(*(pos[index[u]] - pos[index[v]]))
             elif not isinstance(d, int | float) or not np.isfinite(d) or d < 0:
                 raise InputError(f"expected a non-negative distance, got {d!r}", source,
                                  f"edge {u}-{v}.distance")
@@ -438,7 +438,7 @@ class City:
             for d in dist:
                 near = np.flatnonzero(np.isfinite(d))
                 indices.append(near)
-                cum.append(np.cumsum(np.exp(-d[near] / decay)))
+                cum.append(np.cumsum(libm.exp(-d[near] / decay)))
                 indptr.append(indptr[-1] + len(near))
         return (np.asarray(indptr, np.int64), np.concatenate(indices).astype(np.int64),
                 np.concatenate(cum))
@@ -652,7 +652,7 @@ def _join_islands(g: nx.Graph, pos: np.ndarray, index: Mapping[str, int], source
         part, rest = sorted(parts[0]), [v for p in parts[1:] for v in p]
         a = pos[[index[v] for v in part]]
         b = pos[[index[v] for v in rest]]
-        d = np.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1])
+        d = libm.hypot(a[:, None, 0] - b[None, :, 0], a[:, None, 1] - b[None, :, 1])
         i, j = np.unravel_index(np.argmin(d), d.shape)
         g.add_edge(part[i], rest[j], distance=float(d[i, j]))
         warnings.warn(InputWarning(

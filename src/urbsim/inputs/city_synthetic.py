@@ -9,6 +9,7 @@ try:  # the class scipy.spatial exports, without its __init__ (see urbsim.inputs
 except ImportError:  # pragma: no cover (a scipy that moved it)
     from scipy.spatial import Delaunay
 
+from urbsim._kernels import libm
 from urbsim._kernels.graph import lattice_balls
 from urbsim.inputs.city import PERIODS, City
 from urbsim.inputs.milieus import SEGMENTS
@@ -42,14 +43,14 @@ def synthetic(households: int = 120_000, params: CityParams | None = None, seed:
     k = np.arange(n) + 0.5
     r = np.sqrt(k / n)
     theta = k * np.pi * (3 - np.sqrt(5))
-    xy = np.column_stack([r * np.cos(theta), r * np.sin(theta)])
+    xy = np.column_stack([r * libm.cos(theta), r * libm.sin(theta)])
     xy += rng.normal(0, 0.25 / np.sqrt(n), xy.shape)
-    r = np.clip(np.hypot(*xy.T), 0, 1)
+    r = np.clip(libm.hypot(*xy.T), 0, 1)
     pos = xy * radius
 
     # Districts: a centre (inner ~12 % of neighbourhoods) plus equal-angle sectors.
     n_sec = max(p.districts - 1, 0)
-    ang = (np.arctan2(xy[:, 1], xy[:, 0]) + np.pi) / (2 * np.pi)
+    ang = (libm.arctan2(xy[:, 1], xy[:, 0]) + np.pi) / (2 * np.pi)
     inner = r <= np.sqrt(0.12) if n_sec else np.ones(n, bool)
     sector = np.minimum((ang * max(n_sec, 1)).astype(int), max(n_sec, 1) - 1)
     names = ["Mitte"] + [f"Bezirk {i + 1}" for i in range(n_sec)]
@@ -81,7 +82,7 @@ def synthetic(households: int = 120_000, params: CityParams | None = None, seed:
     pairs = np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [0, 2]]]), 1)
     key = np.unique(pairs[:, 0] * n + pairs[:, 1])
     edges = np.column_stack([key // n, key % n])  # each tie once, in (a, b) order
-    lengths = np.hypot(*(pos[edges[:, 0]] - pos[edges[:, 1]]).T)
+    lengths = libm.hypot(*(pos[edges[:, 0]] - pos[edges[:, 1]]).T)
     keep = _ties(n, edges, lengths, 2.5 * np.median(lengths))
     return City.from_arrays(
         [f"N{i:03d}" for i in range(n)], names, district, pos, cap,

@@ -106,8 +106,10 @@ class MilieuSet:
 
     def affinity(self, scale: float = 1.0) -> np.ndarray:
         """``(M, M)`` affinity ``exp(-distance / scale)`` from Sinus-map distances."""
+        from urbsim._kernels import libm  # not numba's import time where no run is built
+
         d = np.linalg.norm(self.position[:, None, :] - self.position[None, :, :], axis=-1)
-        return np.exp(-d / scale)
+        return libm.exp(-d / scale)
 
     def with_params(self, **arrays: np.ndarray) -> MilieuSet:
         """A copy with some parameter arrays replaced (used by scenarios and calibration)."""

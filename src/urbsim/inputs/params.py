@@ -7,6 +7,7 @@ scenario files of ``scenarios/`` are validated against these models.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
@@ -137,7 +138,7 @@ class IncomeParams(_Frozen):
 
     def log_median(self, status: np.ndarray) -> np.ndarray:
         """Log of the median income at each ``status`` (the milieus' status coordinate)."""
-        return np.log(self.median) + self.status_slope * (np.asarray(status) - 1.5)
+        return math.log(self.median) + self.status_slope * (np.asarray(status) - 1.5)
 
 
 class PlacementParams(_Frozen):

@@ -29,10 +29,12 @@ cells draw their income below the limit, the others above it (engine.households)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from urbsim._kernels import libm
 from urbsim.common.errors import InputError
 from urbsim.inputs import ipf
 from urbsim.inputs.city import POPULATION, City
@@ -111,9 +113,9 @@ def status_match(capacity: np.ndarray, base_rent: np.ndarray, milieus: MilieuSet
     n, c = capacity.shape
     rent_level = (base_rent * capacity).sum(1) / np.maximum(capacity.sum(1), 1)
     rank = np.argsort(np.argsort(rent_level, kind="stable"), kind="stable") / max(n - 1, 1)
-    match = np.exp(-((rank[None, :] - milieus.status01[:, None]) ** 2) / (2 * width**2))
+    match = libm.exp(-((rank[None, :] - milieus.status01[:, None]) ** 2) / (2 * width**2))
     pref = np.tile(milieus.segment_pref, c // milieus.segment_pref.shape[1])
-    return capacity[None, :, :] * match[:, :, None] * np.exp(pref)[:, None, :]
+    return capacity[None, :, :] * match[:, :, None] * libm.exp(pref)[:, None, :]
 
 
 def attributes(city: City) -> list[str]:
@@ -212,8 +214,8 @@ def income_terms(cells: np.ndarray, city: City, milieus: MilieuSet, params: Mode
     delta = np.zeros(n)
     if city.income_median is None:
         return delta, sigma
-    target = np.log(np.where(np.isnan(city.income_median), 1.0, city.income_median))
-    limit = np.log(params.kdu.income_limit)
+    target = libm.log(np.where(np.isnan(city.income_median), 1.0, city.income_median))
+    limit = math.log(params.kdu.income_limit)
     lo, hi = np.full(n, -5.0), np.full(n, 5.0)
     s = sigma[:, None]
     for _ in range(60):
@@ -287,7 +289,7 @@ def describe(city: City) -> str:
 def sgb_rate(milieus: MilieuSet, params: ModelParams) -> np.ndarray:
     """``(M,)`` share of each milieu on SGB II at the start under the model's rule: income
     below ``kdu.income_limit``, incomes log-normal around the milieu's median."""
-    return below(np.log(params.kdu.income_limit), params.income.log_median(
+    return below(math.log(params.kdu.income_limit), params.income.log_median(
         milieus.position[:, 1]), np.full(len(milieus), params.income.sigma))
 
 
@@ -310,7 +312,7 @@ def integerise(values: np.ndarray, u: np.ndarray) -> np.ndarray:
     left = np.rint(values.sum(1)).astype(np.int64) - whole.sum(1)
     frac = np.clip(values - whole, 0.0, None)
     with np.errstate(divide="ignore"):
-        key = np.where(frac > 0, np.log(u) / np.where(frac > 0, frac, 1.0), -np.inf)
+        key = np.where(frac > 0, libm.log(u) / np.where(frac > 0, frac, 1.0), -np.inf)
     order = np.argsort(-key, axis=1, kind="stable")
     for r in np.flatnonzero(left > 0):
         whole[r, order[r, : left[r]]] += 1

@@ -47,6 +47,7 @@ import networkx as nx
 import numpy as np
 from mesa.discrete_space import CellAgent, Network
 
+from urbsim._kernels import libm  # the C library's hypot, as the engine's city
 from urbsim._kernels.contracts import WAIT, WINDOW  # constants of §558 BGB, not kernels
 from urbsim._kernels.turnover import NEWCOMER_AGE  # a prior (constant), not a kernel
 from urbsim.engine import demand, policies
@@ -240,7 +241,7 @@ class Household(CellAgent):
             options.append((self.node, self.column, self.contract,
                             self.satisfaction() + pc.move_cost))
         u = pc.logit_scale * np.array([o[3] for o in options])
-        pick = md.draw(np.exp(u - u.max()))
+        pick = md.draw(np.array([math.exp(x) for x in u - u.max()]))
         if may_stay and pc.consider_staying and pick == len(options) - 1:
             return STAYED
         n, c, rent, _ = options[pick]
@@ -322,12 +323,12 @@ class ReferenceModel(World):
 
         def km(a: str, b: str, attrs: dict) -> float:
             d = attrs.get("distance")
-            return float(np.hypot(*(c.pos[idx[a]] - c.pos[idx[b]]))) if d is None else d
+            return libm.hypot(*(c.pos[idx[a]] - c.pos[idx[b]])) if d is None else d
 
         dist = nx.single_source_dijkstra_path_length(c.graph, v, cutoff=pc.search_distance,
                                                      weight=km)
         return (np.array([idx[u] for u in dist]),
-                np.exp(-np.array(list(dist.values())) / pc.distance_decay))
+                np.array([math.exp(-d / pc.distance_decay) for d in dist.values()]))
 
     def perceived(self, n: int) -> np.ndarray:
         """Ring-weighted households per milieu around neighbourhood ``n`` (a new array)."""
@@ -578,7 +579,7 @@ class ReferenceModel(World):
         n_in = (demand.attempts(self.params.demand, t, int(f["out_migrants"].sum()), before,
                                 demand.rent_index(self.asking, self.base_rent, self.capacity),
                                 vacancy) if open_city else 0)
-        mix = ms.share * np.exp(np.array([pt.trend.get(c, 0.0) for c in ms.codes]) * t)
+        mix = ms.share * np.array([math.exp(pt.trend.get(c, 0.0) * t) for c in ms.codes])
         newcomers = [self._newcomer(mix) for _ in range(n_in)]
         self._relocate(newcomers, [True] * n_in, newcomers=True)
         for hh in self.agents:

@@ -1,0 +1,114 @@
+"""Elementwise exponentials, logarithms, powers and angles through the C library: the same
+bits on every x86-64 machine.
+
+numpy computes ``exp``, ``log``, ``log1p``, ``power``, ``sin``, ``cos``, ``arctan2`` and
+``hypot`` of float64 arrays with loops it picks by the CPU: on a machine with AVX-512 its own
+SIMD algorithms (and Intel's SVML), elsewhere the C library's functions, and the two differ in
+the last bit of some results. A model that drew its incomes, placement weights or search
+weights with them gave other results on another machine (the shipped scenarios' digests
+failed on an AVX2 machine; ``docs/guarantees.md``). These functions call the C library
+(numba compiles each call to the libm function; it vectorises none of them), whatever the
+CPU: use them, not numpy's, wherever a value feeds a run (``tests/test_portable.py`` checks
+that no module of the model calls numpy's).
+
+On a machine without AVX-512 they return numpy's results bit for bit. NaN and infinities
+as numpy (``log(0)`` is ``-inf``, ``log(-1)`` NaN), without numpy's warnings.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from urbsim._kernels.jit import njit
+
+EXP, LOG, LOG1P, SIN, COS = range(5)
+POWER, ARCTAN2, HYPOT = range(3)
+
+
+@njit()
+def _unary(x, op):
+    """``op`` of each element of ``x`` (``(n,)`` float64, in); a new ``(n,)`` float64."""
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        v = x[i]
+        if op == EXP:
+            out[i] = math.exp(v)
+        elif op == LOG:
+            out[i] = math.log(v)
+        elif op == LOG1P:
+            out[i] = math.log1p(v)
+        elif op == SIN:
+            out[i] = math.sin(v)
+        else:
+            out[i] = math.cos(v)
+    return out
+
+
+@njit()
+def _binary(x, y, op):
+    """``op`` of each pair of elements of ``x`` and ``y`` (``(n,)`` float64, in)."""
+    out = np.empty_like(x)
+    for i in range(x.shape[0]):
+        a, b = x[i], y[i]
+        if op == POWER:
+            out[i] = math.pow(a, b)
+        elif op == ARCTAN2:
+            out[i] = math.atan2(a, b)
+        else:
+            out[i] = math.hypot(a, b)
+    return out
+
+
+def _unary_of(x, op: int) -> np.ndarray | float:
+    a = np.asarray(x, np.float64)
+    out = _unary(np.ascontiguousarray(a).reshape(-1), op).reshape(a.shape)
+    return out if a.ndim else float(out)
+
+
+def _binary_of(x, y, op: int) -> np.ndarray | float:
+    a, b = np.broadcast_arrays(np.asarray(x, np.float64), np.asarray(y, np.float64))
+    out = _binary(np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1),
+                  op).reshape(a.shape)
+    return out if a.ndim else float(out)
+
+
+def exp(x):
+    """``np.exp(x)`` (a float for a scalar ``x``)."""
+    return _unary_of(x, EXP)
+
+
+def log(x):
+    """``np.log(x)``."""
+    return _unary_of(x, LOG)
+
+
+def log1p(x):
+    """``np.log1p(x)``."""
+    return _unary_of(x, LOG1P)
+
+
+def sin(x):
+    """``np.sin(x)``."""
+    return _unary_of(x, SIN)
+
+
+def cos(x):
+    """``np.cos(x)``."""
+    return _unary_of(x, COS)
+
+
+def power(x, y):
+    """``np.power(x, y)`` in float64, broadcast (``x ** y``)."""
+    return _binary_of(x, y, POWER)
+
+
+def arctan2(y, x):
+    """``np.arctan2(y, x)``."""
+    return _binary_of(y, x, ARCTAN2)
+
+
+def hypot(x, y):
+    """``np.hypot(x, y)``."""
+    return _binary_of(x, y, HYPOT)
