@@ -5,9 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from urbsim.inputs.city_synthetic import synthetic
 from urbsim.inputs.params import CityParams, DialogueEvent, ModelParams
+
+# no deadline per example: a kernel compiles at its first call (on a fresh clone, or after any
+# kernel module changed, while the other worker compiles too), and speed is measured in
+# benchmarks/, not in tests
+settings.register_profile("urbsim", deadline=None)
+settings.load_profile("urbsim")
 
 SMALL_EVENTS = {
     "election": DialogueEvent(format="election", step=2, every=3),

@@ -118,7 +118,7 @@ def test_fenwick_build_is_the_tree_by_definition(counts):
     np.testing.assert_array_equal(fenwick.build(c), want)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(0, 6), min_size=0, max_size=70), st.data())
 def test_the_bisection_is_numpys_searchsorted_right(steps, data):
     a = np.cumsum(np.asarray(steps, np.float64)) / 2  # sorted, with runs of equal values
@@ -129,6 +129,7 @@ def test_the_bisection_is_numpys_searchsorted_right(steps, data):
         assert bisection.right(a, lo, hi, x) == lo + np.searchsorted(a[lo:hi], x, side="right")
 
 
+@settings(max_examples=80, deadline=None)
 @given(st.lists(st.integers(0, 20), min_size=1, max_size=60), st.data())
 def test_fenwick_find_and_add_match_brute_force(counts, data):
     c = np.array(counts, np.int64)

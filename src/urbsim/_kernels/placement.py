@@ -48,15 +48,24 @@ def place(seed, order, households, pref_cum, capacity, rent, max_burden, social_
     n_let = n_seg // 2
     occ = np.zeros((n, n_seg), np.int64)
     tree = fenwick.build(capacity.ravel())
-    for i in order:
-        m = milieu[i]
-        cum = pref_cum[m]
+    # what each household reads of itself gathered first, and its home written back after
+    # the loop: the slots are in a random order, and the loop would wait on a cache miss per
+    # field and household (as ``choice.relocate`` gathers its movers')
+    n_j = order.shape[0]
+    own_m, own_y = np.empty(n_j, milieu.dtype), np.empty(n_j, income.dtype)
+    own_size, own_node = np.empty(n_j, households.size.dtype), np.empty(n_j, node.dtype)
+    for j in range(n_j):
+        i = order[j]
+        own_m[j], own_y[j], own_size[j], own_node[j] = milieu[i], income[i], households.size[i], node[i]
+    home, column = np.empty(n_j, node.dtype), np.empty(n_j, segment.dtype)
+    for j in range(n_j):
+        cum = pref_cum[own_m[j]]
+        y = own_y[j]
         cell = -1
-        sgb = contracts.on_sgb(income[i], transfers)
-        limit = (contracts.ceiling(households.size[i], transfers) if sgb
-                 else max_burden * income[i])
-        k = rng.key(seed, 0, rng.PLACEMENT, i)
-        fixed = node[i]
+        sgb = contracts.on_sgb(y, transfers)
+        limit = contracts.ceiling(own_size[j], transfers) if sgb else max_burden * y
+        k = rng.key(seed, 0, rng.PLACEMENT, order[j])
+        fixed = own_node[j]
         first, last = (0, cum.shape[0] - 1) if fixed < 0 else (fixed * n_seg,
                                                                 (fixed + 1) * n_seg - 1)
         lo = cum[first - 1] if first > 0 else 0.0
@@ -65,13 +74,13 @@ def place(seed, order, households, pref_cum, capacity, rent, max_burden, social_
             c = min(max(bisection.right(cum, 0, cum.shape[0], u), first), last)
             a, s = c // n_seg, c % n_seg
             if (occ[a, s] < capacity[a, s] and rent[a, s] <= limit
-                    and not (s == 0 and income[i] > social_limit) and not (sgb and s >= n_let)):
+                    and not (s == 0 and y > social_limit) and not (sgb and s >= n_let)):
                 cell = c
                 break
         if cell < 0 and fixed >= 0:
             start = int(rng.keyed(k, tries + 1) * n_seg)
-            for j in range(n_seg):
-                s = (start + j) % n_seg
+            for d in range(n_seg):
+                s = (start + d) % n_seg
                 if occ[fixed, s] < capacity[fixed, s]:
                     cell = fixed * n_seg + s
                     break
@@ -81,6 +90,7 @@ def place(seed, order, households, pref_cum, capacity, rent, max_burden, social_
         a, s = cell // n_seg, cell % n_seg
         occ[a, s] += 1
         fenwick.add(tree, cell, -1)
-        node[i] = a
-        segment[i] = s
+        home[j], column[j] = a, s
+    for j in range(n_j):
+        node[order[j]], segment[order[j]] = home[j], column[j]
     return occ
