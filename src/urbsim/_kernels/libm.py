@@ -23,36 +23,29 @@ import numpy as np
 
 from urbsim._kernels.jit import njit
 
-EXP, LOG, LOG1P, SIN, COS = range(5)
-POWER, ARCTAN2, HYPOT = range(3)
+EXP, LOG, LOG1P, SIN, COS, POWER, ARCTAN2, HYPOT = range(8)
 
 
 @njit()
-def _unary(x, op):
-    """``op`` of each element of ``x`` (``(n,)`` float64, in); a new ``(n,)`` float64."""
-    out = np.empty_like(x)
-    for i in range(x.shape[0]):
-        v = x[i]
-        if op == EXP:
-            out[i] = math.exp(v)
-        elif op == LOG:
-            out[i] = math.log(v)
-        elif op == LOG1P:
-            out[i] = math.log1p(v)
-        elif op == SIN:
-            out[i] = math.sin(v)
-        else:
-            out[i] = math.cos(v)
-    return out
-
-
-@njit()
-def _binary(x, y, op):
-    """``op`` of each pair of elements of ``x`` and ``y`` (``(n,)`` float64, in)."""
+def _apply(x, y, op):
+    """``op`` of each element of ``x`` (``(n,)`` float64, in), or of each pair of elements of
+    ``x`` and ``y`` (``(n,)`` float64, in; unread by the functions of one argument); a new
+    ``(n,)`` float64. One kernel for all: a cold process loads each cached kernel it calls
+    (some 10 ms each), and every run calls some of these."""
     out = np.empty_like(x)
     for i in range(x.shape[0]):
         a, b = x[i], y[i]
-        if op == POWER:
+        if op == EXP:
+            out[i] = math.exp(a)
+        elif op == LOG:
+            out[i] = math.log(a)
+        elif op == LOG1P:
+            out[i] = math.log1p(a)
+        elif op == SIN:
+            out[i] = math.sin(a)
+        elif op == COS:
+            out[i] = math.cos(a)
+        elif op == POWER:
             out[i] = math.pow(a, b)
         elif op == ARCTAN2:
             out[i] = math.atan2(a, b)
@@ -63,14 +56,15 @@ def _binary(x, y, op):
 
 def _unary_of(x, op: int) -> np.ndarray | float:
     a = np.asarray(x, np.float64)
-    out = _unary(np.ascontiguousarray(a).reshape(-1), op).reshape(a.shape)
+    flat = np.ascontiguousarray(a).reshape(-1)
+    out = _apply(flat, flat, op).reshape(a.shape)
     return out if a.ndim else float(out)
 
 
 def _binary_of(x, y, op: int) -> np.ndarray | float:
     a, b = np.broadcast_arrays(np.asarray(x, np.float64), np.asarray(y, np.float64))
-    out = _binary(np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1),
-                  op).reshape(a.shape)
+    out = _apply(np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1),
+                 op).reshape(a.shape)
     return out if a.ndim else float(out)
 
 
