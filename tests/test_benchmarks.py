@@ -40,10 +40,3 @@ def test_calibration_benchmark_runs():
                         "--repeat", "1"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "one ABC simulation (1,500 households" in r.stdout and "targets" in r.stdout
-
-
-def test_draws_benchmark_runs_and_its_three_draws_agree():
-    r = subprocess.run([sys.executable, "-m", "benchmarks.draws", "--repeat", "1", "--nodes", "60"],
-                       capture_output=True, text=True, cwd=ROOT)
-    assert r.returncode == 0, r.stderr  # the benchmark asserts the three give the same answers
-    assert all(name in r.stdout for name in ("np.searchsorted", "bisection.right", "guide table"))

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import small_params
-from urbsim._kernels import bisection, choice, composition, fenwick, market, records, rng
+from urbsim._kernels import choice, composition, fenwick, market, records, rng
 from urbsim.engine.model import UrbanModel
 
 
@@ -116,17 +116,6 @@ def test_fenwick_build_is_the_tree_by_definition(counts):
     c = np.array(counts, np.int64)
     want = [0] + [int(c[k - (k & -k):k].sum()) for k in range(1, len(c) + 1)]
     np.testing.assert_array_equal(fenwick.build(c), want)
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.lists(st.integers(0, 6), min_size=0, max_size=70), st.data())
-def test_the_bisection_is_numpys_searchsorted_right(steps, data):
-    a = np.cumsum(np.asarray(steps, np.float64)) / 2  # sorted, with runs of equal values
-    lo = data.draw(st.integers(0, len(a)))
-    hi = data.draw(st.integers(lo, len(a)))
-    top = float(a[-1]) if len(a) else 0.0
-    for x in [*a[lo:hi], -1.0, top + 1, data.draw(st.floats(-1.0, top + 1))]:
-        assert bisection.right(a, lo, hi, x) == lo + np.searchsorted(a[lo:hi], x, side="right")
 
 
 @settings(max_examples=80, deadline=None)

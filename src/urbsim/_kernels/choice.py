@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from urbsim._kernels import bisection, composition, contracts, fenwick, rng
+from urbsim._kernels import composition, contracts, fenwick, rng
 from urbsim._kernels.jit import njit
 from urbsim._kernels.records import Candidates
 from urbsim._kernels.satisfaction import utility
@@ -234,7 +234,7 @@ def _draw_near(hk, c, home, housing, search):
     """
     lo, hi = search.ptr[home], search.ptr[home + 1]
     u = rng.keyed(hk, 3 * c + 1) * search.cum[hi - 1]
-    e = bisection.right(search.cum, lo, hi, u)
+    e = lo + np.searchsorted(search.cum[lo:hi], u, side="right")
     return _vacant_column(hk, c, search.idx[min(e, hi - 1)], housing)
 
 

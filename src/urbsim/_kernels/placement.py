@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from urbsim._kernels import bisection, contracts, fenwick, rng
+from urbsim._kernels import contracts, fenwick, rng
 from urbsim._kernels.jit import njit
 
 
@@ -71,7 +71,7 @@ def place(seed, order, households, pref_cum, capacity, rent, max_burden, social_
         lo = cum[first - 1] if first > 0 else 0.0
         for t in range(tries):
             u = lo + rng.keyed(k, t) * (cum[last] - lo)
-            c = min(max(bisection.right(cum, 0, cum.shape[0], u), first), last)
+            c = min(max(np.searchsorted(cum, u, side="right"), first), last)
             a, s = c // n_seg, c % n_seg
             if (occ[a, s] < capacity[a, s] and rent[a, s] <= limit
                     and not (s == 0 and y > social_limit) and not (sgb and s >= n_let)):
