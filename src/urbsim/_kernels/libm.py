@@ -54,14 +54,8 @@ def _apply(x, y, op):
     return out
 
 
-def _unary_of(x, op: int) -> np.ndarray | float:
-    a = np.asarray(x, np.float64)
-    flat = np.ascontiguousarray(a).reshape(-1)
-    out = _apply(flat, flat, op).reshape(a.shape)
-    return out if a.ndim else float(out)
-
-
-def _binary_of(x, y, op: int) -> np.ndarray | float:
+def _of(x, y, op: int) -> np.ndarray | float:
+    """``op`` of ``x`` (and ``y``, broadcast against it), as float64; a float for scalars."""
     a, b = np.broadcast_arrays(np.asarray(x, np.float64), np.asarray(y, np.float64))
     out = _apply(np.ascontiguousarray(a).reshape(-1), np.ascontiguousarray(b).reshape(-1),
                  op).reshape(a.shape)
@@ -70,39 +64,39 @@ def _binary_of(x, y, op: int) -> np.ndarray | float:
 
 def exp(x):
     """``np.exp(x)`` (a float for a scalar ``x``)."""
-    return _unary_of(x, EXP)
+    return _of(x, x, EXP)
 
 
 def log(x):
     """``np.log(x)``."""
-    return _unary_of(x, LOG)
+    return _of(x, x, LOG)
 
 
 def log1p(x):
     """``np.log1p(x)``."""
-    return _unary_of(x, LOG1P)
+    return _of(x, x, LOG1P)
 
 
 def sin(x):
     """``np.sin(x)``."""
-    return _unary_of(x, SIN)
+    return _of(x, x, SIN)
 
 
 def cos(x):
     """``np.cos(x)``."""
-    return _unary_of(x, COS)
+    return _of(x, x, COS)
 
 
 def power(x, y):
     """``np.power(x, y)`` in float64, broadcast (``x ** y``)."""
-    return _binary_of(x, y, POWER)
+    return _of(x, y, POWER)
 
 
 def arctan2(y, x):
     """``np.arctan2(y, x)``."""
-    return _binary_of(y, x, ARCTAN2)
+    return _of(y, x, ARCTAN2)
 
 
 def hypot(x, y):
     """``np.hypot(x, y)``."""
-    return _binary_of(x, y, HYPOT)
+    return _of(x, y, HYPOT)
