@@ -663,6 +663,29 @@ def test_flows_start_in_year_1_and_the_legend_is_outside(session):
         "moves per year (% of households)"
 
 
+def test_only_the_figure_in_view_is_drawn(session):
+    """A session opens on the table and draws no figure; a tab's figure is drawn when the tab
+    is shown, and a new result or language empties the hidden ones until they are shown."""
+    panes = {"map": session.map_pane, "series": session.series_pane, "mix": session.mix_pane,
+             "part": session.part_pane}
+    assert session.tab_bar.value == "table"
+    assert all(p.object is None for p in panes.values())
+    session.tab_bar.value = "series"
+    assert session.series_pane.object is not None
+    assert all(p.object is None for k, p in panes.items() if k != "series")
+    title = session.series_pane.object.opts.get().kwargs["title"]
+    session.tab_bar.value = "map"
+    assert session.map_pane.object is not None and session.series_pane.object is not None
+    session.language.value = "de"  # drawn anew in view, emptied out of view
+    assert session.map_pane.object is not None and session.series_pane.object is None
+    session.tab_bar.value = "series"
+    assert session.series_pane.object.opts.get().kwargs["title"] != title  # in German now
+    _run(session, events__panel=True)
+    assert session.series_pane.object is not None and session.map_pane.object is None
+    session.tab_bar.value = "part"
+    assert "panel" in session.part_format.options.values() and session.part_pane.object is not None
+
+
 def test_the_map_has_title_year_slider_unit_and_names(session):
     import holoviews as hv
     from bokeh.models import HoverTool

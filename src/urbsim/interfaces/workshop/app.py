@@ -69,6 +69,8 @@ class Workshop(Page):
         self._setting = False
         self._choosing = False
         """Set while the app sets menus itself (it draws once afterwards)."""
+        self._stale: set[str] = set()
+        """The figures (by tab) to draw when their tab is next shown (:meth:`_in_view`)."""
         self._status: tuple[str, dict[str, object]] | None = None
         self._build()
         self._watch()
@@ -105,8 +107,29 @@ class Workshop(Page):
         self.map_year.param.watch(unless_choosing(self._draw_map), "value")
         self.series_what.param.watch(unless_choosing(self._draw_series), "value")
         self.part_format.param.watch(unless_choosing(self._draw_participation), "value")
-        self.tab_bar.param.watch(lambda _e: self._show_tab(), "value")
+        self.tab_bar.param.watch(lambda _e: self._on_tab(), "value")
         self._show_tab()
+
+    def _on_tab(self) -> None:
+        """Show the tab chosen, its figure drawn first if it was left to be drawn."""
+        tab = self.tab_bar.value
+        if tab in self._stale:
+            {"map": lambda: self._draw_map(new_frames=True), "series": self._draw_series,
+             "mix": self._draw_mix, "part": self._draw_participation}[tab]()
+        self._show_tab()
+
+    def _in_view(self, tab: str, pane: pn.pane.HoloViews) -> bool:
+        """Whether the figure of ``tab`` is to be drawn now: only the shown tab's is. A hidden
+        one is emptied and drawn when its tab is shown (:meth:`_on_tab`): HoloViews and Bokeh
+        take a second or more of the server's time to build the four figures, which a session
+        opened on the table, or a Run, then waited for (a new session took 3 s of server
+        time, most of it for figures nobody was looking at)."""
+        if self.tab_bar.value == tab:
+            self._stale.discard(tab)
+            return True
+        self._stale.add(tab)
+        pane.object = None
+        return False
 
     # ------------------------------------------------------------------ state
     def _set_levers(self, scn: Scenario) -> None:
@@ -411,7 +434,7 @@ class Workshop(Page):
         finally:
             self._choosing = False
         self.glossary.object = glossary.glossary_html(L, milieus)
-        self.mix_pane.object = views.milieu_mix(tried, L)
+        self._draw_mix()
         self._draw_map(new_frames=True)
         self._draw_series()
         self._draw_participation()
@@ -452,7 +475,8 @@ class Workshop(Page):
     def _draw_map(self, new_frames: bool = False) -> None:
         """Draw the map in the slider's year (``new_frames``: what it shows changed, so the
         slider's years are set anew, staying at the last year if it was there)."""
-        if self.current is None or self.map_milieu.value is None or self._moving_slider:
+        if (self.current is None or self.map_milieu.value is None or self._moving_slider
+                or not self._in_view("map", self.map_pane)):
             return
         frames = self._map_frames()
         years = list(frames)
@@ -478,8 +502,14 @@ class Workshop(Page):
                                               views.colour_limits(list(frames.values()), change),
                                               diverging=change)
 
+    def _draw_mix(self) -> None:
+        if self.current is None or not self._in_view("mix", self.mix_pane):
+            return
+        self.mix_pane.object = views.milieu_mix(self.current[1], self.lang)
+
     def _draw_series(self) -> None:
-        if self.current is None or self.series_what.value is None:
+        if (self.current is None or self.series_what.value is None
+                or not self._in_view("series", self.series_pane)):
             return
         base, tried, scn, _ = self.current
         self.series_pane.object = views.series_figure(base, tried, self.series_what.value,
@@ -489,6 +519,8 @@ class Workshop(Page):
     def _draw_participation(self) -> None:
         if self.current is None or not self.part_format.value:
             self.part_pane.object = None
+            return
+        if not self._in_view("part", self.part_pane):
             return
         self.part_pane.object = views.participation(self.current[1], self.part_format.value,
                                                     self.lang)
