@@ -122,8 +122,7 @@ class Workshop(Page):
         """Whether the figure of ``tab`` is to be drawn now: only the shown tab's is. A hidden
         one is emptied and drawn when its tab is shown (:meth:`_on_tab`): HoloViews and Bokeh
         take a second or more of the server's time to build the four figures, which a session
-        opened on the table, or a Run, then waited for (a new session took 3 s of server
-        time, most of it for figures nobody was looking at)."""
+        opened on the table, or a Run, waited for while nobody looked at them."""
         if self.tab_bar.value == tab:
             self._stale.discard(tab)
             return True
