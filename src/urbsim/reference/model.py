@@ -47,7 +47,7 @@ import networkx as nx
 import numpy as np
 from mesa.discrete_space import CellAgent, Network
 
-from urbsim._kernels import libm  # the C library's hypot, as the engine's city
+from urbsim._kernels import libm  # the C library's functions, as the engine's
 from urbsim._kernels.contracts import WAIT, WINDOW  # constants of §558 BGB, not kernels
 from urbsim._kernels.turnover import NEWCOMER_AGE  # a prior (constant), not a kernel
 from urbsim.engine import demand, policies
@@ -241,7 +241,7 @@ class Household(CellAgent):
             options.append((self.node, self.column, self.contract,
                             self.satisfaction() + pc.move_cost))
         u = pc.logit_scale * np.array([o[3] for o in options])
-        pick = md.draw(np.array([math.exp(x) for x in u - u.max()]))
+        pick = md.draw(libm.exp(u - u.max()))
         if may_stay and pc.consider_staying and pick == len(options) - 1:
             return STAYED
         n, c, rent, _ = options[pick]
@@ -328,7 +328,7 @@ class ReferenceModel(World):
         dist = nx.single_source_dijkstra_path_length(c.graph, v, cutoff=pc.search_distance,
                                                      weight=km)
         return (np.array([idx[u] for u in dist]),
-                np.array([math.exp(-d / pc.distance_decay) for d in dist.values()]))
+                libm.exp(-np.array(list(dist.values())) / pc.distance_decay))
 
     def perceived(self, n: int) -> np.ndarray:
         """Ring-weighted households per milieu around neighbourhood ``n`` (a new array)."""
@@ -579,7 +579,7 @@ class ReferenceModel(World):
         n_in = (demand.attempts(self.params.demand, t, int(f["out_migrants"].sum()), before,
                                 demand.rent_index(self.asking, self.base_rent, self.capacity),
                                 vacancy) if open_city else 0)
-        mix = ms.share * np.array([math.exp(pt.trend.get(c, 0.0) * t) for c in ms.codes])
+        mix = ms.share * libm.exp(np.array([pt.trend.get(c, 0.0) for c in ms.codes]) * t)
         newcomers = [self._newcomer(mix) for _ in range(n_in)]
         self._relocate(newcomers, [True] * n_in, newcomers=True)
         for hh in self.agents:
