@@ -1,7 +1,8 @@
 """The workshop app, cold: from ``urbsim workshop`` to the baseline shown, and from Run to a result.
 
 Run: ``.venv/bin/python -m benchmarks.workshop [--repeat 3] [--households 30000 --seeds 4
---steps 20]`` (needs Debian's ``chromium``: ``apt-get install chromium``).
+--steps 20] [--burst 10]`` (needs Debian's ``chromium``, but not with ``--burst``: ``apt-get
+install chromium``).
 
 Each try is a fresh server (``python -m urbsim workshop --port P --households N --seeds S
 --steps Y``, the app's defaults for the shipped baseline stated explicitly: 30,000 × 4 × 20),
@@ -19,6 +20,14 @@ is started once beforehand (a workshop's browser is already open):
    once, computing nothing), from clicking Run to the new result shown: the status says
    ``Finished: ...`` and the result's label names ``Try 2``. This is a background process
    started for the run, the tried scenario's seeds, and drawing the table and figures.
+
+``--burst N`` times instead a room pressing Run at once, without a browser: the server's
+:class:`~urbsim.interfaces.workshop.jobs.Runner` (its run process warm from a tiny job, as
+after the baseline), then ``N`` different requests of the run settings (seeds ``kS ..
+kS + S - 1`` for the ``k``-th) submitted together and polled every 0.25 s as sessions poll;
+it prints the seconds from the burst to each job done. It uses only ``Runner()``,
+``submit`` and ``poll``, so it measures an older commit the same way (from its worktree with
+``PYTHONPATH=src:.``).
 
 Before the timed tries one untimed try at a tiny size fills numba's cache of compiled kernels
 and the operating system's file cache (``--no-warm-up`` skips it), so "cold" means a new
@@ -189,6 +198,42 @@ def _load() -> str:
     return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} cores"
 
 
+def burst(n: int, households: int = SIZE[0], seeds: int = SIZE[1],
+          steps: int = SIZE[2]) -> list[float]:
+    """Seconds from submitting ``n`` different requests at once to each job done, in the
+    order submitted (see the module's docstring).
+
+    Raises:
+        RuntimeError: a job failed or was cancelled.
+    """
+    from urbsim.inputs import scenario as sc
+    from urbsim.interfaces.workshop.jobs import Request, Runner
+
+    params = sc.load("baseline").params()
+    runner = Runner()
+    try:
+        warm = runner.submit([Request(params.model_copy(update={"households": TINY[0]}),
+                                      (0,), TINY[2])])
+        while warm is not None and warm.poll() == "running":
+            time.sleep(0.25)
+        time.sleep(5.0)  # the runner's process waits with its kernels loaded, as after the baseline
+        size = params.model_copy(update={"households": households})
+        t0 = time.perf_counter()
+        jobs = [runner.submit([Request(size, tuple(range(k * seeds, (k + 1) * seeds)), steps)])
+                for k in range(n)]
+        done: dict[int, float] = {}
+        while len(done) < n:
+            for k, job in enumerate(jobs):
+                if k not in done and job is not None and job.poll() != "running":
+                    if job.state != "done":
+                        raise RuntimeError(f"job {k}: {job.state} {job.error}")
+                    done[k] = time.perf_counter() - t0
+            time.sleep(0.25)
+        return [done[k] for k in range(n)]
+    finally:
+        runner.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Time ``--repeat`` cold tries and print each, the medians and a line to quote."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -200,14 +245,23 @@ def main(argv: list[str] | None = None) -> int:
                     help="skip the untimed tiny try that fills numba's and the disk's caches")
     ap.add_argument("--timeout", type=float, default=900.0,
                     help="seconds to wait for the server, the baseline or a result")
+    ap.add_argument("--burst", type=int, default=0, metavar="N",
+                    help="time N Runs pressed at once instead (no browser)")
     a = ap.parse_args(argv)
-    from playwright.sync_api import sync_playwright
-
     from benchmarks.__main__ import machine
 
     size = f"{a.households:,} households × {a.seeds} seeds × {a.steps} years"
     print(f"Machine: {machine()}.", flush=True)
     print(f"Before: {_load()}.", flush=True)
+    if a.burst:
+        for k in range(a.repeat):
+            times = burst(a.burst, a.households, a.seeds, a.steps)
+            print(f"burst {k + 1}: {a.burst} Runs of {size} pressed at once: each done after "
+                  f"{', '.join(f'{t:.1f}' for t in times)} s; median {statistics.median(times):.1f}"
+                  f" s, all done {max(times):.1f} s ({_load()})", flush=True)
+        return 0
+    from playwright.sync_api import sync_playwright
+
     tries: list[Try] = []
     with sync_playwright() as p:
         browser = launch(p)

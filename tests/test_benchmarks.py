@@ -40,3 +40,15 @@ def test_calibration_benchmark_runs():
                         "--repeat", "1"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert "one ABC simulation (1,500 households" in r.stdout and "targets" in r.stdout
+
+
+def test_workshop_burst_benchmark_runs():
+    """``--burst``: three Runs at once through the workshop's runner, each timed to its end."""
+    r = subprocess.run([sys.executable, "-m", "benchmarks.workshop", "--burst", "3",
+                        "--repeat", "1", "--households", "600", "--seeds", "1", "--steps", "2"],
+                       capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    line = next(x for x in r.stdout.splitlines() if x.startswith("burst 1:"))
+    times = [float(t) for t in line.split("each done after ")[1].split(" s;")[0].split(", ")]
+    assert len(times) == 3 and all(0 < t < 120 for t in times), line
+    assert f"all done {max(times):.1f} s" in line

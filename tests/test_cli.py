@@ -362,3 +362,21 @@ def test_run_and_compare_at_a_recording_level(tmp_path):
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert "--record" in r.stderr and "positive number of steps" in r.stderr
     assert not (tmp_path / "x.nc").exists()
+
+
+def test_workshop_passes_its_run_processes_to_the_server(monkeypatch):
+    """``--workers`` bounds the workshop's run processes (the server is not started here)."""
+    import socket
+
+    from urbsim.interfaces.workshop import app as workshop_app
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    seen = {}
+    monkeypatch.setattr(workshop_app, "serve", lambda *a, **kw: seen.update(kw))
+    r = CliRunner().invoke(app, ["workshop", "--port", str(port), "--workers", "3"])
+    assert r.exit_code == 0, r.output
+    assert seen["workers"] == 3
+    r = CliRunner().invoke(app, ["workshop", "--workers", "0"])
+    assert r.exit_code == 2 and "--workers" in r.output

@@ -217,15 +217,16 @@ def test_a_job_ending_while_another_session_submits_does_not_deadlock():
     runner = Runner()
     inside, done = threading.Event(), []
 
-    def on_end():
+    def on_end(_job):
         inside.set()  # the submitting thread may now poll the job ...
         with runner._lock:  # ... while this one waits for the runner's lock
             done.append("on_end")
 
-    job = Job([], runner.cache, _on_end=on_end)
-    job._queue = queue.Queue()
-    job._queue.put(("end",))
-    job._process = SimpleNamespace(is_alive=lambda: False, exitcode=0, join=lambda timeout: None)
+    news = queue.Queue()
+    news.put(("end",))
+    process = SimpleNamespace(is_alive=lambda: True, exitcode=None)
+    job = Job([], runner.cache, _on_end=on_end,
+              _worker=SimpleNamespace(process=process, outbox=news))
 
     def submitting():
         with runner._lock:
@@ -242,21 +243,71 @@ def test_a_job_ending_while_another_session_submits_does_not_deadlock():
     assert sorted(done) == ["done", "on_end"]
 
 
-def test_each_job_runs_in_the_spare_process_started_before_it():
-    """A Run does not wait for a process to start: the runner keeps a spare that loads the
-    model beforehand, started when the last job ended."""
+def test_a_run_process_runs_job_after_job():
+    """A Run does not wait for a process to start: the process of the last job runs the next
+    one, its kernels loaded; none is started while one waits."""
     runner = Runner()
     first = runner.submit([_tiny(1)])
-    assert runner._spare is None  # not while a job runs: it would take a core from it
     assert _wait(first) == "done"
-    spare = runner._spare
-    assert spare is not None and spare.process.is_alive() and spare.process is not first._process
+    assert runner._idle == [first._worker] and first._worker.process.is_alive()
     second = runner.submit([Request(_tiny(1).params, (5,), 2)])
-    assert second._process is spare.process and runner._spare is None
+    assert second._worker is first._worker and runner._idle == []
     assert _wait(second) == "done" and second.done_steps == 2
-    spare = runner._spare
-    runner.close()  # a spare told to end without work ends
-    assert spare.process.exitcode == 0 and runner._spare is None
+    worker = second._worker
+    runner.close()  # a run process told to end while it waits ends
+    assert worker.process.exitcode == 0 and runner._idle == []
+
+
+def test_runs_beyond_the_pool_wait_their_turn_and_need_no_poll_of_the_others():
+    """With one run process, later jobs queue in order; polling a waiting job advances the
+    queue though nobody polls the job before it (its session may have gone); a waiting job
+    cancelled never starts; a failed run leaves its process free for the next."""
+    runner = Runner(processes=1)
+    reqs = [Request(_tiny(1).params, (seed,), 2) for seed in range(3)]
+    first, second, third = (runner.submit([r]) for r in reqs)
+    assert not first.queued and second.queued and third.queued
+    assert [runner.place(j) for j in (first, second, third)] == [0, 1, 2]
+    third.cancel()
+    assert third.state == "cancelled" and runner.place(third) == 0
+    assert _wait(second) == "done" and first.state == "done"  # only second was polled
+    assert second._worker is first._worker and third._worker is None
+    bad = Request(_tiny(1).params.model_copy(update={"households": -5}), (0,), 2)
+    failed = runner.submit([bad])
+    assert _wait(failed) == "failed" and failed.error
+    again = runner.submit([reqs[2]])
+    assert again is not third and _wait(again) == "done"
+    assert again._worker is first._worker  # the same process throughout
+    assert runner.cache.get(reqs[2].key) is not None
+    runner.close()
+
+
+def test_a_burst_of_runs_uses_at_most_the_pool(monkeypatch):
+    """Five jobs at once on a pool of two: two processes compute, three jobs wait; a waiting
+    job shared by two sessions stops only when both cancel."""
+    from urbsim.interfaces.workshop import jobs
+
+    started = []
+    real = jobs.Worker.start
+
+    def counted(ahead=False):
+        started.append(ahead)
+        return real(ahead)
+
+    monkeypatch.setattr(jobs.Worker, "start", counted)
+    runner = Runner(processes=2)
+    reqs = [Request(_tiny(1).params, (seed,), 2) for seed in range(5)]
+    burst = [runner.submit([r]) for r in reqs]
+    assert [j.queued for j in burst] == [False, False, True, True, True]
+    assert runner.submit([reqs[4]]) is burst[4] and burst[4].waiting == 2
+    burst[4].cancel()
+    assert burst[4].state == "running" and runner.place(burst[4]) == 3
+    burst[4].cancel()
+    assert burst[4].state == "cancelled"
+    assert [_wait(j) for j in burst[:4]] == ["done"] * 4
+    assert started == [False, False]  # no spare while jobs wait or run
+    assert {j._worker.process.pid for j in burst[:4]} == {
+        burst[0]._worker.process.pid, burst[1]._worker.process.pid}
+    runner.close()
 
 
 def test_a_job_stops_when_every_waiting_session_cancelled():
@@ -268,7 +319,7 @@ def test_a_job_stops_when_every_waiting_session_cancelled():
     job.cancel()
     assert job.poll() == "running"  # another session still waits
     job.cancel()
-    assert job.state == "cancelled" and not job._process.is_alive()
+    assert job.state == "cancelled" and not job._worker.process.is_alive()
     assert runner.cache.get(req.key) is None
     runner.close()
 
@@ -305,9 +356,9 @@ def _running(pid: int) -> bool:
     return state != "Z"
 
 
-def test_a_spare_run_process_ends_when_its_server_is_killed():
-    """SIGKILL runs no clean-up in the server: its spare run process, waiting for requests,
-    notices on its own."""
+def test_a_waiting_run_process_ends_when_its_server_is_killed():
+    """SIGKILL runs no clean-up in the server: its run process, waiting for a job, notices on
+    its own."""
     code = ("import time\n"
             "from urbsim.interfaces.workshop.jobs import Worker\n"
             "spare = Worker.start(ahead=False)\n"
@@ -752,3 +803,33 @@ def test_a_session_whose_results_are_cached_can_run(shared):
     first, second = _ready(Workshop(shared)), Workshop(shared)
     assert second.shown is not None and second.job is None
     assert not second.run_button.disabled and not first.run_button.disabled
+
+
+def test_a_run_waiting_for_a_process_says_so_then_runs(baseline):
+    """All run processes busy with other sessions' runs: a session's Run waits its turn, says
+    so in its status, and computes once a process is free."""
+    shared = Shared(baseline, TINY, workers=1)
+    session = _ready(Workshop(shared))
+    blocker = shared.runner.submit([Request(
+        _tiny().params.model_copy(update={"households": 30_000, "city": CityParams()}),
+        (0, 1, 2), 30)])
+    session.switches["events.panel"].value = True
+    session._request(show_progress=True)
+    session._poll()
+    assert session.job is not None and session.job.queued
+    assert session.status.object == ("Waiting for a free run process: place 1 in the queue …")
+    assert session.run_button.disabled and not session.cancel_button.disabled
+    blocker.cancel()
+    _ready(session)
+    assert session.status.object.startswith("Finished:") and session.job is None
+    blocker = shared.runner.submit([blocker.requests[0]])  # busy again: a hidden-progress run
+    session.switches["events.panel"].value = False
+    session.switches["policies.rent_brake"].value = True
+    session._request(show_progress=False)
+    session._poll()
+    assert session.status.object.startswith("Waiting for a free run process")
+    blocker.cancel()
+    session._poll()
+    assert session.status.object == "Computing the baseline …"
+    _ready(session)
+    shared.runner.close()

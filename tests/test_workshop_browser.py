@@ -249,7 +249,8 @@ def test_two_sessions_do_not_interfere(server, browser):
 
 def test_ten_sessions_running_at_once_all_complete(server, browser):
     """A bounded load test on loopback: ten sessions, each with its own lever value, run at
-    the same time; every one finishes with its own result (ten jobs, ten processes)."""
+    the same time; every one finishes with its own result (ten jobs, which take their turns
+    in the server's pool of run processes, one per core)."""
     pages = [_open(browser.new_context().new_page(), server) for _ in range(10)]
     for k, page in enumerate(pages):  # ten different scenarios: 0.5 % .. 5 % invited
         page.locator(".lever-events-panel input[type=checkbox]").check()

@@ -747,6 +747,9 @@ def workshop(
     rent_rise: Annotated[float, typer.Option(
         help="the city's target for rents, asked and paid: at most this rise a year, in %, "
              "since the run's first year (changeable in the app)")] = 2.0,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="run processes: runs computing at once; further Runs wait their "
+                            "turn [default: one per core]")] = None,
 ) -> None:
     """Serve the strategy-workshop app in the browser (Panel): levers, runs against the
     baseline, maps, time series, downloads. Stops with Ctrl-C."""
@@ -776,7 +779,7 @@ def workshop(
 
             draws(posterior, 1)  # a clear error now, not in the app
         serve(scn, settings, port=port, host=host, show=show, posterior=posterior,
-              targets=targets)
+              targets=targets, workers=workers)
 
 
 def _free(host: str, port: int) -> None:

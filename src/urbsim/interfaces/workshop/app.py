@@ -280,8 +280,13 @@ class Workshop(Page):
         state = self.job.poll()
         self.progress.value = min(self.job.done_steps, self.progress.max)
         if state == "running":
-            if self.progress.visible:
+            place = self.shared.runner.place(self.job)
+            if place:  # every run process is busy with other sessions' runs
+                self._say("queued", place=place)
+            elif self.progress.visible:
                 self._say("running", done=self.job.done_steps, total=self.job.total_steps)
+            elif self._status is not None and self._status[0] == "queued":  # left the queue
+                self._say("baseline_wait")
             return
         job, self.job = self.job, None
         self._idle()
@@ -573,11 +578,12 @@ class Workshop(Page):
 
 def serve(start: Scenario, settings: Settings, port: int = 5006, host: str = "127.0.0.1",
           show: bool = False, posterior: Path | None = None,
-          targets: Mapping[str, Band] | None = None) -> None:
+          targets: Mapping[str, Band] | None = None, workers: int | None = None) -> None:
     """Serve the app until interrupted (binds ``host``, loopback by default); ``posterior``
     offers runs over its draws; ``targets`` are the city's bands (default:
-    :data:`~urbsim.interfaces.workshop.targets.DEFAULTS`)."""
-    shared = Shared(start, settings, posterior, targets)
+    :data:`~urbsim.interfaces.workshop.targets.DEFAULTS`); at most ``workers`` runs compute
+    at once, each in its run process (default: one per core), further ones wait their turn."""
+    shared = Shared(start, settings, posterior, targets, workers)
     origins = {f"{h}:{port}" for h in (host, "localhost", "127.0.0.1")}
     if host not in ("127.0.0.1", "localhost", "::1"):
         origins |= {f"{socket.gethostname()}:{port}", f"{socket.getfqdn()}:{port}"}

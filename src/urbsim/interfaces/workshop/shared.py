@@ -129,7 +129,7 @@ class Shared:
     """What every session of one server shares."""
 
     def __init__(self, start: Scenario, settings: Settings, posterior: Path | None = None,
-                 targets: Mapping[str, Band] | None = None):
+                 targets: Mapping[str, Band] | None = None, workers: int | None = None):
         self.scenarios = {name: sc.load(sc.shipped_dir() / f"{name}.toml")
                           for name in sc.shipped()}
         """The shipped scenarios by name."""
@@ -146,7 +146,8 @@ class Shared:
         """Draws of the posterior (``None``: the server has none); a session's first ones."""
         self.targets = {k: b.check() for k, b in (targets or DEFAULTS).items()}
         """The target bands each session starts with (:mod:`.targets`)."""
-        self.runner = Runner()
+        self.runner = Runner(processes=workers)
+        """Runs the sessions' jobs, at most ``workers`` at once (default: one per core)."""
         base = self.request(self.reference(self.start_name), settings)
         self.precompute = self.runner.submit([base, self.request(start, settings)])
 

@@ -39,6 +39,8 @@ UI = {
                 "Rechne {done} von {total} Modelljahren …"),
     "finished": ("Finished: {seeds} seeds × {households} households × {steps} years.",
                  "Fertig: {seeds} Seeds × {households} Haushalte × {steps} Jahre."),
+    "queued": ("Waiting for a free run process: place {place} in the queue …",
+               "Wartet auf einen freien Rechenprozess: Platz {place} in der Warteschlange …"),
     "cancelled": ("Cancelled.", "Abgebrochen."),
     "failed": ("The run failed: {error}", "Der Lauf ist fehlgeschlagen: {error}"),
     "loaded": ("Loaded {name}.", "{name} geladen."),
