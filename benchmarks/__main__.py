@@ -19,6 +19,12 @@ Prints a table per benchmark and writes ``benchmarks/results.md`` (with the mach
 4. ``profile``: share of the time per phase of the full model (100k households).
 5. ``startup``: a cold ``urbsim run`` to its first step against ``import numpy, numba`` in
    fresh processes (``benchmarks/startup.py``).
+6. ``sweep``: a sweep's whole call on 2 Dask workers (cluster start included) against the
+   ideal, its bare runs' time / workers (``benchmarks/experiment.py``, in its own process).
+7. ``workshop``: the workshop app cold, from ``urbsim workshop`` to the baseline shown and from
+   Run to a result, in headless chromium, and ten Runs pressed at once
+   (``benchmarks/workshop.py``, in its own processes; without Debian's ``chromium`` the section
+   says so, and fails under ``CI=true``).
 
 Both sides of a ratio take turns seed by seed, so that a machine whose speed drifts (these
 VMs' does, by a third under sustained load) slows both alike. ``--quick`` runs everything at
@@ -204,6 +210,51 @@ def profile(households: int, steps: int) -> list[dict]:
                    "ns per candidate": work["seconds"] / max(work["candidates"], 1) * 1e9}]
 
 
+def _figures(module: str, *args: str) -> dict:
+    """The figures ``python -m module *args --json FILE`` writes (its output kept unless it
+    fails: then it is raised)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="urbsim-bench-") as tmp:
+        out = Path(tmp) / "figures.json"
+        r = subprocess.run([sys.executable, "-m", module, *args, "--json", str(out)],
+                           capture_output=True, text=True, cwd=HERE.parent)
+        if r.returncode != 0:
+            raise RuntimeError(f"python -m {module} {' '.join(args)} failed:\n"
+                               f"{r.stdout[-2000:]}\n{r.stderr[-3000:]}")
+        return json.loads(out.read_text())
+
+
+def sweep(quick: bool) -> list[dict]:
+    """The sweep benchmark's row: 480 runs of 30,000 households × 20 steps (quick: 4 × 1,500 ×
+    2) on 2 workers."""
+    size = ("--runs", "4", "--households", "1500", "--steps", "2") if quick else ()
+    return [_figures("benchmarks.experiment", *size)]
+
+
+def workshop(quick: bool) -> list[dict]:
+    """The workshop benchmark's rows: start and Run (median of 2 cold tries at 30,000 × 4 ×
+    20), ten Runs at once (quick: one try, 2,000 × 1 × 2; two Runs of 600 × 1 × 2)."""
+    import shutil
+
+    if shutil.which("chromium") is None:
+        if os.environ.get("CI") == "true":
+            raise RuntimeError("chromium not found: apt-get install chromium (scripts/setup.sh)")
+        return [{"measure": "skipped: chromium not found (apt-get install chromium)",
+                 "seconds": float("nan")}]
+    tiny = ("--households", "2000", "--seeds", "1", "--steps", "2")
+    cold = _figures("benchmarks.workshop", *(("--repeat", "1", "--no-warm-up", *tiny) if quick
+                                             else ("--repeat", "2")))
+    n = 2 if quick else 10
+    burst = _figures("benchmarks.workshop", "--burst", str(n), "--repeat", "1",
+                     *(("--households", "600", "--seeds", "1", "--steps", "2") if quick else ()))
+    size = "2,000 × 1 × 2" if quick else "30,000 × 4 × 20"
+    return [{"measure": "`urbsim workshop` to the baseline shown", "seconds": cold["start (s)"]},
+            {"measure": f"Run to a {size} result shown", "seconds": cold["run (s)"]},
+            *({"measure": f"{n} Runs pressed at once: {k.removesuffix(' (s)')}", "seconds": v}
+              for k, v in burst.items())]
+
+
 def machine() -> str:
     import mesa
     import numba
@@ -237,7 +288,7 @@ def _fmt(v) -> str:
 
 
 def main() -> None:
-    names = ("schelling", "scaling", "reference", "profile", "startup")
+    names = ("schelling", "scaling", "reference", "profile", "startup", "sweep", "workshop")
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes (smoke test)")
     ap.add_argument("--only", nargs="+", choices=names, default=list(names))
@@ -267,6 +318,10 @@ def main() -> None:
         "startup": ("Start-up: a cold `urbsim run` to its first step against `import numpy, "
                     "numba` (fresh processes taking turns, median)",
                     lambda: startup(1 if q else 5, 2000 if q else 20_000)),
+        "sweep": ("Sweep: the whole call on 2 workers (cluster start included) against the "
+                  "ideal, its bare runs' time / workers", lambda: sweep(q)),
+        "workshop": ("Workshop, cold on this machine (a fresh server each try, headless "
+                     "chromium)", lambda: workshop(q)),
     }
     for name in a.only:
         title, run = sections[name]

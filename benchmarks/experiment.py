@@ -21,6 +21,7 @@ with at least 60 s of bare runs. Also reports the client's CPU time and peak mem
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
@@ -47,6 +48,8 @@ def main() -> None:
     ap.add_argument("--households", type=int, default=30000)
     ap.add_argument("--steps", type=int, default=20)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--json", type=Path, help="also write the figures to this file (for "
+                                              "`python -m benchmarks`)")
     a = ap.parse_args()
 
     import numba
@@ -119,6 +122,11 @@ def main() -> None:
     print(f"goal (issue 23): whole call at most {GOAL:.2f}× the ideal: {verdict}{small}")
     print(f"client (scheduler included): {cpu:.1f} s of CPU during the sweep; peak memory "
           f"{rss_before:.0f} MB before the sweep, {rss_after:.0f} MB after")
+    if a.json:
+        a.json.write_text(json.dumps({
+            "runs": a.runs, "workers": a.workers, "bare work (s)": sum(bare),
+            "ideal (s)": ideal, "whole call (s)": wall, "whole call / ideal": wall / ideal,
+            "warm cluster / ideal": warm_wall / ideal}))
 
 
 if __name__ == "__main__":

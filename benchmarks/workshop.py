@@ -40,6 +40,7 @@ inflates both.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import platform
@@ -247,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="seconds to wait for the server, the baseline or a result")
     ap.add_argument("--burst", type=int, default=0, metavar="N",
                     help="time N Runs pressed at once instead (no browser)")
+    ap.add_argument("--json", type=Path, help="also write the medians to this file (for "
+                                              "`python -m benchmarks`)")
     a = ap.parse_args(argv)
     from benchmarks.__main__ import machine
 
@@ -254,11 +257,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Machine: {machine()}.", flush=True)
     print(f"Before: {_load()}.", flush=True)
     if a.burst:
+        bursts = []
         for k in range(a.repeat):
             times = burst(a.burst, a.households, a.seeds, a.steps)
+            bursts.append(times)
             print(f"burst {k + 1}: {a.burst} Runs of {size} pressed at once: each done after "
                   f"{', '.join(f'{t:.1f}' for t in times)} s; median {statistics.median(times):.1f}"
                   f" s, all done {max(times):.1f} s ({_load()})", flush=True)
+        if a.json:
+            a.json.write_text(json.dumps({
+                "first (s)": statistics.median(min(b) for b in bursts),
+                "median (s)": statistics.median(statistics.median(b) for b in bursts),
+                "all done (s)": statistics.median(max(b) for b in bursts)}))
         return 0
     from playwright.sync_api import sync_playwright
 
@@ -285,6 +295,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Median of {len(tries)} cold tries ({size}): start {start:.1f} s, run {run:.1f} s; "
           f"each: start {', '.join(f'{t.start:.1f}' for t in tries)} s; "
           f"run {', '.join(f'{t.run:.1f}' for t in tries)} s.")
+    if a.json:
+        a.json.write_text(json.dumps({"start (s)": start, "run (s)": run}))
     print(f"\nTo quote: from `urbsim workshop` to the baseline shown {start:.1f} s, and from Run "
           f"to a {a.households:,} × {a.seeds} × {a.steps} result shown {run:.1f} s "
           f"(measured cold, a fresh server each time, median of {len(tries)}, on "

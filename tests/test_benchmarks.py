@@ -26,8 +26,10 @@ def test_benchmark_suite_runs_and_writes_its_results(tmp_path):
     assert "Machine:" in text and "Mesa 3.5" in text
     assert "urbsim / yardstick" in text and "urbsim final / bare" in text
     for heading in ("Schelling", "Full model", "urbsim.reference", "Where the full model's time",
-                    "Start-up"):
+                    "Start-up", "Sweep", "Workshop"):
         assert heading in text, heading
+    assert "whole call / ideal" in text and "Run to a 2,000 × 1 × 2 result shown" in text
+    assert "2 Runs pressed at once: all done" in text
     shares = [float(line.split("|")[3]) for line in text.splitlines()
               if line.startswith("| ") and line.split("|")[1].strip() in
               ("choice", "turnover", "participation", "record", "moving", "satisfaction",
